@@ -1,0 +1,97 @@
+//! Errors raised by domain validation.
+
+use std::fmt;
+
+/// Why a single value failed its rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// An id was zero or negative.
+    #[error("must be a positive integer, got {0}")]
+    NonPositiveId(i64),
+    /// A product code was empty, too long or held control characters.
+    #[error("must be 1 to {max} characters without control characters")]
+    BadProductCode {
+        /// The longest code accepted.
+        max: usize,
+    },
+    /// A decimal carried more fractional digits than the field allows.
+    #[error("must have at most {max} decimal places, got {value}")]
+    TooManyDecimals {
+        /// The value as received.
+        value: String,
+        /// The most decimal places allowed.
+        max: u32,
+    },
+    /// A number was negative where only zero or more makes sense.
+    #[error("must not be negative, got {0}")]
+    Negative(String),
+    /// A number was outside the range the field accepts.
+    #[error("must be between {min} and {max}, got {value}")]
+    OutOfRange {
+        /// The value as received.
+        value: String,
+        /// The smallest value accepted.
+        min: String,
+        /// The largest value accepted.
+        max: String,
+    },
+    /// A required text was missing or blank.
+    #[error("must not be empty")]
+    Empty,
+    /// A text was longer than its field allows.
+    #[error("must be at most {max} characters, got {len}")]
+    TooLong {
+        /// The length received, in characters.
+        len: usize,
+        /// The longest text accepted.
+        max: usize,
+    },
+    /// A text held a character that the field does not accept.
+    #[error("must not contain control characters")]
+    ControlCharacter,
+    /// An e-mail address did not have the shape of one.
+    #[error("must look like an e-mail address (name@domain)")]
+    BadEmail,
+    /// A timestamp was not RFC 3339 with an offset.
+    #[error("must be an RFC 3339 timestamp with an offset, such as 2025-09-27T10:30:00Z")]
+    BadTimestamp,
+    /// A timestamp was outside the accepted window.
+    #[error("must be between {min} and {max}")]
+    TimestampOutOfRange {
+        /// The earliest instant accepted.
+        min: String,
+        /// The latest instant accepted.
+        max: String,
+    },
+    /// A status was not one of the known values.
+    #[error("must be one of completed, refunded, voided; got {0:?}")]
+    UnknownStatus(String),
+    /// A time zone name was not in the IANA database.
+    #[error("unknown IANA time zone {0:?}")]
+    UnknownTimeZone(String),
+}
+
+/// One rule broken by one field of one record, as reported back to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field inside the record, such as `items[2].unit_price`.
+    pub field: String,
+    /// What is wrong, in words a POS developer can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error from any displayable cause.
+    pub fn new(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}

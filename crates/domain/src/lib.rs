@@ -1,0 +1,25 @@
+//! Domain types and validation rules for crm-trends.
+//!
+//! Everything here is plain data with validated constructors: a value of one of these
+//! types has passed its rules, so the layers above never re-check them. The crate knows
+//! nothing of HTTP, SQL or the clock; where a rule needs "now" or the store's time zone,
+//! it takes them as arguments.
+
+mod error;
+mod ids;
+mod money;
+mod records;
+mod text;
+mod time;
+
+pub use error::{DomainError, FieldError};
+pub use ids::{CustomerId, ProductId, SaleId};
+pub use money::{Money, UnitPrice};
+pub use records::{Customer, Product, Sale, SaleItem, SaleStatus};
+pub use text::{TextRule, optional_text, required_text};
+pub use time::{StoreZone, parse_timestamp};
+
+/// Largest quantity accepted on one sale line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// Largest number of lines accepted on one sale.
+pub const MAX_ITEMS_PER_SALE: usize = 1_000;

@@ -1,0 +1,143 @@
+//! Time: timestamps are RFC 3339 with an offset; the store's IANA time zone decides
+//! which local day a sale belongs to.
+
+use crate::DomainError;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use std::str::FromStr;
+
+/// The store's time zone, from the IANA database (`Europe/London`, `Asia/Kolkata`, `UTC`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreZone(Tz);
+
+impl StoreZone {
+    /// UTC, the default.
+    pub const UTC: Self = Self(Tz::UTC);
+
+    /// Looks up an IANA zone name.
+    ///
+    /// ```
+    /// use crm_domain::StoreZone;
+    /// assert!(StoreZone::parse("America/Chicago").is_ok());
+    /// assert!(StoreZone::parse("Mars/Olympus").is_err());
+    /// ```
+    pub fn parse(name: &str) -> Result<Self, DomainError> {
+        Tz::from_str(name.trim())
+            .map(Self)
+            .map_err(|_| DomainError::UnknownTimeZone(name.to_owned()))
+    }
+
+    /// The zone's IANA name.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The store-local calendar day of an instant.
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use crm_domain::StoreZone;
+    /// let chicago = StoreZone::parse("America/Chicago").unwrap();
+    /// let at = DateTime::parse_from_rfc3339("2025-09-28T04:30:00Z").unwrap().to_utc();
+    /// assert_eq!(chicago.local_date(at), NaiveDate::from_ymd_opt(2025, 9, 27).unwrap());
+    /// ```
+    pub fn local_date(self, at: DateTime<Utc>) -> NaiveDate {
+        self.0.from_utc_datetime(&at.naive_utc()).date_naive()
+    }
+
+    /// The store-local calendar day that contains `now`: "today" for the store.
+    pub fn today(self, now: DateTime<Utc>) -> NaiveDate {
+        self.local_date(now)
+    }
+}
+
+impl Default for StoreZone {
+    fn default() -> Self {
+        Self::UTC
+    }
+}
+
+/// The earliest sale time accepted: older data is almost surely a unit mix-up.
+const EARLIEST: &str = "1990-01-01T00:00:00Z";
+
+/// How far in the future a timestamp may be, to tolerate skewed POS clocks.
+const FUTURE_SLACK_HOURS: i64 = 48;
+
+/// Parses an RFC 3339 timestamp with an offset and checks it is between 1990 and
+/// 48 hours after `now`.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_domain::parse_timestamp;
+/// let at = parse_timestamp("2025-09-27T10:30:00+05:30", Utc::now()).unwrap();
+/// assert_eq!(at.to_rfc3339(), "2025-09-27T05:00:00+00:00");
+/// assert!(parse_timestamp("2025-09-27 10:30:00", Utc::now()).is_err());
+/// ```
+pub fn parse_timestamp(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
+    let at = DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|_| DomainError::BadTimestamp)?
+        .to_utc();
+    let earliest = DateTime::parse_from_rfc3339(EARLIEST)
+        .map_err(|_| DomainError::BadTimestamp)?
+        .to_utc();
+    let latest = now + Duration::hours(FUTURE_SLACK_HOURS);
+    if at < earliest || at > latest {
+        return Err(DomainError::TimestampOutOfRange {
+            min: earliest.to_rfc3339(),
+            max: latest.to_rfc3339(),
+        });
+    }
+    Ok(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn a_sale_at_half_past_eleven_at_minus_five_belongs_to_that_local_day() {
+        let at = parse_timestamp("2025-01-10T23:30:00-05:00", now()).unwrap();
+        let new_york = StoreZone::parse("America/New_York").unwrap();
+        assert_eq!(
+            new_york.local_date(at),
+            NaiveDate::from_ymd_opt(2025, 1, 10).unwrap()
+        );
+        assert_eq!(
+            StoreZone::UTC.local_date(at),
+            NaiveDate::from_ymd_opt(2025, 1, 11).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_store_zone_not_the_sender_offset_decides_the_day_across_dst() {
+        // New York is on EDT (-04:00) from 2025-03-09, so 23:30-05:00 is 00:30 local next day.
+        let at = parse_timestamp("2025-03-10T23:30:00-05:00", now()).unwrap();
+        let new_york = StoreZone::parse("America/New_York").unwrap();
+        assert_eq!(
+            new_york.local_date(at),
+            NaiveDate::from_ymd_opt(2025, 3, 11).unwrap()
+        );
+    }
+
+    #[test]
+    fn timestamps_without_offset_or_far_in_the_future_are_refused() {
+        assert_eq!(
+            parse_timestamp("2025-09-27T10:30:00", now()),
+            Err(DomainError::BadTimestamp)
+        );
+        assert!(matches!(
+            parse_timestamp("2026-01-04T00:00:00Z", now()),
+            Err(DomainError::TimestampOutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse_timestamp("1989-12-31T23:59:59Z", now()),
+            Err(DomainError::TimestampOutOfRange { .. })
+        ));
+    }
+}

@@ -1,0 +1,96 @@
+//! Customer sync, and the placeholders that sales create for customers not yet synced.
+
+use super::{HighWater, SyncCounts, load_by_keys, record_run, rows_per_insert};
+use crate::rows::CustomerRow;
+use crate::schema::customers;
+use crate::{Conn, StorageError, SyncKind};
+use chrono::{DateTime, Utc};
+use crm_domain::Customer;
+use diesel::prelude::*;
+
+/// Upserts a batch of customers. A placeholder made earlier by a sale is filled in and
+/// counted as created.
+pub fn sync_customers(
+    conn: &mut Conn,
+    batch: &[Customer],
+    now: DateTime<Utc>,
+) -> Result<SyncCounts, StorageError> {
+    let ids: Vec<i64> = batch.iter().map(|c| c.id.get()).collect();
+    let existing = load_by_keys(
+        &ids,
+        |chunk| {
+            customers::table
+                .filter(customers::id.eq_any(chunk))
+                .select(CustomerRow::as_select())
+                .load(conn)
+        },
+        |row| row.id,
+    )?;
+    let mut counts = SyncCounts::received(batch.len());
+    let mut fresh = Vec::new();
+    for customer in batch {
+        let mut row = CustomerRow::from_domain(customer, now);
+        match existing.get(&row.id) {
+            None => {
+                counts.created += 1;
+                fresh.push(row);
+                continue;
+            }
+            Some(old) if old.same_profile(&row) => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some(old) if old.placeholder => counts.created += 1,
+            Some(_) => counts.updated += 1,
+        }
+        if let Some(old) = existing.get(&row.id) {
+            row.first_seen_at = old.first_seen_at;
+        }
+        diesel::update(customers::table.find(row.id))
+            .set(&row)
+            .execute(conn)?;
+    }
+    for chunk in fresh.chunks(rows_per_insert(10)) {
+        diesel::insert_into(customers::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    let marks = HighWater {
+        max_record_id: ids.iter().copied().max(),
+        max_created_at: None,
+    };
+    record_run(conn, SyncKind::Customers, &counts, marks, now, Utc::now())?;
+    Ok(counts)
+}
+
+/// Makes sure every id names a customer row, adding placeholders for unknown ones.
+pub(super) fn ensure_customers(
+    conn: &mut Conn,
+    ids: impl IntoIterator<Item = i64>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known = load_by_keys(
+        &ids,
+        |chunk| {
+            customers::table
+                .filter(customers::id.eq_any(chunk))
+                .select(customers::id)
+                .load(conn)
+        },
+        |id| *id,
+    )?;
+    let missing: Vec<CustomerRow> = ids
+        .into_iter()
+        .filter(|id| !known.contains_key(id))
+        .map(|id| CustomerRow::placeholder(id, now))
+        .collect();
+    for chunk in missing.chunks(rows_per_insert(10)) {
+        diesel::insert_into(customers::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Product catalogue sync, and the placeholders that sale lines create for products the
+//! catalogue has not named yet.
+
+use super::{HighWater, SyncCounts, load_by_keys, record_run, rows_per_insert};
+use crate::rows::ProductRow;
+use crate::schema::products;
+use crate::{Conn, StorageError, SyncKind};
+use chrono::{DateTime, Utc};
+use crm_domain::{Product, SaleItem};
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+/// Upserts a batch of catalogue entries. Filling a placeholder counts as created.
+pub fn sync_products(
+    conn: &mut Conn,
+    batch: &[Product],
+    now: DateTime<Utc>,
+) -> Result<SyncCounts, StorageError> {
+    let ids: Vec<String> = batch.iter().map(|p| p.id.as_str().to_owned()).collect();
+    let existing = load_by_keys(
+        &ids,
+        |chunk| {
+            products::table
+                .filter(products::id.eq_any(chunk))
+                .select(ProductRow::as_select())
+                .load(conn)
+        },
+        |row| row.id.clone(),
+    )?;
+    let mut counts = SyncCounts::received(batch.len());
+    let mut fresh = Vec::new();
+    for product in batch {
+        let row = ProductRow::from_domain(product, now);
+        match existing.get(&row.id) {
+            None => {
+                counts.created += 1;
+                fresh.push(row);
+            }
+            Some(old) if old.same_entry(&row) => counts.unchanged += 1,
+            Some(old) => {
+                if old.placeholder {
+                    counts.created += 1;
+                } else {
+                    counts.updated += 1;
+                }
+                diesel::update(products::table.find(&row.id))
+                    .set(&row)
+                    .execute(conn)?;
+            }
+        }
+    }
+    for chunk in fresh.chunks(rows_per_insert(8)) {
+        diesel::insert_into(products::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    record_run(
+        conn,
+        SyncKind::Products,
+        &counts,
+        HighWater::default(),
+        now,
+        Utc::now(),
+    )?;
+    Ok(counts)
+}
+
+/// Makes sure every line's product has a row, adding placeholders named as the first
+/// line that mentions them.
+pub(super) fn ensure_products<'a>(
+    conn: &mut Conn,
+    lines: impl IntoIterator<Item = &'a SaleItem>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut first_line: BTreeMap<&str, &SaleItem> = BTreeMap::new();
+    for line in lines {
+        first_line.entry(line.product_id.as_str()).or_insert(line);
+    }
+    let ids: Vec<String> = first_line.keys().map(|id| (*id).to_owned()).collect();
+    let known = load_by_keys(
+        &ids,
+        |chunk| {
+            products::table
+                .filter(products::id.eq_any(chunk))
+                .select(products::id)
+                .load(conn)
+        },
+        Clone::clone,
+    )?;
+    let missing: Vec<ProductRow> = first_line
+        .into_iter()
+        .filter(|(id, _)| !known.contains_key(*id))
+        .map(|(_, line)| ProductRow::from_line(line, now))
+        .collect();
+    for chunk in missing.chunks(rows_per_insert(8)) {
+        diesel::insert_into(products::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(())
+}

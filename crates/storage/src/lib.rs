@@ -1,0 +1,28 @@
+//! SQLite storage for crm-trends: the diesel schema, embedded migrations, the connection
+//! pool with its single writer, and the repositories and ingest use cases.
+//!
+//! Rules of this crate: repository functions take `&mut SqliteConnection` and never open
+//! a transaction; the caller that needs atomicity runs the whole unit through
+//! [`Database::write`], which holds the one writer connection inside an immediate
+//! transaction. Reads go through a pool of read-only connections ([`Database::read`]).
+//! Queries are portable SQL so that a PostgreSQL backend can follow.
+
+mod daily;
+mod db;
+mod error;
+pub mod ingest;
+mod rows;
+pub mod schema;
+mod status;
+
+pub use daily::{DailyTotals, daily_totals, recompute_daily_totals};
+pub use db::{Database, DbOptions, MIGRATIONS};
+pub use error::StorageError;
+pub use ingest::SyncCounts;
+pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, sync_status, table_counts};
+
+/// The connection type every repository function takes.
+pub type Conn = diesel::SqliteConnection;
+
+/// Largest number of bind parameters put in one statement; SQLite allows 32,766.
+pub(crate) const MAX_BINDS: usize = 30_000;

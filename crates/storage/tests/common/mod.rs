@@ -1,0 +1,67 @@
+//! Builders shared by the storage tests (a `mod.rs` so Cargo does not run it as a test).
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use chrono::{DateTime, Utc};
+use crm_domain::{
+    Customer, CustomerId, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone,
+    UnitPrice,
+};
+use crm_storage::{Database, DbOptions};
+
+/// A migrated database in a temporary directory.
+pub fn fresh_db() -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    (dir, db)
+}
+
+/// An instant from RFC 3339 text.
+pub fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+/// A customer with only a name.
+pub fn customer(id: i64, name: &str) -> Customer {
+    Customer {
+        id: CustomerId::try_from(id).unwrap(),
+        name: name.to_owned(),
+        phone: None,
+        email: None,
+        address: None,
+        notes: None,
+        created_at: None,
+    }
+}
+
+/// A sale line.
+pub fn item(product: &str, quantity: i64, unit_price_e4: i64) -> SaleItem {
+    SaleItem {
+        product_id: ProductId::parse(product).unwrap(),
+        product_name: Some(format!("Product {product}")),
+        category: None,
+        quantity,
+        unit_price: UnitPrice::from_ten_thousandths(unit_price_e4),
+    }
+}
+
+/// A completed sale dated in UTC.
+pub fn sale(
+    id: i64,
+    customer: Option<i64>,
+    cents: i64,
+    created_at: &str,
+    items: Vec<SaleItem>,
+) -> Sale {
+    let created_at = at(created_at);
+    Sale {
+        id: SaleId::try_from(id).unwrap(),
+        customer_id: customer.map(|c| CustomerId::try_from(c).unwrap()),
+        total: Money::from_cents(cents),
+        created_at,
+        local_date: StoreZone::UTC.local_date(created_at),
+        status: SaleStatus::Completed,
+        store_id: None,
+        payment_method: None,
+        items,
+    }
+}

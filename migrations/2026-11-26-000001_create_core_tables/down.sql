@@ -1,0 +1,7 @@
+DROP TABLE sync_runs;
+DROP TABLE calendar_events;
+DROP TABLE sales_daily;
+DROP TABLE sale_items;
+DROP TABLE sales;
+DROP TABLE products;
+DROP TABLE customers;
