@@ -1,1 +1,31 @@
-//! placeholder
+//! The crm-trends HTTP API: actix-web handlers, request and response types (with their
+//! OpenAPI schemas), the route table and the mapping of every failure to
+//! `application/problem+json`.
+//!
+//! Handlers are thin: extract, convert to domain values, call one storage or analytics
+//! function on the blocking pool, map the result. The route table in [`routes`] registers
+//! each handler and its OpenAPI operation by the same call, so the spec cannot drift.
+
+mod error;
+mod extract;
+pub mod health;
+mod openapi;
+mod state;
+pub mod sync;
+
+pub use error::{ApiError, Problem, RecordError};
+pub use extract::{json_config, path_config, query_config};
+pub use openapi::{ApiDoc, openapi};
+pub use state::{AppState, Limits};
+pub use sync::SyncResponse;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every `/api` route. Mount it under `scope("/api")`.
+pub fn routes(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(health::get_health)
+        .service(sync::sync_customers)
+        .service(sync::sync_sales)
+        .service(sync::sync_products)
+        .service(sync::get_sync_status);
+}

@@ -16,7 +16,7 @@ pub use error::{DomainError, FieldError};
 pub use ids::{CustomerId, ProductId, SaleId};
 pub use money::{Money, UnitPrice};
 pub use records::{Customer, Product, Sale, SaleItem, SaleStatus};
-pub use text::{TextRule, optional_text, required_text};
+pub use text::{TextRule, optional_email, optional_text, required_text, rules};
 pub use time::{StoreZone, parse_timestamp};
 
 /// Largest quantity accepted on one sale line.

@@ -97,3 +97,45 @@ mod tests {
         ));
     }
 }
+
+/// The text rules of every free-text field the POS sends.
+pub mod rules {
+    use super::TextRule;
+
+    /// Customer and product names.
+    pub const NAME: TextRule = TextRule::line(200);
+    /// Phone numbers, as typed.
+    pub const PHONE: TextRule = TextRule::line(32);
+    /// E-mail addresses (RFC 5321's limit).
+    pub const EMAIL: TextRule = TextRule::line(254);
+    /// Postal addresses.
+    pub const ADDRESS: TextRule = TextRule::multiline(500);
+    /// Free-text notes.
+    pub const NOTES: TextRule = TextRule::multiline(2000);
+    /// Store, till and payment method codes.
+    pub const CODE: TextRule = TextRule::line(64);
+    /// Product categories.
+    pub const CATEGORY: TextRule = TextRule::line(100);
+}
+
+/// An optional e-mail address: blank is `None`; otherwise it must read `name@domain`
+/// without spaces. Deliberately loose: POS data is typed by hand at a till.
+///
+/// ```
+/// use crm_domain::optional_email;
+/// assert_eq!(optional_email(Some("john@example.com")).unwrap().as_deref(), Some("john@example.com"));
+/// assert!(optional_email(Some("john at example")).is_err());
+/// ```
+pub fn optional_email(text: Option<&str>) -> Result<Option<String>, DomainError> {
+    let Some(email) = optional_text(text, rules::EMAIL)? else {
+        return Ok(None);
+    };
+    let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    }) && !email.chars().any(char::is_whitespace);
+    if well_formed {
+        Ok(Some(email))
+    } else {
+        Err(DomainError::BadEmail)
+    }
+}

@@ -1,0 +1,115 @@
+//! `GET /api/health`: cheap, unauthenticated, and honest about the database.
+
+use crate::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Liveness and database state.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthResponse {
+    /// `ok` when the database answers, else `unavailable`.
+    #[schema(example = "ok")]
+    pub status: HealthStatus,
+    /// Server version.
+    #[schema(example = "0.1.0")]
+    pub version: String,
+    /// The store's IANA time zone.
+    #[schema(example = "UTC")]
+    pub time_zone: String,
+    /// Database state.
+    pub database: DatabaseHealth,
+}
+
+/// Overall state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Serving, database reachable.
+    Ok,
+    /// The database does not answer.
+    Unavailable,
+}
+
+/// Whether the database answered a real query, and what it holds.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseHealth {
+    /// The database answered.
+    pub reachable: bool,
+    /// Why it did not, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Row counts, when reachable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<RowCounts>,
+}
+
+/// Rows in the main tables.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RowCounts {
+    /// Customers (placeholders included).
+    pub customers: i64,
+    /// Sales of every status.
+    pub sales: i64,
+    /// Products (placeholders included).
+    pub products: i64,
+    /// Calendar events.
+    pub calendar_events: i64,
+}
+
+/// Health check.
+///
+/// Runs a real query and counts rows. Answers 200 when the database is reachable and 503
+/// (with the same body) when it is not. Needs no credentials.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "Serving; database reachable", body = HealthResponse),
+        (status = 503, description = "Database unreachable", body = HealthResponse),
+    )
+)]
+#[get("/health")]
+pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
+    let checked = state
+        .read(|conn| {
+            crm_storage::ping(conn)?;
+            crm_storage::table_counts(conn)
+        })
+        .await;
+    let (status, database) = match checked {
+        Ok(c) => (
+            HealthStatus::Ok,
+            DatabaseHealth {
+                reachable: true,
+                error: None,
+                counts: Some(RowCounts {
+                    customers: c.customers,
+                    sales: c.sales,
+                    products: c.products,
+                    calendar_events: c.calendar_events,
+                }),
+            },
+        ),
+        Err(e) => (
+            HealthStatus::Unavailable,
+            DatabaseHealth {
+                reachable: false,
+                error: Some(e.to_string()),
+                counts: None,
+            },
+        ),
+    };
+    let body = HealthResponse {
+        status,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        time_zone: state.zone.name().to_owned(),
+        database,
+    };
+    match status {
+        HealthStatus::Ok => HttpResponse::Ok().json(body),
+        HealthStatus::Unavailable => HttpResponse::ServiceUnavailable().json(body),
+    }
+}

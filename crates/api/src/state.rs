@@ -1,0 +1,57 @@
+//! What every handler shares: the store, the store's time zone and the request limits.
+
+use crate::ApiError;
+use crm_domain::StoreZone;
+use crm_storage::{Conn, Database, StorageError};
+use std::sync::Arc;
+
+/// Bounds on what one request may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most records in one sync batch.
+    pub max_batch_records: usize,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_batch_records: 10_000,
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared application state, registered once as `web::Data<AppState>`.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The store.
+    pub db: Arc<Database>,
+    /// The store's time zone: decides each sale's local day.
+    pub zone: StoreZone,
+    /// Request bounds.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// Runs a unit of writes in one transaction on the blocking pool.
+    pub async fn write<T, F>(&self, unit: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, StorageError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        Ok(actix_web::web::block(move || db.write(unit)).await??)
+    }
+
+    /// Runs a read on the blocking pool.
+    pub async fn read<T, F>(&self, query: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, StorageError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        Ok(actix_web::web::block(move || db.read(query)).await??)
+    }
+}

@@ -1,0 +1,122 @@
+//! `POST /api/sync/customers`.
+
+use super::fields::Fields;
+use super::{Code, SyncResponse, parse_batch};
+use crate::{ApiError, AppState, Problem};
+use actix_web::{post, web};
+use chrono::{DateTime, Utc};
+use crm_domain::{
+    Customer, CustomerId, FieldError, optional_email, optional_text, parse_timestamp,
+    required_text, rules,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A batch of customers.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"customers": [{"id": 1, "name": "John Doe", "phone": "1234567890", "email": "john@example.com"}]}))]
+pub struct SyncCustomersRequest {
+    /// Up to the batch limit (default 10,000) customers, ids unique within the batch.
+    #[schema(value_type = Vec<CustomerInput>)]
+    pub customers: Vec<Value>,
+}
+
+/// One customer as the POS sends it. Unknown fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CustomerInput {
+    /// The POS's customer id.
+    #[schema(minimum = 1, example = 1)]
+    pub id: i64,
+    /// Display name (1-200 characters).
+    #[schema(example = "John Doe", max_length = 200)]
+    pub name: String,
+    /// Phone number, as a string or a number (up to 32 characters).
+    #[schema(nullable = false)]
+    pub phone: Option<Code>,
+    /// E-mail address; blank means none.
+    #[schema(example = "john@example.com", max_length = 254)]
+    pub email: Option<String>,
+    /// Postal address.
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    /// Free-text notes.
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+    /// When the POS created the customer (RFC 3339 with offset).
+    #[schema(format = DateTime, example = "2025-01-15T09:00:00Z")]
+    pub created_at: Option<String>,
+}
+
+impl CustomerInput {
+    fn into_domain(self, now: DateTime<Utc>) -> Result<Customer, Vec<FieldError>> {
+        let mut f = Fields::default();
+        let id = f.check("id", CustomerId::try_from(self.id));
+        let name = f.check("name", required_text(&self.name, rules::NAME));
+        let phone = f.check(
+            "phone",
+            optional_text(self.phone.as_ref().map(|c| c.0.as_str()), rules::PHONE),
+        );
+        let email = f.check("email", optional_email(self.email.as_deref()));
+        let address = f.check(
+            "address",
+            optional_text(self.address.as_deref(), rules::ADDRESS),
+        );
+        let notes = f.check("notes", optional_text(self.notes.as_deref(), rules::NOTES));
+        let created_at = f.check(
+            "created_at",
+            self.created_at
+                .map(|t| parse_timestamp(&t, now))
+                .transpose(),
+        );
+        let customer = (|| {
+            Some(Customer {
+                id: id?,
+                name: name?,
+                phone: phone?,
+                email: email?,
+                address: address?,
+                notes: notes?,
+                created_at: created_at?,
+            })
+        })();
+        f.finish(customer)
+    }
+}
+
+/// Sync customers.
+///
+/// Upserts customers by the POS's id. Idempotent: replaying a batch changes nothing and
+/// reports every record as unchanged. The batch is one transaction: if any record is
+/// invalid, nothing is written and the 422 lists every bad record by index and field.
+/// A customer first named by a sale exists as a placeholder until synced here; filling
+/// it in counts as created.
+#[utoipa::path(
+    tag = "sync",
+    request_body = SyncCustomersRequest,
+    responses(
+        (status = 200, description = "Batch stored", body = SyncResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body or batch too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid records; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sync/customers")]
+pub async fn sync_customers(
+    state: web::Data<AppState>,
+    body: web::Json<SyncCustomersRequest>,
+) -> Result<web::Json<SyncResponse>, ApiError> {
+    let now = Utc::now();
+    let customers = parse_batch(
+        body.into_inner().customers,
+        &state.limits,
+        |c: CustomerInput| c.into_domain(now),
+        |c| c.id,
+    )?;
+    let counts = state
+        .write(move |conn| crm_storage::ingest::sync_customers(conn, &customers, now))
+        .await?;
+    Ok(web::Json(counts.into()))
+}

@@ -1,0 +1,134 @@
+//! `POST /api/sync/products`.
+
+use super::fields::Fields;
+use super::{Code, SyncResponse, parse_batch};
+use crate::{ApiError, AppState, Problem};
+use actix_web::{post, web};
+use chrono::Utc;
+use crm_domain::{
+    DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Largest stock level accepted, either way.
+const MAX_STOCK: i64 = 1_000_000_000;
+/// Longest lead time accepted, in days.
+const MAX_LEAD_TIME_DAYS: i32 = 365;
+
+/// A batch of catalogue entries.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"products": [{"id": "85123A", "name": "White hanging heart T-light holder", "category": "Home", "stock_on_hand": 24, "lead_time_days": 7, "unit_cost": 1.65}]}))]
+pub struct SyncProductsRequest {
+    /// Up to the batch limit (default 10,000) products, ids unique within the batch.
+    #[schema(value_type = Vec<ProductInput>)]
+    pub products: Vec<Value>,
+}
+
+/// One catalogue entry. Unknown fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductInput {
+    /// The product code, as used in sale lines' `product_id`.
+    pub id: Code,
+    /// Display name.
+    #[schema(example = "White hanging heart T-light holder", max_length = 200)]
+    pub name: String,
+    /// Category, for grouping and purpose tags.
+    #[schema(example = "Home", max_length = 100)]
+    pub category: Option<String>,
+    /// Units in stock now (negative when the POS allows overselling).
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000, example = 24)]
+    pub stock_on_hand: Option<i64>,
+    /// Days from ordering to delivery.
+    #[schema(minimum = 0, maximum = 365, example = 7)]
+    pub lead_time_days: Option<i32>,
+    /// What one unit costs the shop, up to 4 decimals.
+    #[schema(minimum = 0, example = 1.65)]
+    pub unit_cost: Option<f64>,
+}
+
+impl ProductInput {
+    fn into_domain(self) -> Result<Product, Vec<FieldError>> {
+        let mut f = Fields::default();
+        let id = f.check("id", ProductId::parse(&self.id.0));
+        let name = f.check("name", required_text(&self.name, rules::NAME));
+        let category = f.check(
+            "category",
+            optional_text(self.category.as_deref(), rules::CATEGORY),
+        );
+        let stock_on_hand = f.check(
+            "stock_on_hand",
+            in_range(self.stock_on_hand, -MAX_STOCK, MAX_STOCK),
+        );
+        let lead_time_days = f.check(
+            "lead_time_days",
+            in_range(self.lead_time_days, 0, MAX_LEAD_TIME_DAYS),
+        );
+        let unit_cost = f.check(
+            "unit_cost",
+            self.unit_cost.map(UnitPrice::from_decimal).transpose(),
+        );
+        let product = (|| {
+            Some(Product {
+                id: id?,
+                name: name?,
+                category: category?,
+                stock_on_hand: stock_on_hand?,
+                lead_time_days: lead_time_days?,
+                unit_cost: unit_cost?,
+            })
+        })();
+        f.finish(product)
+    }
+}
+
+fn in_range<T: PartialOrd + ToString>(
+    value: Option<T>,
+    min: T,
+    max: T,
+) -> Result<Option<T>, DomainError> {
+    match value {
+        Some(v) if v < min || v > max => Err(DomainError::OutOfRange {
+            value: v.to_string(),
+            min: min.to_string(),
+            max: max.to_string(),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// Sync products.
+///
+/// Upserts catalogue entries and stock levels by product code. Idempotent and
+/// all-or-nothing like the other sync endpoints. Products first seen on sale lines exist
+/// as placeholders until synced here; filling one in counts as created.
+#[utoipa::path(
+    tag = "sync",
+    request_body = SyncProductsRequest,
+    responses(
+        (status = 200, description = "Batch stored", body = SyncResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body or batch too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid records; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sync/products")]
+pub async fn sync_products(
+    state: web::Data<AppState>,
+    body: web::Json<SyncProductsRequest>,
+) -> Result<web::Json<SyncResponse>, ApiError> {
+    let now = Utc::now();
+    let products = parse_batch(
+        body.into_inner().products,
+        &state.limits,
+        ProductInput::into_domain,
+        |p| p.id.clone(),
+    )?;
+    let counts = state
+        .write(move |conn| crm_storage::ingest::sync_products(conn, &products, now))
+        .await?;
+    Ok(web::Json(counts.into()))
+}

@@ -1,0 +1,89 @@
+//! `GET /api/sync/status`: what has been synced, for incremental sync.
+
+use crate::{ApiError, AppState, Problem};
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use crm_storage::{KindStatus, SyncKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Sync state per kind of record.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusResponse {
+    /// The server's clock when answering.
+    pub server_time: DateTime<Utc>,
+    /// Customers.
+    pub customers: KindSyncStatus,
+    /// Sales.
+    pub sales: KindSyncStatus,
+    /// Products.
+    pub products: KindSyncStatus,
+}
+
+/// Sync state of one kind.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KindSyncStatus {
+    /// Records stored (placeholders included).
+    pub records: i64,
+    /// Accepted batches so far.
+    pub batches: i64,
+    /// When the last accepted batch finished; absent before the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Records in the last accepted batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_batch_size: Option<i64>,
+    /// Largest id synced so far (customers, sales): send only larger ids next time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_id: Option<i64>,
+    /// Newest `created_at` synced so far (sales).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_created_at: Option<DateTime<Utc>>,
+}
+
+impl From<&KindStatus> for KindSyncStatus {
+    fn from(k: &KindStatus) -> Self {
+        Self {
+            records: k.records,
+            batches: k.batches,
+            last_sync_at: k.last_sync_at,
+            last_batch_size: k.last_received,
+            max_id: k.max_id,
+            max_created_at: k.max_created_at,
+        }
+    }
+}
+
+/// Sync status.
+///
+/// Per kind of record: how many are stored, when the last batch landed, and high-water
+/// marks (largest id, newest sale time) so a POS can send only what is new.
+#[utoipa::path(
+    tag = "sync",
+    responses(
+        (status = 200, description = "Sync state", body = SyncStatusResponse),
+        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sync/status")]
+pub async fn get_sync_status(
+    state: web::Data<AppState>,
+) -> Result<web::Json<SyncStatusResponse>, ApiError> {
+    let status = state.read(crm_storage::sync_status).await?;
+    let of = |kind: SyncKind| {
+        status
+            .kinds
+            .iter()
+            .find(|k| k.kind == kind)
+            .map(KindSyncStatus::from)
+            .ok_or_else(|| ApiError::Internal(format!("sync status lacks {}", kind.as_str())))
+    };
+    Ok(web::Json(SyncStatusResponse {
+        server_time: Utc::now(),
+        customers: of(SyncKind::Customers)?,
+        sales: of(SyncKind::Sales)?,
+        products: of(SyncKind::Products)?,
+    }))
+}

@@ -1,0 +1,123 @@
+//! Command line and environment configuration, parsed and validated once at start.
+
+use clap::{Args, Parser, Subcommand};
+use crm_domain::StoreZone;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Analytics and insights beside a shop's POS: customer segments, sales trends, product
+/// popularity, a calendar of demand-shifting events, forecasts and reorder advice.
+#[derive(Debug, Parser)]
+#[command(name = "crm-trends", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service: dashboard at /, API under /api, Swagger UI at /swagger-ui/.
+    Serve(ServeOptions),
+    /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
+    Openapi(OpenapiOptions),
+}
+
+/// Options of `crm-trends serve`. Every flag can also be set by its environment variable.
+#[derive(Debug, Args)]
+pub struct ServeOptions {
+    /// Address to listen on. Without API keys only loopback addresses are allowed.
+    #[arg(long, env = "CRM_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one; the chosen address is printed).
+    #[arg(long, env = "CRM_PORT", default_value_t = 3001)]
+    pub port: u16,
+
+    /// SQLite database file (created with its directory if missing; `sqlite://` prefix allowed).
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
+    pub database_url: String,
+
+    /// The store's IANA time zone: decides which local day each sale belongs to.
+    #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: StoreZone,
+
+    /// Most records accepted in one sync batch.
+    #[arg(long, env = "CRM_MAX_BATCH", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_batch: u32,
+
+    /// Largest request body accepted, in MiB.
+    #[arg(long, env = "CRM_MAX_BODY_MB", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_body_mb: u32,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "CRM_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Read-only database connections in the pool.
+    #[arg(long, env = "CRM_READ_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub read_connections: u32,
+
+    /// Serve a non-loopback address although no API keys exist yet. Anyone who can reach
+    /// the port can then read and change all data.
+    #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+}
+
+impl ServeOptions {
+    /// The database file path, without any `sqlite://` prefix.
+    pub fn database_path(&self) -> PathBuf {
+        let url = self.database_url.trim();
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        PathBuf::from(path)
+    }
+}
+
+/// Options of `crm-trends openapi`.
+#[derive(Debug, Args)]
+pub struct OpenapiOptions {
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_zone(name: &str) -> Result<StoreZone, String> {
+    StoreZone::parse(name)
+        .map_err(|e| format!("{e}; use a name such as Europe/London or Asia/Kolkata"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_sqlite_url_prefix_is_stripped_from_the_database_path() {
+        let cli = Cli::parse_from([
+            "crm-trends",
+            "serve",
+            "--database-url",
+            "sqlite://data/x.sqlite",
+        ]);
+        let Command::Serve(options) = cli.command else {
+            panic!("expected serve")
+        };
+        assert_eq!(options.database_path(), PathBuf::from("data/x.sqlite"));
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_refused_at_start() {
+        assert!(
+            Cli::try_parse_from(["crm-trends", "serve", "--timezone", "Mars/Olympus"]).is_err()
+        );
+    }
+}
