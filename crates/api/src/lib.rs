@@ -6,6 +6,7 @@
 //! function on the blocking pool, map the result. The route table in [`routes`] registers
 //! each handler and its OpenAPI operation by the same call, so the spec cannot drift.
 
+pub mod analytics;
 mod error;
 mod extract;
 pub mod health;
@@ -27,5 +28,6 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
         .service(sync::sync_customers)
         .service(sync::sync_sales)
         .service(sync::sync_products)
-        .service(sync::get_sync_status);
+        .service(sync::get_sync_status)
+        .service(analytics::get_trends);
 }

@@ -22,6 +22,7 @@ use utoipa_actix_web::{AppExt, scope};
     tags(
         (name = "health", description = "Liveness and database state"),
         (name = "sync", description = "Data pushed by the POS: idempotent, all-or-nothing batches"),
+        (name = "analytics", description = "Trends and insights computed from the synced data"),
     ),
     components(schemas(crate::Problem, crate::RecordError))
 )]

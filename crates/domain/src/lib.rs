@@ -5,6 +5,7 @@
 //! nothing of HTTP, SQL or the clock; where a rule needs "now" or the store's time zone,
 //! it takes them as arguments.
 
+mod daily;
 mod error;
 mod ids;
 mod money;
@@ -12,6 +13,7 @@ mod records;
 mod text;
 mod time;
 
+pub use daily::DaySales;
 pub use error::{DomainError, FieldError};
 pub use ids::{CustomerId, ProductId, SaleId};
 pub use money::{Money, UnitPrice};

@@ -146,3 +146,28 @@ impl DailyDeltas {
         Ok(())
     }
 }
+
+impl From<DailyTotals> for crm_domain::DaySales {
+    fn from(t: DailyTotals) -> Self {
+        Self {
+            date: t.local_date,
+            revenue: Money::from_cents(t.revenue_cents),
+            sale_count: t.sale_count,
+            units: t.units,
+            refund_count: t.refund_count,
+            refunded: Money::from_cents(t.refunded_cents),
+        }
+    }
+}
+
+/// The stored per-day sales of `from..=to` as domain values; days without sales are absent.
+pub fn daily_sales(
+    conn: &mut Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crm_domain::DaySales>, StorageError> {
+    Ok(daily_totals(conn, from, to)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}

@@ -1,5 +1,10 @@
 //! For random batches in random order, with replays and edits, `sales_daily` always equals
 //! a from-scratch recomputation over `sales`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 mod common;
 

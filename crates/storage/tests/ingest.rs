@@ -1,4 +1,9 @@
 //! Upserts and the maintenance of the per-day aggregates.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 mod common;
 

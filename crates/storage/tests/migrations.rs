@@ -1,4 +1,9 @@
 //! Every migration runs up, down and up again on a real database file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 mod common;
 

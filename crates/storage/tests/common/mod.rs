@@ -1,5 +1,9 @@
 //! Builders shared by the storage tests (a `mod.rs` so Cargo does not run it as a test).
 #![allow(dead_code, reason = "each test file uses a different subset")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test builders: a panic is the failure report"
+)]
 
 use chrono::{DateTime, Utc};
 use crm_domain::{

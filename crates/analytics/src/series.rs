@@ -1,0 +1,208 @@
+//! Daily sales series: missing days filled with zeros, and days summed into weeks or
+//! months.
+
+use chrono::{Datelike, Days, NaiveDate};
+use crm_domain::{DaySales, Money};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// How days are grouped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Granularity {
+    /// One bucket per day.
+    #[default]
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl Granularity {
+    /// The first day of the bucket that contains `date`.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use crm_analytics::Granularity;
+    /// let thursday = NaiveDate::from_ymd_opt(2025, 9, 25).unwrap();
+    /// assert_eq!(Granularity::Week.bucket_start(thursday), NaiveDate::from_ymd_opt(2025, 9, 22).unwrap());
+    /// assert_eq!(Granularity::Month.bucket_start(thursday), NaiveDate::from_ymd_opt(2025, 9, 1).unwrap());
+    /// ```
+    pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Day => date,
+            Self::Week => date - Days::new(u64::from(date.weekday().num_days_from_monday())),
+            Self::Month => date.with_day(1).unwrap_or(date),
+        }
+    }
+
+    /// The name used in the API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+        }
+    }
+}
+
+impl FromStr for Granularity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "day" => Ok(Self::Day),
+            "week" => Ok(Self::Week),
+            "month" => Ok(Self::Month),
+            other => Err(format!(
+                "unknown granularity {other:?}; use day, week or month"
+            )),
+        }
+    }
+}
+
+/// The totals of one bucket of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// First day of the bucket (a Monday for weeks, the 1st for months), which may lie
+    /// before the requested range.
+    pub start: NaiveDate,
+    /// Days of the bucket inside the requested range: edge buckets may be partial.
+    pub days: u32,
+    /// The summed totals (its `date` is `start`).
+    pub totals: DaySales,
+}
+
+/// Every day in `from..=to`, oldest first, taking totals from `days` and zeros elsewhere.
+/// Days outside the range are ignored; an empty range (`from > to`) gives no days.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use crm_analytics::fill_days;
+/// use crm_domain::{DaySales, Money};
+/// let d = |day| NaiveDate::from_ymd_opt(2025, 9, day).unwrap();
+/// let sold = DaySales { revenue: Money::from_cents(15000), sale_count: 1, ..DaySales::empty(d(2)) };
+/// let series = fill_days(&[sold], d(1), d(3));
+/// assert_eq!(series.iter().map(|s| s.sale_count).collect::<Vec<_>>(), [0, 1, 0]);
+/// ```
+pub fn fill_days(days: &[DaySales], from: NaiveDate, to: NaiveDate) -> Vec<DaySales> {
+    let mut known: BTreeMap<NaiveDate, DaySales> = BTreeMap::new();
+    for day in days.iter().filter(|d| d.date >= from && d.date <= to) {
+        add(
+            known
+                .entry(day.date)
+                .or_insert_with(|| DaySales::empty(day.date)),
+            day,
+        );
+    }
+    from.iter_days()
+        .take_while(|date| *date <= to)
+        .map(|date| known.remove(&date).unwrap_or(DaySales::empty(date)))
+        .collect()
+}
+
+/// Sums the zero-filled days of `from..=to` into buckets of `granularity`.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use crm_analytics::{Granularity, bucket_days};
+/// use crm_domain::DaySales;
+/// let d = |day| NaiveDate::from_ymd_opt(2025, 9, day).unwrap();
+/// let weeks = bucket_days(&[], d(1), d(30), Granularity::Week);
+/// assert_eq!(weeks.len(), 5); // Sep 1 is a Monday; the last week is partial
+/// assert_eq!(weeks[4].days, 2);
+/// ```
+pub fn bucket_days(
+    days: &[DaySales],
+    from: NaiveDate,
+    to: NaiveDate,
+    granularity: Granularity,
+) -> Vec<Bucket> {
+    let mut buckets: Vec<Bucket> = Vec::new();
+    for day in fill_days(days, from, to) {
+        let start = granularity.bucket_start(day.date);
+        match buckets.last_mut() {
+            Some(bucket) if bucket.start == start => {
+                bucket.days += 1;
+                add(&mut bucket.totals, &day);
+            }
+            _ => buckets.push(Bucket {
+                start,
+                days: 1,
+                totals: DaySales { date: start, ..day },
+            }),
+        }
+    }
+    buckets
+}
+
+fn add(total: &mut DaySales, day: &DaySales) {
+    total.revenue = Money::from_cents(total.revenue.cents() + day.revenue.cents());
+    total.sale_count += day.sale_count;
+    total.units += day.units;
+    total.refund_count += day.refund_count;
+    total.refunded = Money::from_cents(total.refunded.cents() + day.refunded.cents());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 9, day).unwrap()
+    }
+
+    fn sold(day: u32, cents: i64) -> DaySales {
+        DaySales {
+            revenue: Money::from_cents(cents),
+            sale_count: 1,
+            units: 2,
+            ..DaySales::empty(d(day))
+        }
+    }
+
+    #[test]
+    fn an_empty_range_gives_no_days_and_a_one_day_range_one() {
+        assert!(fill_days(&[sold(2, 100)], d(3), d(2)).is_empty());
+        assert_eq!(fill_days(&[sold(2, 100)], d(2), d(2)), vec![sold(2, 100)]);
+    }
+
+    #[test]
+    fn days_outside_the_range_are_ignored_and_duplicates_are_summed() {
+        let series = fill_days(
+            &[sold(1, 5), sold(3, 100), sold(3, 50), sold(9, 7)],
+            d(2),
+            d(4),
+        );
+        assert_eq!(
+            series.iter().map(|s| s.revenue.cents()).collect::<Vec<_>>(),
+            [0, 150, 0]
+        );
+    }
+
+    #[test]
+    fn months_bucket_by_calendar_month_with_partial_edges() {
+        let from = NaiveDate::from_ymd_opt(2025, 8, 30).unwrap();
+        let months = bucket_days(&[sold(2, 100)], from, d(3), Granularity::Month);
+        assert_eq!(
+            months
+                .iter()
+                .map(|b| (b.start.month(), b.days))
+                .collect::<Vec<_>>(),
+            [(8, 2), (9, 3)]
+        );
+        assert_eq!(months[1].totals.revenue, Money::from_cents(100));
+    }
+
+    proptest! {
+        #[test]
+        fn bucketing_preserves_every_cent(cents in prop::collection::vec(0_i64..1_000_000, 30), g in 0_usize..3) {
+            let days: Vec<DaySales> = cents.iter().zip(1..).map(|(c, day)| sold(day, *c)).collect();
+            let granularity = [Granularity::Day, Granularity::Week, Granularity::Month][g];
+            let buckets = bucket_days(&days, d(1), d(30), granularity);
+            prop_assert_eq!(buckets.iter().map(|b| b.totals.revenue.cents()).sum::<i64>(), cents.iter().sum::<i64>());
+            prop_assert_eq!(buckets.iter().map(|b| b.days).sum::<u32>(), 30);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `spawn_app()`: the real `crm-trends` binary on a free loopback port over a temporary
+//! database, with a small blocking JSON client. (A `mod.rs` so Cargo does not treat it as
+//! a test of its own.)
+#![allow(dead_code, reason = "each test file uses a different subset")]
+#![allow(
+    clippy::expect_used,
+    reason = "test harness: a panic is the failure report"
+)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A running server.
+pub struct App {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The database file it serves.
+    pub db_path: PathBuf,
+    agent: ureq::Agent,
+}
+
+/// An HTTP answer: status, content type and JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// The Content-Type header.
+    pub content_type: String,
+    /// The body parsed as JSON.
+    pub body: Value,
+}
+
+/// A fresh temporary directory for a database.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+/// Starts the server over a new database in `dir`.
+pub fn spawn_app(dir: &Path) -> App {
+    spawn_app_with(dir, &[])
+}
+
+/// Starts the server over `dir/crm.sqlite` with extra `serve` arguments.
+pub fn spawn_app_with(dir: &Path, args: &[&str]) -> App {
+    let db_path = dir.join("crm.sqlite");
+    let stderr = std::fs::File::create(dir.join("server.log")).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
+        .args(["serve", "--port", "0", "--workers", "2", "--database-url"])
+        .arg(&db_path)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("start crm-trends");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let Some(base) = line.trim().strip_prefix("crm-trends listening on ") else {
+        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        panic!("server did not start: {line:?}\n{log}");
+    };
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    App {
+        child,
+        base: base.to_owned(),
+        db_path,
+        agent,
+    }
+}
+
+impl App {
+    /// GET a path.
+    pub fn get(&self, path: &str) -> Reply {
+        let response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("GET");
+        reply(response)
+    }
+
+    /// POST a JSON body.
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .send_json(body)
+            .expect("POST");
+        reply(response)
+    }
+
+    /// POST raw bytes with a content type.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type)
+            .send(body)
+            .expect("POST");
+        reply(response)
+    }
+
+    /// Stops the server with SIGTERM, as an operator would, and waits for it to exit.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait");
+        assert!(exit.success(), "server exited with {exit}");
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn reply(mut response: ureq::http::Response<ureq::Body>) -> Reply {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.body_mut().read_to_string().expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// Cents from a JSON money value, exactly (the value is printed with at most 2 decimals).
+pub fn cents(value: &Value) -> i64 {
+    let text = value.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = format!("{fraction:0<2}");
+    assert!(
+        fraction.len() == 2,
+        "money with more than 2 decimals: {text}"
+    );
+    whole.parse::<i64>().expect("whole part") * 100 + fraction.parse::<i64>().expect("cents")
+}
