@@ -44,7 +44,9 @@ CREATE TABLE sales (
 CREATE INDEX sales_by_local_date ON sales (local_date);
 CREATE INDEX sales_by_customer ON sales (customer_id, created_at);
 
--- Clustered by sale: a sale's lines are written and read together.
+-- Clustered by sale: a sale's lines are written and read together. There is deliberately
+-- no index by product: per-product questions are answered from product_sales_daily, and
+-- an index scattered over every product would cost most of the ingest time.
 CREATE TABLE sale_items (
     sale_id BIGINT NOT NULL REFERENCES sales (id) ON DELETE CASCADE,
     line_no INTEGER NOT NULL,
@@ -55,7 +57,6 @@ CREATE TABLE sale_items (
     unit_price_e4 BIGINT NOT NULL CHECK (unit_price_e4 >= 0),
     PRIMARY KEY (sale_id, line_no)
 ) WITHOUT ROWID;
-CREATE INDEX sale_items_by_product ON sale_items (product_id);
 
 -- One row per store-local day that has any completed or refunded sale. Maintained in the
 -- same transaction as every sale insert and update; equal to a recomputation over sales.
@@ -67,6 +68,18 @@ CREATE TABLE sales_daily (
     refund_count BIGINT NOT NULL,
     refunded_cents BIGINT NOT NULL
 );
+
+-- Per store-local day and product, over completed sales' lines: units, line revenue and
+-- the number of sales with the product. Kept like sales_daily, in the sync transaction;
+-- keyed by day first so a batch of recent sales touches only the newest pages.
+CREATE TABLE product_sales_daily (
+    local_date DATE NOT NULL,
+    product_id TEXT NOT NULL REFERENCES products (id),
+    units BIGINT NOT NULL,
+    revenue_cents BIGINT NOT NULL,
+    sale_count BIGINT NOT NULL,
+    PRIMARY KEY (local_date, product_id)
+) WITHOUT ROWID;
 
 CREATE TABLE calendar_events (
     id INTEGER PRIMARY KEY NOT NULL,

@@ -23,7 +23,7 @@ use crm_domain::FieldError;
 use crm_storage::SyncCounts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::hash::Hash;
 use utoipa::ToSchema;
@@ -56,10 +56,13 @@ impl From<SyncCounts> for SyncResponse {
 
 /// Reads and validates every record of a batch, or explains every failure.
 ///
+/// The body was split into raw records without parsing them (`RawValue`), so each record
+/// is parsed once, straight into its input type.
+///
 /// `convert` turns one parsed record into a domain value; `key` gives its id, which must
 /// be unique within the batch.
 fn parse_batch<I, D, K>(
-    records: Vec<Value>,
+    records: Vec<Box<RawValue>>,
     limits: &Limits,
     convert: impl Fn(I) -> Result<D, Vec<FieldError>>,
     key: impl Fn(&D) -> K,
@@ -80,7 +83,8 @@ where
     let mut valid = Vec::with_capacity(total);
     let mut first_index: HashMap<K, usize> = HashMap::with_capacity(total);
     for (index, record) in records.into_iter().enumerate() {
-        let parsed = serde_path_to_error::deserialize::<_, I>(record)
+        let mut reader = serde_json::Deserializer::from_str(record.get());
+        let parsed = serde_path_to_error::deserialize::<_, I>(&mut reader)
             .map_err(|e| vec![serde_field_error(&e)]);
         match parsed.and_then(&convert) {
             Ok(value) => {

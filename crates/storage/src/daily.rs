@@ -1,13 +1,15 @@
-//! `sales_daily`: one row per store-local day with completed or refunded sales, kept equal
-//! to a recomputation over `sales` by applying each batch's deltas in its transaction.
+//! The per-day aggregates: `sales_daily` (one row per store-local day with completed or
+//! refunded sales) and `product_sales_daily` (one row per day and product sold), each kept
+//! equal to a recomputation over `sales` and `sale_items` by applying each batch's deltas
+//! in its transaction.
 
-use crate::rows::SaleRow;
+use crate::rows::{SaleItemRow, SaleRow};
 use crate::schema::sales_daily;
 use crate::{Conn, StorageError};
 use chrono::NaiveDate;
-use crm_domain::{Money, SaleStatus};
+use crm_domain::{Money, SaleStatus, UnitPrice};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date};
+use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
 use std::collections::BTreeMap;
 
@@ -78,73 +80,202 @@ pub fn recompute_daily_totals(conn: &mut Conn) -> Result<Vec<DailyTotals>, Stora
     .load(conn)?)
 }
 
-/// Changes to per-day totals gathered over a batch, applied in one pass.
+/// The totals of one product on one store-local day, over completed sales' lines.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName)]
+pub struct ProductDayTotals {
+    /// The store-local day.
+    #[diesel(sql_type = Date)]
+    pub local_date: NaiveDate,
+    /// The product code.
+    #[diesel(sql_type = Text)]
+    pub product_id: String,
+    /// Units sold.
+    #[diesel(sql_type = BigInt)]
+    pub units: i64,
+    /// Line revenue (unit price times quantity, each line rounded to the cent), in cents.
+    #[diesel(sql_type = BigInt)]
+    pub revenue_cents: i64,
+    /// Completed sales with at least one line of the product.
+    #[diesel(sql_type = BigInt)]
+    pub sale_count: i64,
+}
+
+/// The stored per-product totals for days in `from..=to`, by day then product.
+pub fn product_daily_totals(
+    conn: &mut Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ProductDayTotals>, StorageError> {
+    use crate::schema::product_sales_daily::dsl::*;
+    Ok(product_sales_daily
+        .filter(local_date.between(from, to))
+        .order((local_date, product_id))
+        .select((local_date, product_id, units, revenue_cents, sale_count))
+        .load(conn)?)
+}
+
+/// The per-product totals computed from scratch over `sale_items` and `sales`: what
+/// `product_sales_daily` must equal.
+pub fn recompute_product_daily_totals(
+    conn: &mut Conn,
+) -> Result<Vec<ProductDayTotals>, StorageError> {
+    Ok(diesel::sql_query(
+        "SELECT s.local_date AS local_date,
+                i.product_id AS product_id,
+                SUM(i.quantity) AS units,
+                SUM((i.unit_price_e4 * i.quantity + 50) / 100) AS revenue_cents,
+                COUNT(DISTINCT s.id) AS sale_count
+         FROM sale_items i
+         JOIN sales s ON s.id = i.sale_id
+         WHERE s.status = 'completed'
+         GROUP BY s.local_date, i.product_id
+         ORDER BY s.local_date, i.product_id",
+    )
+    .load(conn)?)
+}
+
+/// Changes to the per-day and per-product-day totals gathered over a batch, applied in
+/// one pass at its end.
 #[derive(Debug, Default)]
-pub(crate) struct DailyDeltas(BTreeMap<NaiveDate, [i64; 5]>);
+pub(crate) struct DailyDeltas {
+    days: BTreeMap<NaiveDate, [i64; 5]>,
+    products: BTreeMap<(NaiveDate, String), [i64; 3]>,
+}
 
 impl DailyDeltas {
     /// Adds a sale's contribution.
-    pub(crate) fn add(&mut self, sale: &SaleRow) {
-        self.shift(sale, 1);
+    pub(crate) fn add(&mut self, sale: &SaleRow, lines: &[SaleItemRow]) {
+        self.shift(sale, lines, 1);
     }
 
     /// Takes a sale's contribution out.
-    pub(crate) fn remove(&mut self, sale: &SaleRow) {
-        self.shift(sale, -1);
+    pub(crate) fn remove(&mut self, sale: &SaleRow, lines: &[SaleItemRow]) {
+        self.shift(sale, lines, -1);
     }
 
-    fn shift(&mut self, sale: &SaleRow, sign: i64) {
+    fn shift(&mut self, sale: &SaleRow, lines: &[SaleItemRow], sign: i64) {
         let contribution = match sale.status.parse::<SaleStatus>() {
             Ok(SaleStatus::Completed) => [sale.total_cents, 1, sale.units, 0, 0],
             Ok(SaleStatus::Refunded) => [0, 0, 0, 1, sale.total_cents],
             Ok(SaleStatus::Voided) | Err(_) => return,
         };
-        let day = self.0.entry(sale.local_date).or_default();
+        let day = self.days.entry(sale.local_date).or_default();
         for (total, part) in day.iter_mut().zip(contribution) {
             *total += sign * part;
         }
+        if contribution[1] == 0 {
+            return;
+        }
+        let mut seen: Vec<&str> = Vec::with_capacity(lines.len());
+        for line in lines {
+            let revenue = UnitPrice::from_ten_thousandths(line.unit_price_e4)
+                .line_total(line.quantity)
+                .cents();
+            let first_in_sale = !seen.contains(&line.product_id.as_str());
+            if first_in_sale {
+                seen.push(&line.product_id);
+            }
+            let totals = self
+                .products
+                .entry((sale.local_date, line.product_id.clone()))
+                .or_default();
+            totals[0] += sign * line.quantity;
+            totals[1] += sign * revenue;
+            totals[2] += sign * i64::from(first_in_sale);
+        }
     }
 
-    /// Adds the deltas to `sales_daily` and drops days left with no sales.
+    /// Adds the deltas to `sales_daily` and `product_sales_daily`, dropping rows left with
+    /// no sales (only a change to a stored sale can empty a row).
     pub(crate) fn apply(self, conn: &mut Conn) -> Result<(), StorageError> {
-        use crate::schema::sales_daily::dsl::*;
-        let mut touched = Vec::new();
-        for (day, [revenue, sales, sold, refunds, refunded]) in self.0 {
-            if [revenue, sales, sold, refunds, refunded] == [0; 5] {
-                continue;
-            }
-            touched.push(day);
-            diesel::insert_into(sales_daily)
-                .values((
-                    local_date.eq(day),
-                    revenue_cents.eq(revenue),
-                    sale_count.eq(sales),
-                    units.eq(sold),
-                    refund_count.eq(refunds),
-                    refunded_cents.eq(refunded),
-                ))
-                .on_conflict(local_date)
-                .do_update()
-                .set((
-                    revenue_cents.eq(revenue_cents + excluded(revenue_cents)),
-                    sale_count.eq(sale_count + excluded(sale_count)),
-                    units.eq(units + excluded(units)),
-                    refund_count.eq(refund_count + excluded(refund_count)),
-                    refunded_cents.eq(refunded_cents + excluded(refunded_cents)),
-                ))
-                .execute(conn)?;
+        apply_days(conn, self.days)?;
+        apply_products(conn, self.products)
+    }
+}
+
+fn apply_days(conn: &mut Conn, days: BTreeMap<NaiveDate, [i64; 5]>) -> Result<(), StorageError> {
+    use crate::schema::sales_daily::dsl::*;
+    for (day, [revenue, sales, sold, refunds, refunded]) in days {
+        if [revenue, sales, sold, refunds, refunded] == [0; 5] {
+            continue;
         }
-        for chunk in touched.chunks(crate::MAX_BINDS) {
+        diesel::insert_into(sales_daily)
+            .values((
+                local_date.eq(day),
+                revenue_cents.eq(revenue),
+                sale_count.eq(sales),
+                units.eq(sold),
+                refund_count.eq(refunds),
+                refunded_cents.eq(refunded),
+            ))
+            .on_conflict(local_date)
+            .do_update()
+            .set((
+                revenue_cents.eq(revenue_cents + excluded(revenue_cents)),
+                sale_count.eq(sale_count + excluded(sale_count)),
+                units.eq(units + excluded(units)),
+                refund_count.eq(refund_count + excluded(refund_count)),
+                refunded_cents.eq(refunded_cents + excluded(refunded_cents)),
+            ))
+            .execute(conn)?;
+        if sales < 0 || refunds < 0 {
             diesel::delete(
                 sales_daily
-                    .filter(local_date.eq_any(chunk))
+                    .find(day)
                     .filter(sale_count.eq(0))
                     .filter(refund_count.eq(0)),
             )
             .execute(conn)?;
         }
-        Ok(())
     }
+    Ok(())
+}
+
+fn apply_products(
+    conn: &mut Conn,
+    products: BTreeMap<(NaiveDate, String), [i64; 3]>,
+) -> Result<(), StorageError> {
+    use crate::schema::product_sales_daily::dsl::*;
+    let mut emptied = Vec::new();
+    let rows: Vec<_> = products
+        .into_iter()
+        .filter(|(_, delta)| *delta != [0; 3])
+        .map(|((day, product), [sold, revenue, sales])| {
+            if sales < 0 {
+                emptied.push((day, product.clone()));
+            }
+            (
+                local_date.eq(day),
+                product_id.eq(product),
+                units.eq(sold),
+                revenue_cents.eq(revenue),
+                sale_count.eq(sales),
+            )
+        })
+        .collect();
+    // One multi-row upsert per chunk: a batch of recent sales touches thousands of
+    // product-days, and one statement each would cost more than the sales themselves.
+    for chunk in rows.chunks(crate::MAX_BINDS / 5) {
+        diesel::insert_into(product_sales_daily)
+            .values(chunk)
+            .on_conflict((local_date, product_id))
+            .do_update()
+            .set((
+                units.eq(units + excluded(units)),
+                revenue_cents.eq(revenue_cents + excluded(revenue_cents)),
+                sale_count.eq(sale_count + excluded(sale_count)),
+            ))
+            .execute(conn)?;
+    }
+    for (day, product) in emptied {
+        diesel::delete(
+            product_sales_daily
+                .find((day, &product))
+                .filter(sale_count.eq(0)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 impl From<DailyTotals> for crm_domain::DaySales {

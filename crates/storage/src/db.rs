@@ -128,7 +128,14 @@ fn open_writer(path: &Path, options: &DbOptions) -> Result<Conn, StorageError> {
         "PRAGMA journal_mode = WAL;
          -- Fsync the WAL at every commit: a 2xx answer means the batch survives a power cut.
          -- Batches are large, so this is one fsync per thousand sales.
-         PRAGMA synchronous = FULL;",
+         PRAGMA synchronous = FULL;
+         -- Checkpoint every 20,000 pages (about 80 MiB of WAL) instead of 1,000: pages that
+         -- every batch rewrites (index tails, aggregates) are copied to the database once per
+         -- checkpoint, not once per batch. Measured: +50% ingest rate (docs/performance.md).
+         PRAGMA wal_autocheckpoint = 20000;
+         -- The writer gets a 64 MiB page cache so index pages that batches keep touching stay
+         -- in memory (readers keep 16 MiB each).
+         PRAGMA cache_size = -65536;",
     )?;
     Ok(conn)
 }

@@ -12,7 +12,7 @@ mod sales;
 
 pub use customers::sync_customers;
 pub use products::sync_products;
-pub use sales::sync_sales;
+pub use sales::{insert_sales_bare, sync_sales};
 
 use crate::schema::sync_runs;
 use crate::{Conn, StorageError, SyncKind};

@@ -74,6 +74,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    product_sales_daily (local_date, product_id) {
+        local_date -> Date,
+        product_id -> Text,
+        units -> BigInt,
+        revenue_cents -> BigInt,
+        sale_count -> BigInt,
+    }
+}
+
+diesel::table! {
     calendar_events (id) {
         id -> BigInt,
         event_type -> Text,
@@ -106,6 +116,7 @@ diesel::table! {
 diesel::joinable!(sales -> customers (customer_id));
 diesel::joinable!(sale_items -> sales (sale_id));
 diesel::joinable!(sale_items -> products (product_id));
+diesel::joinable!(product_sales_daily -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
@@ -113,6 +124,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sales,
     sale_items,
     sales_daily,
+    product_sales_daily,
     calendar_events,
     sync_runs,
 );

@@ -1,5 +1,6 @@
-//! For random batches in random order, with replays and edits, `sales_daily` always equals
-//! a from-scratch recomputation over `sales`.
+//! For random batches in random order, with replays and edits, `sales_daily` and
+//! `product_sales_daily` always equal a from-scratch recomputation over `sales` and
+//! `sale_items`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,7 +12,9 @@ mod common;
 use common::{at, fresh_db, item, sale};
 use crm_domain::{Money, Sale, SaleStatus, StoreZone};
 use crm_storage::ingest::sync_sales;
-use crm_storage::{daily_totals, recompute_daily_totals};
+use crm_storage::{
+    daily_totals, product_daily_totals, recompute_daily_totals, recompute_product_daily_totals,
+};
 use proptest::prelude::*;
 
 fn arb_sale() -> impl Strategy<Value = Sale> {
@@ -22,12 +25,12 @@ fn arb_sale() -> impl Strategy<Value = Sale> {
         0_u32..6,
         0_u32..24,
         0_usize..3,
-        prop::collection::vec((0_u8..4, 1_i64..5), 0..4),
+        prop::collection::vec((0_u8..4, 1_i64..5, 0_i64..20_000), 0..4),
     )
         .prop_map(|(id, customer, cents, day, hour, status, lines)| {
             let items = lines
                 .into_iter()
-                .map(|(p, q)| item(&format!("P{p}"), q, 1250))
+                .map(|(p, q, price)| item(&format!("P{p}"), q, price))
                 .collect();
             let mut s = sale(
                 id,
@@ -70,6 +73,10 @@ proptest! {
                 .read(|c| daily_totals(c, "2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()))
                 .unwrap();
             prop_assert_eq!(kept, db.read(recompute_daily_totals).unwrap());
+            let kept = db
+                .read(|c| product_daily_totals(c, "2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()))
+                .unwrap();
+            prop_assert_eq!(kept, db.read(recompute_product_daily_totals).unwrap());
         }
     }
 }

@@ -11,7 +11,10 @@ use chrono::NaiveDate;
 use common::{at, customer, fresh_db, item, sale};
 use crm_domain::{Money, Product, ProductId, SaleStatus, StoreZone};
 use crm_storage::ingest::{sync_customers, sync_products, sync_sales};
-use crm_storage::{SyncCounts, daily_totals, recompute_daily_totals, sync_status, table_counts};
+use crm_storage::{
+    SyncCounts, daily_totals, product_daily_totals, recompute_daily_totals, sync_status,
+    table_counts,
+};
 
 fn day(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -117,6 +120,23 @@ fn sales_add_to_their_day_and_a_replay_adds_nothing() {
         (day("2025-09-27"), Money::from_cents(15199), 2, 6)
     );
     assert_eq!(db.read(recompute_daily_totals).unwrap(), days);
+
+    let products = db
+        .read(|c| product_daily_totals(c, day("2025-09-27"), day("2025-09-27")))
+        .unwrap();
+    let summary: Vec<(&str, i64, i64, i64)> = products
+        .iter()
+        .map(|p| {
+            (
+                p.product_id.as_str(),
+                p.units,
+                p.revenue_cents,
+                p.sale_count,
+            )
+        })
+        .collect();
+    // 2 x 2.55 = 5.10 and 1 x 0.199 = 0.20 (rounded per line) for 85123A; 3 free units of 22423.
+    assert_eq!(summary, [("22423", 3, 0, 1), ("85123A", 3, 530, 2)]);
 }
 
 #[test]

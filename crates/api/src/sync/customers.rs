@@ -10,7 +10,7 @@ use crm_domain::{
     required_text, rules,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 /// A batch of customers.
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 pub struct SyncCustomersRequest {
     /// Up to the batch limit (default 10,000) customers, ids unique within the batch.
     #[schema(value_type = Vec<CustomerInput>)]
-    pub customers: Vec<Value>,
+    pub customers: Vec<Box<RawValue>>,
 }
 
 /// One customer as the POS sends it. Unknown fields are ignored.

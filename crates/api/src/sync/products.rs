@@ -9,7 +9,7 @@ use crm_domain::{
     DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 /// Largest stock level accepted, either way.
@@ -23,7 +23,7 @@ const MAX_LEAD_TIME_DAYS: i32 = 365;
 pub struct SyncProductsRequest {
     /// Up to the batch limit (default 10,000) products, ids unique within the batch.
     #[schema(value_type = Vec<ProductInput>)]
-    pub products: Vec<Value>,
+    pub products: Vec<Box<RawValue>>,
 }
 
 /// One catalogue entry. Unknown fields are ignored.

@@ -10,7 +10,7 @@ use crm_domain::{
     SaleItem, SaleStatus, StoreZone, UnitPrice, optional_text, parse_timestamp, rules,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 /// A batch of sales.
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 pub struct SyncSalesRequest {
     /// Up to the batch limit (default 10,000) sales, ids unique within the batch.
     #[schema(value_type = Vec<SaleInput>)]
-    pub sales: Vec<Value>,
+    pub sales: Vec<Box<RawValue>>,
 }
 
 /// What became of a sale; only `completed` sales count as revenue.

@@ -46,21 +46,19 @@ pub fn sync_sales(
         match stored.get(&row.id) {
             None => {
                 counts.created += 1;
-                deltas.add(&row);
+                deltas.add(&row, &lines);
                 fresh.push(row);
                 fresh_lines.extend(lines);
             }
-            Some(old)
-                if old.same_sale(&row)
-                    && stored_lines.get(&row.id).map_or(&[][..], Vec::as_slice) == lines =>
-            {
-                counts.unchanged += 1;
-                continue;
-            }
             Some(old) => {
+                let old_lines = stored_lines.get(&row.id).map_or(&[][..], Vec::as_slice);
+                if old.same_sale(&row) && old_lines == lines {
+                    counts.unchanged += 1;
+                    continue;
+                }
                 counts.updated += 1;
-                deltas.remove(old);
-                deltas.add(&row);
+                deltas.remove(old, old_lines);
+                deltas.add(&row, &lines);
                 changed.push((row, lines));
             }
         }
@@ -121,4 +119,27 @@ fn load_lines(
         }
     }
     Ok(lines)
+}
+
+/// The floor the ingest path is measured against: inserts the sales and their lines and
+/// nothing else (no lookups, no placeholders, no aggregates, no sync record). Customers
+/// and products must already exist. For benchmarks only: it does not keep `sales_daily`.
+pub fn insert_sales_bare(
+    conn: &mut Conn,
+    batch: &[Sale],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let rows: Vec<SaleRow> = batch.iter().map(|s| SaleRow::from_domain(s, now)).collect();
+    let lines: Vec<SaleItemRow> = batch.iter().flat_map(SaleItemRow::lines_of).collect();
+    for chunk in rows.chunks(rows_per_insert(10)) {
+        diesel::insert_into(sales::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    for chunk in lines.chunks(rows_per_insert(7)) {
+        diesel::insert_into(sale_items::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(())
 }

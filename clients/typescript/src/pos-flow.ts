@@ -1,0 +1,243 @@
+// The seed POS's flow against a live crm-trends server, through the generated client:
+//
+//   node dist/pos-flow.js http://127.0.0.1:3001 [API_KEY]
+//
+// Prints one line per step and exits non-zero at the first failed check. Expects a server
+// with no other sales dated 2025-09-27 (run-against-server.sh starts a fresh one).
+
+import { createCrmTrendsClient, describeProblem, type CrmTrendsClient, type Schemas } from "./client.js";
+
+/** Each request gives up after this long, so a hung server fails the run instead of stalling it. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const DAY = "2025-09-27";
+const EXPECTED_DAY_REVENUE = 175.5; // 150.00 + 25.50
+
+// The seed's customer, exactly as its POS sends it.
+const CUSTOMERS: Schemas["SyncCustomersRequest"] = {
+  customers: [{ id: 1, name: "John Doe", phone: "1234567890", email: "john@example.com" }],
+};
+
+// The seed's sale, plus a sale with a line (2 x 12.75 = 25.50) booked at 12:35 UTC.
+const SALES: Schemas["SyncSalesRequest"] = {
+  sales: [
+    { id: 1001, customer_id: 1, total_amount: 150.0, created_at: "2025-09-27T10:30:00Z" },
+    {
+      id: 1002,
+      customer_id: 1,
+      total_amount: 25.5,
+      created_at: "2025-09-27T18:05:00+05:30",
+      payment_method: "card",
+      items: [
+        { product_id: "85123A", product_name: "T-light holder", category: "Home", quantity: 2, unit_price: 12.75 },
+      ],
+    },
+  ],
+};
+
+// A valid walk-in sale, then one with a total of three decimals: the whole batch must be
+// refused and nothing written (the trends step would see the 10.00 otherwise).
+const INVALID_INDEX = 1;
+const INVALID_FIELD = "total_amount";
+const INVALID_SALES: Schemas["SyncSalesRequest"] = {
+  sales: [
+    { id: 1003, customer_id: null, total_amount: 10.0, created_at: "2025-09-27T19:00:00Z" },
+    { id: 1004, customer_id: 1, total_amount: 1.005, created_at: "2025-09-27T19:05:00Z" },
+  ],
+};
+
+/** A check that did not hold: the run stops with this message. */
+class CheckFailed extends Error {
+  override name = "CheckFailed";
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) {
+    throw new CheckFailed(message);
+  }
+}
+
+/** The failure message for an answer that was not the expected 2xx. */
+function unexpected(response: Response, problem: Schemas["Problem"] | undefined): CheckFailed {
+  const body = problem === undefined ? "" : `: ${describeProblem(problem)}`;
+  return new CheckFailed(`unexpected HTTP ${response.status}${body}`);
+}
+
+function counts(r: Schemas["SyncResponse"]): string {
+  return `received ${r.received}, created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}`;
+}
+
+function options(): { signal: AbortSignal } {
+  return { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+}
+
+interface Step {
+  name: string;
+  /** Performs the step; returns what to print, or throws CheckFailed. */
+  run: (api: CrmTrendsClient) => Promise<string>;
+}
+
+const steps: Step[] = [
+  {
+    name: "GET /api/health",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/health", options());
+      if (error !== undefined) {
+        // A 503 carries the same HealthResponse body, with the reason.
+        throw new CheckFailed(
+          `HTTP ${response.status}, status "${error.status}", database: ${error.database.error ?? "unreachable"}`,
+        );
+      }
+      check(data.status === "ok", `expected status "ok", got "${data.status}"`);
+      check(data.database.reachable, "expected database.reachable to be true");
+      return `status "${data.status}", version ${data.version}, time zone ${data.timeZone}, database reachable`;
+    },
+  },
+  {
+    name: "POST /api/sync/customers",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/sync/customers", { body: CUSTOMERS, ...options() });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.received === 1, `expected received 1, got ${counts(data)}`);
+      return counts(data);
+    },
+  },
+  {
+    name: "POST /api/sync/sales",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/sync/sales", { body: SALES, ...options() });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const n = SALES.sales.length;
+      check(data.received === n, `expected received ${n}, got ${counts(data)}`);
+      check(
+        data.created + data.updated + data.unchanged === n,
+        `expected created + updated + unchanged = ${n}, got ${counts(data)}`,
+      );
+      return counts(data);
+    },
+  },
+  {
+    name: "POST /api/sync/sales (replay)",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/sync/sales", { body: SALES, ...options() });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const n = SALES.sales.length;
+      check(
+        data.received === n && data.unchanged === n && data.created === 0 && data.updated === 0,
+        `expected a replay to leave all ${n} records unchanged, got ${counts(data)}`,
+      );
+      return `${counts(data)} (idempotent)`;
+    },
+  },
+  {
+    name: "POST /api/sync/sales (invalid)",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/sync/sales", { body: INVALID_SALES, ...options() });
+      if (error === undefined) {
+        throw new CheckFailed(`expected HTTP 422, got ${response.status} with ${counts(data)}`);
+      }
+      check(response.status === 422, `expected HTTP 422, got ${response.status}: ${describeProblem(error)}`);
+      const contentType = response.headers.get("content-type") ?? "";
+      check(
+        contentType.startsWith("application/problem+json"),
+        `expected an application/problem+json body, got "${contentType}"`,
+      );
+      check(error.code === "validation-failed", `expected code "validation-failed", got "${error.code}"`);
+      const errors = error.errors ?? [];
+      const named = errors.find((e) => e.index === INVALID_INDEX && e.field === INVALID_FIELD);
+      check(
+        named !== undefined,
+        `expected errors[] to name index ${INVALID_INDEX}, field "${INVALID_FIELD}"; got ${JSON.stringify(errors)}`,
+      );
+      return `HTTP 422 ${error.code}: #${INVALID_INDEX} ${named.field}: ${named.message}`;
+    },
+  },
+  {
+    name: "GET /api/sync/status",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/sync/status", options());
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const maxId = data.sales.maxId;
+      check(
+        typeof maxId === "number" && maxId >= 1001,
+        `expected sales.maxId of 1001 or larger, got ${String(maxId)}`,
+      );
+      return `sales: ${data.sales.records} records, ${data.sales.batches} batches, maxId ${maxId}, maxCreatedAt ${
+        data.sales.maxCreatedAt ?? "none"
+      }; customers: ${data.customers.records} records`;
+    },
+  },
+  {
+    name: "GET /api/analytics/trends",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/trends", {
+        params: { query: { from: DAY, to: DAY } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const point = data.points.find((p) => p.period === DAY);
+      check(point !== undefined, `expected a point for ${DAY}, got periods [${data.points.map((p) => p.period).join(", ")}]`);
+      check(
+        point.revenue === EXPECTED_DAY_REVENUE,
+        `expected revenue ${EXPECTED_DAY_REVENUE} on ${DAY}, got ${point.revenue}` +
+          (point.revenue === EXPECTED_DAY_REVENUE + 10 ? " (the rejected batch's sale 1003 was written)" : ""),
+      );
+      return `${DAY}: revenue ${point.revenue}, ${point.salesCount} sales, ${point.units} units, ${point.refundCount} refunds (${data.timeZone})`;
+    },
+  },
+];
+
+function describeThrown(err: unknown): string {
+  if (err instanceof CheckFailed) {
+    return err.message;
+  }
+  if (err instanceof Error) {
+    if (err.name === "TimeoutError") {
+      return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
+    }
+    // Node's fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ...) in `cause`.
+    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
+    return `${err.name}: ${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const baseUrl = argv[0];
+  if (baseUrl === undefined || baseUrl === "" || baseUrl === "-h" || baseUrl === "--help") {
+    console.error("usage: node dist/pos-flow.js BASE_URL [API_KEY]   (e.g. http://127.0.0.1:3001)");
+    return 2;
+  }
+  if (!URL.canParse(baseUrl)) {
+    console.error(`pos-flow: BASE_URL is not a URL: ${baseUrl}`);
+    return 2;
+  }
+  const api = createCrmTrendsClient(baseUrl, { apiKey: argv[1] });
+  console.log(`pos-flow: ${steps.length} steps against ${baseUrl}`);
+
+  for (const [i, step] of steps.entries()) {
+    const label = `${i + 1}/${steps.length} ${step.name}`;
+    try {
+      const summary = await step.run(api);
+      console.log(`ok   ${label}: ${summary}`);
+    } catch (err) {
+      console.error(`FAIL ${label}: ${describeThrown(err)}`);
+      console.error(`pos-flow: failed at step ${i + 1} of ${steps.length}`);
+      return 1;
+    }
+  }
+  console.log(`pos-flow: all ${steps.length} steps passed`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
