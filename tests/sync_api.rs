@@ -1,9 +1,5 @@
 //! The sync API end to end: the real binary, a real database file, plain HTTP.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a panic is the failure report"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 mod support;
 
@@ -22,10 +18,7 @@ fn revenue_on(app: &support::App, day: &str) -> (i64, i64) {
     let reply = app.get(&format!("/api/analytics/trends?from={day}&to={day}"));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let point = &reply.body["points"][0];
-    (
-        cents(&point["revenue"]),
-        point["salesCount"].as_i64().unwrap(),
-    )
+    (cents(&point["revenue"]), point["salesCount"].as_i64().unwrap())
 }
 
 #[test]
@@ -34,10 +27,7 @@ fn the_seed_sync_bodies_work_verbatim() {
     let app = spawn_app(dir.path());
     let customers = app.post("/api/sync/customers", &seed_customers());
     assert_eq!(customers.status, 200, "{:?}", customers.body);
-    assert_eq!(
-        customers.body,
-        json!({"received": 1, "created": 1, "updated": 0, "unchanged": 0})
-    );
+    assert_eq!(customers.body, json!({"received": 1, "created": 1, "updated": 0, "unchanged": 0}));
     let sales = app.post("/api/sync/sales", &seed_sales());
     assert_eq!(sales.status, 200, "{:?}", sales.body);
     assert_eq!(sales.body["created"], 1);
@@ -59,29 +49,14 @@ fn replaying_a_batch_leaves_counts_and_daily_revenue_identical() {
          "items": [{"product_id": 22423, "product_name": "Regency cakestand", "quantity": 1, "unit_price": 5}]}
     ]});
     assert_eq!(app.post("/api/sync/sales", &batch).body["created"], 2);
-    let before = (
-        app.get("/api/health").body["database"]["counts"].clone(),
-        revenue_on(&app, "2025-09-27"),
-    );
+    let before = (app.get("/api/health").body["database"]["counts"].clone(), revenue_on(&app, "2025-09-27"));
 
     let replay = app.post("/api/sync/sales", &batch);
-    assert_eq!(
-        replay.body,
-        json!({"received": 2, "created": 0, "updated": 0, "unchanged": 2})
-    );
-    let after = (
-        app.get("/api/health").body["database"]["counts"].clone(),
-        revenue_on(&app, "2025-09-27"),
-    );
+    assert_eq!(replay.body, json!({"received": 2, "created": 0, "updated": 0, "unchanged": 2}));
+    let after = (app.get("/api/health").body["database"]["counts"].clone(), revenue_on(&app, "2025-09-27"));
     assert_eq!(before, after);
-    assert_eq!(
-        after.0["customers"], 1,
-        "the unknown customer 7 exists as a placeholder"
-    );
-    assert_eq!(
-        after.0["products"], 2,
-        "a numeric product code is kept as its text"
-    );
+    assert_eq!(after.0["customers"], 1, "the unknown customer 7 exists as a placeholder");
+    assert_eq!(after.0["products"], 2, "a numeric product code is kept as its text");
 }
 
 #[test]
@@ -98,10 +73,7 @@ fn a_batch_with_one_bad_record_writes_nothing_and_names_the_record() {
     assert_eq!(reply.status, 422);
     assert_eq!(reply.content_type, "application/problem+json");
     assert_eq!(reply.body["code"], "validation-failed");
-    assert_eq!(
-        reply.body["detail"],
-        "3 of 4 records are invalid; nothing was written"
-    );
+    assert_eq!(reply.body["detail"], "3 of 4 records are invalid; nothing was written");
     let errors: Vec<(u64, &str)> = reply.body["errors"]
         .as_array()
         .unwrap()
@@ -110,18 +82,9 @@ fn a_batch_with_one_bad_record_writes_nothing_and_names_the_record() {
         .collect();
     assert_eq!(
         errors,
-        [
-            (1, "customer_id"),
-            (1, "total_amount"),
-            (1, "created_at"),
-            (2, "items[0].quantity"),
-            (3, "id")
-        ]
+        [(1, "customer_id"), (1, "total_amount"), (1, "created_at"), (2, "items[0].quantity"), (3, "id")]
     );
-    assert_eq!(
-        app.get("/api/health").body["database"]["counts"]["sales"],
-        0
-    );
+    assert_eq!(app.get("/api/health").body["database"]["counts"]["sales"], 0);
     assert_eq!(app.get("/api/sync/status").body["sales"]["batches"], 0);
 }
 
@@ -140,16 +103,8 @@ fn a_refund_removes_revenue_from_its_day() {
     let refund = app.post("/api/sync/sales", &sale("refunded"));
     assert_eq!(refund.body["updated"], 1);
     assert_eq!(revenue_on(&app, "2025-09-27"), (125, 1));
-    let point = &app
-        .get("/api/analytics/trends?from=2025-09-27&to=2025-09-27")
-        .body["points"][0];
-    assert_eq!(
-        (
-            point["refundCount"].as_i64(),
-            cents(&point["refundedAmount"])
-        ),
-        (Some(1), 4250)
-    );
+    let point = &app.get("/api/analytics/trends?from=2025-09-27&to=2025-09-27").body["points"][0];
+    assert_eq!((point["refundCount"].as_i64(), cents(&point["refundedAmount"])), (Some(1), 4250));
 }
 
 #[test]
@@ -160,11 +115,7 @@ fn a_sale_at_half_past_eleven_at_minus_five_lands_on_the_store_local_day() {
     assert_eq!(app.post("/api/sync/sales", &late).status, 200);
     assert_eq!(revenue_on(&app, "2025-01-10"), (3000, 1));
     assert_eq!(revenue_on(&app, "2025-01-11"), (0, 0));
-    assert_eq!(
-        app.get("/api/analytics/trends?from=2025-01-10&to=2025-01-10")
-            .body["timeZone"],
-        "America/New_York"
-    );
+    assert_eq!(app.get("/api/analytics/trends?from=2025-01-10&to=2025-01-10").body["timeZone"], "America/New_York");
 }
 
 #[test]
@@ -197,10 +148,7 @@ fn data_survives_a_restart() {
 
     let again = spawn_app(dir.path());
     let counts = &again.get("/api/health").body["database"]["counts"];
-    assert_eq!(
-        (counts["customers"].as_i64(), counts["sales"].as_i64()),
-        (Some(1), Some(1))
-    );
+    assert_eq!((counts["customers"].as_i64(), counts["sales"].as_i64()), (Some(1), Some(1)));
     assert_eq!(revenue_on(&again, "2025-09-27"), (15000, 1));
     let status = again.get("/api/sync/status").body;
     assert_eq!(status["sales"]["maxId"], 1001);
@@ -215,7 +163,14 @@ fn malformed_wrongly_typed_and_oversized_requests_get_problem_json() {
         (app.post_raw("/api/sync/sales", "application/json", "{\"sales\": ["), 400, "bad-request"),
         (app.post_raw("/api/sync/sales", "text/plain", "{}"), 415, "unsupported-media-type"),
         (app.post_raw("/api/sync/sales", "application/json", "{\"rows\": []}"), 422, "validation-failed"),
-        (app.post("/api/sync/customers", &json!({"customers": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}]})), 413, "payload-too-large"),
+        (
+            app.post(
+                "/api/sync/customers",
+                &json!({"customers": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}]}),
+            ),
+            413,
+            "payload-too-large",
+        ),
         (app.get("/api/analytics/trends?from=yesterday"), 400, "bad-request"),
         (app.get("/api/analytics/trends?from=2025-02-01&to=2025-01-01"), 400, "bad-request"),
         (app.get("/api/no-such-thing"), 404, "not-found"),
@@ -240,28 +195,18 @@ fn customer_and_product_syncs_validate_every_field() {
         "/api/sync/customers",
         &json!({"customers": [{"id": 1, "name": " ", "email": "not-an-email", "created_at": "2025-13-01T00:00:00Z"}]}),
     );
-    let fields: Vec<&str> = reply.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name", "email", "created_at"]);
 
     let reply = app.post(
         "/api/sync/products",
         &json!({"products": [{"id": "85123A", "name": "Heart", "lead_time_days": 400, "unit_cost": 0.00001}]}),
     );
-    let fields: Vec<&str> = reply.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["lead_time_days", "unit_cost"]);
-    let ok = app.post(
-        "/api/sync/products",
-        &json!({"products": [{"id": 85123, "name": "Heart", "stock_on_hand": -2}]}),
-    );
+    let ok =
+        app.post("/api/sync/products", &json!({"products": [{"id": 85123, "name": "Heart", "stock_on_hand": -2}]}));
     assert_eq!(ok.body["created"], 1);
 }

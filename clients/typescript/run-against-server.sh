@@ -63,6 +63,11 @@ npm run --silent build
 echo "==> starting $binary (database in $workdir)"
 # Explicit host and time zone, so CRM_HOST / CRM_TIMEZONE in the environment cannot change
 # what the flow checks (the day of each sale depends on the store's time zone).
+# The server requires an API key, as a production one would: the flow sends it, and checks
+# that a request without it is refused. It travels in the environment, not in argv.
+CRM_API_KEY="ci-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export CRM_API_KEY
+CRM_WRITE_KEYS="$CRM_API_KEY" \
 "$binary" serve --host 127.0.0.1 --port 0 --timezone UTC --database-url "$workdir/crm.sqlite" \
   >"$workdir/server.out" 2>"$workdir/server.log" &
 server_pid=$!

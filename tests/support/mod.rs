@@ -2,10 +2,7 @@
 //! database, with a small blocking JSON client. (A `mod.rs` so Cargo does not treat it as
 //! a test of its own.)
 #![allow(dead_code, reason = "each test file uses a different subset")]
-#![allow(
-    clippy::expect_used,
-    reason = "test harness: a panic is the failure report"
-)]
+#![allow(clippy::expect_used, reason = "test harness: a panic is the failure report")]
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -31,6 +28,17 @@ pub struct Reply {
     pub content_type: String,
     /// The body parsed as JSON.
     pub body: Value,
+    /// The raw body.
+    pub text: String,
+    /// Every header, names lower-case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
 }
 
 /// A fresh temporary directory for a database.
@@ -45,6 +53,11 @@ pub fn spawn_app(dir: &Path) -> App {
 
 /// Starts the server over `dir/crm.sqlite` with extra `serve` arguments.
 pub fn spawn_app_with(dir: &Path, args: &[&str]) -> App {
+    try_spawn_app(dir, args).unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+}
+
+/// Starts the server, or returns what it logged when it refused to start.
+pub fn try_spawn_app(dir: &Path, args: &[&str]) -> Result<App, String> {
     let db_path = dir.join("crm.sqlite");
     let stderr = std::fs::File::create(dir.join("server.log")).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
@@ -58,43 +71,25 @@ pub fn spawn_app_with(dir: &Path, args: &[&str]) -> App {
         .expect("start crm-trends");
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the listening line");
+    BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
     let Some(base) = line.trim().strip_prefix("crm-trends listening on ") else {
-        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-        panic!("server did not start: {line:?}\n{log}");
+        let _ = child.wait();
+        return Err(std::fs::read_to_string(dir.join("server.log")).unwrap_or_default());
     };
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    App {
-        child,
-        base: base.to_owned(),
-        db_path,
-        agent,
-    }
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    Ok(App { child, base: base.to_owned(), db_path, agent })
 }
 
 impl App {
     /// GET a path.
     pub fn get(&self, path: &str) -> Reply {
-        let response = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .call()
-            .expect("GET");
+        let response = self.agent.get(format!("{}{path}", self.base)).call().expect("GET");
         reply(response)
     }
 
     /// POST a JSON body.
     pub fn post(&self, path: &str, body: &Value) -> Reply {
-        let response = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .send_json(body)
-            .expect("POST");
+        let response = self.agent.post(format!("{}{path}", self.base)).send_json(body).expect("POST");
         reply(response)
     }
 
@@ -109,13 +104,27 @@ impl App {
         reply(response)
     }
 
+    /// Any request, with extra headers and an optional JSON body.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+        let mut request = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = match body {
+            Some(json) => {
+                let request =
+                    request.header("Content-Type", "application/json").body(json.to_string()).expect("request");
+                self.agent.run(request)
+            }
+            None => self.agent.run(request.body(()).expect("request")),
+        };
+        reply(response.expect("request sent"))
+    }
+
     /// Stops the server with SIGTERM, as an operator would, and waits for it to exit.
     pub fn stop(mut self) {
         let pid = self.child.id().to_string();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
+        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
         assert!(status.success());
         let exit = self.child.wait().expect("wait");
         assert!(exit.success(), "server exited with {exit}");
@@ -131,19 +140,16 @@ impl Drop for App {
 
 fn reply(mut response: ureq::http::Response<ureq::Body>) -> Reply {
     let status = response.status().as_u16();
-    let content_type = response
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let headers = response
         .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
     let text = response.body_mut().read_to_string().expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        content_type,
-        body,
-    }
+    Reply { status, content_type, body, text, headers }
 }
 
 /// Cents from a JSON money value, exactly (the value is printed with at most 2 decimals).
@@ -151,9 +157,6 @@ pub fn cents(value: &Value) -> i64 {
     let text = value.to_string();
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let fraction = format!("{fraction:0<2}");
-    assert!(
-        fraction.len() == 2,
-        "money with more than 2 decimals: {text}"
-    );
+    assert!(fraction.len() == 2, "money with more than 2 decimals: {text}");
     whole.parse::<i64>().expect("whole part") * 100 + fraction.parse::<i64>().expect("cents")
 }

@@ -215,15 +215,27 @@ function describeThrown(err: unknown): string {
 async function main(argv: readonly string[]): Promise<number> {
   const baseUrl = argv[0];
   if (baseUrl === undefined || baseUrl === "" || baseUrl === "-h" || baseUrl === "--help") {
-    console.error("usage: node dist/pos-flow.js BASE_URL [API_KEY]   (e.g. http://127.0.0.1:3001)");
+    console.error("usage: node dist/pos-flow.js BASE_URL [API_KEY]   (e.g. http://127.0.0.1:3001; the key may also come from CRM_API_KEY)");
     return 2;
   }
   if (!URL.canParse(baseUrl)) {
     console.error(`pos-flow: BASE_URL is not a URL: ${baseUrl}`);
     return 2;
   }
-  const api = createCrmTrendsClient(baseUrl, { apiKey: argv[1] });
-  console.log(`pos-flow: ${steps.length} steps against ${baseUrl}`);
+  const apiKey = argv[1] ?? process.env["CRM_API_KEY"];
+  const api = createCrmTrendsClient(baseUrl, { apiKey });
+  console.log(`pos-flow: ${steps.length} steps against ${baseUrl}${apiKey ? " with an API key" : ""}`);
+
+  if (apiKey) {
+    // The server requires keys: a client without one must get a typed 401 problem.
+    const anonymous = createCrmTrendsClient(baseUrl);
+    const { error, response } = await anonymous.GET("/api/sync/status", options());
+    if (response.status !== 401 || error === undefined || error.code !== "unauthorized") {
+      console.error(`FAIL without a key: expected HTTP 401 "unauthorized", got HTTP ${response.status}`);
+      return 1;
+    }
+    console.log(`ok   without a key: HTTP 401 ${error.code}: ${error.detail}`);
+  }
 
   for (const [i, step] of steps.entries()) {
     const label = `${i + 1}/${steps.length} ${step.name}`;

@@ -54,9 +54,7 @@ impl FromStr for Granularity {
             "day" => Ok(Self::Day),
             "week" => Ok(Self::Week),
             "month" => Ok(Self::Month),
-            other => Err(format!(
-                "unknown granularity {other:?}; use day, week or month"
-            )),
+            other => Err(format!("unknown granularity {other:?}; use day, week or month")),
         }
     }
 }
@@ -88,12 +86,7 @@ pub struct Bucket {
 pub fn fill_days(days: &[DaySales], from: NaiveDate, to: NaiveDate) -> Vec<DaySales> {
     let mut known: BTreeMap<NaiveDate, DaySales> = BTreeMap::new();
     for day in days.iter().filter(|d| d.date >= from && d.date <= to) {
-        add(
-            known
-                .entry(day.date)
-                .or_insert_with(|| DaySales::empty(day.date)),
-            day,
-        );
+        add(known.entry(day.date).or_insert_with(|| DaySales::empty(day.date)), day);
     }
     from.iter_days()
         .take_while(|date| *date <= to)
@@ -112,12 +105,7 @@ pub fn fill_days(days: &[DaySales], from: NaiveDate, to: NaiveDate) -> Vec<DaySa
 /// assert_eq!(weeks.len(), 5); // Sep 1 is a Monday; the last week is partial
 /// assert_eq!(weeks[4].days, 2);
 /// ```
-pub fn bucket_days(
-    days: &[DaySales],
-    from: NaiveDate,
-    to: NaiveDate,
-    granularity: Granularity,
-) -> Vec<Bucket> {
+pub fn bucket_days(days: &[DaySales], from: NaiveDate, to: NaiveDate, granularity: Granularity) -> Vec<Bucket> {
     let mut buckets: Vec<Bucket> = Vec::new();
     for day in fill_days(days, from, to) {
         let start = granularity.bucket_start(day.date);
@@ -126,11 +114,7 @@ pub fn bucket_days(
                 bucket.days += 1;
                 add(&mut bucket.totals, &day);
             }
-            _ => buckets.push(Bucket {
-                start,
-                days: 1,
-                totals: DaySales { date: start, ..day },
-            }),
+            _ => buckets.push(Bucket { start, days: 1, totals: DaySales { date: start, ..day } }),
         }
     }
     buckets
@@ -154,12 +138,7 @@ mod tests {
     }
 
     fn sold(day: u32, cents: i64) -> DaySales {
-        DaySales {
-            revenue: Money::from_cents(cents),
-            sale_count: 1,
-            units: 2,
-            ..DaySales::empty(d(day))
-        }
+        DaySales { revenue: Money::from_cents(cents), sale_count: 1, units: 2, ..DaySales::empty(d(day)) }
     }
 
     #[test]
@@ -170,28 +149,15 @@ mod tests {
 
     #[test]
     fn days_outside_the_range_are_ignored_and_duplicates_are_summed() {
-        let series = fill_days(
-            &[sold(1, 5), sold(3, 100), sold(3, 50), sold(9, 7)],
-            d(2),
-            d(4),
-        );
-        assert_eq!(
-            series.iter().map(|s| s.revenue.cents()).collect::<Vec<_>>(),
-            [0, 150, 0]
-        );
+        let series = fill_days(&[sold(1, 5), sold(3, 100), sold(3, 50), sold(9, 7)], d(2), d(4));
+        assert_eq!(series.iter().map(|s| s.revenue.cents()).collect::<Vec<_>>(), [0, 150, 0]);
     }
 
     #[test]
     fn months_bucket_by_calendar_month_with_partial_edges() {
         let from = NaiveDate::from_ymd_opt(2025, 8, 30).unwrap();
         let months = bucket_days(&[sold(2, 100)], from, d(3), Granularity::Month);
-        assert_eq!(
-            months
-                .iter()
-                .map(|b| (b.start.month(), b.days))
-                .collect::<Vec<_>>(),
-            [(8, 2), (9, 3)]
-        );
+        assert_eq!(months.iter().map(|b| (b.start.month(), b.days)).collect::<Vec<_>>(), [(8, 2), (9, 3)]);
         assert_eq!(months[1].totals.revenue, Money::from_cents(100));
     }
 

@@ -2,6 +2,4 @@
 
 mod trends;
 
-pub use trends::{
-    GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends,
-};
+pub use trends::{GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};

@@ -33,11 +33,53 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
-    /// A stable machine-readable code, such as `validation-failed` or `not-found`.
-    pub code: String,
+    /// A stable machine-readable code.
+    pub code: ProblemCode,
     /// For validation failures: every broken rule, by record index and field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
     pub errors: Vec<RecordError>,
+}
+
+/// The stable codes of [`Problem`]: one per kind of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemCode {
+    /// 400: the request could not be read.
+    BadRequest,
+    /// 401: no valid API key.
+    Unauthorized,
+    /// 403: the key may not do this.
+    Forbidden,
+    /// 404: no such route or resource.
+    NotFound,
+    /// 413: body or batch too large.
+    PayloadTooLarge,
+    /// 415: body not JSON.
+    UnsupportedMediaType,
+    /// 422: records broke the rules.
+    ValidationFailed,
+    /// 503: database busy; retry.
+    Unavailable,
+    /// 500: a fault; see the server log.
+    Internal,
+}
+
+impl ProblemCode {
+    /// The code as it appears in JSON and in the problem `type` URI.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad-request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not-found",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::ValidationFailed => "validation-failed",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
 }
 
 /// One invalid field of one record in a request.
@@ -45,6 +87,7 @@ pub struct Problem {
 pub struct RecordError {
     /// Position of the record in the batch (0-based); absent for errors outside a batch.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub index: Option<usize>,
     /// Path of the field in the record, such as `items[1].unit_price`.
     pub field: String,
@@ -64,6 +107,10 @@ pub enum ApiError {
     },
     /// The request could not be read (malformed JSON, bad query string): 400.
     BadRequest(String),
+    /// No valid API key was presented: 401.
+    Unauthorized(String),
+    /// The key may not do this: 403.
+    Forbidden(String),
     /// The body was not JSON: 415.
     UnsupportedMediaType(String),
     /// The body or batch was too large: 413.
@@ -77,35 +124,23 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    fn parts(&self) -> (StatusCode, ProblemCode, &'static str) {
         match self {
-            Self::Validation { .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation-failed",
-                "Validation failed",
-            ),
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
-            Self::UnsupportedMediaType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-            ),
-            Self::PayloadTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-            ),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-            Self::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal server error",
-            ),
+            Self::Validation { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed, "Validation failed")
+            }
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ProblemCode::BadRequest, "Bad request"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ProblemCode::Unauthorized, "Unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ProblemCode::Forbidden, "Forbidden"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ProblemCode::UnsupportedMediaType, "Unsupported media type")
+            }
+            Self::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::PayloadTooLarge, "Payload too large")
+            }
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, ProblemCode::NotFound, "Not found"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, "Service unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, "Internal server error"),
         }
     }
 
@@ -114,22 +149,21 @@ impl ApiError {
         let (status, code, title) = self.parts();
         let (detail, errors) = match self {
             Self::Validation { detail, errors } => (detail.clone(), errors.clone()),
-            Self::Internal(_) => (
-                "the server failed to handle the request; the cause is in its log".into(),
-                vec![],
-            ),
+            Self::Internal(_) => ("the server failed to handle the request; the cause is in its log".into(), vec![]),
             Self::BadRequest(d)
+            | Self::Unauthorized(d)
+            | Self::Forbidden(d)
             | Self::UnsupportedMediaType(d)
             | Self::PayloadTooLarge(d)
             | Self::NotFound(d)
             | Self::Unavailable(d) => (d.clone(), vec![]),
         };
         Problem {
-            problem_type: format!("urn:crm-trends:problem:{code}"),
+            problem_type: format!("urn:crm-trends:problem:{}", code.as_str()),
             title: title.into(),
             status: status.as_u16(),
             detail,
-            code: code.into(),
+            code,
             errors,
         }
     }
@@ -140,6 +174,8 @@ impl fmt::Display for ApiError {
         match self {
             Self::Validation { detail, .. }
             | Self::BadRequest(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden(detail)
             | Self::UnsupportedMediaType(detail)
             | Self::PayloadTooLarge(detail)
             | Self::NotFound(detail)
@@ -159,12 +195,16 @@ impl ResponseError for ApiError {
             log::error!("request failed: {cause}");
         }
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        ));
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            Self::Unauthorized(_) => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"crm-trends\"")));
+            }
+            _ => {}
         }
         response.json(self.problem())
     }
@@ -185,4 +225,59 @@ impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         Self::Internal(format!("blocking task failed: {error}"))
     }
+}
+
+/// The error answers of a route that reads (documentation for the OpenAPI spec; every
+/// body is a [`Problem`]).
+#[derive(utoipa::IntoResponses)]
+pub enum ReadErrors {
+    /// A query parameter or path segment could not be read.
+    #[response(status = 400, description = "Bad parameter", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Keys are configured and none (or an unknown one) was presented.
+    #[response(status = 401, description = "No valid API key", content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")))]
+    Unauthorized(Problem),
+    /// The database was busy.
+    #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
+    Unavailable(Problem),
+    /// A fault; the cause is in the server log.
+    #[response(status = 500, description = "Internal error", content_type = "application/problem+json")]
+    Internal(Problem),
+}
+
+/// The error answers of a route that writes a JSON batch (documentation for the spec).
+#[derive(utoipa::IntoResponses)]
+pub enum WriteErrors {
+    /// The body is not valid JSON.
+    #[response(status = 400, description = "Malformed JSON", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Keys are configured and none (or an unknown one) was presented.
+    #[response(status = 401, description = "No valid API key", content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")))]
+    Unauthorized(Problem),
+    /// The key is a read key.
+    #[response(status = 403, description = "A read key cannot write", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Body over the size limit, or more records than the batch limit.
+    #[response(status = 413, description = "Body or batch too large", content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
+    /// Not sent as `application/json`.
+    #[response(status = 415, description = "Body is not JSON", content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Records broke the rules; nothing was written.
+    #[response(
+        status = 422,
+        description = "Invalid records; nothing written",
+        content_type = "application/problem+json"
+    )]
+    ValidationFailed(Problem),
+    /// The database was busy; nothing was written.
+    #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
+    Unavailable(Problem),
+    /// A fault; the cause is in the server log.
+    #[response(status = 500, description = "Internal error", content_type = "application/problem+json")]
+    Internal(Problem),
 }

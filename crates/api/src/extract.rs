@@ -8,28 +8,25 @@ use actix_web::web;
 /// JSON bodies: at most `limit` bytes; malformed JSON is 400, JSON of the wrong shape 422,
 /// another content type 415, an oversized body 413.
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |error, _req| {
-            let api_error = match &error {
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge(
-                    format!("request body is larger than the {limit} bytes accepted"),
-                ),
-                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
-                    "send the body as JSON with Content-Type: application/json".into(),
-                ),
-                JsonPayloadError::Deserialize(cause) if cause.is_data() => ApiError::Validation {
-                    detail: format!("the body does not have the expected shape: {cause}"),
-                    errors: vec![],
-                },
-                JsonPayloadError::Deserialize(cause) => {
-                    ApiError::BadRequest(format!("the body is not valid JSON: {cause}"))
-                }
-                other => ApiError::BadRequest(format!("cannot read the request body: {other}")),
-            };
-            api_error.into()
-        })
+    web::JsonConfig::default().limit(limit).error_handler(move |error, _req| {
+        let api_error = match &error {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::PayloadTooLarge(format!("request body is larger than the {limit} bytes accepted"))
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
+            }
+            JsonPayloadError::Deserialize(cause) if cause.is_data() => ApiError::Validation {
+                detail: format!("the body does not have the expected shape: {cause}"),
+                errors: vec![],
+            },
+            JsonPayloadError::Deserialize(cause) => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {cause}"))
+            }
+            other => ApiError::BadRequest(format!("cannot read the request body: {other}")),
+        };
+        api_error.into()
+    })
 }
 
 /// Query strings: a bad parameter is 400 naming it.

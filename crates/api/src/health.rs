@@ -66,6 +66,7 @@ pub struct RowCounts {
 /// (with the same body) when it is not. Needs no credentials.
 #[utoipa::path(
     tag = "health",
+    security(()),
     responses(
         (status = 200, description = "Serving; database reachable", body = HealthResponse),
         (status = 503, description = "Database unreachable", body = HealthResponse),
@@ -93,14 +94,9 @@ pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
                 }),
             },
         ),
-        Err(e) => (
-            HealthStatus::Unavailable,
-            DatabaseHealth {
-                reachable: false,
-                error: Some(e.to_string()),
-                counts: None,
-            },
-        ),
+        Err(e) => {
+            (HealthStatus::Unavailable, DatabaseHealth { reachable: false, error: Some(e.to_string()), counts: None })
+        }
     };
     let body = HealthResponse {
         status,

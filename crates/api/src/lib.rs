@@ -6,21 +6,30 @@
 //! function on the blocking pool, map the result. The route table in [`routes`] registers
 //! each handler and its OpenAPI operation by the same call, so the spec cannot drift.
 
+pub mod access;
 pub mod analytics;
 mod error;
 mod extract;
 pub mod health;
+pub mod metrics;
 mod openapi;
 mod state;
 pub mod sync;
 
-pub use error::{ApiError, Problem, RecordError};
+pub use access::{AccessKeys, Role};
+pub use error::{ApiError, Problem, ProblemCode, ReadErrors, RecordError, WriteErrors};
 pub use extract::{json_config, path_config, query_config};
+pub use metrics::Metrics;
 pub use openapi::{ApiDoc, openapi};
 pub use state::{AppState, Limits};
 pub use sync::SyncResponse;
 
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the routes outside `/api` that belong to the API (`/metrics`).
+pub fn operations_routes(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(metrics::get_metrics);
+}
 
 /// Registers every `/api` route. Mount it under `scope("/api")`.
 pub fn routes(cfg: &mut ServiceConfig<'_>) {

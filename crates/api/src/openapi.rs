@@ -2,7 +2,8 @@
 //! paths collected from the route table itself.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
 
 /// The document's fixed parts.
@@ -23,10 +24,32 @@ use utoipa_actix_web::{AppExt, scope};
         (name = "health", description = "Liveness and database state"),
         (name = "sync", description = "Data pushed by the POS: idempotent, all-or-nothing batches"),
         (name = "analytics", description = "Trends and insights computed from the synced data"),
+        (name = "operations", description = "Metrics for monitoring"),
     ),
-    components(schemas(crate::Problem, crate::RecordError))
+    modifiers(&BearerAuth),
+    security(("api_key" = [])),
+    components(schemas(crate::Problem, crate::RecordError, crate::ProblemCode))
 )]
 pub struct ApiDoc;
+
+/// Declares the `Authorization: Bearer <key>` scheme used by every route that needs a key.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "An API key from CRM_WRITE_KEYS (sync, calendar and tag writes; can read) or CRM_READ_KEYS \
+                 (reads). Not needed for /api/health, nor at all while the server has no keys configured.",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("api_key", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The complete document, paths included, exactly as the server serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -34,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(scope("/api").configure(crate::routes))
+        .configure(crate::operations_routes)
         .split_for_parts();
     api
 }

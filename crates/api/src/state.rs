@@ -1,6 +1,6 @@
 //! What every handler shares: the store, the store's time zone and the request limits.
 
-use crate::ApiError;
+use crate::{AccessKeys, ApiError, Metrics};
 use crm_domain::StoreZone;
 use crm_storage::{Conn, Database, StorageError};
 use std::sync::Arc;
@@ -16,16 +16,17 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_batch_records: 10_000,
-            max_body_bytes: 32 * 1024 * 1024,
-        }
+        Self { max_batch_records: 10_000, max_body_bytes: 32 * 1024 * 1024 }
     }
 }
 
 /// Shared application state, registered once as `web::Data<AppState>`.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The API keys (none: access is open, and the server listens on loopback only).
+    pub keys: AccessKeys,
+    /// The service's metrics.
+    pub metrics: Arc<Metrics>,
     /// The store.
     pub db: Arc<Database>,
     /// The store's time zone: decides each sale's local day.

@@ -45,12 +45,7 @@ pub struct SyncResponse {
 
 impl From<SyncCounts> for SyncResponse {
     fn from(c: SyncCounts) -> Self {
-        Self {
-            received: c.received,
-            created: c.created,
-            updated: c.updated,
-            unchanged: c.unchanged,
-        }
+        Self { received: c.received, created: c.created, updated: c.updated, unchanged: c.unchanged }
     }
 }
 
@@ -84,19 +79,13 @@ where
     let mut first_index: HashMap<K, usize> = HashMap::with_capacity(total);
     for (index, record) in records.into_iter().enumerate() {
         let mut reader = serde_json::Deserializer::from_str(record.get());
-        let parsed = serde_path_to_error::deserialize::<_, I>(&mut reader)
-            .map_err(|e| vec![serde_field_error(&e)]);
+        let parsed = serde_path_to_error::deserialize::<_, I>(&mut reader).map_err(|e| vec![serde_field_error(&e)]);
         match parsed.and_then(&convert) {
             Ok(value) => {
                 let id = key(&value);
                 if let Some(first) = first_index.get(&id) {
-                    let message =
-                        format!("id {id} appears twice in the batch (first at index {first})");
-                    errors.push(RecordError {
-                        index: Some(index),
-                        field: "id".into(),
-                        message,
-                    });
+                    let message = format!("id {id} appears twice in the batch (first at index {first})");
+                    errors.push(RecordError { index: Some(index), field: "id".into(), message });
                 } else {
                     first_index.insert(id, index);
                     valid.push(value);
@@ -115,10 +104,7 @@ where
     let mut bad: Vec<usize> = errors.iter().filter_map(|e| e.index).collect();
     bad.dedup();
     Err(ApiError::Validation {
-        detail: format!(
-            "{} of {total} records are invalid; nothing was written",
-            bad.len()
-        ),
+        detail: format!("{} of {total} records are invalid; nothing was written", bad.len()),
         errors,
     })
 }
@@ -128,12 +114,7 @@ fn serde_field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> F
     let message = error.inner().to_string();
     let path = error.path().to_string();
     let field = if path == "." {
-        message
-            .split('`')
-            .nth(1)
-            .filter(|_| message.starts_with("missing field"))
-            .unwrap_or("(record)")
-            .to_owned()
+        message.split('`').nth(1).filter(|_| message.starts_with("missing field")).unwrap_or("(record)").to_owned()
     } else {
         path
     };

@@ -23,13 +23,6 @@ pub struct DaySales {
 impl DaySales {
     /// A day with no sales.
     pub const fn empty(date: NaiveDate) -> Self {
-        Self {
-            date,
-            revenue: Money::ZERO,
-            sale_count: 0,
-            units: 0,
-            refund_count: 0,
-            refunded: Money::ZERO,
-        }
+        Self { date, revenue: Money::ZERO, sale_count: 0, units: 0, refund_count: 0, refunded: Money::ZERO }
     }
 }

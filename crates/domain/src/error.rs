@@ -83,10 +83,7 @@ pub struct FieldError {
 impl FieldError {
     /// A field error from any displayable cause.
     pub fn new(field: impl Into<String>, message: impl fmt::Display) -> Self {
-        Self {
-            field: field.into(),
-            message: message.to_string(),
-        }
+        Self { field: field.into(), message: message.to_string() }
     }
 }
 

@@ -63,14 +63,8 @@ impl ProductId {
     /// ```
     pub fn parse(code: &str) -> Result<Self, DomainError> {
         let code = code.trim();
-        let ok = !code.is_empty()
-            && code.chars().count() <= Self::MAX_LEN
-            && !code.chars().any(char::is_control);
-        if ok {
-            Ok(Self(code.to_owned()))
-        } else {
-            Err(DomainError::BadProductCode { max: Self::MAX_LEN })
-        }
+        let ok = !code.is_empty() && code.chars().count() <= Self::MAX_LEN && !code.chars().any(char::is_control);
+        if ok { Ok(Self(code.to_owned())) } else { Err(DomainError::BadProductCode { max: Self::MAX_LEN }) }
     }
 
     /// The code as text.

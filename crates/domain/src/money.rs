@@ -13,16 +13,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in cents (hundredths of the currency unit).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
 /// A unit price in ten-thousandths of the currency unit.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UnitPrice(i64);
 
@@ -117,38 +113,23 @@ impl fmt::Display for Money {
 fn scaled_non_negative(value: f64, scale: u32) -> Result<i64, DomainError> {
     let text = format!("{value}");
     if !value.is_finite() {
-        return Err(DomainError::OutOfRange {
-            value: text,
-            min: "0".into(),
-            max: MAX_UNITS.to_string(),
-        });
+        return Err(DomainError::OutOfRange { value: text, min: "0".into(), max: MAX_UNITS.to_string() });
     }
     if value < 0.0 {
         return Err(DomainError::Negative(text));
     }
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     if fraction.len() > scale as usize {
-        return Err(DomainError::TooManyDecimals {
-            value: text,
-            max: scale,
-        });
+        return Err(DomainError::TooManyDecimals { value: text, max: scale });
     }
     let whole: i64 = match whole.parse() {
         Ok(w) if w <= MAX_UNITS => w,
         _ => {
-            return Err(DomainError::OutOfRange {
-                value: text,
-                min: "0".into(),
-                max: MAX_UNITS.to_string(),
-            });
+            return Err(DomainError::OutOfRange { value: text, min: "0".into(), max: MAX_UNITS.to_string() });
         }
     };
     let padded = format!("{fraction:0<width$}", width = scale as usize);
-    let fraction: i64 = if padded.is_empty() {
-        0
-    } else {
-        padded.parse().unwrap_or(0)
-    };
+    let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().unwrap_or(0) };
     Ok(whole * 10_i64.pow(scale) + fraction)
 }
 
@@ -166,26 +147,14 @@ mod tests {
 
     #[test]
     fn a_third_decimal_is_refused_not_rounded() {
-        assert!(matches!(
-            Money::from_decimal(0.005),
-            Err(DomainError::TooManyDecimals { .. })
-        ));
-        assert!(matches!(
-            Money::from_decimal(150.0000000001),
-            Err(DomainError::TooManyDecimals { .. })
-        ));
+        assert!(matches!(Money::from_decimal(0.005), Err(DomainError::TooManyDecimals { .. })));
+        assert!(matches!(Money::from_decimal(150.0000000001), Err(DomainError::TooManyDecimals { .. })));
     }
 
     #[test]
     fn amounts_above_ten_billion_are_out_of_range() {
-        assert!(matches!(
-            Money::from_decimal(1e11),
-            Err(DomainError::OutOfRange { .. })
-        ));
-        assert!(matches!(
-            Money::from_decimal(f64::INFINITY),
-            Err(DomainError::OutOfRange { .. })
-        ));
+        assert!(matches!(Money::from_decimal(1e11), Err(DomainError::OutOfRange { .. })));
+        assert!(matches!(Money::from_decimal(f64::INFINITY), Err(DomainError::OutOfRange { .. })));
     }
 
     #[test]

@@ -16,27 +16,18 @@ pub struct TextRule {
 impl TextRule {
     /// A one-line field of at most `max_chars` characters.
     pub const fn line(max_chars: usize) -> Self {
-        Self {
-            max_chars,
-            multiline: false,
-        }
+        Self { max_chars, multiline: false }
     }
 
     /// A multi-line field of at most `max_chars` characters.
     pub const fn multiline(max_chars: usize) -> Self {
-        Self {
-            max_chars,
-            multiline: true,
-        }
+        Self { max_chars, multiline: true }
     }
 
     fn check(self, text: &str) -> Result<(), DomainError> {
         let len = text.chars().count();
         if len > self.max_chars {
-            return Err(DomainError::TooLong {
-                len,
-                max: self.max_chars,
-            });
+            return Err(DomainError::TooLong { len, max: self.max_chars });
         }
         let allowed = |c: char| self.multiline && matches!(c, '\n' | '\r' | '\t');
         if text.chars().any(|c| c.is_control() && !allowed(c)) {
@@ -81,20 +72,14 @@ mod tests {
 
     #[test]
     fn one_line_fields_refuse_line_breaks_but_notes_accept_them() {
-        assert_eq!(
-            optional_text(Some("a\nb"), TextRule::line(10)),
-            Err(DomainError::ControlCharacter)
-        );
+        assert_eq!(optional_text(Some("a\nb"), TextRule::line(10)), Err(DomainError::ControlCharacter));
         assert!(optional_text(Some("a\nb"), TextRule::multiline(10)).is_ok());
     }
 
     #[test]
     fn length_is_counted_in_characters_not_bytes() {
         assert!(optional_text(Some("ééé"), TextRule::line(3)).is_ok());
-        assert!(matches!(
-            optional_text(Some("éééé"), TextRule::line(3)),
-            Err(DomainError::TooLong { len: 4, max: 3 })
-        ));
+        assert!(matches!(optional_text(Some("éééé"), TextRule::line(3)), Err(DomainError::TooLong { len: 4, max: 3 })));
     }
 }
 
@@ -130,12 +115,9 @@ pub fn optional_email(text: Option<&str>) -> Result<Option<String>, DomainError>
     let Some(email) = optional_text(text, rules::EMAIL)? else {
         return Ok(None);
     };
-    let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-    }) && !email.chars().any(char::is_whitespace);
-    if well_formed {
-        Ok(Some(email))
-    } else {
-        Err(DomainError::BadEmail)
-    }
+    let well_formed = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
+        && !email.chars().any(char::is_whitespace);
+    if well_formed { Ok(Some(email)) } else { Err(DomainError::BadEmail) }
 }

@@ -22,9 +22,7 @@ impl StoreZone {
     /// assert!(StoreZone::parse("Mars/Olympus").is_err());
     /// ```
     pub fn parse(name: &str) -> Result<Self, DomainError> {
-        Tz::from_str(name.trim())
-            .map(Self)
-            .map_err(|_| DomainError::UnknownTimeZone(name.to_owned()))
+        Tz::from_str(name.trim()).map(Self).map_err(|_| DomainError::UnknownTimeZone(name.to_owned()))
     }
 
     /// The zone's IANA name.
@@ -74,18 +72,11 @@ const FUTURE_SLACK_HOURS: i64 = 48;
 /// assert!(parse_timestamp("2025-09-27 10:30:00", Utc::now()).is_err());
 /// ```
 pub fn parse_timestamp(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
-    let at = DateTime::parse_from_rfc3339(text.trim())
-        .map_err(|_| DomainError::BadTimestamp)?
-        .to_utc();
-    let earliest = DateTime::parse_from_rfc3339(EARLIEST)
-        .map_err(|_| DomainError::BadTimestamp)?
-        .to_utc();
+    let at = DateTime::parse_from_rfc3339(text.trim()).map_err(|_| DomainError::BadTimestamp)?.to_utc();
+    let earliest = DateTime::parse_from_rfc3339(EARLIEST).map_err(|_| DomainError::BadTimestamp)?.to_utc();
     let latest = now + Duration::hours(FUTURE_SLACK_HOURS);
     if at < earliest || at > latest {
-        return Err(DomainError::TimestampOutOfRange {
-            min: earliest.to_rfc3339(),
-            max: latest.to_rfc3339(),
-        });
+        return Err(DomainError::TimestampOutOfRange { min: earliest.to_rfc3339(), max: latest.to_rfc3339() });
     }
     Ok(at)
 }
@@ -95,23 +86,15 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc()
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc()
     }
 
     #[test]
     fn a_sale_at_half_past_eleven_at_minus_five_belongs_to_that_local_day() {
         let at = parse_timestamp("2025-01-10T23:30:00-05:00", now()).unwrap();
         let new_york = StoreZone::parse("America/New_York").unwrap();
-        assert_eq!(
-            new_york.local_date(at),
-            NaiveDate::from_ymd_opt(2025, 1, 10).unwrap()
-        );
-        assert_eq!(
-            StoreZone::UTC.local_date(at),
-            NaiveDate::from_ymd_opt(2025, 1, 11).unwrap()
-        );
+        assert_eq!(new_york.local_date(at), NaiveDate::from_ymd_opt(2025, 1, 10).unwrap());
+        assert_eq!(StoreZone::UTC.local_date(at), NaiveDate::from_ymd_opt(2025, 1, 11).unwrap());
     }
 
     #[test]
@@ -119,25 +102,13 @@ mod tests {
         // New York is on EDT (-04:00) from 2025-03-09, so 23:30-05:00 is 00:30 local next day.
         let at = parse_timestamp("2025-03-10T23:30:00-05:00", now()).unwrap();
         let new_york = StoreZone::parse("America/New_York").unwrap();
-        assert_eq!(
-            new_york.local_date(at),
-            NaiveDate::from_ymd_opt(2025, 3, 11).unwrap()
-        );
+        assert_eq!(new_york.local_date(at), NaiveDate::from_ymd_opt(2025, 3, 11).unwrap());
     }
 
     #[test]
     fn timestamps_without_offset_or_far_in_the_future_are_refused() {
-        assert_eq!(
-            parse_timestamp("2025-09-27T10:30:00", now()),
-            Err(DomainError::BadTimestamp)
-        );
-        assert!(matches!(
-            parse_timestamp("2026-01-04T00:00:00Z", now()),
-            Err(DomainError::TimestampOutOfRange { .. })
-        ));
-        assert!(matches!(
-            parse_timestamp("1989-12-31T23:59:59Z", now()),
-            Err(DomainError::TimestampOutOfRange { .. })
-        ));
+        assert_eq!(parse_timestamp("2025-09-27T10:30:00", now()), Err(DomainError::BadTimestamp));
+        assert!(matches!(parse_timestamp("2026-01-04T00:00:00Z", now()), Err(DomainError::TimestampOutOfRange { .. })));
+        assert!(matches!(parse_timestamp("1989-12-31T23:59:59Z", now()), Err(DomainError::TimestampOutOfRange { .. })));
     }
 }

@@ -10,17 +10,12 @@
 //!    pragmas and batch size; no HTTP, JSON, lookups or aggregates) and times that.
 //!
 //! Run: `scripts/bench-ingest.sh` (builds the release binary first; see docs/performance.md).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a benchmark harness: a panic is the report"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark harness: a panic is the report")]
 
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
 use crm_domain::{
-    Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone,
-    UnitPrice,
+    Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice,
 };
 use crm_storage::{Database, DbOptions, ingest};
 use serde_json::{Value, json};
@@ -78,34 +73,26 @@ fn make_sale(id: i64, args: &Args, rng: &mut Rng, start: DateTime<Utc>) -> Sale 
     let total = (args.preload + args.sales) as i64;
     let offset = 730 * 86_400 * id / total + rng.below(3_600) as i64;
     let created_at = start + Duration::seconds(offset);
-    let customer = (rng.below(10) >= 3)
-        .then(|| CustomerId::try_from(1 + rng.below(args.customers as u64) as i64).unwrap());
+    let customer =
+        (rng.below(10) >= 3).then(|| CustomerId::try_from(1 + rng.below(args.customers as u64) as i64).unwrap());
     let lines = 1 + rng.below(5);
     let items: Vec<SaleItem> = (0..lines)
         .map(|_| SaleItem {
-            product_id: ProductId::parse(&format!("P{:05}", rng.below(args.products as u64)))
-                .unwrap(),
+            product_id: ProductId::parse(&format!("P{:05}", rng.below(args.products as u64))).unwrap(),
             product_name: None,
             category: None,
             quantity: 1 + rng.below(6) as i64,
             unit_price: UnitPrice::from_ten_thousandths(500 + rng.below(200_000) as i64),
         })
         .collect();
-    let total = items
-        .iter()
-        .map(|i| i.unit_price.line_total(i.quantity).cents())
-        .sum();
+    let total = items.iter().map(|i| i.unit_price.line_total(i.quantity).cents()).sum();
     Sale {
         id: SaleId::try_from(id).unwrap(),
         customer_id: customer,
         total: Money::from_cents(total),
         created_at,
         local_date: StoreZone::UTC.local_date(created_at),
-        status: if rng.below(50) == 0 {
-            SaleStatus::Refunded
-        } else {
-            SaleStatus::Completed
-        },
+        status: if rng.below(50) == 0 { SaleStatus::Refunded } else { SaleStatus::Completed },
         store_id: None,
         payment_method: Some(if rng.below(2) == 0 { "card" } else { "cash" }.to_owned()),
         items,
@@ -154,15 +141,12 @@ fn preload(db: &Database, args: &Args, rng: &mut Rng, start: DateTime<Utc>) {
             unit_cost: None,
         })
         .collect();
-    db.write(|c| ingest::sync_products(c, &products, now))
-        .unwrap();
+    db.write(|c| ingest::sync_products(c, &products, now)).unwrap();
     let started = Instant::now();
     let mut id = 0_i64;
     while (id as usize) < args.preload {
         let n = (args.preload - id as usize).min(10_000);
-        let batch: Vec<Sale> = (0..n)
-            .map(|k| make_sale(id + 1 + k as i64, args, rng, start))
-            .collect();
+        let batch: Vec<Sale> = (0..n).map(|k| make_sale(id + 1 + k as i64, args, rng, start)).collect();
         db.write(|c| ingest::sync_sales(c, &batch, now)).unwrap();
         id += n as i64;
     }
@@ -189,31 +173,19 @@ fn peak_rss_mib(pid: u32) -> (f64, f64) {
 
 fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let release = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("crm-trends");
-    assert!(
-        release.exists(),
-        "build the server first: cargo build --release -p crm-server ({release:?} missing)"
-    );
+    let release = exe.parent().and_then(Path::parent).unwrap().join("crm-trends");
+    assert!(release.exists(), "build the server first: cargo build --release -p crm-server ({release:?} missing)");
     release
 }
 
 fn main() {
     let args = Args::parse();
     let temp = tempfile::tempdir().unwrap();
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir).unwrap();
     let api_db = dir.join("api.sqlite");
     let bare_db = dir.join("bare.sqlite");
-    let start = DateTime::parse_from_rfc3339("2024-01-01T08:00:00Z")
-        .unwrap()
-        .to_utc();
+    let start = DateTime::parse_from_rfc3339("2024-01-01T08:00:00Z").unwrap().to_utc();
     let mut rng = Rng(42);
 
     {
@@ -228,15 +200,10 @@ fn main() {
     }
 
     let first_id = args.preload as i64 + 1;
-    let sales: Vec<Sale> = (0..args.sales)
-        .map(|k| make_sale(first_id + k as i64, &args, &mut rng, start))
-        .collect();
+    let sales: Vec<Sale> = (0..args.sales).map(|k| make_sale(first_id + k as i64, &args, &mut rng, start)).collect();
     let bodies: Vec<Vec<u8>> = sales
         .chunks(args.batch)
-        .map(|chunk| {
-            serde_json::to_vec(&json!({"sales": chunk.iter().map(sale_json).collect::<Vec<_>>()}))
-                .unwrap()
-        })
+        .map(|chunk| serde_json::to_vec(&json!({"sales": chunk.iter().map(sale_json).collect::<Vec<_>>()})).unwrap())
         .collect();
     let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1_048_576.0;
 
@@ -248,14 +215,8 @@ fn main() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("crm-trends listening on ")
-        .unwrap()
-        .to_owned();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("crm-trends listening on ").unwrap().to_owned();
     let (rss_idle, _) = peak_rss_mib(server.id());
 
     let next = AtomicUsize::new(0);
@@ -263,10 +224,7 @@ fn main() {
     std::thread::scope(|scope| {
         for _ in 0..args.clients.max(1) {
             scope.spawn(|| {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
+                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
                 while let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let mut reply = agent
                         .post(format!("{base}/api/sync/sales"))
@@ -282,17 +240,14 @@ fn main() {
     });
     let api_secs = started.elapsed().as_secs_f64();
     let (rss_now, rss_peak) = peak_rss_mib(server.id());
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     let _ = server.wait();
 
     let bare = Database::open(&bare_db, DbOptions::default()).unwrap();
     let now = Utc::now();
     let started = Instant::now();
     for chunk in sales.chunks(args.batch) {
-        bare.write(|c| ingest::insert_sales_bare(c, chunk, now))
-            .unwrap();
+        bare.write(|c| ingest::insert_sales_bare(c, chunk, now)).unwrap();
     }
     let bare_secs = started.elapsed().as_secs_f64();
 

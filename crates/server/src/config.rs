@@ -59,8 +59,22 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_READ_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub read_connections: u32,
 
-    /// Serve a non-loopback address although no API keys exist yet. Anyone who can reach
-    /// the port can then read and change all data.
+    /// API keys that may write (sync, calendar and tag writes, imports) and read,
+    /// comma-separated, each at least 16 characters. Sent as `Authorization: Bearer <key>`.
+    #[arg(long, env = "CRM_WRITE_KEYS", value_delimiter = ',', hide_env_values = true)]
+    pub write_keys: Vec<String>,
+
+    /// API keys that may only read, comma-separated, each at least 16 characters.
+    #[arg(long, env = "CRM_READ_KEYS", value_delimiter = ',', hide_env_values = true)]
+    pub read_keys: Vec<String>,
+
+    /// Browser origins allowed to call the API (CORS), comma-separated exact origins such
+    /// as `https://pos.example.com`. Default: none (CORS off).
+    #[arg(long, env = "CRM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Serve a non-loopback address without API keys. Anyone who can reach the port can
+    /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
 }
@@ -69,10 +83,7 @@ impl ServeOptions {
     /// The database file path, without any `sqlite://` prefix.
     pub fn database_path(&self) -> PathBuf {
         let url = self.database_url.trim();
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         PathBuf::from(path)
     }
 }
@@ -85,9 +96,21 @@ pub struct OpenapiOptions {
     pub output: Option<PathBuf>,
 }
 
+/// An exact origin: `http(s)://host[:port]`, nothing after it.
+fn parse_origin(origin: &str) -> Result<String, String> {
+    let origin = origin.trim();
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let valid =
+        rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '*', ' ', '@']) && host.is_ascii());
+    if valid {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!("{origin:?} is not an exact origin such as https://pos.example.com"))
+    }
+}
+
 fn parse_zone(name: &str) -> Result<StoreZone, String> {
-    StoreZone::parse(name)
-        .map_err(|e| format!("{e}; use a name such as Europe/London or Asia/Kolkata"))
+    StoreZone::parse(name).map_err(|e| format!("{e}; use a name such as Europe/London or Asia/Kolkata"))
 }
 
 #[cfg(test)]
@@ -102,22 +125,28 @@ mod tests {
 
     #[test]
     fn a_sqlite_url_prefix_is_stripped_from_the_database_path() {
-        let cli = Cli::parse_from([
-            "crm-trends",
-            "serve",
-            "--database-url",
-            "sqlite://data/x.sqlite",
-        ]);
-        let Command::Serve(options) = cli.command else {
-            panic!("expected serve")
-        };
+        let cli = Cli::parse_from(["crm-trends", "serve", "--database-url", "sqlite://data/x.sqlite"]);
+        let Command::Serve(options) = cli.command else { panic!("expected serve") };
         assert_eq!(options.database_path(), PathBuf::from("data/x.sqlite"));
     }
 
     #[test]
+    fn cors_origins_must_be_exact_origins() {
+        assert_eq!(parse_origin("https://pos.example.com:8443"), Ok("https://pos.example.com:8443".into()));
+        assert!(parse_origin("*").is_err());
+        assert!(parse_origin("https://pos.example.com/").is_err());
+        assert!(parse_origin("pos.example.com").is_err());
+    }
+
+    #[test]
+    fn keys_are_comma_separated_lists() {
+        let cli = Cli::parse_from(["crm-trends", "serve", "--write-keys", "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb"]);
+        let Command::Serve(options) = cli.command else { panic!("expected serve") };
+        assert_eq!(options.write_keys.len(), 2);
+    }
+
+    #[test]
     fn an_unknown_time_zone_is_refused_at_start() {
-        assert!(
-            Cli::try_parse_from(["crm-trends", "serve", "--timezone", "Mars/Olympus"]).is_err()
-        );
+        assert!(Cli::try_parse_from(["crm-trends", "serve", "--timezone", "Mars/Olympus"]).is_err());
     }
 }

@@ -2,10 +2,12 @@
 //! (in-flight batches finish) on SIGINT or SIGTERM.
 
 use crate::config::ServeOptions;
-use actix_web::middleware::{Compress, Logger, NormalizePath, TrailingSlash};
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
-use crm_api::{AppState, Limits};
+use crm_api::{AccessKeys, AppState, Limits, Metrics};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
@@ -15,31 +17,31 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Runs the server until it is told to stop.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
-    if !options.host.is_loopback() && !options.insecure_no_auth {
+    let keys = AccessKeys::new(options.write_keys.clone(), options.read_keys.clone())
+        .map_err(|e| anyhow::anyhow!("{e} (CRM_WRITE_KEYS / CRM_READ_KEYS)"))?;
+    if keys.enabled() {
+        log::info!("API keys configured: {} write, {} read", options.write_keys.len(), options.read_keys.len());
+    } else if options.host.is_loopback() {
+        log::info!("no API keys configured: access is open, so only loopback ({}) is served", options.host);
+    } else if options.insecure_no_auth {
+        log::warn!(
+            "INSECURE: serving {} with no API keys; anyone who can reach it can read and change all data",
+            options.host
+        );
+    } else {
         bail!(
             "refusing to listen on {} without API keys: anyone who can reach it could read and change all data. \
-             Listen on 127.0.0.1, or pass --insecure-no-auth to accept the risk",
+             Set CRM_WRITE_KEYS (and CRM_READ_KEYS), listen on 127.0.0.1, or pass --insecure-no-auth",
             options.host
         );
     }
-    if options.insecure_no_auth && !options.host.is_loopback() {
-        log::warn!("INSECURE: serving {} with no authentication", options.host);
-    }
     let path = options.database_path();
-    let db = Database::open(
-        &path,
-        DbOptions {
-            read_connections: options.read_connections,
-            ..DbOptions::default()
-        },
-    )
-    .with_context(|| format!("opening database {}", path.display()))?;
-    log::info!(
-        "database {} ready (migrations applied), store time zone {}",
-        path.display(),
-        options.timezone.name()
-    );
+    let db = Database::open(&path, DbOptions { read_connections: options.read_connections, ..DbOptions::default() })
+        .with_context(|| format!("opening database {}", path.display()))?;
+    log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
     let state = AppState {
+        keys,
+        metrics: Arc::new(Metrics::default()),
         db: Arc::new(db),
         zone: options.timezone,
         limits: Limits {
@@ -53,6 +55,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
 async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     let limits = state.limits;
     let data = web::Data::new(state);
+    let origins = options.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -62,15 +65,19 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .app_data(crm_api::query_config())
             .app_data(crm_api::path_config())
             .service(scope("/api").configure(crm_api::routes))
+            .configure(crm_api::operations_routes)
             .split_for_parts();
-        app.wrap(Compress::default())
+        // Listed innermost first: CORS answers preflights before access checks, and the
+        // logger and metrics see every answer, refusals included.
+        app.wrap(from_fn(crm_api::access::enforce))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(security_headers())
+            .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            .wrap(from_fn(crm_api::metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
-            .route(
-                "/swagger-ui",
-                web::get().to(|| async { redirect("/swagger-ui/") }),
-            )
+            .route("/swagger-ui", web::get().to(|| async { redirect("/swagger-ui/") }))
             .route("/", web::get().to(|| async { redirect("/swagger-ui/") }))
             .default_service(web::to(not_found))
     })
@@ -90,10 +97,32 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CORS for the configured exact origins: the API's methods, JSON bodies and API keys.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(3600)
+}
+
+/// Headers on every response: no MIME sniffing, no framing, no referrer, and a content
+/// security policy that lets pages load only this server's own scripts and data.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+}
+
 fn redirect(to: &'static str) -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header(("Location", to))
-        .finish()
+    HttpResponse::Found().insert_header(("Location", to)).finish()
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> actix_web::Result<HttpResponse> {

@@ -44,11 +44,7 @@ impl DailyTotals {
 }
 
 /// The stored totals for days in `from..=to`, oldest first; days without sales are absent.
-pub fn daily_totals(
-    conn: &mut Conn,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<DailyTotals>, StorageError> {
+pub fn daily_totals(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyTotals>, StorageError> {
     Ok(sales_daily::table
         .filter(sales_daily::local_date.between(from, to))
         .order(sales_daily::local_date)
@@ -116,9 +112,7 @@ pub fn product_daily_totals(
 
 /// The per-product totals computed from scratch over `sale_items` and `sales`: what
 /// `product_sales_daily` must equal.
-pub fn recompute_product_daily_totals(
-    conn: &mut Conn,
-) -> Result<Vec<ProductDayTotals>, StorageError> {
+pub fn recompute_product_daily_totals(conn: &mut Conn) -> Result<Vec<ProductDayTotals>, StorageError> {
     Ok(diesel::sql_query(
         "SELECT s.local_date AS local_date,
                 i.product_id AS product_id,
@@ -168,17 +162,12 @@ impl DailyDeltas {
         }
         let mut seen: Vec<&str> = Vec::with_capacity(lines.len());
         for line in lines {
-            let revenue = UnitPrice::from_ten_thousandths(line.unit_price_e4)
-                .line_total(line.quantity)
-                .cents();
+            let revenue = UnitPrice::from_ten_thousandths(line.unit_price_e4).line_total(line.quantity).cents();
             let first_in_sale = !seen.contains(&line.product_id.as_str());
             if first_in_sale {
                 seen.push(&line.product_id);
             }
-            let totals = self
-                .products
-                .entry((sale.local_date, line.product_id.clone()))
-                .or_default();
+            let totals = self.products.entry((sale.local_date, line.product_id.clone())).or_default();
             totals[0] += sign * line.quantity;
             totals[1] += sign * revenue;
             totals[2] += sign * i64::from(first_in_sale);
@@ -219,22 +208,13 @@ fn apply_days(conn: &mut Conn, days: BTreeMap<NaiveDate, [i64; 5]>) -> Result<()
             ))
             .execute(conn)?;
         if sales < 0 || refunds < 0 {
-            diesel::delete(
-                sales_daily
-                    .find(day)
-                    .filter(sale_count.eq(0))
-                    .filter(refund_count.eq(0)),
-            )
-            .execute(conn)?;
+            diesel::delete(sales_daily.find(day).filter(sale_count.eq(0)).filter(refund_count.eq(0))).execute(conn)?;
         }
     }
     Ok(())
 }
 
-fn apply_products(
-    conn: &mut Conn,
-    products: BTreeMap<(NaiveDate, String), [i64; 3]>,
-) -> Result<(), StorageError> {
+fn apply_products(conn: &mut Conn, products: BTreeMap<(NaiveDate, String), [i64; 3]>) -> Result<(), StorageError> {
     use crate::schema::product_sales_daily::dsl::*;
     let mut emptied = Vec::new();
     let rows: Vec<_> = products
@@ -268,12 +248,7 @@ fn apply_products(
             .execute(conn)?;
     }
     for (day, product) in emptied {
-        diesel::delete(
-            product_sales_daily
-                .find((day, &product))
-                .filter(sale_count.eq(0)),
-        )
-        .execute(conn)?;
+        diesel::delete(product_sales_daily.find((day, &product)).filter(sale_count.eq(0))).execute(conn)?;
     }
     Ok(())
 }
@@ -292,13 +267,6 @@ impl From<DailyTotals> for crm_domain::DaySales {
 }
 
 /// The stored per-day sales of `from..=to` as domain values; days without sales are absent.
-pub fn daily_sales(
-    conn: &mut Conn,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<crm_domain::DaySales>, StorageError> {
-    Ok(daily_totals(conn, from, to)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+pub fn daily_sales(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<crm_domain::DaySales>, StorageError> {
+    Ok(daily_totals(conn, from, to)?.into_iter().map(Into::into).collect())
 }

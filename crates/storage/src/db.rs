@@ -24,10 +24,7 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self {
-            read_connections: 4,
-            busy_timeout: Duration::from_secs(5),
-        }
+        Self { read_connections: 4, busy_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -41,9 +38,7 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Database").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
@@ -53,31 +48,20 @@ impl Database {
     pub fn open(path: impl AsRef<Path>, options: DbOptions) -> Result<Self, StorageError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StorageError::File {
-                path: dir.display().to_string(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StorageError::File { path: dir.display().to_string(), source })?;
         }
         let mut writer = open_writer(&path, &options)?;
-        writer
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        writer.run_pending_migrations(MIGRATIONS).map_err(|e| StorageError::Migration(e.to_string()))?;
         let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
         let reads = Pool::builder()
             .max_size(options.read_connections.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(ReadOnly {
-                busy_timeout: options.busy_timeout,
-            }))
+            .connection_customizer(Box::new(ReadOnly { busy_timeout: options.busy_timeout }))
             .build(manager)
             .map_err(|e| StorageError::Migration(format!("cannot build the read pool: {e}")))?;
-        Ok(Self {
-            path,
-            options,
-            writer: Mutex::new(writer),
-            reads,
-        })
+        Ok(Self { path, options, writer: Mutex::new(writer), reads })
     }
 
     /// The database file.
@@ -85,21 +69,21 @@ impl Database {
         &self.path
     }
 
+    /// Bytes on disk: the database file plus its write-ahead log.
+    pub fn size_bytes(&self) -> u64 {
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        [self.path.as_path(), wal.as_path()].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+    }
+
     /// Runs `unit` on the writer connection inside one immediate transaction: all of its
     /// writes land, or none do. Writers queue on the mutex, so SQLite never sees two.
-    pub fn write<T>(
-        &self,
-        unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>,
-    ) -> Result<T, StorageError> {
+    pub fn write<T>(&self, unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut writer = self.lock_writer()?;
         writer.immediate_transaction(unit)
     }
 
     /// Runs `query` on a pooled read-only connection.
-    pub fn read<T>(
-        &self,
-        query: impl FnOnce(&mut Conn) -> Result<T, StorageError>,
-    ) -> Result<T, StorageError> {
+    pub fn read<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut conn = self.reads.get()?;
         query(&mut conn)
     }

@@ -36,10 +36,7 @@ pub struct SyncCounts {
 
 impl SyncCounts {
     fn received(received: usize) -> Self {
-        Self {
-            received,
-            ..Self::default()
-        }
+        Self { received, ..Self::default() }
     }
 }
 

@@ -55,23 +55,16 @@ impl CustomerRow {
 
     /// Whether two rows hold the same profile, ignoring bookkeeping timestamps.
     pub fn same_profile(&self, other: &Self) -> bool {
-        (
-            &self.name,
-            &self.phone,
-            &self.email,
-            &self.address,
-            &self.notes,
-            self.pos_created_at,
-            self.placeholder,
-        ) == (
-            &other.name,
-            &other.phone,
-            &other.email,
-            &other.address,
-            &other.notes,
-            other.pos_created_at,
-            other.placeholder,
-        )
+        (&self.name, &self.phone, &self.email, &self.address, &self.notes, self.pos_created_at, self.placeholder)
+            == (
+                &other.name,
+                &other.phone,
+                &other.email,
+                &other.address,
+                &other.notes,
+                other.pos_created_at,
+                other.placeholder,
+            )
     }
 }
 
@@ -107,10 +100,7 @@ impl ProductRow {
     pub fn from_line(item: &SaleItem, now: DateTime<Utc>) -> Self {
         Self {
             id: item.product_id.as_str().to_owned(),
-            name: item
-                .product_name
-                .clone()
-                .unwrap_or_else(|| item.product_id.as_str().to_owned()),
+            name: item.product_name.clone().unwrap_or_else(|| item.product_id.as_str().to_owned()),
             category: item.category.clone(),
             stock_on_hand: None,
             lead_time_days: None,
@@ -122,21 +112,15 @@ impl ProductRow {
 
     /// Whether two rows describe the product alike, ignoring bookkeeping timestamps.
     pub fn same_entry(&self, other: &Self) -> bool {
-        (
-            &self.name,
-            &self.category,
-            self.stock_on_hand,
-            self.lead_time_days,
-            self.unit_cost_e4,
-            self.placeholder,
-        ) == (
-            &other.name,
-            &other.category,
-            other.stock_on_hand,
-            other.lead_time_days,
-            other.unit_cost_e4,
-            other.placeholder,
-        )
+        (&self.name, &self.category, self.stock_on_hand, self.lead_time_days, self.unit_cost_e4, self.placeholder)
+            == (
+                &other.name,
+                &other.category,
+                other.stock_on_hand,
+                other.lead_time_days,
+                other.unit_cost_e4,
+                other.placeholder,
+            )
     }
 }
 
@@ -174,10 +158,7 @@ impl SaleRow {
 
     /// Whether two rows record the same sale, ignoring when it was synced.
     pub fn same_sale(&self, other: &Self) -> bool {
-        Self {
-            synced_at: other.synced_at,
-            ..self.clone()
-        } == *other
+        Self { synced_at: other.synced_at, ..self.clone() } == *other
     }
 }
 

@@ -83,9 +83,7 @@ pub fn table_counts(conn: &mut Conn) -> Result<TableCounts, StorageError> {
         customers: customers::table.select(count_star()).get_result(conn)?,
         sales: sales::table.select(count_star()).get_result(conn)?,
         products: products::table.select(count_star()).get_result(conn)?,
-        calendar_events: calendar_events::table
-            .select(count_star())
-            .get_result(conn)?,
+        calendar_events: calendar_events::table.select(count_star()).get_result(conn)?,
     })
 }
 
@@ -100,15 +98,10 @@ pub fn sync_status(conn: &mut Conn) -> Result<SyncStatus, StorageError> {
             SyncKind::Products => counts.products,
         };
         let of_kind = sync_runs::kind.eq(kind.as_str());
-        let (batches, max_id, max_created): (i64, Option<i64>, Option<NaiveDateTime>) =
-            sync_runs::table
-                .filter(of_kind)
-                .select((
-                    count_star(),
-                    max(sync_runs::max_record_id),
-                    max(sync_runs::max_created_at),
-                ))
-                .get_result(conn)?;
+        let (batches, max_id, max_created): (i64, Option<i64>, Option<NaiveDateTime>) = sync_runs::table
+            .filter(of_kind)
+            .select((count_star(), max(sync_runs::max_record_id), max(sync_runs::max_created_at)))
+            .get_result(conn)?;
         let last: Option<(NaiveDateTime, i64)> = sync_runs::table
             .filter(sync_runs::kind.eq(kind.as_str()))
             .order(sync_runs::id.desc())

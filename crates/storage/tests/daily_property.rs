@@ -1,20 +1,14 @@
 //! For random batches in random order, with replays and edits, `sales_daily` and
 //! `product_sales_daily` always equal a from-scratch recomputation over `sales` and
 //! `sale_items`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a panic is the failure report"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 mod common;
 
 use common::{at, fresh_db, item, sale};
 use crm_domain::{Money, Sale, SaleStatus, StoreZone};
 use crm_storage::ingest::sync_sales;
-use crm_storage::{
-    daily_totals, product_daily_totals, recompute_daily_totals, recompute_product_daily_totals,
-};
+use crm_storage::{daily_totals, product_daily_totals, recompute_daily_totals, recompute_product_daily_totals};
 use proptest::prelude::*;
 
 fn arb_sale() -> impl Strategy<Value = Sale> {
@@ -28,17 +22,8 @@ fn arb_sale() -> impl Strategy<Value = Sale> {
         prop::collection::vec((0_u8..4, 1_i64..5, 0_i64..20_000), 0..4),
     )
         .prop_map(|(id, customer, cents, day, hour, status, lines)| {
-            let items = lines
-                .into_iter()
-                .map(|(p, q, price)| item(&format!("P{p}"), q, price))
-                .collect();
-            let mut s = sale(
-                id,
-                customer,
-                cents,
-                &format!("2025-09-{:02}T{hour:02}:15:00Z", 20 + day),
-                items,
-            );
+            let items = lines.into_iter().map(|(p, q, price)| item(&format!("P{p}"), q, price)).collect();
+            let mut s = sale(id, customer, cents, &format!("2025-09-{:02}T{hour:02}:15:00Z", 20 + day), items);
             s.status = SaleStatus::ALL[status];
             s.total = Money::from_cents(cents);
             s.local_date = StoreZone::UTC.local_date(s.created_at);

@@ -1,9 +1,5 @@
 //! Every migration runs up, down and up again on a real database file.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a panic is the failure report"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 mod common;
 
@@ -35,16 +31,14 @@ fn every_migration_runs_up_down_and_up_again() {
     let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
 
-    conn.run_pending_migrations(crm_storage::MIGRATIONS)
-        .unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
     let after_up = table_names(&mut conn);
     assert!(after_up.contains(&"sales_daily".to_owned()), "{after_up:?}");
 
     conn.revert_all_migrations(crm_storage::MIGRATIONS).unwrap();
     assert_eq!(table_names(&mut conn), Vec::<String>::new());
 
-    conn.run_pending_migrations(crm_storage::MIGRATIONS)
-        .unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
     assert_eq!(table_names(&mut conn), after_up);
 }
 
@@ -54,14 +48,8 @@ fn opening_twice_applies_nothing_new_and_keeps_data() {
     let path = dir.path().join("crm.sqlite");
     {
         let db = crm_storage::Database::open(&path, Default::default()).unwrap();
-        db.write(|c| {
-            crm_storage::ingest::sync_customers(
-                c,
-                &[common::customer(1, "John Doe")],
-                chrono::Utc::now(),
-            )
-        })
-        .unwrap();
+        db.write(|c| crm_storage::ingest::sync_customers(c, &[common::customer(1, "John Doe")], chrono::Utc::now()))
+            .unwrap();
     }
     let db = crm_storage::Database::open(&path, Default::default()).unwrap();
     let counts = db.read(crm_storage::table_counts).unwrap();

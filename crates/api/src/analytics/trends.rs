@@ -1,6 +1,6 @@
 //! `GET /api/analytics/trends`: revenue and sale counts per day, week or month.
 
-use crate::{ApiError, AppState, Problem};
+use crate::{ApiError, AppState, ReadErrors};
 use actix_web::{get, web};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::{Granularity, bucket_days};
@@ -115,8 +115,7 @@ pub struct TrendTotals {
     params(TrendsQuery),
     responses(
         (status = 200, description = "The series", body = TrendsResponse),
-        (status = 400, description = "Bad parameter (unparsable date, from after to, range over ten years)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+        ReadErrors,
     )
 )]
 #[get("/analytics/trends")]
@@ -125,23 +124,15 @@ pub async fn get_trends(
     query: web::Query<TrendsQuery>,
 ) -> Result<web::Json<TrendsResponse>, ApiError> {
     let to = query.to.unwrap_or_else(|| state.zone.today(Utc::now()));
-    let from = query
-        .from
-        .unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
+    let from = query.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
     if from > to {
-        return Err(ApiError::BadRequest(format!(
-            "from ({from}) is after to ({to})"
-        )));
+        return Err(ApiError::BadRequest(format!("from ({from}) is after to ({to})")));
     }
     if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(ApiError::BadRequest(format!(
-            "a range may cover at most {MAX_RANGE_DAYS} days"
-        )));
+        return Err(ApiError::BadRequest(format!("a range may cover at most {MAX_RANGE_DAYS} days")));
     }
     let granularity = query.granularity.unwrap_or_default();
-    let days = state
-        .read(move |conn| crm_storage::daily_sales(conn, from, to))
-        .await?;
+    let days = state.read(move |conn| crm_storage::daily_sales(conn, from, to)).await?;
     let buckets = bucket_days(&days, from, to, granularity.into());
     let points: Vec<TrendPoint> = buckets
         .iter()
@@ -155,8 +146,7 @@ pub async fn get_trends(
             refunded_amount: b.totals.refunded.to_decimal(),
         })
         .collect();
-    let sum =
-        |f: fn(&crm_domain::DaySales) -> i64| buckets.iter().map(|b| f(&b.totals)).sum::<i64>();
+    let sum = |f: fn(&crm_domain::DaySales) -> i64| buckets.iter().map(|b| f(&b.totals)).sum::<i64>();
     let totals = TrendTotals {
         revenue: crm_domain::Money::from_cents(sum(|t| t.revenue.cents())).to_decimal(),
         sales_count: sum(|t| t.sale_count),
@@ -164,12 +154,5 @@ pub async fn get_trends(
         refund_count: sum(|t| t.refund_count),
         refunded_amount: crm_domain::Money::from_cents(sum(|t| t.refunded.cents())).to_decimal(),
     };
-    Ok(web::Json(TrendsResponse {
-        from,
-        to,
-        granularity,
-        time_zone: state.zone.name().to_owned(),
-        points,
-        totals,
-    }))
+    Ok(web::Json(TrendsResponse { from, to, granularity, time_zone: state.zone.name().to_owned(), points, totals }))
 }

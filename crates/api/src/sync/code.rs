@@ -45,9 +45,7 @@ impl utoipa::PartialSchema for Code {
                     .schema_type(Type::Integer)
                     .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
             )
-            .description(Some(
-                "A POS code as a string, or an integer kept as its decimal text",
-            ))
+            .description(Some("A POS code as a string, or an integer kept as its decimal text"))
             .into()
     }
 }

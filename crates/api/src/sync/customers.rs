@@ -2,12 +2,11 @@
 
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
-use crate::{ApiError, AppState, Problem};
+use crate::{ApiError, AppState, WriteErrors};
 use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use crm_domain::{
-    Customer, CustomerId, FieldError, optional_email, optional_text, parse_timestamp,
-    required_text, rules,
+    Customer, CustomerId, FieldError, optional_email, optional_text, parse_timestamp, required_text, rules,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -53,22 +52,11 @@ impl CustomerInput {
         let mut f = Fields::default();
         let id = f.check("id", CustomerId::try_from(self.id));
         let name = f.check("name", required_text(&self.name, rules::NAME));
-        let phone = f.check(
-            "phone",
-            optional_text(self.phone.as_ref().map(|c| c.0.as_str()), rules::PHONE),
-        );
+        let phone = f.check("phone", optional_text(self.phone.as_ref().map(|c| c.0.as_str()), rules::PHONE));
         let email = f.check("email", optional_email(self.email.as_deref()));
-        let address = f.check(
-            "address",
-            optional_text(self.address.as_deref(), rules::ADDRESS),
-        );
+        let address = f.check("address", optional_text(self.address.as_deref(), rules::ADDRESS));
         let notes = f.check("notes", optional_text(self.notes.as_deref(), rules::NOTES));
-        let created_at = f.check(
-            "created_at",
-            self.created_at
-                .map(|t| parse_timestamp(&t, now))
-                .transpose(),
-        );
+        let created_at = f.check("created_at", self.created_at.map(|t| parse_timestamp(&t, now)).transpose());
         let customer = (|| {
             Some(Customer {
                 id: id?,
@@ -96,11 +84,7 @@ impl CustomerInput {
     request_body = SyncCustomersRequest,
     responses(
         (status = 200, description = "Batch stored", body = SyncResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body or batch too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid records; nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
     )
 )]
 #[post("/sync/customers")]
@@ -109,14 +93,11 @@ pub async fn sync_customers(
     body: web::Json<SyncCustomersRequest>,
 ) -> Result<web::Json<SyncResponse>, ApiError> {
     let now = Utc::now();
-    let customers = parse_batch(
-        body.into_inner().customers,
-        &state.limits,
-        |c: CustomerInput| c.into_domain(now),
-        |c| c.id,
-    )?;
-    let counts = state
-        .write(move |conn| crm_storage::ingest::sync_customers(conn, &customers, now))
-        .await?;
+    let batch = body.into_inner().customers;
+    let received = batch.len();
+    let customers = parse_batch(batch, &state.limits, |c: CustomerInput| c.into_domain(now), |c| c.id)
+        .inspect_err(|_| state.metrics.count_sync("customers", false, received))?;
+    let counts = state.write(move |conn| crm_storage::ingest::sync_customers(conn, &customers, now)).await?;
+    state.metrics.count_sync("customers", true, received);
     Ok(web::Json(counts.into()))
 }

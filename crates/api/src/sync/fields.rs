@@ -11,11 +11,7 @@ pub(super) struct Fields {
 
 impl Fields {
     /// Keeps a valid value, or records why `field` is invalid.
-    pub(super) fn check<T>(
-        &mut self,
-        field: impl Into<String>,
-        result: Result<T, DomainError>,
-    ) -> Option<T> {
+    pub(super) fn check<T>(&mut self, field: impl Into<String>, result: Result<T, DomainError>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {

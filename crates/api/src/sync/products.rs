@@ -2,12 +2,10 @@
 
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
-use crate::{ApiError, AppState, Problem};
+use crate::{ApiError, AppState, WriteErrors};
 use actix_web::{post, web};
 use chrono::Utc;
-use crm_domain::{
-    DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules,
-};
+use crm_domain::{DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -53,22 +51,10 @@ impl ProductInput {
         let mut f = Fields::default();
         let id = f.check("id", ProductId::parse(&self.id.0));
         let name = f.check("name", required_text(&self.name, rules::NAME));
-        let category = f.check(
-            "category",
-            optional_text(self.category.as_deref(), rules::CATEGORY),
-        );
-        let stock_on_hand = f.check(
-            "stock_on_hand",
-            in_range(self.stock_on_hand, -MAX_STOCK, MAX_STOCK),
-        );
-        let lead_time_days = f.check(
-            "lead_time_days",
-            in_range(self.lead_time_days, 0, MAX_LEAD_TIME_DAYS),
-        );
-        let unit_cost = f.check(
-            "unit_cost",
-            self.unit_cost.map(UnitPrice::from_decimal).transpose(),
-        );
+        let category = f.check("category", optional_text(self.category.as_deref(), rules::CATEGORY));
+        let stock_on_hand = f.check("stock_on_hand", in_range(self.stock_on_hand, -MAX_STOCK, MAX_STOCK));
+        let lead_time_days = f.check("lead_time_days", in_range(self.lead_time_days, 0, MAX_LEAD_TIME_DAYS));
+        let unit_cost = f.check("unit_cost", self.unit_cost.map(UnitPrice::from_decimal).transpose());
         let product = (|| {
             Some(Product {
                 id: id?,
@@ -83,17 +69,11 @@ impl ProductInput {
     }
 }
 
-fn in_range<T: PartialOrd + ToString>(
-    value: Option<T>,
-    min: T,
-    max: T,
-) -> Result<Option<T>, DomainError> {
+fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Result<Option<T>, DomainError> {
     match value {
-        Some(v) if v < min || v > max => Err(DomainError::OutOfRange {
-            value: v.to_string(),
-            min: min.to_string(),
-            max: max.to_string(),
-        }),
+        Some(v) if v < min || v > max => {
+            Err(DomainError::OutOfRange { value: v.to_string(), min: min.to_string(), max: max.to_string() })
+        }
         other => Ok(other),
     }
 }
@@ -108,11 +88,7 @@ fn in_range<T: PartialOrd + ToString>(
     request_body = SyncProductsRequest,
     responses(
         (status = 200, description = "Batch stored", body = SyncResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body or batch too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid records; nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
     )
 )]
 #[post("/sync/products")]
@@ -121,14 +97,11 @@ pub async fn sync_products(
     body: web::Json<SyncProductsRequest>,
 ) -> Result<web::Json<SyncResponse>, ApiError> {
     let now = Utc::now();
-    let products = parse_batch(
-        body.into_inner().products,
-        &state.limits,
-        ProductInput::into_domain,
-        |p| p.id.clone(),
-    )?;
-    let counts = state
-        .write(move |conn| crm_storage::ingest::sync_products(conn, &products, now))
-        .await?;
+    let batch = body.into_inner().products;
+    let received = batch.len();
+    let products = parse_batch(batch, &state.limits, ProductInput::into_domain, |p| p.id.clone())
+        .inspect_err(|_| state.metrics.count_sync("products", false, received))?;
+    let counts = state.write(move |conn| crm_storage::ingest::sync_products(conn, &products, now)).await?;
+    state.metrics.count_sync("products", true, received);
     Ok(web::Json(counts.into()))
 }

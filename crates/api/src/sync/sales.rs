@@ -2,12 +2,12 @@
 
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
-use crate::{ApiError, AppState, Problem};
+use crate::{ApiError, AppState, WriteErrors};
 use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use crm_domain::{
-    CustomerId, FieldError, MAX_ITEMS_PER_SALE, MAX_QUANTITY, Money, ProductId, Sale, SaleId,
-    SaleItem, SaleStatus, StoreZone, UnitPrice, optional_text, parse_timestamp, rules,
+    CustomerId, FieldError, MAX_ITEMS_PER_SALE, MAX_QUANTITY, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus,
+    StoreZone, UnitPrice, optional_text, parse_timestamp, rules,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -95,35 +95,17 @@ impl SaleInput {
     fn into_domain(self, zone: StoreZone, now: DateTime<Utc>) -> Result<Sale, Vec<FieldError>> {
         let mut f = Fields::default();
         let id = f.check("id", SaleId::try_from(self.id));
-        let customer_id = f.check(
-            "customer_id",
-            self.customer_id.map(CustomerId::try_from).transpose(),
-        );
+        let customer_id = f.check("customer_id", self.customer_id.map(CustomerId::try_from).transpose());
         let total = f.check("total_amount", Money::from_decimal(self.total_amount));
         let created_at = f.check("created_at", parse_timestamp(&self.created_at, now));
-        let store_id = f.check(
-            "store_id",
-            optional_text(self.store_id.as_ref().map(|c| c.0.as_str()), rules::CODE),
-        );
-        let payment_method = f.check(
-            "payment_method",
-            optional_text(self.payment_method.as_deref(), rules::CODE),
-        );
+        let store_id = f.check("store_id", optional_text(self.store_id.as_ref().map(|c| c.0.as_str()), rules::CODE));
+        let payment_method = f.check("payment_method", optional_text(self.payment_method.as_deref(), rules::CODE));
         let lines = self.items.unwrap_or_default();
         if lines.len() > MAX_ITEMS_PER_SALE {
-            f.fail(
-                "items",
-                format!(
-                    "a sale may have at most {MAX_ITEMS_PER_SALE} lines, got {}",
-                    lines.len()
-                ),
-            );
+            f.fail("items", format!("a sale may have at most {MAX_ITEMS_PER_SALE} lines, got {}", lines.len()));
         }
-        let items: Vec<Option<SaleItem>> = lines
-            .into_iter()
-            .enumerate()
-            .map(|(i, line)| line.into_domain(&mut f, &format!("items[{i}]")))
-            .collect();
+        let items: Vec<Option<SaleItem>> =
+            lines.into_iter().enumerate().map(|(i, line)| line.into_domain(&mut f, &format!("items[{i}]"))).collect();
         let sale = (|| {
             let created_at = created_at?;
             Some(Sale {
@@ -144,31 +126,14 @@ impl SaleInput {
 
 impl SaleItemInput {
     fn into_domain(self, f: &mut Fields, path: &str) -> Option<SaleItem> {
-        let product_id = f.check(
-            format!("{path}.product_id"),
-            ProductId::parse(&self.product_id.0),
-        );
-        let product_name = f.check(
-            format!("{path}.product_name"),
-            optional_text(self.product_name.as_deref(), rules::NAME),
-        );
-        let category = f.check(
-            format!("{path}.category"),
-            optional_text(self.category.as_deref(), rules::CATEGORY),
-        );
+        let product_id = f.check(format!("{path}.product_id"), ProductId::parse(&self.product_id.0));
+        let product_name =
+            f.check(format!("{path}.product_name"), optional_text(self.product_name.as_deref(), rules::NAME));
+        let category = f.check(format!("{path}.category"), optional_text(self.category.as_deref(), rules::CATEGORY));
         if !(1..=MAX_QUANTITY).contains(&self.quantity) {
-            f.fail(
-                format!("{path}.quantity"),
-                format!(
-                    "must be between 1 and {MAX_QUANTITY}, got {}",
-                    self.quantity
-                ),
-            );
+            f.fail(format!("{path}.quantity"), format!("must be between 1 and {MAX_QUANTITY}, got {}", self.quantity));
         }
-        let unit_price = f.check(
-            format!("{path}.unit_price"),
-            UnitPrice::from_decimal(self.unit_price),
-        );
+        let unit_price = f.check(format!("{path}.unit_price"), UnitPrice::from_decimal(self.unit_price));
         Some(SaleItem {
             product_id: product_id?,
             product_name: product_name?,
@@ -191,11 +156,7 @@ impl SaleItemInput {
     request_body = SyncSalesRequest,
     responses(
         (status = 200, description = "Batch stored", body = SyncResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body or batch too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid records; nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
     )
 )]
 #[post("/sync/sales")]
@@ -205,14 +166,11 @@ pub async fn sync_sales(
 ) -> Result<web::Json<SyncResponse>, ApiError> {
     let now = Utc::now();
     let zone = state.zone;
-    let sales = parse_batch(
-        body.into_inner().sales,
-        &state.limits,
-        |s: SaleInput| s.into_domain(zone, now),
-        |s| s.id,
-    )?;
-    let counts = state
-        .write(move |conn| crm_storage::ingest::sync_sales(conn, &sales, now))
-        .await?;
+    let batch = body.into_inner().sales;
+    let received = batch.len();
+    let sales = parse_batch(batch, &state.limits, |s: SaleInput| s.into_domain(zone, now), |s| s.id)
+        .inspect_err(|_| state.metrics.count_sync("sales", false, received))?;
+    let counts = state.write(move |conn| crm_storage::ingest::sync_sales(conn, &sales, now)).await?;
+    state.metrics.count_sync("sales", true, received);
     Ok(web::Json(counts.into()))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/sync/status`: what has been synced, for incremental sync.
 
-use crate::{ApiError, AppState, Problem};
+use crate::{ApiError, AppState, ReadErrors};
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use crm_storage::{KindStatus, SyncKind};
@@ -64,13 +64,11 @@ impl From<&KindStatus> for KindSyncStatus {
     tag = "sync",
     responses(
         (status = 200, description = "Sync state", body = SyncStatusResponse),
-        (status = 503, description = "Database busy; retry", body = Problem, content_type = "application/problem+json"),
+        ReadErrors,
     )
 )]
 #[get("/sync/status")]
-pub async fn get_sync_status(
-    state: web::Data<AppState>,
-) -> Result<web::Json<SyncStatusResponse>, ApiError> {
+pub async fn get_sync_status(state: web::Data<AppState>) -> Result<web::Json<SyncStatusResponse>, ApiError> {
     let status = state.read(crm_storage::sync_status).await?;
     let of = |kind: SyncKind| {
         status

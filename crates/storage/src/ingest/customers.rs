@@ -10,20 +10,11 @@ use diesel::prelude::*;
 
 /// Upserts a batch of customers. A placeholder made earlier by a sale is filled in and
 /// counted as created.
-pub fn sync_customers(
-    conn: &mut Conn,
-    batch: &[Customer],
-    now: DateTime<Utc>,
-) -> Result<SyncCounts, StorageError> {
+pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
     let ids: Vec<i64> = batch.iter().map(|c| c.id.get()).collect();
     let existing = load_by_keys(
         &ids,
-        |chunk| {
-            customers::table
-                .filter(customers::id.eq_any(chunk))
-                .select(CustomerRow::as_select())
-                .load(conn)
-        },
+        |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(CustomerRow::as_select()).load(conn),
         |row| row.id,
     )?;
     let mut counts = SyncCounts::received(batch.len());
@@ -46,19 +37,12 @@ pub fn sync_customers(
         if let Some(old) = existing.get(&row.id) {
             row.first_seen_at = old.first_seen_at;
         }
-        diesel::update(customers::table.find(row.id))
-            .set(&row)
-            .execute(conn)?;
+        diesel::update(customers::table.find(row.id)).set(&row).execute(conn)?;
     }
     for chunk in fresh.chunks(rows_per_insert(10)) {
-        diesel::insert_into(customers::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(customers::table).values(chunk).execute(conn)?;
     }
-    let marks = HighWater {
-        max_record_id: ids.iter().copied().max(),
-        max_created_at: None,
-    };
+    let marks = HighWater { max_record_id: ids.iter().copied().max(), max_created_at: None };
     record_run(conn, SyncKind::Customers, &counts, marks, now, Utc::now())?;
     Ok(counts)
 }
@@ -74,23 +58,13 @@ pub(super) fn ensure_customers(
     ids.dedup();
     let known = load_by_keys(
         &ids,
-        |chunk| {
-            customers::table
-                .filter(customers::id.eq_any(chunk))
-                .select(customers::id)
-                .load(conn)
-        },
+        |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(customers::id).load(conn),
         |id| *id,
     )?;
-    let missing: Vec<CustomerRow> = ids
-        .into_iter()
-        .filter(|id| !known.contains_key(id))
-        .map(|id| CustomerRow::placeholder(id, now))
-        .collect();
+    let missing: Vec<CustomerRow> =
+        ids.into_iter().filter(|id| !known.contains_key(id)).map(|id| CustomerRow::placeholder(id, now)).collect();
     for chunk in missing.chunks(rows_per_insert(10)) {
-        diesel::insert_into(customers::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(customers::table).values(chunk).execute(conn)?;
     }
     Ok(())
 }

@@ -11,20 +11,11 @@ use diesel::prelude::*;
 use std::collections::BTreeMap;
 
 /// Upserts a batch of catalogue entries. Filling a placeholder counts as created.
-pub fn sync_products(
-    conn: &mut Conn,
-    batch: &[Product],
-    now: DateTime<Utc>,
-) -> Result<SyncCounts, StorageError> {
+pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
     let ids: Vec<String> = batch.iter().map(|p| p.id.as_str().to_owned()).collect();
     let existing = load_by_keys(
         &ids,
-        |chunk| {
-            products::table
-                .filter(products::id.eq_any(chunk))
-                .select(ProductRow::as_select())
-                .load(conn)
-        },
+        |chunk| products::table.filter(products::id.eq_any(chunk)).select(ProductRow::as_select()).load(conn),
         |row| row.id.clone(),
     )?;
     let mut counts = SyncCounts::received(batch.len());
@@ -43,25 +34,14 @@ pub fn sync_products(
                 } else {
                     counts.updated += 1;
                 }
-                diesel::update(products::table.find(&row.id))
-                    .set(&row)
-                    .execute(conn)?;
+                diesel::update(products::table.find(&row.id)).set(&row).execute(conn)?;
             }
         }
     }
     for chunk in fresh.chunks(rows_per_insert(8)) {
-        diesel::insert_into(products::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(products::table).values(chunk).execute(conn)?;
     }
-    record_run(
-        conn,
-        SyncKind::Products,
-        &counts,
-        HighWater::default(),
-        now,
-        Utc::now(),
-    )?;
+    record_run(conn, SyncKind::Products, &counts, HighWater::default(), now, Utc::now())?;
     Ok(counts)
 }
 
@@ -79,12 +59,7 @@ pub(super) fn ensure_products<'a>(
     let ids: Vec<String> = first_line.keys().map(|id| (*id).to_owned()).collect();
     let known = load_by_keys(
         &ids,
-        |chunk| {
-            products::table
-                .filter(products::id.eq_any(chunk))
-                .select(products::id)
-                .load(conn)
-        },
+        |chunk| products::table.filter(products::id.eq_any(chunk)).select(products::id).load(conn),
         Clone::clone,
     )?;
     let missing: Vec<ProductRow> = first_line
@@ -93,9 +68,7 @@ pub(super) fn ensure_products<'a>(
         .map(|(_, line)| ProductRow::from_line(line, now))
         .collect();
     for chunk in missing.chunks(rows_per_insert(8)) {
-        diesel::insert_into(products::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(products::table).values(chunk).execute(conn)?;
     }
     Ok(())
 }

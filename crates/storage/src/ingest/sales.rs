@@ -16,20 +16,11 @@ use std::collections::HashMap;
 /// Upserts a batch of sales (ids unique within the batch). A new sale adds to its day's
 /// aggregate; a changed one (refund, void, edited total or lines, moved day) takes its old
 /// contribution out and puts the new one in; an identical one is left alone.
-pub fn sync_sales(
-    conn: &mut Conn,
-    batch: &[Sale],
-    now: DateTime<Utc>,
-) -> Result<SyncCounts, StorageError> {
+pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
     let ids: Vec<i64> = batch.iter().map(|s| s.id.get()).collect();
     let stored = load_by_keys(
         &ids,
-        |chunk| {
-            sales::table
-                .filter(sales::id.eq_any(chunk))
-                .select(SaleRow::as_select())
-                .load(conn)
-        },
+        |chunk| sales::table.filter(sales::id.eq_any(chunk)).select(SaleRow::as_select()).load(conn),
         |row| row.id,
     )?;
     let stored_lines = load_lines(conn, stored.keys().copied().collect())?;
@@ -65,32 +56,18 @@ pub fn sync_sales(
         written.push(sale);
     }
 
-    ensure_customers(
-        conn,
-        written
-            .iter()
-            .filter_map(|s| s.customer_id.map(|c| c.get())),
-        now,
-    )?;
+    ensure_customers(conn, written.iter().filter_map(|s| s.customer_id.map(|c| c.get())), now)?;
     ensure_products(conn, written.iter().flat_map(|s| &s.items), now)?;
     for chunk in fresh.chunks(rows_per_insert(10)) {
-        diesel::insert_into(sales::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(sales::table).values(chunk).execute(conn)?;
     }
     for chunk in fresh_lines.chunks(rows_per_insert(7)) {
-        diesel::insert_into(sale_items::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(sale_items::table).values(chunk).execute(conn)?;
     }
     for (row, lines) in &changed {
-        diesel::update(sales::table.find(row.id))
-            .set(row)
-            .execute(conn)?;
+        diesel::update(sales::table.find(row.id)).set(row).execute(conn)?;
         diesel::delete(sale_items::table.filter(sale_items::sale_id.eq(row.id))).execute(conn)?;
-        diesel::insert_into(sale_items::table)
-            .values(lines)
-            .execute(conn)?;
+        diesel::insert_into(sale_items::table).values(lines).execute(conn)?;
     }
     deltas.apply(conn)?;
 
@@ -103,10 +80,7 @@ pub fn sync_sales(
 }
 
 /// The stored lines of the given sales, in line order.
-fn load_lines(
-    conn: &mut Conn,
-    sale_ids: Vec<i64>,
-) -> Result<HashMap<i64, Vec<SaleItemRow>>, StorageError> {
+fn load_lines(conn: &mut Conn, sale_ids: Vec<i64>) -> Result<HashMap<i64, Vec<SaleItemRow>>, StorageError> {
     let mut lines: HashMap<i64, Vec<SaleItemRow>> = HashMap::new();
     for chunk in sale_ids.chunks(crate::MAX_BINDS) {
         let rows = sale_items::table
@@ -124,22 +98,14 @@ fn load_lines(
 /// The floor the ingest path is measured against: inserts the sales and their lines and
 /// nothing else (no lookups, no placeholders, no aggregates, no sync record). Customers
 /// and products must already exist. For benchmarks only: it does not keep `sales_daily`.
-pub fn insert_sales_bare(
-    conn: &mut Conn,
-    batch: &[Sale],
-    now: DateTime<Utc>,
-) -> Result<(), StorageError> {
+pub fn insert_sales_bare(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result<(), StorageError> {
     let rows: Vec<SaleRow> = batch.iter().map(|s| SaleRow::from_domain(s, now)).collect();
     let lines: Vec<SaleItemRow> = batch.iter().flat_map(SaleItemRow::lines_of).collect();
     for chunk in rows.chunks(rows_per_insert(10)) {
-        diesel::insert_into(sales::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(sales::table).values(chunk).execute(conn)?;
     }
     for chunk in lines.chunks(rows_per_insert(7)) {
-        diesel::insert_into(sale_items::table)
-            .values(chunk)
-            .execute(conn)?;
+        diesel::insert_into(sale_items::table).values(chunk).execute(conn)?;
     }
     Ok(())
 }

@@ -1,15 +1,9 @@
 //! Builders shared by the storage tests (a `mod.rs` so Cargo does not run it as a test).
 #![allow(dead_code, reason = "each test file uses a different subset")]
-#![allow(
-    clippy::unwrap_used,
-    reason = "test builders: a panic is the failure report"
-)]
+#![allow(clippy::unwrap_used, reason = "test builders: a panic is the failure report")]
 
 use chrono::{DateTime, Utc};
-use crm_domain::{
-    Customer, CustomerId, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone,
-    UnitPrice,
-};
+use crm_domain::{Customer, CustomerId, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice};
 use crm_storage::{Database, DbOptions};
 
 /// A migrated database in a temporary directory.
@@ -49,13 +43,7 @@ pub fn item(product: &str, quantity: i64, unit_price_e4: i64) -> SaleItem {
 }
 
 /// A completed sale dated in UTC.
-pub fn sale(
-    id: i64,
-    customer: Option<i64>,
-    cents: i64,
-    created_at: &str,
-    items: Vec<SaleItem>,
-) -> Sale {
+pub fn sale(id: i64, customer: Option<i64>, cents: i64, created_at: &str, items: Vec<SaleItem>) -> Sale {
     let created_at = at(created_at);
     Sale {
         id: SaleId::try_from(id).unwrap(),
