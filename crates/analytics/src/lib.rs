@@ -2,8 +2,15 @@
 //!
 //! No I/O, no clock, no environment: slices of domain values in, values out. Where a
 //! computation needs "today" it takes it as an argument. Degenerate input (no data, one
-//! day) gives a defined result, never a panic.
+//! day, zero variance, NaN) gives a defined result or `None`, never a panic. The
+//! definitions and formulas are written out in `docs/analytics.md`.
 
+pub mod basket;
+pub mod customer;
+pub mod popularity;
+pub mod rfm;
+pub mod segments;
 pub mod series;
+pub mod trend;
 
 pub use series::{Bucket, Granularity, bucket_days, fill_days};
