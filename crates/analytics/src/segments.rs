@@ -138,7 +138,8 @@ pub fn is_lapsed(customer: &CustomerActivity, today: NaiveDate, rules: &SegmentR
 /// The smallest window spend inside the top fraction of spending customers.
 fn vip_threshold(customers: &[CustomerActivity], top_fraction: f64) -> Option<i64> {
     let mut spends: Vec<i64> = customers.iter().map(|c| c.window_spend_cents).filter(|s| *s > 0).collect();
-    if spends.is_empty() || !(top_fraction > 0.0) {
+    // NaN or a fraction of zero or less: nobody is VIP.
+    if spends.is_empty() || top_fraction.is_nan() || top_fraction <= 0.0 {
         return None;
     }
     spends.sort_unstable_by(|a, b| b.cmp(a));
@@ -193,8 +194,7 @@ mod tests {
             window_purchases: 1,
             window_spend_cents: 1,
         };
-        let mut rules = SegmentRules::default();
-        rules.vip_top_fraction = 0.0;
+        let rules = SegmentRules { vip_top_fraction: 0.0, ..Default::default() };
         assert_eq!(assign_segments(&[c], today(), &rules), [Segment::Regular]);
     }
 
