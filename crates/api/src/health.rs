@@ -40,9 +40,11 @@ pub struct DatabaseHealth {
     pub reachable: bool,
     /// Why it did not, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub error: Option<String>,
     /// Row counts, when reachable.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub counts: Option<RowCounts>,
 }
 

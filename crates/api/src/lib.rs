@@ -8,11 +8,13 @@
 
 pub mod access;
 pub mod analytics;
+pub mod customers;
 mod error;
 mod extract;
 pub mod health;
 pub mod metrics;
 mod openapi;
+pub mod refresh;
 mod state;
 pub mod sync;
 
@@ -38,5 +40,12 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
         .service(sync::sync_sales)
         .service(sync::sync_products)
         .service(sync::get_sync_status)
-        .service(analytics::get_trends);
+        .service(analytics::get_trends)
+        .service(analytics::get_dashboard)
+        .service(analytics::get_products)
+        .service(analytics::get_segments)
+        .service(analytics::refresh_analytics)
+        .service(customers::list_customers)
+        .service(customers::get_customer_insights)
+        .service(customers::set_customer_tags);
 }

@@ -46,6 +46,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     sync_records: Family<SyncLabels, Counter>,
     database_bytes: Gauge,
+    refresh_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -55,6 +56,8 @@ impl Default for Metrics {
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         let sync_records = Family::<SyncLabels, Counter>::default();
         let database_bytes = Gauge::default();
+        // 10 ms to about 160 s.
+        let refresh_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 15));
         registry.register("http_requests", "HTTP requests answered, by route pattern and status", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer, by route pattern", latency.clone());
         registry.register(
@@ -63,7 +66,12 @@ impl Default for Metrics {
             sync_records.clone(),
         );
         registry.register("database_size_bytes", "Size of the database file and its WAL", database_bytes.clone());
-        Self { registry, requests, latency, sync_records, database_bytes }
+        registry.register(
+            "analytics_refresh_duration_seconds",
+            "Time taken by analytics refreshes",
+            refresh_seconds.clone(),
+        );
+        Self { registry, requests, latency, sync_records, database_bytes, refresh_seconds }
     }
 }
 
@@ -73,6 +81,11 @@ impl Metrics {
         let outcome = if accepted { "accepted" } else { "rejected" };
         let labels = SyncLabels { kind: kind.to_owned(), outcome: outcome.to_owned() };
         self.sync_records.get_or_create(&labels).inc_by(records as u64);
+    }
+
+    /// Records how long an analytics refresh took.
+    pub fn observe_refresh(&self, took: std::time::Duration) {
+        self.refresh_seconds.observe(took.as_secs_f64());
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -23,6 +23,7 @@ use utoipa_actix_web::{AppExt, scope};
     tags(
         (name = "health", description = "Liveness and database state"),
         (name = "sync", description = "Data pushed by the POS: idempotent, all-or-nothing batches"),
+        (name = "customers", description = "Customer insights at checkout, search, purpose tags"),
         (name = "analytics", description = "Trends and insights computed from the synced data"),
         (name = "operations", description = "Metrics for monitoring"),
     ),

@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the store's time zone and the request limits.
 
+use crate::refresh::{AnalyticsConfig, RefreshTrigger};
 use crate::{AccessKeys, ApiError, Metrics};
 use crm_domain::StoreZone;
 use crm_storage::{Conn, Database, StorageError};
@@ -33,6 +34,10 @@ pub struct AppState {
     pub zone: StoreZone,
     /// Request bounds.
     pub limits: Limits,
+    /// Analytics rules.
+    pub analytics: AnalyticsConfig,
+    /// Asks the background refresh for a run.
+    pub refresh: RefreshTrigger,
 }
 
 impl AppState {

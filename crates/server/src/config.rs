@@ -1,6 +1,7 @@
 //! Command line and environment configuration, parsed and validated once at start.
 
 use clap::{Args, Parser, Subcommand};
+use crm_api::refresh::AnalyticsConfig;
 use crm_domain::StoreZone;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -73,6 +74,35 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// Seconds between scheduled analytics refreshes (segments, RFM, popularity, pairs).
+    #[arg(long, env = "CRM_REFRESH_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub refresh_interval_secs: u64,
+
+    /// Seconds after a sync before the analytics refresh it triggers (a burst of batches
+    /// leads to one refresh).
+    #[arg(long, env = "CRM_REFRESH_DELAY_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub refresh_delay_secs: u64,
+
+    /// A customer whose first purchase is at most this many days old is `new`.
+    #[arg(long, env = "CRM_NEW_CUSTOMER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3_650))]
+    pub new_customer_days: u32,
+
+    /// The top share of customers by trailing-year spend that can be `vip`, in percent.
+    #[arg(long, env = "CRM_VIP_TOP_PERCENT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub vip_top_percent: u32,
+
+    /// Completed purchases in the trailing year a `vip` needs at least.
+    #[arg(long, env = "CRM_VIP_MIN_PURCHASES", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub vip_min_purchases: u32,
+
+    /// Days without a purchase after which a customer is flagged as lapsed.
+    #[arg(long, env = "CRM_LAPSED_AFTER_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3_650))]
+    pub lapsed_after_days: u32,
+
+    /// Age in days at which a sale counts half in product popularity.
+    #[arg(long, env = "CRM_POPULARITY_HALF_LIFE_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub popularity_half_life_days: u32,
+
     /// Serve a non-loopback address without API keys. Anyone who can reach the port can
     /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
@@ -80,6 +110,17 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
+    /// The analytics rules these options set.
+    pub fn analytics(&self) -> AnalyticsConfig {
+        let mut config = AnalyticsConfig::default();
+        config.segments.new_within_days = i64::from(self.new_customer_days);
+        config.segments.vip_top_fraction = f64::from(self.vip_top_percent) / 100.0;
+        config.segments.vip_min_purchases = i64::from(self.vip_min_purchases);
+        config.segments.lapsed_after_days = i64::from(self.lapsed_after_days);
+        config.popularity.half_life_days = f64::from(self.popularity_half_life_days);
+        config
+    }
+
     /// The database file path, without any `sqlite://` prefix.
     pub fn database_path(&self) -> PathBuf {
         let url = self.database_url.trim();

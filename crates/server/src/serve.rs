@@ -7,10 +7,12 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
+use crm_api::refresh::RefreshTrigger;
 use crm_api::{AccessKeys, AppState, Limits, Metrics};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
@@ -42,6 +44,8 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     let state = AppState {
         keys,
         metrics: Arc::new(Metrics::default()),
+        analytics: options.analytics(),
+        refresh: RefreshTrigger::default(),
         db: Arc::new(db),
         zone: options.timezone,
         limits: Limits {
@@ -49,7 +53,25 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
             max_body_bytes: options.max_body_mb as usize * 1024 * 1024,
         },
     };
+    start_refresh_thread(&options, &state)?;
     actix_web::rt::System::new().block_on(listen(options, state))
+}
+
+/// The background analytics refresh: at start, on schedule and after syncs.
+fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Result<()> {
+    let (db, zone, config, trigger) = (Arc::clone(&state.db), state.zone, state.analytics, state.refresh.clone());
+    let metrics = Arc::clone(&state.metrics);
+    let interval = Duration::from_secs(options.refresh_interval_secs);
+    let delay = Duration::from_secs(options.refresh_delay_secs);
+    std::thread::Builder::new()
+        .name("analytics-refresh".into())
+        .spawn(move || {
+            crm_api::refresh::run_forever(db, zone, config, trigger, interval, delay, |took| {
+                metrics.observe_refresh(took)
+            })
+        })
+        .context("starting the analytics refresh thread")?;
+    Ok(())
 }
 
 async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {

@@ -9,8 +9,10 @@
 
 mod daily;
 mod db;
+mod derived;
 mod error;
 pub mod ingest;
+pub mod reads;
 mod rows;
 pub mod schema;
 mod status;
@@ -20,6 +22,10 @@ pub use daily::{
     recompute_product_daily_totals,
 };
 pub use db::{Database, DbOptions, MIGRATIONS};
+pub use derived::{
+    AnalyticsRun, CustomerAnalyticsRow, CustomerTotals, ProductPairRow, ProductTrendRow, customer_totals,
+    for_each_basket_line, last_analytics_run, replace_derived,
+};
 pub use error::StorageError;
 pub use ingest::SyncCounts;
 pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, sync_status, table_counts};

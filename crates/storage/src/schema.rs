@@ -110,7 +110,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_analytics (customer_id) {
+        customer_id -> BigInt,
+        segment -> Text,
+        lapsed -> Bool,
+        recency_score -> Nullable<Integer>,
+        frequency_score -> Nullable<Integer>,
+        monetary_score -> Nullable<Integer>,
+        rfm_segment -> Nullable<Text>,
+        visits -> BigInt,
+        total_spent_cents -> BigInt,
+        first_purchase -> Nullable<Date>,
+        last_purchase -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    product_trends (product_id) {
+        product_id -> Text,
+        popularity_score -> Double,
+        popularity_rank -> Integer,
+        trend_direction -> Text,
+        decayed_units -> Double,
+        decayed_revenue_cents -> Double,
+        recent_units -> BigInt,
+    }
+}
+
+diesel::table! {
+    product_pairs (product_a, product_b) {
+        product_a -> Text,
+        product_b -> Text,
+        together -> BigInt,
+        baskets_with_a -> BigInt,
+        baskets_with_b -> BigInt,
+        lift -> Double,
+    }
+}
+
+diesel::table! {
+    customer_tags (customer_id, tag) {
+        customer_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    analytics_runs (id) {
+        id -> BigInt,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        as_of -> Date,
+        customers -> BigInt,
+        products -> BigInt,
+        pairs -> BigInt,
+    }
+}
+
 diesel::joinable!(sales -> customers (customer_id));
+diesel::joinable!(customer_analytics -> customers (customer_id));
+diesel::joinable!(customer_tags -> customers (customer_id));
+diesel::joinable!(product_trends -> products (product_id));
 diesel::joinable!(sale_items -> sales (sale_id));
 diesel::joinable!(sale_items -> products (product_id));
 diesel::joinable!(product_sales_daily -> products (product_id));
@@ -124,4 +185,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_sales_daily,
     calendar_events,
     sync_runs,
+    customer_analytics,
+    product_trends,
+    product_pairs,
+    customer_tags,
+    analytics_runs,
 );

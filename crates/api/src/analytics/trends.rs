@@ -65,6 +65,9 @@ pub struct TrendsResponse {
     pub points: Vec<TrendPoint>,
     /// Sums over the whole range.
     pub totals: TrendTotals,
+    /// Direction of daily revenue over the range, and change against the range of equal
+    /// length just before it.
+    pub trend: super::TrendView,
 }
 
 /// The sales of one period.
@@ -132,8 +135,13 @@ pub async fn get_trends(
         return Err(ApiError::BadRequest(format!("a range may cover at most {MAX_RANGE_DAYS} days")));
     }
     let granularity = query.granularity.unwrap_or_default();
-    let days = state.read(move |conn| crm_storage::daily_sales(conn, from, to)).await?;
-    let buckets = bucket_days(&days, from, to, granularity.into());
+    let span = u64::try_from((to - from).num_days() + 1).unwrap_or(1);
+    let previous_from = from - Days::new(span);
+    let days = state.read(move |conn| crm_storage::daily_sales(conn, previous_from, to)).await?;
+    let daily = crm_analytics::fill_days(&days, previous_from, to);
+    let (previous, current) = daily.split_at(usize::try_from(span).unwrap_or(0).min(daily.len()));
+    let trend = super::trend_view(current, previous);
+    let buckets = bucket_days(current, from, to, granularity.into());
     let points: Vec<TrendPoint> = buckets
         .iter()
         .map(|b| TrendPoint {
@@ -154,5 +162,13 @@ pub async fn get_trends(
         refund_count: sum(|t| t.refund_count),
         refunded_amount: crm_domain::Money::from_cents(sum(|t| t.refunded.cents())).to_decimal(),
     };
-    Ok(web::Json(TrendsResponse { from, to, granularity, time_zone: state.zone.name().to_owned(), points, totals }))
+    Ok(web::Json(TrendsResponse {
+        from,
+        to,
+        granularity,
+        time_zone: state.zone.name().to_owned(),
+        points,
+        totals,
+        trend,
+    }))
 }

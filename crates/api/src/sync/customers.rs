@@ -99,5 +99,6 @@ pub async fn sync_customers(
         .inspect_err(|_| state.metrics.count_sync("customers", false, received))?;
     let counts = state.write(move |conn| crm_storage::ingest::sync_customers(conn, &customers, now)).await?;
     state.metrics.count_sync("customers", true, received);
+    state.refresh.request();
     Ok(web::Json(counts.into()))
 }

@@ -103,5 +103,6 @@ pub async fn sync_products(
         .inspect_err(|_| state.metrics.count_sync("products", false, received))?;
     let counts = state.write(move |conn| crm_storage::ingest::sync_products(conn, &products, now)).await?;
     state.metrics.count_sync("products", true, received);
+    state.refresh.request();
     Ok(web::Json(counts.into()))
 }

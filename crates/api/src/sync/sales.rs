@@ -172,5 +172,6 @@ pub async fn sync_sales(
         .inspect_err(|_| state.metrics.count_sync("sales", false, received))?;
     let counts = state.write(move |conn| crm_storage::ingest::sync_sales(conn, &sales, now)).await?;
     state.metrics.count_sync("sales", true, received);
+    state.refresh.request();
     Ok(web::Json(counts.into()))
 }

@@ -19,6 +19,10 @@ pub struct SyncStatusResponse {
     pub sales: KindSyncStatus,
     /// Products.
     pub products: KindSyncStatus,
+    /// The last analytics refresh; absent before the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub analytics: Option<crate::analytics::AnalyticsRunView>,
 }
 
 /// Sync state of one kind.
@@ -31,15 +35,19 @@ pub struct KindSyncStatus {
     pub batches: i64,
     /// When the last accepted batch finished; absent before the first.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_sync_at: Option<DateTime<Utc>>,
     /// Records in the last accepted batch.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_batch_size: Option<i64>,
     /// Largest id synced so far (customers, sales): send only larger ids next time.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub max_id: Option<i64>,
     /// Newest `created_at` synced so far (sales).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub max_created_at: Option<DateTime<Utc>>,
 }
 
@@ -59,7 +67,8 @@ impl From<&KindStatus> for KindSyncStatus {
 /// Sync status.
 ///
 /// Per kind of record: how many are stored, when the last batch landed, and high-water
-/// marks (largest id, newest sale time) so a POS can send only what is new.
+/// marks (largest id, newest sale time) so a POS can send only what is new; and when the
+/// analytics were last refreshed.
 #[utoipa::path(
     tag = "sync",
     responses(
@@ -69,7 +78,8 @@ impl From<&KindStatus> for KindSyncStatus {
 )]
 #[get("/sync/status")]
 pub async fn get_sync_status(state: web::Data<AppState>) -> Result<web::Json<SyncStatusResponse>, ApiError> {
-    let status = state.read(crm_storage::sync_status).await?;
+    let (status, analytics) =
+        state.read(|conn| Ok((crm_storage::sync_status(conn)?, crm_storage::last_analytics_run(conn)?))).await?;
     let of = |kind: SyncKind| {
         status
             .kinds
@@ -83,5 +93,6 @@ pub async fn get_sync_status(state: web::Data<AppState>) -> Result<web::Json<Syn
         customers: of(SyncKind::Customers)?,
         sales: of(SyncKind::Sales)?,
         products: of(SyncKind::Products)?,
+        analytics: analytics.map(Into::into),
     }))
 }

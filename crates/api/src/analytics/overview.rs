@@ -1,0 +1,199 @@
+//! `GET /api/analytics/products`, `GET /api/analytics/segments` and
+//! `POST /api/analytics/refresh`.
+
+use super::dashboard::{SegmentCounts, TopProduct};
+use crate::{ApiError, AppState, ReadErrors, WriteErrors};
+use actix_web::{get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_storage::reads;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// How many products.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductsQuery {
+    /// 1-1000, default 50.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+/// Products by popularity.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductsResponse {
+    /// Most popular first.
+    pub products: Vec<TopProduct>,
+}
+
+/// Product popularity.
+///
+/// Products ranked by popularity (units and revenue decayed with a 14-day half-life,
+/// scored 0-100), each with its own trend direction, as of the last refresh.
+#[utoipa::path(
+    tag = "analytics",
+    params(ProductsQuery),
+    responses((status = 200, description = "Products by popularity", body = ProductsResponse), ReadErrors)
+)]
+#[get("/analytics/products")]
+pub async fn get_products(
+    state: web::Data<AppState>,
+    query: web::Query<ProductsQuery>,
+) -> Result<web::Json<ProductsResponse>, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("limit must be between 1 and 1000, got {limit}")));
+    }
+    let rows = state.read(move |conn| reads::top_products(conn, limit)).await?;
+    Ok(web::Json(ProductsResponse {
+        products: rows
+            .into_iter()
+            .map(|(t, name, category)| TopProduct {
+                product_id: t.product_id,
+                name,
+                category,
+                score: t.popularity_score,
+                rank: t.popularity_rank,
+                direction: t.trend_direction,
+                recent_units: t.recent_units,
+            })
+            .collect(),
+    }))
+}
+
+/// Segment counts and the RFM grid.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentsResponse {
+    /// Customers per seed segment.
+    pub segments: SegmentCounts,
+    /// Customers per named RFM segment, largest first.
+    pub rfm_segments: Vec<RfmSegmentCount>,
+    /// Customers per (recency score, frequency score) cell.
+    pub rfm_grid: Vec<RfmCell>,
+    /// The day of the refresh these come from; absent before the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Customers in one named RFM segment.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RfmSegmentCount {
+    /// The name, such as `Champions`.
+    pub segment: String,
+    /// Customers.
+    pub customers: i64,
+}
+
+/// Customers in one cell of the RFM grid.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RfmCell {
+    /// Recency score 1-5.
+    pub recency: i32,
+    /// Frequency score 1-5.
+    pub frequency: i32,
+    /// Customers.
+    pub customers: i64,
+}
+
+/// Customer segments.
+///
+/// Customers per seed segment (`prospect`, `new`, `regular`, `vip`), per named RFM segment
+/// and per cell of the recency-by-frequency grid, as of the last refresh.
+#[utoipa::path(
+    tag = "analytics",
+    responses((status = 200, description = "Segment counts", body = SegmentsResponse), ReadErrors)
+)]
+#[get("/analytics/segments")]
+pub async fn get_segments(state: web::Data<AppState>) -> Result<web::Json<SegmentsResponse>, ApiError> {
+    let (segments, rfm, run) = state
+        .read(|conn| {
+            Ok((reads::segment_counts(conn)?, reads::rfm_counts(conn)?, crm_storage::last_analytics_run(conn)?))
+        })
+        .await?;
+    let mut rfm_segments: Vec<RfmSegmentCount> =
+        rfm.named.into_iter().map(|(segment, customers)| RfmSegmentCount { segment, customers }).collect();
+    rfm_segments.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.segment.cmp(&b.segment)));
+    Ok(web::Json(SegmentsResponse {
+        segments: SegmentCounts::from_rows(&segments),
+        rfm_segments,
+        rfm_grid: rfm
+            .grid
+            .into_iter()
+            .map(|(recency, frequency, customers)| RfmCell { recency, frequency, customers })
+            .collect(),
+        as_of: run.map(|r| r.as_of),
+    }))
+}
+
+/// What a refresh computed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsRunView {
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// The store-local day it computed for.
+    pub as_of: NaiveDate,
+    /// Customers scored.
+    pub customers: i64,
+    /// Products scored.
+    pub products: i64,
+    /// Product pairs kept for recommendations.
+    pub pairs: i64,
+}
+
+impl From<crm_storage::AnalyticsRun> for AnalyticsRunView {
+    fn from(r: crm_storage::AnalyticsRun) -> Self {
+        Self {
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            as_of: r.as_of,
+            customers: r.customers,
+            products: r.products,
+            pairs: r.pairs,
+        }
+    }
+}
+
+/// When a refresh computes for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RefreshQuery {
+    /// Compute as of the end of this store-local day instead of today: for history imported
+    /// from an old system. The scheduled refreshes always use today and replace it.
+    #[param(value_type = Option<String>, format = Date, example = "2011-12-10")]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Refresh analytics now.
+///
+/// Recomputes segments, RFM scores, product popularity and co-purchase pairs and answers
+/// when they are stored. The server also refreshes on its own, on a schedule and shortly
+/// after syncs; this is for operators and tests that need the results at once.
+#[utoipa::path(
+    tag = "analytics",
+    params(RefreshQuery),
+    responses((status = 200, description = "The refresh's summary", body = AnalyticsRunView), WriteErrors)
+)]
+#[post("/analytics/refresh")]
+pub async fn refresh_analytics(
+    state: web::Data<AppState>,
+    query: web::Query<RefreshQuery>,
+) -> Result<web::Json<AnalyticsRunView>, ApiError> {
+    let db = std::sync::Arc::clone(&state.db);
+    let (zone, config, metrics) = (state.zone, state.analytics, std::sync::Arc::clone(&state.metrics));
+    let today = query.as_of.unwrap_or_else(|| zone.today(Utc::now()));
+    let run = web::block(move || {
+        let started = std::time::Instant::now();
+        let run = crate::refresh::refresh(&db, &config, today);
+        metrics.observe_refresh(started.elapsed());
+        run
+    })
+    .await??;
+    Ok(web::Json(run.into()))
+}

@@ -1,0 +1,53 @@
+//! Customer endpoints: the checkout insight card, the searchable list and purpose tags.
+
+mod insights;
+mod list;
+mod tags;
+
+pub use insights::{
+    ChurnRiskView, CustomerInsightsResponse, LastPurchaseView, PreferredProductView, PurchaseLineView,
+    RecommendationView, RfmView, get_customer_insights,
+};
+pub use list::{CustomerListResponse, CustomerSummaryView, ListCustomersQuery, list_customers};
+pub use tags::{SetTagsRequest, TagsResponse, set_customer_tags};
+
+use crm_analytics::segments::Segment;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The seed's customer segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentName {
+    /// No completed purchase yet.
+    Prospect,
+    /// First purchase within the last 30 days (configurable).
+    New,
+    /// Everyone else with purchases.
+    Regular,
+    /// Top tenth of trailing-year spend with 3+ purchases (configurable).
+    Vip,
+}
+
+impl From<Segment> for SegmentName {
+    fn from(s: Segment) -> Self {
+        match s {
+            Segment::Prospect => Self::Prospect,
+            Segment::New => Self::New,
+            Segment::Regular => Self::Regular,
+            Segment::Vip => Self::Vip,
+        }
+    }
+}
+
+impl SegmentName {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Prospect => Segment::Prospect.as_str(),
+            Self::New => Segment::New.as_str(),
+            Self::Regular => Segment::Regular.as_str(),
+            Self::Vip => Segment::Vip.as_str(),
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The analytics refresh: reads the synced data, computes segments, RFM scores, product
+//! popularity and co-purchase pairs with `crm-analytics`, and replaces the derived tables
+//! in one transaction. Runs on a schedule and shortly after syncs, on its own thread, so
+//! it never blocks a request; reads see the previous results until the new ones commit.
+
+use chrono::{Days, NaiveDate, Utc};
+use crm_analytics::basket::co_purchases;
+use crm_analytics::popularity::{PopularityRules, ProductDay, popularity};
+use crm_analytics::rfm::{RfmInput, rfm_scores};
+use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
+use crm_domain::StoreZone;
+use crm_storage::{AnalyticsRun, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Tunables of the analytics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalyticsConfig {
+    /// Segment rules.
+    pub segments: SegmentRules,
+    /// Popularity rules.
+    pub popularity: PopularityRules,
+    /// Days of product history read for popularity (older sales weigh next to nothing).
+    pub popularity_history_days: u64,
+    /// Days of baskets read for co-purchase pairs.
+    pub pair_window_days: u64,
+    /// Only the most popular products are paired (bounds memory and noise).
+    pub pair_products: usize,
+    /// A pair must be seen in at least this many baskets.
+    pub pair_min_baskets: u64,
+    /// Baskets with more distinct products than this add no pairs (wholesale orders).
+    pub pair_max_basket: usize,
+    /// Days with no visit after which the churn rule uses this gap for one-visit customers.
+    pub default_gap_days: f64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            segments: SegmentRules::default(),
+            popularity: PopularityRules::default(),
+            popularity_history_days: 180,
+            pair_window_days: 365,
+            pair_products: 1_000,
+            pair_min_baskets: 2,
+            pair_max_basket: 50,
+            default_gap_days: 30.0,
+        }
+    }
+}
+
+/// Runs one refresh as of the end of the store-local day `today`, and returns what it
+/// computed.
+pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Result<AnalyticsRun, StorageError> {
+    let started_at = Utc::now();
+    let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
+    let window_start = today - Days::new(window_days - 1);
+    let totals = db.read(|c| crm_storage::customer_totals(c, window_start))?;
+
+    let activities: Vec<CustomerActivity> = totals
+        .iter()
+        .map(|t| CustomerActivity {
+            first_purchase: t.first_purchase,
+            last_purchase: t.last_purchase,
+            window_purchases: t.window_purchases,
+            window_spend_cents: t.window_spend_cents,
+        })
+        .collect();
+    let segments = assign_segments(&activities, today, &config.segments);
+    let buyers: Vec<usize> = (0..totals.len()).filter(|&i| totals[i].visits > 0).collect();
+    let inputs: Vec<RfmInput> = buyers
+        .iter()
+        .map(|&i| RfmInput {
+            recency_days: totals[i].last_purchase.map_or(0, |last| (today - last).num_days().max(0)),
+            frequency: totals[i].visits,
+            monetary_cents: totals[i].total_spent_cents,
+        })
+        .collect();
+    let mut scores = vec![None; totals.len()];
+    for (&i, score) in buyers.iter().zip(rfm_scores(&inputs)) {
+        scores[i] = Some(score);
+    }
+    let customers: Vec<CustomerAnalyticsRow> = totals
+        .iter()
+        .zip(&activities)
+        .zip(segments)
+        .zip(scores)
+        .map(|(((t, activity), segment), score)| CustomerAnalyticsRow {
+            customer_id: t.customer_id,
+            segment: segment.as_str().to_owned(),
+            lapsed: is_lapsed(activity, today, &config.segments),
+            recency_score: score.map(|s| i32::from(s.recency)),
+            frequency_score: score.map(|s| i32::from(s.frequency)),
+            monetary_score: score.map(|s| i32::from(s.monetary)),
+            rfm_segment: score.map(|s| s.segment().name().to_owned()),
+            visits: t.visits,
+            total_spent_cents: t.total_spent_cents,
+            first_purchase: t.first_purchase,
+            last_purchase: t.last_purchase,
+        })
+        .collect();
+
+    let history_start = today - Days::new(config.popularity_history_days.max(1));
+    let product_days: Vec<ProductDay<String>> = db
+        .read(|c| crm_storage::product_daily_totals(c, history_start, today))?
+        .into_iter()
+        .map(|d| ProductDay {
+            product: d.product_id,
+            date: d.local_date,
+            units: d.units,
+            revenue_cents: d.revenue_cents,
+        })
+        .collect();
+    let ranked = popularity(&product_days, today, &config.popularity);
+    let products: Vec<ProductTrendRow> = ranked
+        .iter()
+        .map(|p| ProductTrendRow {
+            product_id: p.product.clone(),
+            popularity_score: p.score,
+            popularity_rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
+            trend_direction: p.direction.as_str().to_owned(),
+            decayed_units: p.decayed_units,
+            decayed_revenue_cents: p.decayed_revenue_cents,
+            recent_units: p.recent_units,
+        })
+        .collect();
+
+    let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), today, config)?;
+    let run = AnalyticsRun {
+        started_at,
+        finished_at: Utc::now(),
+        as_of: today,
+        customers: i64::try_from(customers.len()).unwrap_or(i64::MAX),
+        products: i64::try_from(products.len()).unwrap_or(i64::MAX),
+        pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
+    };
+    db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &run))?;
+    Ok(run)
+}
+
+/// Co-purchase pairs among the `pair_products` most popular products, from the baskets of
+/// the pair window. Products are numbered so counting touches integers, not strings.
+fn pair_rows(
+    db: &Database,
+    ranked_products: &[String],
+    today: NaiveDate,
+    config: &AnalyticsConfig,
+) -> Result<Vec<ProductPairRow>, StorageError> {
+    let index: HashMap<&str, u32> = ranked_products
+        .iter()
+        .take(config.pair_products)
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    let since = today - Days::new(config.pair_window_days.max(1));
+    let mut baskets: Vec<Vec<u32>> = Vec::new();
+    let mut current: Option<i64> = None;
+    db.read(|c| {
+        crm_storage::for_each_basket_line(c, since, |sale_id, product| {
+            if current != Some(sale_id) {
+                current = Some(sale_id);
+                baskets.push(Vec::new());
+            }
+            if let (Some(basket), Some(&i)) = (baskets.last_mut(), index.get(product.as_str())) {
+                basket.push(i);
+            }
+        })
+    })?;
+    let pairs = co_purchases(baskets, config.pair_min_baskets, config.pair_max_basket);
+    Ok(pairs
+        .into_iter()
+        .filter_map(|p| {
+            let a = ranked_products.get(p.a as usize)?;
+            let b = ranked_products.get(p.b as usize)?;
+            let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            let (with_a, with_b) = (count(p.baskets_with_a), count(p.baskets_with_b));
+            // Store each pair with the smaller code first, as the table's key expects.
+            let (a, b, with_a, with_b) = if a <= b { (a, b, with_a, with_b) } else { (b, a, with_b, with_a) };
+            Some(ProductPairRow {
+                product_a: a.clone(),
+                product_b: b.clone(),
+                together: count(p.together),
+                baskets_with_a: with_a,
+                baskets_with_b: with_b,
+                lift: p.lift,
+            })
+        })
+        .collect())
+}
+
+/// Asks the refresh thread for a run soon (after syncs).
+#[derive(Debug, Clone, Default)]
+pub struct RefreshTrigger(Arc<(Mutex<bool>, Condvar)>);
+
+impl RefreshTrigger {
+    /// Marks the derived data stale; the refresh thread runs after a short pause, so a
+    /// burst of sync batches leads to one refresh.
+    pub fn request(&self) {
+        let (stale, wake) = &*self.0;
+        *stale.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_one();
+    }
+
+    /// Waits until a refresh is requested or `timeout` passes; returns whether requested.
+    fn wait(&self, timeout: Duration) -> bool {
+        let (stale, wake) = &*self.0;
+        let guard = stale.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut guard, _) =
+            wake.wait_timeout_while(guard, timeout, |stale| !*stale).unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *guard)
+    }
+}
+
+/// The refresh loop: once at start, then every `interval`, and `debounce` after a sync
+/// asked for one. Runs forever on the calling thread; failures are logged and retried at
+/// the next turn.
+pub fn run_forever(
+    db: Arc<Database>,
+    zone: StoreZone,
+    config: AnalyticsConfig,
+    trigger: RefreshTrigger,
+    interval: Duration,
+    debounce: Duration,
+    on_done: impl Fn(Duration),
+) {
+    loop {
+        let started = Instant::now();
+        match refresh(&db, &config, zone.today(Utc::now())) {
+            Ok(run) => {
+                log::info!(
+                    "analytics refreshed in {} ms: {} customers, {} products, {} pairs",
+                    started.elapsed().as_millis(),
+                    run.customers,
+                    run.products,
+                    run.pairs
+                );
+                on_done(started.elapsed());
+            }
+            Err(e) => log::error!("analytics refresh failed: {e}"),
+        }
+        if trigger.wait(interval) {
+            std::thread::sleep(debounce);
+            // Syncs arriving during the pause are covered by this run.
+            trigger.wait(Duration::ZERO);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Derived analytics tables (`customer_analytics`, `product_trends`, `product_pairs`,
+//! `analytics_runs`): the inputs a refresh reads and the whole-table replacements it
+//! writes. The computations themselves live in `crm-analytics`; this module only moves
+//! rows.
+
+use crate::schema::{analytics_runs, customer_analytics, customers, product_pairs, product_trends};
+use crate::{Conn, MAX_BINDS, StorageError};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable};
+
+/// A customer's completed-sales totals, all-time and within a trailing window.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CustomerTotals {
+    /// The customer.
+    #[diesel(sql_type = BigInt)]
+    pub customer_id: i64,
+    /// Day of the first completed purchase.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub first_purchase: Option<NaiveDate>,
+    /// Day of the last completed purchase.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub last_purchase: Option<NaiveDate>,
+    /// Completed purchases.
+    #[diesel(sql_type = BigInt)]
+    pub visits: i64,
+    /// Spent on completed purchases, in cents.
+    #[diesel(sql_type = BigInt)]
+    pub total_spent_cents: i64,
+    /// Completed purchases on or after the window's start.
+    #[diesel(sql_type = BigInt)]
+    pub window_purchases: i64,
+    /// Spent on or after the window's start, in cents.
+    #[diesel(sql_type = BigInt)]
+    pub window_spend_cents: i64,
+}
+
+/// Every customer (placeholders and customers without purchases included), with totals.
+pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<CustomerTotals>, StorageError> {
+    let with_sales: Vec<CustomerTotals> = diesel::sql_query(
+        "SELECT customer_id,
+                MIN(local_date) AS first_purchase,
+                MAX(local_date) AS last_purchase,
+                COUNT(*) AS visits,
+                SUM(total_cents) AS total_spent_cents,
+                SUM(CASE WHEN local_date >= ? THEN 1 ELSE 0 END) AS window_purchases,
+                SUM(CASE WHEN local_date >= ? THEN total_cents ELSE 0 END) AS window_spend_cents
+         FROM sales
+         WHERE status = 'completed' AND customer_id IS NOT NULL
+         GROUP BY customer_id
+         ORDER BY customer_id",
+    )
+    .bind::<Date, _>(window_start)
+    .bind::<Date, _>(window_start)
+    .load(conn)?;
+    let ids: Vec<i64> = customers::table.select(customers::id).order(customers::id).load(conn)?;
+    let mut with_sales = with_sales.into_iter().peekable();
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            with_sales.next_if(|t| t.customer_id == id).unwrap_or(CustomerTotals {
+                customer_id: id,
+                first_purchase: None,
+                last_purchase: None,
+                visits: 0,
+                total_spent_cents: 0,
+                window_purchases: 0,
+                window_spend_cents: 0,
+            })
+        })
+        .collect())
+}
+
+/// A `customer_analytics` row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct CustomerAnalyticsRow {
+    /// The customer.
+    pub customer_id: i64,
+    /// `prospect`, `new`, `regular` or `vip`.
+    pub segment: String,
+    /// The last purchase is older than the lapse limit.
+    pub lapsed: bool,
+    /// RFM recency score 1-5 (none for prospects).
+    pub recency_score: Option<i32>,
+    /// RFM frequency score 1-5.
+    pub frequency_score: Option<i32>,
+    /// RFM monetary score 1-5.
+    pub monetary_score: Option<i32>,
+    /// Named RFM segment.
+    pub rfm_segment: Option<String>,
+    /// Completed purchases.
+    pub visits: i64,
+    /// Spent on completed purchases, in cents.
+    pub total_spent_cents: i64,
+    /// Day of the first completed purchase.
+    pub first_purchase: Option<NaiveDate>,
+    /// Day of the last completed purchase.
+    pub last_purchase: Option<NaiveDate>,
+}
+
+/// A `product_trends` row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ProductTrendRow {
+    /// The product.
+    pub product_id: String,
+    /// 0-100.
+    pub popularity_score: f64,
+    /// 1 = most popular.
+    pub popularity_rank: i32,
+    /// `up`, `down` or `flat`.
+    pub trend_direction: String,
+    /// Units weighted by age.
+    pub decayed_units: f64,
+    /// Revenue in cents weighted by age.
+    pub decayed_revenue_cents: f64,
+    /// Units within the trend window.
+    pub recent_units: i64,
+}
+
+/// A `product_pairs` row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_pairs, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ProductPairRow {
+    /// One product (the smaller code).
+    pub product_a: String,
+    /// The other product.
+    pub product_b: String,
+    /// Baskets holding both.
+    pub together: i64,
+    /// Baskets holding `product_a`.
+    pub baskets_with_a: i64,
+    /// Baskets holding `product_b`.
+    pub baskets_with_b: i64,
+    /// Lift of the pair.
+    pub lift: f64,
+}
+
+/// A finished refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyticsRun {
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// The store-local day it computed for.
+    pub as_of: NaiveDate,
+    /// Customers scored.
+    pub customers: i64,
+    /// Products scored.
+    pub products: i64,
+    /// Product pairs kept.
+    pub pairs: i64,
+}
+
+/// Replaces every derived table with a refresh's results and records the run.
+pub fn replace_derived(
+    conn: &mut Conn,
+    customers: &[CustomerAnalyticsRow],
+    products: &[ProductTrendRow],
+    pairs: &[ProductPairRow],
+    run: &AnalyticsRun,
+) -> Result<(), StorageError> {
+    diesel::delete(customer_analytics::table).execute(conn)?;
+    for chunk in customers.chunks(MAX_BINDS / 11) {
+        diesel::insert_into(customer_analytics::table).values(chunk).execute(conn)?;
+    }
+    diesel::delete(product_trends::table).execute(conn)?;
+    for chunk in products.chunks(MAX_BINDS / 7) {
+        diesel::insert_into(product_trends::table).values(chunk).execute(conn)?;
+    }
+    diesel::delete(product_pairs::table).execute(conn)?;
+    for chunk in pairs.chunks(MAX_BINDS / 6) {
+        diesel::insert_into(product_pairs::table).values(chunk).execute(conn)?;
+    }
+    diesel::insert_into(analytics_runs::table)
+        .values((
+            analytics_runs::started_at.eq(run.started_at.naive_utc()),
+            analytics_runs::finished_at.eq(run.finished_at.naive_utc()),
+            analytics_runs::as_of.eq(run.as_of),
+            analytics_runs::customers.eq(run.customers),
+            analytics_runs::products.eq(run.products),
+            analytics_runs::pairs.eq(run.pairs),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The last finished refresh, if any.
+pub fn last_analytics_run(conn: &mut Conn) -> Result<Option<AnalyticsRun>, StorageError> {
+    let row: Option<(NaiveDateTime, NaiveDateTime, NaiveDate, i64, i64, i64)> = analytics_runs::table
+        .order(analytics_runs::id.desc())
+        .select((
+            analytics_runs::started_at,
+            analytics_runs::finished_at,
+            analytics_runs::as_of,
+            analytics_runs::customers,
+            analytics_runs::products,
+            analytics_runs::pairs,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(started, finished, as_of, customers, products, pairs)| AnalyticsRun {
+        started_at: started.and_utc(),
+        finished_at: finished.and_utc(),
+        as_of,
+        customers,
+        products,
+        pairs,
+    }))
+}
+
+/// Calls `visit(sale_id, product_id)` for every line of the completed sales dated on or
+/// after `since`, grouped by sale (streamed: the lines are never all in memory).
+pub fn for_each_basket_line(
+    conn: &mut Conn,
+    since: NaiveDate,
+    mut visit: impl FnMut(i64, String),
+) -> Result<(), StorageError> {
+    use crate::schema::{sale_items, sales};
+    let lines = sale_items::table
+        .inner_join(sales::table)
+        .filter(sales::status.eq("completed"))
+        .filter(sales::local_date.ge(since))
+        .order((sale_items::sale_id, sale_items::line_no))
+        .select((sale_items::sale_id, sale_items::product_id))
+        .load_iter::<(i64, String), diesel::connection::DefaultLoadingMode>(conn)?;
+    for line in lines {
+        let (sale_id, product_id) = line?;
+        visit(sale_id, product_id);
+    }
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! Read queries behind the insight card, the customer list and the dashboard. Each is an
+//! indexed lookup or range scan; none reads all sales.
+
+use crate::derived::{CustomerAnalyticsRow, ProductPairRow, ProductTrendRow};
+use crate::schema::{
+    calendar_events, customer_analytics, customer_tags, customers, product_pairs, product_trends, products, sale_items,
+    sales,
+};
+use crate::{Conn, MAX_BINDS, StorageError};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A customer's profile with its derived analytics (absent until the first refresh).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerProfile {
+    /// The POS id.
+    pub id: i64,
+    /// Name; `None` for a placeholder not synced yet.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Whether the customer is known only from sales so far.
+    pub placeholder: bool,
+    /// Segment, RFM and totals from the last refresh.
+    pub analytics: Option<CustomerAnalyticsRow>,
+}
+
+/// Id, name, phone, e-mail and placeholder flag of a customer row.
+type Contact = (i64, Option<String>, Option<String>, Option<String>, bool);
+
+/// A customer by id, with analytics.
+pub fn customer_profile(conn: &mut Conn, id: i64) -> Result<Option<CustomerProfile>, StorageError> {
+    let row: Option<Contact> = customers::table
+        .find(id)
+        .select((customers::id, customers::name, customers::phone, customers::email, customers::placeholder))
+        .first(conn)
+        .optional()?;
+    let Some((id, name, phone, email, placeholder)) = row else {
+        return Ok(None);
+    };
+    let analytics =
+        customer_analytics::table.find(id).select(CustomerAnalyticsRow::as_select()).first(conn).optional()?;
+    Ok(Some(CustomerProfile { id, name, phone, email, placeholder, analytics }))
+}
+
+/// One of a customer's completed sales.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CustomerSale {
+    /// The sale.
+    pub id: i64,
+    /// When.
+    pub created_at: NaiveDateTime,
+    /// The store-local day.
+    pub local_date: NaiveDate,
+    /// The receipt total, in cents.
+    pub total_cents: i64,
+}
+
+/// A customer's completed sales, oldest first.
+pub fn customer_sales(conn: &mut Conn, customer: i64) -> Result<Vec<CustomerSale>, StorageError> {
+    Ok(sales::table
+        .filter(sales::customer_id.eq(customer))
+        .filter(sales::status.eq("completed"))
+        .order((sales::created_at, sales::id))
+        .select((sales::id, sales::created_at, sales::local_date, sales::total_cents))
+        .load(conn)?)
+}
+
+/// A line of one of a customer's completed sales.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CustomerLine {
+    /// The sale.
+    pub sale_id: i64,
+    /// The product.
+    pub product_id: String,
+    /// The product's name on the receipt.
+    pub product_name: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price, in ten-thousandths.
+    pub unit_price_e4: i64,
+}
+
+/// The lines of the given sales, in sale and line order.
+pub fn lines_of_sales(conn: &mut Conn, sale_ids: &[i64]) -> Result<Vec<CustomerLine>, StorageError> {
+    let mut lines = Vec::new();
+    for chunk in sale_ids.chunks(MAX_BINDS) {
+        lines.extend(
+            sale_items::table
+                .filter(sale_items::sale_id.eq_any(chunk))
+                .order((sale_items::sale_id, sale_items::line_no))
+                .select((
+                    sale_items::sale_id,
+                    sale_items::product_id,
+                    sale_items::product_name,
+                    sale_items::quantity,
+                    sale_items::unit_price_e4,
+                ))
+                .load::<CustomerLine>(conn)?,
+        );
+    }
+    Ok(lines)
+}
+
+/// Names and categories of products, by code.
+pub fn product_names(
+    conn: &mut Conn,
+    ids: &[String],
+) -> Result<HashMap<String, (String, Option<String>)>, StorageError> {
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let rows: Vec<(String, String, Option<String>)> = products::table
+            .filter(products::id.eq_any(chunk))
+            .select((products::id, products::name, products::category))
+            .load(conn)?;
+        names.extend(rows.into_iter().map(|(id, name, category)| (id, (name, category))));
+    }
+    Ok(names)
+}
+
+/// The pairs that contain any of `products`, best lift first, at most `limit`.
+pub fn pairs_with(conn: &mut Conn, products: &[String], limit: i64) -> Result<Vec<ProductPairRow>, StorageError> {
+    let chunk: Vec<&String> = products.iter().take(MAX_BINDS / 2).collect();
+    Ok(product_pairs::table
+        .filter(product_pairs::product_a.eq_any(&chunk).or(product_pairs::product_b.eq_any(&chunk)))
+        .order((product_pairs::lift.desc(), product_pairs::together.desc()))
+        .limit(limit)
+        .select(ProductPairRow::as_select())
+        .load(conn)?)
+}
+
+/// A customer's manual purpose tags, sorted.
+pub fn customer_tag_list(conn: &mut Conn, customer: i64) -> Result<Vec<String>, StorageError> {
+    Ok(customer_tags::table
+        .filter(customer_tags::customer_id.eq(customer))
+        .order(customer_tags::tag)
+        .select(customer_tags::tag)
+        .load(conn)?)
+}
+
+/// Replaces a customer's manual purpose tags.
+pub fn set_customer_tags(conn: &mut Conn, customer: i64, tags: &[String]) -> Result<(), StorageError> {
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(customer))).execute(conn)?;
+    let rows: Vec<_> =
+        tags.iter().map(|t| (customer_tags::customer_id.eq(customer), customer_tags::tag.eq(t))).collect();
+    diesel::insert_into(customer_tags::table).values(&rows).execute(conn)?;
+    Ok(())
+}
+
+/// Filters for the customer list; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Only this segment (`prospect`, `new`, `regular`, `vip`).
+    pub segment: Option<String>,
+    /// Only customers with this manual tag.
+    pub tag: Option<String>,
+    /// Text contained in name, phone or e-mail (case-insensitive for ASCII).
+    pub text: Option<String>,
+    /// Only ids greater than this (the pagination cursor).
+    pub after_id: Option<i64>,
+    /// Most rows to return.
+    pub limit: i64,
+}
+
+/// Customers matching `filter`, by id.
+pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<CustomerProfile>, StorageError> {
+    let mut query = customers::table
+        .left_join(customer_analytics::table)
+        .select((
+            (customers::id, customers::name, customers::phone, customers::email, customers::placeholder),
+            Option::<CustomerAnalyticsRow>::as_select(),
+        ))
+        .order(customers::id)
+        .limit(filter.limit)
+        .into_boxed();
+    if let Some(after) = filter.after_id {
+        query = query.filter(customers::id.gt(after));
+    }
+    if let Some(segment) = &filter.segment {
+        query = query.filter(customer_analytics::segment.eq(segment.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = customer_tags::table.filter(customer_tags::tag.eq(tag.clone())).select(customer_tags::customer_id);
+        query = query.filter(customers::id.eq_any(tagged));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(
+            customers::name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(customers::phone.like(pattern.clone()).escape('\\'))
+                .or(customers::email.like(pattern).escape('\\')),
+        );
+    }
+    let rows: Vec<(Contact, Option<CustomerAnalyticsRow>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|((id, name, phone, email, placeholder), analytics)| CustomerProfile {
+            id,
+            name,
+            phone,
+            email,
+            placeholder,
+            analytics,
+        })
+        .collect())
+}
+
+/// Customers per segment (from the last refresh), and how many bought since `active_since`.
+pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(customer_analytics::table
+        .group_by(customer_analytics::segment)
+        .select((customer_analytics::segment, count_star()))
+        .load(conn)?)
+}
+
+/// Customers whose last purchase is on or after `since` (from the last refresh).
+pub fn active_customers_since(conn: &mut Conn, since: NaiveDate) -> Result<i64, StorageError> {
+    Ok(customer_analytics::table
+        .filter(customer_analytics::last_purchase.ge(since))
+        .select(count_star())
+        .first(conn)?)
+}
+
+/// Customers per cell of the RFM grid and per named RFM segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RfmCounts {
+    /// (recency score, frequency score, customers).
+    pub grid: Vec<(i32, i32, i64)>,
+    /// (segment name, customers).
+    pub named: Vec<(String, i64)>,
+}
+
+/// Customers per (recency score, frequency score) cell, and per named RFM segment.
+pub fn rfm_counts(conn: &mut Conn) -> Result<RfmCounts, StorageError> {
+    let grid: Vec<(Option<i32>, Option<i32>, i64)> = customer_analytics::table
+        .filter(customer_analytics::recency_score.is_not_null())
+        .group_by((customer_analytics::recency_score, customer_analytics::frequency_score))
+        .select((customer_analytics::recency_score, customer_analytics::frequency_score, count_star()))
+        .load(conn)?;
+    let named: Vec<(Option<String>, i64)> = customer_analytics::table
+        .filter(customer_analytics::rfm_segment.is_not_null())
+        .group_by(customer_analytics::rfm_segment)
+        .select((customer_analytics::rfm_segment, count_star()))
+        .load(conn)?;
+    Ok(RfmCounts {
+        grid: grid.into_iter().filter_map(|(r, f, n)| Some((r?, f?, n))).collect(),
+        named: named.into_iter().filter_map(|(s, n)| Some((s?, n))).collect(),
+    })
+}
+
+/// The most popular products (from the last refresh), with names and categories.
+pub fn top_products(
+    conn: &mut Conn,
+    limit: i64,
+) -> Result<Vec<(ProductTrendRow, String, Option<String>)>, StorageError> {
+    Ok(product_trends::table
+        .inner_join(products::table)
+        .order(product_trends::popularity_rank)
+        .limit(limit)
+        .select((ProductTrendRow::as_select(), products::name, products::category))
+        .load(conn)?)
+}
+
+/// A calendar event.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct CalendarEventRow {
+    /// Id.
+    pub id: i64,
+    /// Festival, promotion, holiday, ...
+    pub event_type: String,
+    /// Name.
+    pub name: String,
+    /// First day.
+    pub date: NaiveDate,
+    /// Last day, for multi-day events.
+    pub end_date: Option<NaiveDate>,
+    /// low, medium, high.
+    pub impact_level: String,
+    /// Expected demand relative to a normal day.
+    pub expected_demand_multiplier: f64,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// Events starting in `from..=to` (or running through it), by date.
+pub fn events_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<CalendarEventRow>, StorageError> {
+    Ok(calendar_events::table
+        .filter(calendar_events::date.le(to))
+        .filter(calendar_events::date.ge(from).or(calendar_events::end_date.ge(from)))
+        .order((calendar_events::date, calendar_events::id))
+        .select((
+            calendar_events::id,
+            calendar_events::event_type,
+            calendar_events::name,
+            calendar_events::date,
+            calendar_events::end_date,
+            calendar_events::impact_level,
+            calendar_events::expected_demand_multiplier,
+            calendar_events::notes,
+        ))
+        .load(conn)?)
+}

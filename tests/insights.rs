@@ -1,0 +1,222 @@
+//! The analytics endpoints end to end: the checkout card, the customer list, tags, the
+//! dashboard, segments and products, against the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
+
+mod support;
+
+use chrono::{Days, Utc};
+use serde_json::{Value, json};
+use support::{App, cents, spawn_app, temp_dir};
+
+/// An RFC 3339 instant `days_ago` days before now, at 10:00 UTC.
+fn at(days_ago: u64) -> String {
+    let day = Utc::now().date_naive() - Days::new(days_ago);
+    format!("{day}T10:00:00Z")
+}
+
+fn line(product: &str, quantity: i64, unit_price: f64) -> Value {
+    json!({"product_id": product, "product_name": format!("Product {product}"), "category": "Gifts", "quantity": quantity, "unit_price": unit_price})
+}
+
+fn sync(app: &App, path: &str, body: Value) {
+    let reply = app.post(path, &body);
+    assert_eq!(reply.status, 200, "{path}: {:?}", reply.body);
+}
+
+/// Customer 1 buys tea often; tea and cake go together in other baskets; customer 2 is a
+/// prospect; customer 3 bought once, long ago.
+fn shop(app: &App) {
+    sync(
+        app,
+        "/api/sync/customers",
+        json!({"customers": [
+            {"id": 1, "name": "John Doe", "phone": "1234567890", "email": "john@example.com"},
+            {"id": 2, "name": "Asha Rao", "phone": "555-0102"},
+            {"id": 3, "name": "Old Timer"}
+        ]}),
+    );
+    let mut sales = vec![
+        json!({"id": 1, "customer_id": 1, "total_amount": 10.00, "created_at": at(20), "items": [line("TEA", 2, 5.0)]}),
+        json!({"id": 2, "customer_id": 1, "total_amount": 15.50, "created_at": at(10), "items": [line("TEA", 1, 5.0), line("JAM", 1, 10.5)]}),
+        json!({"id": 3, "customer_id": 1, "total_amount": 5.00, "created_at": at(2), "items": [line("TEA", 1, 5.0)]}),
+        json!({"id": 4, "customer_id": 3, "total_amount": 99.99, "created_at": at(300), "items": [line("VASE", 1, 99.99)]}),
+    ];
+    // Walk-in baskets where tea and cake sell together.
+    for id in 10..16 {
+        sales.push(json!({"id": id, "total_amount": 8.0, "created_at": at(5), "items": [line("TEA", 1, 5.0), line("CAKE", 1, 3.0)]}));
+    }
+    sales.push(json!({"id": 20, "total_amount": 2.0, "created_at": at(5), "items": [line("BREAD", 1, 2.0)]}));
+    sales.push(json!({"id": 21, "total_amount": 2.0, "created_at": at(4), "items": [line("BREAD", 1, 2.0)]}));
+    sync(app, "/api/sync/sales", json!({ "sales": sales }));
+    let refreshed = app.post("/api/analytics/refresh", &json!({}));
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+}
+
+#[test]
+fn the_checkout_card_has_the_seed_fields_and_the_analytics() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let card = app.get("/api/customers/1/insights").body;
+
+    assert_eq!(card["customerId"], 1);
+    assert_eq!(card["visitCount"], 3);
+    assert_eq!(cents(&card["totalSpent"]), 3050);
+    assert_eq!(cents(&card["averageBasket"]), 1017, "30.50 / 3 = 10.1666.. rounds to 10.17");
+    assert_eq!(card["firstPurchase"], at(20)[..10]);
+    let last = &card["lastPurchase"];
+    assert_eq!((last["saleId"].as_i64(), last["date"].as_str()), (Some(3), Some(&at(2)[..10])));
+    assert_eq!(cents(&last["amount"]), 500);
+    assert_eq!(last["items"][0]["productId"], "TEA");
+    assert_eq!(last["items"][0]["productName"], "Product TEA");
+
+    let preferred: Vec<&str> =
+        card["preferredProducts"].as_array().unwrap().iter().map(|p| p["productId"].as_str().unwrap()).collect();
+    assert_eq!(preferred, ["TEA", "JAM"]);
+    assert_eq!(card["preferredProducts"][0]["quantity"], 4);
+    assert_eq!(card["preferredProducts"][0]["timesBought"], 3);
+    assert_eq!(card["preferredProducts"][0]["category"], "Gifts");
+
+    let recommended = &card["recommendations"][0];
+    assert_eq!((recommended["productId"].as_str(), recommended["becauseOf"].as_str()), (Some("CAKE"), Some("TEA")));
+    assert!(recommended["lift"].as_f64().unwrap() > 1.0);
+
+    // First purchase 20 days ago: new (the top spender, customer 3, has one purchase: not VIP).
+    assert_eq!(card["segment"], "new");
+    assert!(card["rfm"]["segment"].is_string());
+    assert_eq!(card["churnRisk"]["level"], "low");
+    assert_eq!(card["churnRisk"]["daysSinceLastPurchase"], 2);
+    assert_eq!(card["lapsed"], false);
+    assert!(card["analyticsAsOf"].is_string());
+}
+
+#[test]
+fn prospects_lapsed_customers_and_unknown_ids() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let prospect = app.get("/api/customers/2/insights").body;
+    assert_eq!((prospect["segment"].as_str(), prospect["visitCount"].as_i64()), (Some("prospect"), Some(0)));
+    assert!(
+        prospect.get("lastPurchase").is_none() && prospect.get("churnRisk").is_none() && prospect.get("rfm").is_none()
+    );
+    assert_eq!(prospect["preferredProducts"], json!([]));
+
+    let old = app.get("/api/customers/3/insights").body;
+    assert_eq!((old["segment"].as_str(), old["lapsed"].as_bool()), (Some("regular"), Some(true)));
+    assert_eq!(old["churnRisk"]["level"], "high", "300 days against the default 30-day gap");
+
+    let missing = app.get("/api/customers/999/insights");
+    assert_eq!((missing.status, missing.body["code"].as_str()), (404, Some("not-found")));
+    let malformed = app.get("/api/customers/abc/insights");
+    assert_eq!((malformed.status, malformed.content_type.as_str()), (400, "application/problem+json"));
+}
+
+#[test]
+fn a_customer_synced_after_the_last_refresh_still_gets_a_card() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    sync(
+        &app,
+        "/api/sync/sales",
+        json!({"sales": [{"id": 50, "customer_id": 77, "total_amount": 3, "created_at": at(1)}]}),
+    );
+    let card = app.get("/api/customers/77/insights").body;
+    assert_eq!((card["segment"].as_str(), card["visitCount"].as_i64()), (Some("new"), Some(1)));
+    assert!(card.get("name").is_none(), "a placeholder has no name until the customer syncs");
+}
+
+#[test]
+fn the_customer_list_filters_and_pages_with_a_cursor() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let first = app.get("/api/customers?limit=2").body;
+    let ids: Vec<i64> = first["customers"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [1, 2]);
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    let second = app.get(&format!("/api/customers?limit=2&cursor={cursor}")).body;
+    assert_eq!(second["customers"][0]["id"], 3);
+    assert!(second.get("nextCursor").is_none());
+
+    assert_eq!(app.get("/api/customers?q=asha").body["customers"][0]["id"], 2);
+    assert_eq!(app.get("/api/customers?q=555-01").body["customers"][0]["id"], 2);
+    assert_eq!(app.get("/api/customers?q=%25").body["customers"], json!([]), "% is matched literally");
+    let vip_or_new = app.get("/api/customers?segment=new").body;
+    assert_eq!(vip_or_new["customers"][0]["id"], 1);
+    assert_eq!(vip_or_new["customers"][0]["visitCount"], 3);
+    for bad in ["/api/customers?limit=0", "/api/customers?cursor=abc", "/api/customers?segment=gold"] {
+        let reply = app.get(bad);
+        assert_eq!((reply.status, reply.body["code"].as_str()), (400, Some("bad-request")), "{bad}");
+    }
+}
+
+#[test]
+fn purpose_tags_are_normalised_validated_and_searchable() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let set = app.send("PUT", "/api/customers/1/tags", &[], Some(&json!({"tags": [" Party ", "party", "Wholesale"]})));
+    assert_eq!(set.body, json!({"customerId": 1, "tags": ["party", "wholesale"]}));
+    assert_eq!(app.get("/api/customers/1/insights").body["purposeTags"], json!(["party", "wholesale"]));
+    assert_eq!(app.get("/api/customers?tag=party").body["customers"][0]["id"], 1);
+
+    let invalid = app.send("PUT", "/api/customers/1/tags", &[], Some(&json!({"tags": ["ok", " ", "x".repeat(41)]})));
+    assert_eq!(invalid.status, 422);
+    let fields: Vec<&str> =
+        invalid.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["tags[1]", "tags[2]"]);
+    assert_eq!(app.get("/api/customers/1/insights").body["purposeTags"], json!(["party", "wholesale"]), "unchanged");
+    let unknown = app.send("PUT", "/api/customers/999/tags", &[], Some(&json!({"tags": ["a"]})));
+    assert_eq!(unknown.status, 404);
+}
+
+#[test]
+fn the_dashboard_covers_the_window_day_by_day() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let dashboard = app.get("/api/analytics/dashboard?days=30").body;
+    let trend = dashboard["salesTrend"].as_array().unwrap();
+    assert_eq!(trend.len(), 30);
+    assert_eq!(trend[29]["date"], Utc::now().date_naive().to_string());
+    let revenue: i64 = trend.iter().map(|p| cents(&p["revenue"])).sum();
+    let sales: i64 = trend.iter().map(|p| p["salesCount"].as_i64().unwrap()).sum();
+    assert_eq!((revenue, sales), (1000 + 1550 + 500 + 6 * 800 + 2 * 200, 11), "the sale 300 days ago is outside");
+    assert_eq!(cents(&dashboard["trend"]["revenue"]), revenue);
+    assert!(["up", "down", "flat"].contains(&dashboard["trend"]["direction"].as_str().unwrap()));
+
+    let stats = &dashboard["customerStats"];
+    let by_segment = &stats["bySegment"];
+    let summed: i64 = ["prospect", "new", "regular", "vip"].iter().map(|s| by_segment[s].as_i64().unwrap()).sum();
+    assert_eq!((stats["total"].as_i64(), summed), (Some(3), 3));
+    assert_eq!(stats["activeInWindow"], 1);
+    assert_eq!(dashboard["topProducts"][0]["productId"], "TEA");
+    assert_eq!(dashboard["topProducts"][0]["rank"], 1);
+    assert_eq!(dashboard["upcomingEvents"], json!([]));
+    assert_eq!(app.get("/api/analytics/dashboard?days=0").status, 400);
+}
+
+#[test]
+fn segments_products_and_sync_status_report_the_refresh() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let segments = app.get("/api/analytics/segments").body;
+    assert_eq!(segments["segments"], json!({"prospect": 1, "new": 1, "regular": 1, "vip": 0}));
+    let in_grid: i64 = segments["rfmGrid"].as_array().unwrap().iter().map(|c| c["customers"].as_i64().unwrap()).sum();
+    let named: i64 = segments["rfmSegments"].as_array().unwrap().iter().map(|c| c["customers"].as_i64().unwrap()).sum();
+    assert_eq!((in_grid, named), (2, 2), "buyers only");
+
+    let products = app.get("/api/analytics/products?limit=3").body;
+    let scores: Vec<f64> =
+        products["products"].as_array().unwrap().iter().map(|p| p["score"].as_f64().unwrap()).collect();
+    assert_eq!(scores.len(), 3);
+    assert_eq!(scores[0], 100.0);
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+
+    let status = app.get("/api/sync/status").body;
+    assert_eq!(status["analytics"]["customers"], 3);
+    assert!(status["analytics"]["finishedAt"].is_string());
+}
