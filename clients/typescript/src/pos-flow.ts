@@ -195,6 +195,52 @@ const steps: Step[] = [
       return `${DAY}: revenue ${point.revenue}, ${point.salesCount} sales, ${point.units} units, ${point.refundCount} refunds (${data.timeZone})`;
     },
   },
+  {
+    name: "POST /api/analytics/refresh",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/analytics/refresh", options());
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.customers >= 1, `expected at least 1 customer scored, got ${data.customers}`);
+      return `as of ${data.asOf}: ${data.customers} customers, ${data.products} products, ${data.pairs} pairs`;
+    },
+  },
+  {
+    name: "GET /api/customers/1/insights (checkout)",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/customers/{id}/insights", {
+        params: { path: { id: 1 } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      // The seed's POS reads exactly these two fields.
+      const last = data.lastPurchase;
+      check(last !== undefined, "expected a lastPurchase");
+      check(data.preferredProducts.length > 0, "expected preferredProducts");
+      check(data.visitCount === 2, `expected 2 visits, got ${data.visitCount}`);
+      return `segment ${data.segment}, ${data.visitCount} visits, last purchase ${last.date} (${last.amount}), prefers ${data.preferredProducts
+        .map((p) => p.name)
+        .join(", ")}; churn risk ${data.churnRisk?.level ?? "n/a"}`;
+    },
+  },
+  {
+    name: "GET /api/analytics/dashboard",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/dashboard", {
+        params: { query: { days: 30 } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.salesTrend.length === 30, `expected 30 daily points, got ${data.salesTrend.length}`);
+      check(data.customerStats.total === 1, `expected 1 customer, got ${data.customerStats.total}`);
+      return `${data.customerStats.total} customers, trend ${data.trend.direction}, ${data.topProducts.length} top products`;
+    },
+  },
 ];
 
 function describeThrown(err: unknown): string {
