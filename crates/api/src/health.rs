@@ -62,7 +62,7 @@ pub struct RowCounts {
     pub calendar_events: i64,
 }
 
-/// Health check.
+/// Health check
 ///
 /// Runs a real query and counts rows. Answers 200 when the database is reachable and 503
 /// (with the same body) when it is not. Needs no credentials.

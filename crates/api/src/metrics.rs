@@ -122,7 +122,7 @@ pub async fn record(
     Ok(response)
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics
 ///
 /// The OpenMetrics text format. Needs a read key, unless the caller is on loopback.
 #[utoipa::path(

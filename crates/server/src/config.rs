@@ -19,7 +19,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service: dashboard at /, API under /api, Swagger UI at /swagger-ui/.
+    /// Run the HTTP service: API under /api, Swagger UI at /swagger-ui/ (where / leads for now).
     Serve(ServeOptions),
     /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
     Openapi(OpenapiOptions),

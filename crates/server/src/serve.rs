@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// Runs the server until it is told to stop.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
@@ -98,7 +98,13 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(crm_api::metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", api)
+                    // No "online validator" badge: it would send the spec's address to a
+                    // third party, and the content security policy blocks it anyway.
+                    .config(Config::default().validator_url("none").try_it_out_enabled(true)),
+            )
             .route("/swagger-ui", web::get().to(|| async { redirect("/swagger-ui/") }))
             .route("/", web::get().to(|| async { redirect("/swagger-ui/") }))
             .default_service(web::to(not_found))

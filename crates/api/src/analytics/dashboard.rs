@@ -148,7 +148,7 @@ pub struct UpcomingEvent {
     pub expected_demand_multiplier: f64,
 }
 
-/// Dashboard.
+/// Dashboard
 ///
 /// Customer statistics, daily revenue and sale counts over the window (default 30 days),
 /// the trend direction and change against the previous window, top products and upcoming

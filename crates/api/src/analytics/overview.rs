@@ -26,7 +26,7 @@ pub struct ProductsResponse {
     pub products: Vec<TopProduct>,
 }
 
-/// Product popularity.
+/// Product popularity
 ///
 /// Products ranked by popularity (units and revenue decayed with a 14-day half-life,
 /// scored 0-100), each with its own trend direction, as of the last refresh.
@@ -99,7 +99,7 @@ pub struct RfmCell {
     pub customers: i64,
 }
 
-/// Customer segments.
+/// Customer segments
 ///
 /// Customers per seed segment (`prospect`, `new`, `regular`, `vip`), per named RFM segment
 /// and per cell of the recency-by-frequency grid, as of the last refresh.
@@ -170,7 +170,7 @@ pub struct RefreshQuery {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Refresh analytics now.
+/// Refresh analytics now
 ///
 /// Recomputes segments, RFM scores, product popularity and co-purchase pairs and answers
 /// when they are stored. The server also refreshes on its own, on a schedule and shortly

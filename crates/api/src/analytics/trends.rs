@@ -107,7 +107,7 @@ pub struct TrendTotals {
     pub refunded_amount: f64,
 }
 
-/// Sales trends.
+/// Sales trends
 ///
 /// Revenue, sale count, units and refunds per day, ISO week or month over a range of
 /// store-local days (default: the last 30 days). Periods without sales are zeros, so the

@@ -160,7 +160,7 @@ pub struct ChurnRiskView {
     pub expected_gap_days: f64,
 }
 
-/// Customer insights.
+/// Customer insights
 ///
 /// The checkout card: segment, RFM scores, totals, visits, average basket, first and last
 /// purchase (with its lines), preferred products, purpose tags, recommendations and churn

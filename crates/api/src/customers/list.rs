@@ -95,7 +95,7 @@ impl From<CustomerProfile> for CustomerSummaryView {
     }
 }
 
-/// List customers.
+/// List customers
 ///
 /// Filters combine (segment and tag and text). Results are ordered by id; follow
 /// `nextCursor` for the next page. Segment and totals are those of the last analytics

@@ -29,7 +29,7 @@ pub struct TagsResponse {
     pub tags: Vec<String>,
 }
 
-/// Set purpose tags.
+/// Set purpose tags
 ///
 /// Replaces the customer's manual purpose tags (an empty list removes them all). Tags are
 /// trimmed, lower-cased and de-duplicated.

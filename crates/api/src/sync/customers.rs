@@ -72,7 +72,7 @@ impl CustomerInput {
     }
 }
 
-/// Sync customers.
+/// Sync customers
 ///
 /// Upserts customers by the POS's id. Idempotent: replaying a batch changes nothing and
 /// reports every record as unchanged. The batch is one transaction: if any record is

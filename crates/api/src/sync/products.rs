@@ -78,7 +78,7 @@ fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Resul
     }
 }
 
-/// Sync products.
+/// Sync products
 ///
 /// Upserts catalogue entries and stock levels by product code. Idempotent and
 /// all-or-nothing like the other sync endpoints. Products first seen on sale lines exist

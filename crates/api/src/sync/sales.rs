@@ -144,7 +144,7 @@ impl SaleItemInput {
     }
 }
 
-/// Sync sales.
+/// Sync sales
 ///
 /// Upserts sales and their lines by the POS's sale id, and keeps the per-day totals exact
 /// in the same transaction. Each sale's store-local day comes from `created_at` in the

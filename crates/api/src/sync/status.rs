@@ -64,7 +64,7 @@ impl From<&KindStatus> for KindSyncStatus {
     }
 }
 
-/// Sync status.
+/// Sync status
 ///
 /// Per kind of record: how many are stored, when the last batch landed, and high-water
 /// marks (largest id, newest sale time) so a POS can send only what is new; and when the
