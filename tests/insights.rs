@@ -196,6 +196,14 @@ fn the_dashboard_covers_the_window_day_by_day() {
     assert_eq!(dashboard["topProducts"][0]["rank"], 1);
     assert_eq!(dashboard["upcomingEvents"], json!([]));
     assert_eq!(app.get("/api/analytics/dashboard?days=0").status, 400);
+
+    let today = Utc::now().date_naive();
+    let trends = app.get(&format!("/api/analytics/trends?from={}&to={today}", today - Days::new(29))).body;
+    let last = &trends["points"][29];
+    // The last seven days hold 50.00 (5 days ago), 2.00 (4) and 5.00 (2): 57.00 / 7.
+    assert_eq!(last["revenueMovingAverage7"].as_f64(), Some(8.14));
+    let weekly = app.get(&format!("/api/analytics/trends?from={today}&to={today}&granularity=week")).body;
+    assert!(weekly["points"][0].get("revenueMovingAverage7").is_none());
 }
 
 #[test]

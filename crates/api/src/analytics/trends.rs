@@ -89,6 +89,12 @@ pub struct TrendPoint {
     pub refund_count: i64,
     /// Value of refunded sales.
     pub refunded_amount: f64,
+    /// For daily points: the mean revenue of this day and the six before it, rounded to the
+    /// cent. Days before `from` count too (as far back as the range is long), so in a
+    /// range of 7 days or more every point has one. Absent for weeks and months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub revenue_moving_average7: Option<f64>,
 }
 
 /// Sums over a range.
@@ -141,10 +147,20 @@ pub async fn get_trends(
     let daily = crm_analytics::fill_days(&days, previous_from, to);
     let (previous, current) = daily.split_at(usize::try_from(span).unwrap_or(0).min(daily.len()));
     let trend = super::trend_view(current, previous);
+    let revenue: Vec<f64> = daily.iter().map(|d| d.revenue.to_decimal()).collect();
+    let averages = crm_analytics::trend::moving_average(&revenue, 7);
+    let current_averages = &averages[previous.len()..];
     let buckets = bucket_days(current, from, to, granularity.into());
     let points: Vec<TrendPoint> = buckets
         .iter()
-        .map(|b| TrendPoint {
+        .zip(0..)
+        .map(|(b, i)| TrendPoint {
+            revenue_moving_average7: match granularity {
+                GranularityParam::Day => {
+                    current_averages.get(i).copied().flatten().map(|a| (a * 100.0).round() / 100.0)
+                }
+                GranularityParam::Week | GranularityParam::Month => None,
+            },
             period: b.start,
             days: b.days,
             revenue: b.totals.revenue.to_decimal(),
