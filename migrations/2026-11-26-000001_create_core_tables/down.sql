@@ -1,4 +1,5 @@
 DROP TABLE sync_runs;
+DROP TABLE record_counts;
 DROP TABLE calendar_events;
 DROP TABLE product_sales_daily;
 DROP TABLE sales_daily;

@@ -95,6 +95,14 @@ CREATE TABLE calendar_events (
 );
 CREATE INDEX calendar_events_by_date ON calendar_events (date);
 
+-- Rows per synced table, kept by ingest in the same transaction as the inserts, so health
+-- checks and dashboards never count a million sales.
+CREATE TABLE record_counts (
+    kind TEXT PRIMARY KEY NOT NULL CHECK (kind IN ('customers', 'sales', 'products')),
+    records BIGINT NOT NULL
+);
+INSERT INTO record_counts (kind, records) VALUES ('customers', 0), ('sales', 0), ('products', 0);
+
 -- One row per accepted sync batch; rejected batches write nothing.
 CREATE TABLE sync_runs (
     id INTEGER PRIMARY KEY NOT NULL,

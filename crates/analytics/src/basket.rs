@@ -57,39 +57,65 @@ where
     K: Clone + Ord + Hash,
     B: IntoIterator<Item = K>,
 {
-    let mut basket_count = 0_u64;
-    let mut product_counts: HashMap<K, u64> = HashMap::new();
-    let mut pair_counts: HashMap<(K, K), u64> = HashMap::new();
+    let mut counter = CoPurchaseCounter::new(max_basket);
     for basket in baskets {
+        counter.add_basket(basket);
+    }
+    counter.pairs(min_baskets)
+}
+
+/// Counts products and pairs one basket at a time, so baskets can be streamed from
+/// storage without ever being held all at once. [`co_purchases`] in steps.
+#[derive(Debug, Clone)]
+pub struct CoPurchaseCounter<K> {
+    max_basket: usize,
+    baskets: u64,
+    products: HashMap<K, u64>,
+    pairs: HashMap<(K, K), u64>,
+}
+
+impl<K: Clone + Ord + Hash> CoPurchaseCounter<K> {
+    /// A counter that skips pairs of baskets larger than `max_basket` distinct products.
+    pub fn new(max_basket: usize) -> Self {
+        Self { max_basket, baskets: 0, products: HashMap::new(), pairs: HashMap::new() }
+    }
+
+    /// Counts one basket.
+    pub fn add_basket(&mut self, basket: impl IntoIterator<Item = K>) {
         let products: BTreeSet<K> = basket.into_iter().collect();
-        basket_count += 1;
+        self.baskets += 1;
         for p in &products {
-            *product_counts.entry(p.clone()).or_default() += 1;
+            *self.products.entry(p.clone()).or_default() += 1;
         }
-        if products.len() > max_basket {
-            continue;
+        if products.len() > self.max_basket {
+            return;
         }
         let products: Vec<&K> = products.iter().collect();
         for (i, a) in products.iter().enumerate() {
             for b in &products[i + 1..] {
-                *pair_counts.entry(((*a).clone(), (*b).clone())).or_default() += 1;
+                *self.pairs.entry(((*a).clone(), (*b).clone())).or_default() += 1;
             }
         }
     }
-    let mut pairs: Vec<Pair<K>> = pair_counts
-        .into_iter()
-        .filter(|(_, together)| *together >= min_baskets.max(1))
-        .map(|((a, b), together)| {
-            let with_a = product_counts.get(&a).copied().unwrap_or(1);
-            let with_b = product_counts.get(&b).copied().unwrap_or(1);
-            let lift = together as f64 * basket_count as f64 / (with_a as f64 * with_b as f64);
-            Pair { a, b, together, baskets_with_a: with_a, baskets_with_b: with_b, lift }
-        })
-        .collect();
-    pairs.sort_by(|x, y| {
-        y.lift.total_cmp(&x.lift).then(y.together.cmp(&x.together)).then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
-    });
-    pairs
+
+    /// The pairs seen in at least `min_baskets` baskets, best lift first.
+    pub fn pairs(self, min_baskets: u64) -> Vec<Pair<K>> {
+        let Self { baskets, products, pairs, .. } = self;
+        let mut pairs: Vec<Pair<K>> = pairs
+            .into_iter()
+            .filter(|(_, together)| *together >= min_baskets.max(1))
+            .map(|((a, b), together)| {
+                let with_a = products.get(&a).copied().unwrap_or(1);
+                let with_b = products.get(&b).copied().unwrap_or(1);
+                let lift = together as f64 * baskets as f64 / (with_a as f64 * with_b as f64);
+                Pair { a, b, together, baskets_with_a: with_a, baskets_with_b: with_b, lift }
+            })
+            .collect();
+        pairs.sort_by(|x, y| {
+            y.lift.total_cmp(&x.lift).then(y.together.cmp(&x.together)).then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
+        pairs
+    }
 }
 
 /// A product to suggest, and why.

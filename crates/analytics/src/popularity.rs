@@ -72,41 +72,74 @@ pub fn popularity<K: Clone + Ord>(
     today: NaiveDate,
     rules: &PopularityRules,
 ) -> Vec<ProductPopularity<K>> {
-    let half_life = if rules.half_life_days > 0.0 { rules.half_life_days } else { 14.0 };
-    let window = rules.trend_days.max(1);
-    let mut by_product: BTreeMap<&K, (f64, f64, Vec<f64>, i64)> = BTreeMap::new();
+    let mut tally = PopularityTally::new(today, rules);
     for day in days {
-        let age = (today - day.date).num_days().max(0);
-        let weight = 0.5_f64.powf(age as f64 / half_life);
-        let entry = by_product.entry(&day.product).or_insert_with(|| (0.0, 0.0, vec![0.0; window as usize], 0));
-        entry.0 += weight * day.units as f64;
-        entry.1 += weight * day.revenue_cents as f64;
-        if age < window {
-            // Index 0 is the oldest day of the window.
-            entry.2[(window - 1 - age) as usize] += day.units as f64;
-            entry.3 += day.units;
+        tally.add(&day.product, day.date, day.units, day.revenue_cents);
+    }
+    tally.ranked()
+}
+
+/// [`popularity`] one product-day at a time, so days can be streamed from storage.
+#[derive(Debug, Clone)]
+pub struct PopularityTally<K> {
+    today: NaiveDate,
+    half_life: f64,
+    window: i64,
+    /// Per product: decayed units, decayed revenue, daily units of the trend window
+    /// (oldest first) and units within the window.
+    products: BTreeMap<K, (f64, f64, Vec<f64>, i64)>,
+}
+
+impl<K: Clone + Ord> PopularityTally<K> {
+    /// An empty tally as of `today`.
+    pub fn new(today: NaiveDate, rules: &PopularityRules) -> Self {
+        let half_life = if rules.half_life_days > 0.0 { rules.half_life_days } else { 14.0 };
+        Self { today, half_life, window: rules.trend_days.max(1), products: BTreeMap::new() }
+    }
+
+    /// Counts what `product` sold on `date`.
+    pub fn add(&mut self, product: &K, date: NaiveDate, units: i64, revenue_cents: i64) {
+        let age = (self.today - date).num_days().max(0);
+        let weight = 0.5_f64.powf(age as f64 / self.half_life);
+        let window = self.window;
+        if !self.products.contains_key(product) {
+            self.products.insert(product.clone(), (0.0, 0.0, vec![0.0; window as usize], 0));
+        }
+        if let Some(entry) = self.products.get_mut(product) {
+            entry.0 += weight * units as f64;
+            entry.1 += weight * revenue_cents as f64;
+            if age < window {
+                // Index 0 is the oldest day of the window.
+                entry.2[(window - 1 - age) as usize] += units as f64;
+                entry.3 += units;
+            }
         }
     }
-    let max_units = by_product.values().map(|v| v.0).fold(0.0, f64::max);
-    let max_revenue = by_product.values().map(|v| v.1).fold(0.0, f64::max);
-    let share = |value: f64, max: f64| if max > 0.0 { value / max } else { 0.0 };
-    let mut ranked: Vec<ProductPopularity<K>> = by_product
-        .into_iter()
-        .map(|(product, (units, revenue, series, recent))| ProductPopularity {
-            product: product.clone(),
-            decayed_units: units,
-            decayed_revenue_cents: revenue,
-            score: 100.0 * (0.5 * share(units, max_units) + 0.5 * share(revenue, max_revenue)),
-            rank: 0,
-            direction: linear_trend(&series).map_or(Direction::Flat, |t| t.direction),
-            recent_units: recent,
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
-    for (i, p) in ranked.iter_mut().enumerate() {
-        p.rank = i + 1;
+
+    /// Every product counted, scored and ranked, most popular first.
+    pub fn ranked(self) -> Vec<ProductPopularity<K>> {
+        let max_units = self.products.values().map(|v| v.0).fold(0.0, f64::max);
+        let max_revenue = self.products.values().map(|v| v.1).fold(0.0, f64::max);
+        let share = |value: f64, max: f64| if max > 0.0 { value / max } else { 0.0 };
+        let mut ranked: Vec<ProductPopularity<K>> = self
+            .products
+            .into_iter()
+            .map(|(product, (units, revenue, series, recent))| ProductPopularity {
+                product,
+                decayed_units: units,
+                decayed_revenue_cents: revenue,
+                score: 100.0 * (0.5 * share(units, max_units) + 0.5 * share(revenue, max_revenue)),
+                rank: 0,
+                direction: linear_trend(&series).map_or(Direction::Flat, |t| t.direction),
+                recent_units: recent,
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
+        for (i, p) in ranked.iter_mut().enumerate() {
+            p.rank = i + 1;
+        }
+        ranked
     }
-    ranked
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! it never blocks a request; reads see the previous results until the new ones commit.
 
 use chrono::{Days, NaiveDate, Utc};
-use crm_analytics::basket::co_purchases;
-use crm_analytics::popularity::{PopularityRules, ProductDay, popularity};
+use crm_analytics::basket::CoPurchaseCounter;
+use crm_analytics::popularity::{PopularityRules, PopularityTally};
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
 use crm_domain::StoreZone;
@@ -102,17 +102,13 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         .collect();
 
     let history_start = today - Days::new(config.popularity_history_days.max(1));
-    let product_days: Vec<ProductDay<String>> = db
-        .read(|c| crm_storage::product_daily_totals(c, history_start, today))?
-        .into_iter()
-        .map(|d| ProductDay {
-            product: d.product_id,
-            date: d.local_date,
-            units: d.units,
-            revenue_cents: d.revenue_cents,
+    let mut tally = PopularityTally::new(today, &config.popularity);
+    db.read(|c| {
+        crm_storage::for_each_product_day(c, history_start, today, |d| {
+            tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
         })
-        .collect();
-    let ranked = popularity(&product_days, today, &config.popularity);
+    })?;
+    let ranked = tally.ranked();
     let products: Vec<ProductTrendRow> = ranked
         .iter()
         .map(|p| ProductTrendRow {
@@ -154,20 +150,28 @@ fn pair_rows(
         .map(|(i, p)| (p.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
         .collect();
     let since = today - Days::new(config.pair_window_days.max(1));
-    let mut baskets: Vec<Vec<u32>> = Vec::new();
+    // Lines arrive grouped by sale; each basket is counted when the next one starts, so
+    // only one basket is ever held.
+    let mut counter = CoPurchaseCounter::new(config.pair_max_basket);
+    let mut basket: Vec<u32> = Vec::new();
     let mut current: Option<i64> = None;
     db.read(|c| {
         crm_storage::for_each_basket_line(c, since, |sale_id, product| {
             if current != Some(sale_id) {
+                if current.is_some() {
+                    counter.add_basket(basket.drain(..));
+                }
                 current = Some(sale_id);
-                baskets.push(Vec::new());
             }
-            if let (Some(basket), Some(&i)) = (baskets.last_mut(), index.get(product.as_str())) {
+            if let Some(&i) = index.get(product.as_str()) {
                 basket.push(i);
             }
         })
     })?;
-    let pairs = co_purchases(baskets, config.pair_min_baskets, config.pair_max_basket);
+    if current.is_some() {
+        counter.add_basket(basket.drain(..));
+    }
+    let pairs = counter.pairs(config.pair_min_baskets);
     Ok(pairs
         .into_iter()
         .filter_map(|p| {
@@ -212,18 +216,28 @@ impl RefreshTrigger {
     }
 }
 
-/// The refresh loop: once at start, then every `interval`, and `debounce` after a sync
-/// asked for one. Runs forever on the calling thread; failures are logged and retried at
-/// the next turn.
+/// The refresh loop: every `interval`, and `delay` after a sync asked for one. At start it
+/// refreshes (after `delay`, so start-up stays quick) only when the stored results are
+/// missing or older than `interval`: a restart does not redo a fresh refresh. Runs forever
+/// on the calling thread; failures are logged and retried at the next turn.
 pub fn run_forever(
     db: Arc<Database>,
     zone: StoreZone,
     config: AnalyticsConfig,
     trigger: RefreshTrigger,
     interval: Duration,
-    debounce: Duration,
+    delay: Duration,
     on_done: impl Fn(Duration),
 ) {
+    let stale = match db.read(crm_storage::last_analytics_run) {
+        Ok(Some(run)) => (Utc::now() - run.finished_at).to_std().map_or(true, |age| age >= interval),
+        _ => true,
+    };
+    if stale {
+        std::thread::sleep(delay);
+    } else {
+        wait_for_turn(&trigger, interval, delay);
+    }
     loop {
         let started = Instant::now();
         match refresh(&db, &config, zone.today(Utc::now())) {
@@ -239,10 +253,16 @@ pub fn run_forever(
             }
             Err(e) => log::error!("analytics refresh failed: {e}"),
         }
-        if trigger.wait(interval) {
-            std::thread::sleep(debounce);
-            // Syncs arriving during the pause are covered by this run.
-            trigger.wait(Duration::ZERO);
-        }
+        wait_for_turn(&trigger, interval, delay);
+    }
+}
+
+/// Waits for the schedule or a sync's request; after a request, waits `delay` more so a
+/// burst of batches is covered by one refresh.
+fn wait_for_turn(trigger: &RefreshTrigger, interval: Duration, delay: Duration) {
+    if trigger.wait(interval) {
+        std::thread::sleep(delay);
+        // Requests made during the pause are covered by the coming refresh.
+        trigger.wait(Duration::ZERO);
     }
 }

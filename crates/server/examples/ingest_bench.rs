@@ -9,6 +9,9 @@
 //! 3. Inserts the same sales into the copy with the bare insert (same schema, indexes,
 //!    pragmas and batch size; no HTTP, JSON, lookups or aggregates) and times that.
 //!
+//! The server's background analytics refresh is held off during the timed run unless
+//! `--with-refresh` is given.
+//!
 //! Run: `scripts/bench-ingest.sh` (builds the release binary first; see docs/performance.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark harness: a panic is the report")]
 
@@ -48,6 +51,10 @@ struct Args {
     /// Where to keep the databases (default: a temporary directory, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Let the server's background analytics refresh run during the timed run (by default
+    /// it is held off, so the figure is ingest alone; the refresh is measured on its own).
+    #[arg(long)]
+    with_refresh: bool,
 }
 
 /// A small deterministic generator (SplitMix64), so every run sends the same data.
@@ -207,8 +214,9 @@ fn main() {
         .collect();
     let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1_048_576.0;
 
+    let refresh_delay = if args.with_refresh { "0" } else { "3600" };
     let mut server = Command::new(server_binary())
-        .args(["serve", "--port", "0", "--database-url"])
+        .args(["serve", "--port", "0", "--refresh-delay-secs", refresh_delay, "--database-url"])
         .arg(&api_db)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

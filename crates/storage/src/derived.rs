@@ -211,6 +211,15 @@ pub fn last_analytics_run(conn: &mut Conn) -> Result<Option<AnalyticsRun>, Stora
     }))
 }
 
+/// One line of a basket, as streamed by [`for_each_basket_line`].
+#[derive(Debug, QueryableByName)]
+struct BasketLine {
+    #[diesel(sql_type = BigInt)]
+    sale_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    product_id: String,
+}
+
 /// Calls `visit(sale_id, product_id)` for every line of the completed sales dated on or
 /// after `since`, grouped by sale (streamed: the lines are never all in memory).
 pub fn for_each_basket_line(
@@ -218,17 +227,37 @@ pub fn for_each_basket_line(
     since: NaiveDate,
     mut visit: impl FnMut(i64, String),
 ) -> Result<(), StorageError> {
-    use crate::schema::{sale_items, sales};
-    let lines = sale_items::table
-        .inner_join(sales::table)
-        .filter(sales::status.eq("completed"))
-        .filter(sales::local_date.ge(since))
-        .order((sale_items::sale_id, sale_items::line_no))
-        .select((sale_items::sale_id, sale_items::product_id))
-        .load_iter::<(i64, String), diesel::connection::DefaultLoadingMode>(conn)?;
+    // CROSS JOIN keeps sale_items as the outer loop in SQLite, so the rows come in its
+    // clustered (sale_id, line_no) order and need no sort (which would hold them all).
+    let lines = diesel::sql_query(
+        "SELECT i.sale_id AS sale_id, i.product_id AS product_id
+         FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
+         WHERE s.status = 'completed' AND s.local_date >= ?
+         ORDER BY i.sale_id, i.line_no",
+    )
+    .bind::<Date, _>(since)
+    .load_iter::<BasketLine, diesel::connection::DefaultLoadingMode>(conn)?;
     for line in lines {
-        let (sale_id, product_id) = line?;
-        visit(sale_id, product_id);
+        let line = line?;
+        visit(line.sale_id, line.product_id);
+    }
+    Ok(())
+}
+
+/// Calls `visit` for every row of `product_sales_daily` in `from..=to` (streamed).
+pub fn for_each_product_day(
+    conn: &mut Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut visit: impl FnMut(crate::ProductDayTotals),
+) -> Result<(), StorageError> {
+    use crate::schema::product_sales_daily::dsl::*;
+    let rows = product_sales_daily
+        .filter(local_date.between(from, to))
+        .select((local_date, product_id, units, revenue_cents, sale_count))
+        .load_iter::<crate::ProductDayTotals, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        visit(row?);
     }
     Ok(())
 }

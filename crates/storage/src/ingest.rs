@@ -91,6 +91,17 @@ where
     Ok(found)
 }
 
+/// Adds `inserted` to the stored row count of `kind`.
+fn count_inserted(conn: &mut Conn, kind: SyncKind, inserted: usize) -> Result<(), StorageError> {
+    use crate::schema::record_counts;
+    if inserted > 0 {
+        diesel::update(record_counts::table.find(kind.as_str()))
+            .set(record_counts::records.eq(record_counts::records + i64::try_from(inserted).unwrap_or(i64::MAX)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Rows per multi-row INSERT for a table of `columns` columns.
 const fn rows_per_insert(columns: usize) -> usize {
     crate::MAX_BINDS / columns

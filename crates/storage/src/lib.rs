@@ -24,11 +24,11 @@ pub use daily::{
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{
     AnalyticsRun, CustomerAnalyticsRow, CustomerTotals, ProductPairRow, ProductTrendRow, customer_totals,
-    for_each_basket_line, last_analytics_run, replace_derived,
+    for_each_basket_line, for_each_product_day, last_analytics_run, replace_derived,
 };
 pub use error::StorageError;
 pub use ingest::SyncCounts;
-pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, sync_status, table_counts};
+pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
 
 /// The connection type every repository function takes.
 pub type Conn = diesel::SqliteConnection;

@@ -85,25 +85,21 @@ pub struct CustomerLine {
     pub unit_price_e4: i64,
 }
 
-/// The lines of the given sales, in sale and line order.
-pub fn lines_of_sales(conn: &mut Conn, sale_ids: &[i64]) -> Result<Vec<CustomerLine>, StorageError> {
-    let mut lines = Vec::new();
-    for chunk in sale_ids.chunks(MAX_BINDS) {
-        lines.extend(
-            sale_items::table
-                .filter(sale_items::sale_id.eq_any(chunk))
-                .order((sale_items::sale_id, sale_items::line_no))
-                .select((
-                    sale_items::sale_id,
-                    sale_items::product_id,
-                    sale_items::product_name,
-                    sale_items::quantity,
-                    sale_items::unit_price_e4,
-                ))
-                .load::<CustomerLine>(conn)?,
-        );
-    }
-    Ok(lines)
+/// The lines of a customer's completed sales, in sale and line order.
+pub fn customer_lines(conn: &mut Conn, customer: i64) -> Result<Vec<CustomerLine>, StorageError> {
+    Ok(sale_items::table
+        .inner_join(sales::table)
+        .filter(sales::customer_id.eq(customer))
+        .filter(sales::status.eq("completed"))
+        .order((sale_items::sale_id, sale_items::line_no))
+        .select((
+            sale_items::sale_id,
+            sale_items::product_id,
+            sale_items::product_name,
+            sale_items::quantity,
+            sale_items::unit_price_e4,
+        ))
+        .load(conn)?)
 }
 
 /// Names and categories of products, by code.

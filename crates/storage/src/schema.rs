@@ -96,6 +96,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    record_counts (kind) {
+        kind -> Text,
+        records -> BigInt,
+    }
+}
+
+diesel::table! {
     sync_runs (id) {
         id -> BigInt,
         kind -> Text,
@@ -185,6 +192,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_sales_daily,
     calendar_events,
     sync_runs,
+    record_counts,
     customer_analytics,
     product_trends,
     product_pairs,

@@ -62,6 +62,7 @@ proptest! {
                 .read(|c| product_daily_totals(c, "2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()))
                 .unwrap();
             prop_assert_eq!(kept, db.read(recompute_product_daily_totals).unwrap());
+            prop_assert_eq!(db.read(crm_storage::table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());
         }
     }
 }

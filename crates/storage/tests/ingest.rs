@@ -37,6 +37,7 @@ fn a_sale_for_an_unknown_customer_makes_a_placeholder_that_the_customer_sync_fil
     let filled = db.write(|c| sync_customers(c, &[customer(7, "Late Comer")], now)).unwrap();
     assert_eq!(filled.created, 1, "filling a placeholder counts as the customer's creation");
     assert_eq!(db.read(table_counts).unwrap().customers, 1);
+    assert_eq!(db.read(table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());
 }
 
 #[test]
@@ -125,6 +126,7 @@ fn a_catalogue_sync_fills_products_first_seen_on_sale_lines() {
     let again = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
     assert_eq!(again.unchanged, 1);
     assert_eq!(db.read(table_counts).unwrap().products, 1);
+    assert_eq!(db.read(table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());
 }
 
 #[test]

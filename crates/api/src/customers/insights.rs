@@ -199,8 +199,7 @@ fn build(
         return Ok(None);
     };
     let sales = reads::customer_sales(conn, id)?;
-    let sale_ids: Vec<i64> = sales.iter().map(|s| s.id).collect();
-    let lines = reads::lines_of_sales(conn, &sale_ids)?;
+    let lines = reads::customer_lines(conn, id)?;
     let purpose_tags = reads::customer_tag_list(conn, id)?;
     let as_of = crm_storage::last_analytics_run(conn)?.map(|run| run.as_of);
 

@@ -1,6 +1,6 @@
 //! Customer sync, and the placeholders that sales create for customers not yet synced.
 
-use super::{HighWater, SyncCounts, load_by_keys, record_run, rows_per_insert};
+use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
 use crate::rows::CustomerRow;
 use crate::schema::customers;
 use crate::{Conn, StorageError, SyncKind};
@@ -42,6 +42,7 @@ pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -
     for chunk in fresh.chunks(rows_per_insert(10)) {
         diesel::insert_into(customers::table).values(chunk).execute(conn)?;
     }
+    count_inserted(conn, SyncKind::Customers, fresh.len())?;
     let marks = HighWater { max_record_id: ids.iter().copied().max(), max_created_at: None };
     record_run(conn, SyncKind::Customers, &counts, marks, now, Utc::now())?;
     Ok(counts)
@@ -66,5 +67,6 @@ pub(super) fn ensure_customers(
     for chunk in missing.chunks(rows_per_insert(10)) {
         diesel::insert_into(customers::table).values(chunk).execute(conn)?;
     }
+    count_inserted(conn, SyncKind::Customers, missing.len())?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Product catalogue sync, and the placeholders that sale lines create for products the
 //! catalogue has not named yet.
 
-use super::{HighWater, SyncCounts, load_by_keys, record_run, rows_per_insert};
+use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
 use crate::rows::ProductRow;
 use crate::schema::products;
 use crate::{Conn, StorageError, SyncKind};
@@ -41,6 +41,7 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
     for chunk in fresh.chunks(rows_per_insert(8)) {
         diesel::insert_into(products::table).values(chunk).execute(conn)?;
     }
+    count_inserted(conn, SyncKind::Products, fresh.len())?;
     record_run(conn, SyncKind::Products, &counts, HighWater::default(), now, Utc::now())?;
     Ok(counts)
 }
@@ -70,5 +71,6 @@ pub(super) fn ensure_products<'a>(
     for chunk in missing.chunks(rows_per_insert(8)) {
         diesel::insert_into(products::table).values(chunk).execute(conn)?;
     }
+    count_inserted(conn, SyncKind::Products, missing.len())?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::customers::ensure_customers;
 use super::products::ensure_products;
-use super::{HighWater, SyncCounts, load_by_keys, record_run, rows_per_insert};
+use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
 use crate::daily::DailyDeltas;
 use crate::rows::{SaleItemRow, SaleRow};
 use crate::schema::{sale_items, sales};
@@ -61,6 +61,7 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
     for chunk in fresh.chunks(rows_per_insert(10)) {
         diesel::insert_into(sales::table).values(chunk).execute(conn)?;
     }
+    count_inserted(conn, SyncKind::Sales, fresh.len())?;
     for chunk in fresh_lines.chunks(rows_per_insert(7)) {
         diesel::insert_into(sale_items::table).values(chunk).execute(conn)?;
     }
