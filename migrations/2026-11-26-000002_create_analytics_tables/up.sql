@@ -18,6 +18,21 @@ CREATE TABLE customer_analytics (
 CREATE INDEX customer_analytics_by_segment ON customer_analytics (segment);
 CREATE INDEX customer_analytics_by_rfm_segment ON customer_analytics (rfm_segment);
 
+-- Customers per (segment, day of last purchase) and per RFM cell, so the dashboard and
+-- the segments view add up a few hundred rows instead of counting every customer.
+CREATE TABLE segment_day_counts (
+    segment TEXT NOT NULL,
+    last_purchase DATE,
+    customers BIGINT NOT NULL
+);
+CREATE TABLE rfm_cell_counts (
+    recency_score INTEGER NOT NULL,
+    frequency_score INTEGER NOT NULL,
+    rfm_segment TEXT NOT NULL,
+    customers BIGINT NOT NULL,
+    PRIMARY KEY (recency_score, frequency_score)
+);
+
 -- Product popularity and trend direction.
 CREATE TABLE product_trends (
     product_id TEXT PRIMARY KEY NOT NULL REFERENCES products (id),

@@ -3,11 +3,14 @@
 //! writes. The computations themselves live in `crm-analytics`; this module only moves
 //! rows.
 
-use crate::schema::{analytics_runs, customer_analytics, customers, product_pairs, product_trends};
+use crate::schema::{
+    analytics_runs, customer_analytics, customers, product_pairs, product_trends, rfm_cell_counts, segment_day_counts,
+};
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable};
+use std::collections::BTreeMap;
 
 /// A customer's completed-sales totals, all-time and within a trailing window.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -154,7 +157,8 @@ pub struct AnalyticsRun {
     pub pairs: i64,
 }
 
-/// Replaces every derived table with a refresh's results and records the run.
+/// Replaces every derived table with a refresh's results and records the run. The
+/// per-segment and per-RFM-cell counts are derived here from `customers`.
 pub fn replace_derived(
     conn: &mut Conn,
     customers: &[CustomerAnalyticsRow],
@@ -166,6 +170,41 @@ pub fn replace_derived(
     for chunk in customers.chunks(MAX_BINDS / 11) {
         diesel::insert_into(customer_analytics::table).values(chunk).execute(conn)?;
     }
+    let mut by_segment_day: BTreeMap<(&str, Option<NaiveDate>), i64> = BTreeMap::new();
+    let mut by_cell: BTreeMap<(i32, i32), (&str, i64)> = BTreeMap::new();
+    for c in customers {
+        *by_segment_day.entry((c.segment.as_str(), c.last_purchase)).or_default() += 1;
+        if let (Some(r), Some(f), Some(name)) = (c.recency_score, c.frequency_score, c.rfm_segment.as_deref()) {
+            by_cell.entry((r, f)).or_insert((name, 0)).1 += 1;
+        }
+    }
+    diesel::delete(segment_day_counts::table).execute(conn)?;
+    let rows: Vec<_> = by_segment_day
+        .into_iter()
+        .map(|((segment, day), n)| {
+            (
+                segment_day_counts::segment.eq(segment),
+                segment_day_counts::last_purchase.eq(day),
+                segment_day_counts::customers.eq(n),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(MAX_BINDS / 3) {
+        diesel::insert_into(segment_day_counts::table).values(chunk).execute(conn)?;
+    }
+    diesel::delete(rfm_cell_counts::table).execute(conn)?;
+    let rows: Vec<_> = by_cell
+        .into_iter()
+        .map(|((r, f), (name, n))| {
+            (
+                rfm_cell_counts::recency_score.eq(r),
+                rfm_cell_counts::frequency_score.eq(f),
+                rfm_cell_counts::rfm_segment.eq(name),
+                rfm_cell_counts::customers.eq(n),
+            )
+        })
+        .collect();
+    diesel::insert_into(rfm_cell_counts::table).values(&rows).execute(conn)?;
     diesel::delete(product_trends::table).execute(conn)?;
     for chunk in products.chunks(MAX_BINDS / 7) {
         diesel::insert_into(product_trends::table).values(chunk).execute(conn)?;

@@ -8,7 +8,6 @@ use crate::schema::{
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -207,20 +206,27 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
         .collect())
 }
 
-/// Customers per segment (from the last refresh), and how many bought since `active_since`.
+/// Customers per segment (from the last refresh).
 pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(String, i64)>, StorageError> {
-    Ok(customer_analytics::table
-        .group_by(customer_analytics::segment)
-        .select((customer_analytics::segment, count_star()))
-        .load(conn)?)
+    use crate::schema::segment_day_counts::dsl::*;
+    // A few rows per day of history: summed here rather than with SUM, whose SQL type
+    // differs between backends.
+    let rows: Vec<(String, i64)> = segment_day_counts.select((segment, customers)).load(conn)?;
+    let mut totals: Vec<(String, i64)> = Vec::new();
+    for (name, n) in rows {
+        match totals.iter_mut().find(|(existing, _)| *existing == name) {
+            Some((_, total)) => *total += n,
+            None => totals.push((name, n)),
+        }
+    }
+    Ok(totals)
 }
 
 /// Customers whose last purchase is on or after `since` (from the last refresh).
 pub fn active_customers_since(conn: &mut Conn, since: NaiveDate) -> Result<i64, StorageError> {
-    Ok(customer_analytics::table
-        .filter(customer_analytics::last_purchase.ge(since))
-        .select(count_star())
-        .first(conn)?)
+    use crate::schema::segment_day_counts::dsl::*;
+    let counts: Vec<i64> = segment_day_counts.filter(last_purchase.ge(since)).select(customers).load(conn)?;
+    Ok(counts.into_iter().sum())
 }
 
 /// Customers per cell of the RFM grid and per named RFM segment.
@@ -232,22 +238,22 @@ pub struct RfmCounts {
     pub named: Vec<(String, i64)>,
 }
 
-/// Customers per (recency score, frequency score) cell, and per named RFM segment.
+/// Customers per (recency score, frequency score) cell, and per named RFM segment (from
+/// the last refresh).
 pub fn rfm_counts(conn: &mut Conn) -> Result<RfmCounts, StorageError> {
-    let grid: Vec<(Option<i32>, Option<i32>, i64)> = customer_analytics::table
-        .filter(customer_analytics::recency_score.is_not_null())
-        .group_by((customer_analytics::recency_score, customer_analytics::frequency_score))
-        .select((customer_analytics::recency_score, customer_analytics::frequency_score, count_star()))
+    use crate::schema::rfm_cell_counts::dsl::*;
+    let cells: Vec<(i32, i32, String, i64)> = rfm_cell_counts
+        .order((recency_score, frequency_score))
+        .select((recency_score, frequency_score, rfm_segment, customers))
         .load(conn)?;
-    let named: Vec<(Option<String>, i64)> = customer_analytics::table
-        .filter(customer_analytics::rfm_segment.is_not_null())
-        .group_by(customer_analytics::rfm_segment)
-        .select((customer_analytics::rfm_segment, count_star()))
-        .load(conn)?;
-    Ok(RfmCounts {
-        grid: grid.into_iter().filter_map(|(r, f, n)| Some((r?, f?, n))).collect(),
-        named: named.into_iter().filter_map(|(s, n)| Some((s?, n))).collect(),
-    })
+    let mut named: Vec<(String, i64)> = Vec::new();
+    for (_, _, name, n) in &cells {
+        match named.iter_mut().find(|(existing, _)| existing == name) {
+            Some((_, total)) => *total += n,
+            None => named.push((name.clone(), *n)),
+        }
+    }
+    Ok(RfmCounts { grid: cells.into_iter().map(|(r, f, _, n)| (r, f, n)).collect(), named })
 }
 
 /// The most popular products (from the last refresh), with names and categories.

@@ -134,6 +134,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_day_counts (segment, last_purchase) {
+        segment -> Text,
+        last_purchase -> Nullable<Date>,
+        customers -> BigInt,
+    }
+}
+
+diesel::table! {
+    rfm_cell_counts (recency_score, frequency_score) {
+        recency_score -> Integer,
+        frequency_score -> Integer,
+        rfm_segment -> Text,
+        customers -> BigInt,
+    }
+}
+
+diesel::table! {
     product_trends (product_id) {
         product_id -> Text,
         popularity_score -> Double,
@@ -194,6 +211,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_runs,
     record_counts,
     customer_analytics,
+    segment_day_counts,
+    rfm_cell_counts,
     product_trends,
     product_pairs,
     customer_tags,
