@@ -126,6 +126,20 @@ pub struct TopProduct {
     pub recent_units: i64,
 }
 
+impl From<(crm_storage::ProductTrendRow, String, Option<String>)> for TopProduct {
+    fn from((t, name, category): (crm_storage::ProductTrendRow, String, Option<String>)) -> Self {
+        Self {
+            product_id: t.product_id,
+            name,
+            category,
+            score: t.popularity_score,
+            rank: t.popularity_rank,
+            direction: t.trend_direction,
+            recent_units: t.recent_units,
+        }
+    }
+}
+
 /// A calendar event.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -192,18 +206,7 @@ pub async fn get_dashboard(
                     .iter()
                     .map(|d| DailyPoint { date: d.date, revenue: d.revenue.to_decimal(), sales_count: d.sale_count })
                     .collect(),
-                top_products: top_products
-                    .into_iter()
-                    .map(|(t, name, category)| TopProduct {
-                        product_id: t.product_id,
-                        name,
-                        category,
-                        score: t.popularity_score,
-                        rank: t.popularity_rank,
-                        direction: t.trend_direction,
-                        recent_units: t.recent_units,
-                    })
-                    .collect(),
+                top_products: top_products.into_iter().map(TopProduct::from).collect(),
                 upcoming_events: events
                     .into_iter()
                     .map(|e| UpcomingEvent {

@@ -45,20 +45,7 @@ pub async fn get_products(
         return Err(ApiError::BadRequest(format!("limit must be between 1 and 1000, got {limit}")));
     }
     let rows = state.read(move |conn| reads::top_products(conn, limit)).await?;
-    Ok(web::Json(ProductsResponse {
-        products: rows
-            .into_iter()
-            .map(|(t, name, category)| TopProduct {
-                product_id: t.product_id,
-                name,
-                category,
-                score: t.popularity_score,
-                rank: t.popularity_rank,
-                direction: t.trend_direction,
-                recent_units: t.recent_units,
-            })
-            .collect(),
-    }))
+    Ok(web::Json(ProductsResponse { products: rows.into_iter().map(TopProduct::from).collect() }))
 }
 
 /// Segment counts and the RFM grid.
