@@ -228,3 +228,22 @@ fn segments_products_and_sync_status_report_the_refresh() {
     assert_eq!(status["analytics"]["customers"], 3);
     assert!(status["analytics"]["finishedAt"].is_string());
 }
+
+#[test]
+fn category_rules_tag_customers_beside_their_manual_tags() {
+    let dir = temp_dir();
+    let app = support::spawn_app_with(dir.path(), &["--purpose-tags", "gifts=Gift-Buyer, Baking=party"]);
+    shop(&app);
+    app.send("PUT", "/api/customers/1/tags", &[], Some(&json!({"tags": ["wholesale"]})));
+    assert_eq!(app.get("/api/customers/1/insights").body["purposeTags"], json!(["gift-buyer", "wholesale"]));
+    assert_eq!(app.get("/api/customers/2/insights").body["purposeTags"], json!([]), "a prospect bought nothing");
+    let tagged: Vec<i64> = app.get("/api/customers?tag=gift-buyer").body["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tagged, [1, 3]);
+    let bad = support::try_spawn_app(dir.path(), &["--purpose-tags", "Baking"]).err().expect("refused");
+    assert!(bad.contains("is not category=tag"), "{bad}");
+}

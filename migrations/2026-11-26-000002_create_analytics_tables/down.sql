@@ -1,4 +1,5 @@
 DROP TABLE analytics_runs;
+DROP TABLE customer_rule_tags;
 DROP TABLE customer_tags;
 DROP TABLE product_pairs;
 DROP TABLE product_trends;

@@ -65,6 +65,14 @@ CREATE TABLE customer_tags (
 ) WITHOUT ROWID;
 CREATE INDEX customer_tags_by_tag ON customer_tags (tag);
 
+-- Purpose tags given by the category rules (CRM_PURPOSE_TAGS), recomputed by each refresh.
+CREATE TABLE customer_rule_tags (
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (customer_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX customer_rule_tags_by_tag ON customer_rule_tags (tag);
+
 -- One row per finished refresh.
 CREATE TABLE analytics_runs (
     id INTEGER PRIMARY KEY NOT NULL,

@@ -8,6 +8,7 @@
 pub mod basket;
 pub mod customer;
 pub mod popularity;
+pub mod purpose;
 pub mod rfm;
 pub mod segments;
 pub mod series;

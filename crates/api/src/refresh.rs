@@ -6,17 +6,20 @@
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
+use crm_analytics::purpose::PurposeRules;
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
 use crm_domain::StoreZone;
 use crm_storage::{AnalyticsRun, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Tunables of the analytics.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnalyticsConfig {
+    /// Category-to-purpose tag rules (none by default).
+    pub purpose: PurposeRules,
     /// Segment rules.
     pub segments: SegmentRules,
     /// Popularity rules.
@@ -38,6 +41,7 @@ pub struct AnalyticsConfig {
 impl Default for AnalyticsConfig {
     fn default() -> Self {
         Self {
+            purpose: PurposeRules::default(),
             segments: SegmentRules::default(),
             popularity: PopularityRules::default(),
             popularity_history_days: 180,
@@ -123,6 +127,7 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         .collect();
 
     let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), today, config)?;
+    let rule_tags = rule_tags(db, window_start, &config.purpose)?;
     let run = AnalyticsRun {
         started_at,
         finished_at: Utc::now(),
@@ -131,8 +136,25 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         products: i64::try_from(products.len()).unwrap_or(i64::MAX),
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
-    db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &run))?;
+    db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
     Ok(run)
+}
+
+/// Purpose tags by rule: (customer, tag) for every customer who bought from a mapped
+/// category within the window, sorted.
+fn rule_tags(db: &Database, since: NaiveDate, rules: &PurposeRules) -> Result<Vec<(i64, String)>, StorageError> {
+    let mut tags: BTreeSet<(i64, String)> = BTreeSet::new();
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.read(|c| {
+        crm_storage::for_each_customer_category(c, since, |customer, category| {
+            if let Some(tag) = rules.tag_of(&category) {
+                tags.insert((customer, tag.to_owned()));
+            }
+        })
+    })?;
+    Ok(tags.into_iter().collect())
 }
 
 /// Co-purchase pairs among the `pair_products` most popular products, from the baskets of

@@ -1,6 +1,7 @@
 //! Command line and environment configuration, parsed and validated once at start.
 
 use clap::{Args, Parser, Subcommand};
+use crm_analytics::purpose::PurposeRules;
 use crm_api::refresh::AnalyticsConfig;
 use crm_domain::StoreZone;
 use std::net::IpAddr;
@@ -103,6 +104,12 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_POPULARITY_HALF_LIFE_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=365))]
     pub popularity_half_life_days: u32,
 
+    /// Purpose tags by product category, as `category=tag` pairs separated by commas
+    /// (`Baking=party,Toys=gifts`): a customer who bought from a category within the last
+    /// year gets its tag. Categories match case-insensitively.
+    #[arg(long, env = "CRM_PURPOSE_TAGS", default_value = "", value_parser = parse_purpose_rules)]
+    pub purpose_tags: PurposeRules,
+
     /// Serve a non-loopback address without API keys. Anyone who can reach the port can
     /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
@@ -112,7 +119,7 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// The analytics rules these options set.
     pub fn analytics(&self) -> AnalyticsConfig {
-        let mut config = AnalyticsConfig::default();
+        let mut config = AnalyticsConfig { purpose: self.purpose_tags.clone(), ..AnalyticsConfig::default() };
         config.segments.new_within_days = i64::from(self.new_customer_days);
         config.segments.vip_top_fraction = f64::from(self.vip_top_percent) / 100.0;
         config.segments.vip_min_purchases = i64::from(self.vip_min_purchases);
@@ -135,6 +142,10 @@ pub struct OpenapiOptions {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
+    PurposeRules::parse(text)
 }
 
 /// An exact origin: `http(s)://host[:port]`, nothing after it.

@@ -59,7 +59,8 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
 
 /// The background analytics refresh: at start, on schedule and after syncs.
 fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Result<()> {
-    let (db, zone, config, trigger) = (Arc::clone(&state.db), state.zone, state.analytics, state.refresh.clone());
+    let (db, zone, config, trigger) =
+        (Arc::clone(&state.db), state.zone, state.analytics.clone(), state.refresh.clone());
     let metrics = Arc::clone(&state.metrics);
     let interval = Duration::from_secs(options.refresh_interval_secs);
     let delay = Duration::from_secs(options.refresh_delay_secs);

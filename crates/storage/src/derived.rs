@@ -4,7 +4,8 @@
 //! rows.
 
 use crate::schema::{
-    analytics_runs, customer_analytics, customers, product_pairs, product_trends, rfm_cell_counts, segment_day_counts,
+    analytics_runs, customer_analytics, customer_rule_tags, customers, product_pairs, product_trends, rfm_cell_counts,
+    segment_day_counts,
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -164,6 +165,7 @@ pub fn replace_derived(
     customers: &[CustomerAnalyticsRow],
     products: &[ProductTrendRow],
     pairs: &[ProductPairRow],
+    rule_tags: &[(i64, String)],
     run: &AnalyticsRun,
 ) -> Result<(), StorageError> {
     diesel::delete(customer_analytics::table).execute(conn)?;
@@ -212,6 +214,12 @@ pub fn replace_derived(
     diesel::delete(product_pairs::table).execute(conn)?;
     for chunk in pairs.chunks(MAX_BINDS / 6) {
         diesel::insert_into(product_pairs::table).values(chunk).execute(conn)?;
+    }
+    diesel::delete(customer_rule_tags::table).execute(conn)?;
+    let rows: Vec<_> =
+        rule_tags.iter().map(|(c, t)| (customer_rule_tags::customer_id.eq(c), customer_rule_tags::tag.eq(t))).collect();
+    for chunk in rows.chunks(MAX_BINDS / 2) {
+        diesel::insert_into(customer_rule_tags::table).values(chunk).execute(conn)?;
     }
     diesel::insert_into(analytics_runs::table)
         .values((
@@ -297,6 +305,39 @@ pub fn for_each_product_day(
         .load_iter::<crate::ProductDayTotals, diesel::connection::DefaultLoadingMode>(conn)?;
     for row in rows {
         visit(row?);
+    }
+    Ok(())
+}
+
+/// One purchased category, as streamed by [`for_each_customer_category`].
+#[derive(Debug, QueryableByName)]
+struct CustomerCategory {
+    #[diesel(sql_type = BigInt)]
+    customer_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    category: String,
+}
+
+/// Calls `visit(customer_id, category)` for every line with a category (the line's own, else
+/// the product's) of customers' completed sales on or after `since` (streamed; a customer
+/// and category may repeat).
+pub fn for_each_customer_category(
+    conn: &mut Conn,
+    since: NaiveDate,
+    mut visit: impl FnMut(i64, String),
+) -> Result<(), StorageError> {
+    let lines = diesel::sql_query(
+        "SELECT s.customer_id AS customer_id, COALESCE(i.category, p.category) AS category
+         FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
+              CROSS JOIN products AS p ON p.id = i.product_id
+         WHERE s.status = 'completed' AND s.customer_id IS NOT NULL AND s.local_date >= ?
+           AND COALESCE(i.category, p.category) IS NOT NULL",
+    )
+    .bind::<Date, _>(since)
+    .load_iter::<CustomerCategory, diesel::connection::DefaultLoadingMode>(conn)?;
+    for line in lines {
+        let line = line?;
+        visit(line.customer_id, line.category);
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub use daily::{
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{
     AnalyticsRun, CustomerAnalyticsRow, CustomerTotals, ProductPairRow, ProductTrendRow, customer_totals,
-    for_each_basket_line, for_each_product_day, last_analytics_run, replace_derived,
+    for_each_basket_line, for_each_customer_category, for_each_product_day, last_analytics_run, replace_derived,
 };
 pub use error::StorageError;
 pub use ingest::SyncCounts;

@@ -3,8 +3,8 @@
 
 use crate::derived::{CustomerAnalyticsRow, ProductPairRow, ProductTrendRow};
 use crate::schema::{
-    calendar_events, customer_analytics, customer_tags, customers, product_pairs, product_trends, products, sale_items,
-    sales,
+    calendar_events, customer_analytics, customer_rule_tags, customer_tags, customers, product_pairs, product_trends,
+    products, sale_items, sales,
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -128,13 +128,19 @@ pub fn pairs_with(conn: &mut Conn, products: &[String], limit: i64) -> Result<Ve
         .load(conn)?)
 }
 
-/// A customer's manual purpose tags, sorted.
+/// A customer's purpose tags, manual and by rule, sorted and without repeats.
 pub fn customer_tag_list(conn: &mut Conn, customer: i64) -> Result<Vec<String>, StorageError> {
-    Ok(customer_tags::table
-        .filter(customer_tags::customer_id.eq(customer))
-        .order(customer_tags::tag)
-        .select(customer_tags::tag)
-        .load(conn)?)
+    let mut tags: Vec<String> =
+        customer_tags::table.filter(customer_tags::customer_id.eq(customer)).select(customer_tags::tag).load(conn)?;
+    tags.extend(
+        customer_rule_tags::table
+            .filter(customer_rule_tags::customer_id.eq(customer))
+            .select(customer_rule_tags::tag)
+            .load::<String>(conn)?,
+    );
+    tags.sort();
+    tags.dedup();
+    Ok(tags)
 }
 
 /// Replaces a customer's manual purpose tags.
@@ -180,7 +186,10 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
     }
     if let Some(tag) = &filter.tag {
         let tagged = customer_tags::table.filter(customer_tags::tag.eq(tag.clone())).select(customer_tags::customer_id);
-        query = query.filter(customers::id.eq_any(tagged));
+        let by_rule = customer_rule_tags::table
+            .filter(customer_rule_tags::tag.eq(tag.clone()))
+            .select(customer_rule_tags::customer_id);
+        query = query.filter(customers::id.eq_any(tagged).or(customers::id.eq_any(by_rule)));
     }
     if let Some(text) = &filter.text {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));

@@ -181,6 +181,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_rule_tags (customer_id, tag) {
+        customer_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
     analytics_runs (id) {
         id -> BigInt,
         started_at -> Timestamp,
@@ -195,6 +202,7 @@ diesel::table! {
 diesel::joinable!(sales -> customers (customer_id));
 diesel::joinable!(customer_analytics -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
+diesel::joinable!(customer_rule_tags -> customers (customer_id));
 diesel::joinable!(product_trends -> products (product_id));
 diesel::joinable!(sale_items -> sales (sale_id));
 diesel::joinable!(sale_items -> products (product_id));
@@ -216,5 +224,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_trends,
     product_pairs,
     customer_tags,
+    customer_rule_tags,
     analytics_runs,
 );

@@ -173,7 +173,7 @@ pub async fn refresh_analytics(
     query: web::Query<RefreshQuery>,
 ) -> Result<web::Json<AnalyticsRunView>, ApiError> {
     let db = std::sync::Arc::clone(&state.db);
-    let (zone, config, metrics) = (state.zone, state.analytics, std::sync::Arc::clone(&state.metrics));
+    let (zone, config, metrics) = (state.zone, state.analytics.clone(), std::sync::Arc::clone(&state.metrics));
     let today = query.as_of.unwrap_or_else(|| zone.today(Utc::now()));
     let run = web::block(move || {
         let started = std::time::Instant::now();

@@ -54,7 +54,7 @@ pub struct CustomerInsightsResponse {
     pub last_purchase: Option<LastPurchaseView>,
     /// Favourite products, by units bought weighted by recency.
     pub preferred_products: Vec<PreferredProductView>,
-    /// Purpose tags.
+    /// Purpose tags: manual ones and those given by the category rules, sorted.
     pub purpose_tags: Vec<String>,
     /// Products bought together with the customer's favourites that the customer has not bought.
     pub recommendations: Vec<RecommendationView>,

@@ -1,0 +1,76 @@
+//! Purpose tags by rule: a map from product category to purpose ("Baking" → `party`), so
+//! a customer who bought from a mapped category within the window gets its tag. Manual
+//! tags are kept apart by the caller; these are recomputed at every refresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Category-to-purpose rules. Categories match case-insensitively, ignoring surrounding
+/// whitespace; tags are stored lower-case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurposeRules {
+    by_category: BTreeMap<String, String>,
+}
+
+impl PurposeRules {
+    /// Parses `category=tag` pairs separated by commas (`"Baking=party, Toys=gifts"`).
+    /// An empty text gives no rules.
+    ///
+    /// ```
+    /// use crm_analytics::purpose::PurposeRules;
+    /// let rules = PurposeRules::parse("Baking=party, Toys = Gifts").unwrap();
+    /// assert_eq!(rules.tag_of(" baking "), Some("party"));
+    /// assert_eq!(rules.tag_of("TOYS"), Some("gifts"));
+    /// assert!(PurposeRules::parse("Baking").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut by_category = BTreeMap::new();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (category, tag) = pair.split_once('=').ok_or_else(|| format!("{pair:?} is not category=tag"))?;
+            let (category, tag) = (category.trim().to_lowercase(), tag.trim().to_lowercase());
+            if category.is_empty() || tag.is_empty() || tag.chars().count() > 40 {
+                return Err(format!("{pair:?} needs a category and a tag of 1 to 40 characters"));
+            }
+            by_category.insert(category, tag);
+        }
+        Ok(Self { by_category })
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.by_category.is_empty()
+    }
+
+    /// The tag a category maps to.
+    pub fn tag_of(&self, category: &str) -> Option<&str> {
+        self.by_category.get(&category.trim().to_lowercase()).map(String::as_str)
+    }
+
+    /// The tags of a set of purchased categories.
+    ///
+    /// ```
+    /// use crm_analytics::purpose::PurposeRules;
+    /// let rules = PurposeRules::parse("Baking=party,Balloons=party,Toys=gifts").unwrap();
+    /// let tags = rules.tags_for(["Baking", "Balloons", "Bread"]);
+    /// assert_eq!(tags.into_iter().collect::<Vec<_>>(), ["party"]);
+    /// ```
+    pub fn tags_for<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        categories.into_iter().filter_map(|c| self.tag_of(c)).map(str::to_owned).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_blank_entries_give_no_rules() {
+        assert!(PurposeRules::parse("").unwrap().is_empty());
+        assert!(PurposeRules::parse(" , ,").unwrap().is_empty());
+    }
+
+    #[test]
+    fn unmapped_categories_give_no_tags() {
+        let rules = PurposeRules::parse("Toys=gifts").unwrap();
+        assert!(rules.tags_for(["Bread"]).is_empty());
+    }
+}
