@@ -13,6 +13,7 @@ use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -46,6 +47,8 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         metrics: Arc::new(Metrics::default()),
         analytics: options.analytics(),
         refresh: RefreshTrigger::default(),
+        read_gate: Arc::new(Semaphore::new(options.read_connections as usize)),
+        write_gate: Arc::new(Semaphore::new(1)),
         db: Arc::new(db),
         zone: options.timezone,
         limits: Limits {

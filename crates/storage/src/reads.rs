@@ -59,18 +59,8 @@ pub struct CustomerSale {
     pub total_cents: i64,
 }
 
-/// A customer's completed sales, oldest first.
-pub fn customer_sales(conn: &mut Conn, customer: i64) -> Result<Vec<CustomerSale>, StorageError> {
-    Ok(sales::table
-        .filter(sales::customer_id.eq(customer))
-        .filter(sales::status.eq("completed"))
-        .order((sales::created_at, sales::id))
-        .select((sales::id, sales::created_at, sales::local_date, sales::total_cents))
-        .load(conn)?)
-}
-
 /// A line of one of a customer's completed sales.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerLine {
     /// The sale.
     pub sale_id: i64,
@@ -84,21 +74,35 @@ pub struct CustomerLine {
     pub unit_price_e4: i64,
 }
 
-/// The lines of a customer's completed sales, in sale and line order.
-pub fn customer_lines(conn: &mut Conn, customer: i64) -> Result<Vec<CustomerLine>, StorageError> {
-    Ok(sale_items::table
-        .inner_join(sales::table)
+/// A customer's completed sales (oldest first) and their lines (in sale and line order),
+/// read in one pass over the customer's index entries.
+pub fn customer_purchases(
+    conn: &mut Conn,
+    customer: i64,
+) -> Result<(Vec<CustomerSale>, Vec<CustomerLine>), StorageError> {
+    type Joined = (CustomerSale, Option<(String, Option<String>, i64, i64)>);
+    let rows: Vec<Joined> = sales::table
+        .left_join(sale_items::table)
         .filter(sales::customer_id.eq(customer))
         .filter(sales::status.eq("completed"))
-        .order((sale_items::sale_id, sale_items::line_no))
+        .order((sales::created_at, sales::id, sale_items::line_no))
         .select((
-            sale_items::sale_id,
-            sale_items::product_id,
-            sale_items::product_name,
-            sale_items::quantity,
-            sale_items::unit_price_e4,
+            (sales::id, sales::created_at, sales::local_date, sales::total_cents),
+            (sale_items::product_id, sale_items::product_name, sale_items::quantity, sale_items::unit_price_e4)
+                .nullable(),
         ))
-        .load(conn)?)
+        .load(conn)?;
+    let mut sales: Vec<CustomerSale> = Vec::new();
+    let mut lines = Vec::new();
+    for (sale, line) in rows {
+        if let Some((product_id, product_name, quantity, unit_price_e4)) = line {
+            lines.push(CustomerLine { sale_id: sale.id, product_id, product_name, quantity, unit_price_e4 });
+        }
+        if sales.last().map(|s| s.id) != Some(sale.id) {
+            sales.push(sale);
+        }
+    }
+    Ok((sales, lines))
 }
 
 /// Names and categories of products, by code.

@@ -198,8 +198,7 @@ fn build(
     let Some(profile) = reads::customer_profile(conn, id)? else {
         return Ok(None);
     };
-    let sales = reads::customer_sales(conn, id)?;
-    let lines = reads::customer_lines(conn, id)?;
+    let (sales, lines) = reads::customer_purchases(conn, id)?;
     let purpose_tags = reads::customer_tag_list(conn, id)?;
     let as_of = crm_storage::last_analytics_run(conn)?.map(|run| run.as_of);
 
