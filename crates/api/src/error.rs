@@ -232,18 +232,22 @@ impl From<actix_web::error::BlockingError> for ApiError {
 #[derive(utoipa::IntoResponses)]
 pub enum ReadErrors {
     /// A query parameter or path segment could not be read.
-    #[response(status = 400, description = "Bad parameter", content_type = "application/problem+json")]
+    #[response(status = 400, description = "Bad parameter", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:bad-request", "title": "Bad request", "status": 400, "detail": "invalid query string: premature end of input", "code": "bad-request"}))]
     BadRequest(Problem),
     /// Keys are configured and none (or an unknown one) was presented.
     #[response(status = 401, description = "No valid API key", content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")))]
+        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")),
+        example = json!({"type": "urn:crm-trends:problem:unauthorized", "title": "Unauthorized", "status": 401, "detail": "send an API key as Authorization: Bearer <key>", "code": "unauthorized"}))]
     Unauthorized(Problem),
     /// The database was busy.
     #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+        example = json!({"type": "urn:crm-trends:problem:unavailable", "title": "Service unavailable", "status": 503, "detail": "the database is busy; retry the request shortly", "code": "unavailable"}))]
     Unavailable(Problem),
     /// A fault; the cause is in the server log.
-    #[response(status = 500, description = "Internal error", content_type = "application/problem+json")]
+    #[response(status = 500, description = "Internal error", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:internal", "title": "Internal server error", "status": 500, "detail": "the server failed to handle the request; the cause is in its log", "code": "internal"}))]
     Internal(Problem),
 }
 
@@ -251,20 +255,25 @@ pub enum ReadErrors {
 #[derive(utoipa::IntoResponses)]
 pub enum WriteErrors {
     /// The body is not valid JSON.
-    #[response(status = 400, description = "Malformed JSON", content_type = "application/problem+json")]
+    #[response(status = 400, description = "Malformed JSON", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:bad-request", "title": "Bad request", "status": 400, "detail": "the body is not valid JSON: EOF while parsing a list at line 1 column 10", "code": "bad-request"}))]
     BadRequest(Problem),
     /// Keys are configured and none (or an unknown one) was presented.
     #[response(status = 401, description = "No valid API key", content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")))]
+        headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")),
+        example = json!({"type": "urn:crm-trends:problem:unauthorized", "title": "Unauthorized", "status": 401, "detail": "send an API key as Authorization: Bearer <key>", "code": "unauthorized"}))]
     Unauthorized(Problem),
     /// The key is a read key.
-    #[response(status = 403, description = "A read key cannot write", content_type = "application/problem+json")]
+    #[response(status = 403, description = "A read key cannot write", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:forbidden", "title": "Forbidden", "status": 403, "detail": "this API key may read but not write; use a write key", "code": "forbidden"}))]
     Forbidden(Problem),
     /// Body over the size limit, or more records than the batch limit.
-    #[response(status = 413, description = "Body or batch too large", content_type = "application/problem+json")]
+    #[response(status = 413, description = "Body or batch too large", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:payload-too-large", "title": "Payload too large", "status": 413, "detail": "a batch may hold at most 10000 records, this one has 12000; split it", "code": "payload-too-large"}))]
     PayloadTooLarge(Problem),
     /// Not sent as `application/json`.
-    #[response(status = 415, description = "Body is not JSON", content_type = "application/problem+json")]
+    #[response(status = 415, description = "Body is not JSON", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:unsupported-media-type", "title": "Unsupported media type", "status": 415, "detail": "send the body as JSON with Content-Type: application/json", "code": "unsupported-media-type"}))]
     UnsupportedMediaType(Problem),
     /// Records broke the rules; nothing was written.
     #[response(
@@ -275,9 +284,11 @@ pub enum WriteErrors {
     ValidationFailed(Problem),
     /// The database was busy; nothing was written.
     #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+        example = json!({"type": "urn:crm-trends:problem:unavailable", "title": "Service unavailable", "status": 503, "detail": "the database is busy; retry the request shortly", "code": "unavailable"}))]
     Unavailable(Problem),
     /// A fault; the cause is in the server log.
-    #[response(status = 500, description = "Internal error", content_type = "application/problem+json")]
+    #[response(status = 500, description = "Internal error", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:internal", "title": "Internal server error", "status": 500, "detail": "the server failed to handle the request; the cause is in its log", "code": "internal"}))]
     Internal(Problem),
 }
