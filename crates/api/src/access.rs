@@ -131,7 +131,7 @@ fn authorize(keys: &AccessKeys, req: &ServiceRequest) -> Result<(), ApiError> {
         Needs::Role(role) => role,
     };
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let Some(presented) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+    let Some(presented) = header.and_then(bearer_token) else {
         return Err(ApiError::Unauthorized("send an API key as Authorization: Bearer <key>".into()));
     };
     match keys.role_of(presented) {
@@ -144,6 +144,13 @@ fn authorize(keys: &AccessKeys, req: &ServiceRequest) -> Result<(), ApiError> {
             Ok(())
         }
     }
+}
+
+/// The key of an `Authorization: Bearer <key>` header; the scheme name is
+/// case-insensitive (RFC 9110).
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// Middleware enforcing the access rules (wrap the whole app with `from_fn(enforce)`).
@@ -191,6 +198,15 @@ mod tests {
         assert_eq!(needs(&Method::DELETE, "/api/calendar/events/1"), Needs::Role(Role::Write));
         assert_eq!(needs(&Method::GET, "/swagger-ui/"), Needs::Nothing);
         assert_eq!(needs(&Method::GET, "/apis"), Needs::Nothing);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_needs_a_token() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer"), None);
     }
 
     #[test]
