@@ -40,14 +40,20 @@ impl From<Segment> for SegmentName {
     }
 }
 
-impl SegmentName {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Prospect => Segment::Prospect.as_str(),
-            Self::New => Segment::New.as_str(),
-            Self::Regular => Segment::Regular.as_str(),
-            Self::Vip => Segment::Vip.as_str(),
+impl From<SegmentName> for Segment {
+    fn from(s: SegmentName) -> Self {
+        match s {
+            SegmentName::Prospect => Self::Prospect,
+            SegmentName::New => Self::New,
+            SegmentName::Regular => Self::Regular,
+            SegmentName::Vip => Self::Vip,
         }
+    }
+}
+
+impl SegmentName {
+    /// The stored name (the analytics crate's, so the two can never disagree).
+    pub fn as_str(self) -> &'static str {
+        Segment::from(self).as_str()
     }
 }
