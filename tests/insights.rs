@@ -127,6 +127,48 @@ fn a_customer_synced_after_the_last_refresh_still_gets_a_card() {
     assert!(card.get("name").is_none(), "a placeholder has no name until the customer syncs");
 }
 
+/// How many cards `/metrics` says were served from `source` (prepared or store).
+fn cards_served(app: &App, source: &str) -> u64 {
+    let metrics = app.get("/metrics").text;
+    let prefix = format!("crm_insight_cards_served_total{{source=\"{source}\"}} ");
+    metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[test]
+fn prepared_cards_give_way_to_the_store_as_soon_as_a_write_changes_them() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    shop(&app);
+    let before = app.get("/api/customers/1/insights").body;
+    assert_eq!(cards_served(&app, "prepared"), 1, "the refresh prepared the card");
+
+    // A sale synced a moment ago shows at once.
+    sync(
+        &app,
+        "/api/sync/sales",
+        json!({"sales": [{"id": 60, "customer_id": 1, "total_amount": 7.0, "created_at": at(0), "items": [line("CAKE", 1, 7.0)]}]}),
+    );
+    let after = app.get("/api/customers/1/insights").body;
+    assert_eq!((after["lastPurchase"]["saleId"].as_i64(), after["visitCount"].as_i64()), (Some(60), Some(4)));
+    assert_eq!(cards_served(&app, "store"), 1);
+    assert_ne!(before["totalSpent"], after["totalSpent"]);
+
+    // So do new manual tags and a product's new name.
+    let tagged = app.send("PUT", "/api/customers/3/tags", &[], Some(&json!({"tags": ["florist"]})));
+    assert_eq!(tagged.status, 200);
+    assert_eq!(app.get("/api/customers/3/insights").body["purposeTags"], json!(["florist"]));
+    sync(&app, "/api/sync/products", json!({"products": [{"id": "VASE", "name": "Blue vase", "category": "Home"}]}));
+    let renamed = app.get("/api/customers/3/insights").body;
+    assert_eq!(renamed["preferredProducts"][0]["name"], "Blue vase");
+
+    // The next refresh prepares them all again.
+    assert_eq!(app.post("/api/analytics/refresh", &json!({})).status, 200);
+    let prepared = cards_served(&app, "prepared");
+    let again = app.get("/api/customers/1/insights").body;
+    assert_eq!(cards_served(&app, "prepared"), prepared + 1);
+    assert_eq!(again["lastPurchase"], after["lastPurchase"]);
+}
+
 #[test]
 fn the_customer_list_filters_and_pages_with_a_cursor() {
     let dir = temp_dir();

@@ -159,7 +159,10 @@ pub struct Preference<K> {
 }
 
 /// The customer's `limit` favourite products: units bought, each weighted by recency
-/// with the given half-life, highest first (ties: more recent, then product key).
+/// with the given half-life, highest first (ties: more recent, then product key). The
+/// lines may come in any order: units are first totalled per product and day, and the
+/// weights added oldest day first, so the result (to the last bit of `score`) does not
+/// depend on it.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -180,23 +183,33 @@ pub fn preferred_products<K: Clone + Ord>(
     limit: usize,
 ) -> Vec<Preference<K>> {
     let half_life = if half_life_days > 0.0 { half_life_days } else { 90.0 };
-    let mut by_product: BTreeMap<&K, Preference<K>> = BTreeMap::new();
+    // (units, lines) per product and day, in key order.
+    let mut by_day: BTreeMap<(&K, NaiveDate), (i64, i64)> = BTreeMap::new();
     for line in lines {
-        let age = (today - line.date).num_days().max(0) as f64;
-        let weight = 0.5_f64.powf(age / half_life);
-        let entry = by_product.entry(&line.product).or_insert_with(|| Preference {
-            product: line.product.clone(),
-            quantity: 0,
-            times_bought: 0,
-            last_bought: line.date,
-            score: 0.0,
-        });
-        entry.quantity += line.quantity;
-        entry.times_bought += 1;
-        entry.last_bought = entry.last_bought.max(line.date);
-        entry.score += weight * line.quantity as f64;
+        let entry = by_day.entry((&line.product, line.date)).or_default();
+        entry.0 += line.quantity;
+        entry.1 += 1;
     }
-    let mut ranked: Vec<Preference<K>> = by_product.into_values().collect();
+    let mut ranked: Vec<Preference<K>> = Vec::new();
+    for ((product, date), (units, receipts)) in by_day {
+        let age = (today - date).num_days().max(0) as f64;
+        let weight = 0.5_f64.powf(age / half_life);
+        match ranked.last_mut() {
+            Some(last) if last.product == *product => {
+                last.quantity += units;
+                last.times_bought += receipts;
+                last.last_bought = date;
+                last.score += weight * units as f64;
+            }
+            _ => ranked.push(Preference {
+                product: product.clone(),
+                quantity: units,
+                times_bought: receipts,
+                last_bought: date,
+                score: weight * units as f64,
+            }),
+        }
+    }
     ranked.sort_by(|a, b| {
         b.score.total_cmp(&a.score).then(b.last_bought.cmp(&a.last_bought)).then_with(|| a.product.cmp(&b.product))
     });
@@ -245,5 +258,32 @@ mod tests {
         ];
         let top = preferred_products(&lines, d(30), 14.0, 5);
         assert_eq!(top.iter().map(|p| p.product).collect::<Vec<_>>(), ["new", "old"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn preferred_products_do_not_depend_on_line_order(
+            raw in proptest::collection::vec((0_u8..6, 1_u32..29, 1_i64..7), 0..40),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let lines: Vec<BoughtLine<u8>> =
+                raw.iter().map(|&(p, day, quantity)| BoughtLine { product: p, date: d(day), quantity }).collect();
+            let mut shuffled = lines.clone();
+            // A deterministic shuffle from the seed (no rand dependency needed).
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let once = preferred_products(&lines, d(30), 14.0, 6);
+            let again = preferred_products(&shuffled, d(30), 14.0, 6);
+            proptest::prop_assert_eq!(once.len(), again.len());
+            for (a, b) in once.iter().zip(&again) {
+                proptest::prop_assert_eq!((a.product, a.quantity, a.times_bought, a.last_bought), (b.product, b.quantity, b.times_bought, b.last_bought));
+                proptest::prop_assert_eq!(a.score.to_bits(), b.score.to_bits());
+            }
+        }
     }
 }

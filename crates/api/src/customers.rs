@@ -1,9 +1,16 @@
 //! Customer endpoints: the checkout insight card, the searchable list and purpose tags.
 
+mod card;
 mod insights;
 mod list;
 mod tags;
 
+pub(crate) use card::{
+    CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, purchase_facts,
+    render as render_card,
+};
+#[cfg(test)]
+pub(crate) use insights::read_card;
 pub use insights::{
     ChurnRiskView, CustomerInsightsResponse, LastPurchaseView, PreferredProductView, PurchaseLineView,
     RecommendationView, RfmView, get_customer_insights,
@@ -52,6 +59,11 @@ impl From<SegmentName> for Segment {
 }
 
 impl SegmentName {
+    /// The segment of a stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Segment::from_name(name).map(Into::into)
+    }
+
     /// The stored name (the analytics crate's, so the two can never disagree).
     pub fn as_str(self) -> &'static str {
         Segment::from(self).as_str()

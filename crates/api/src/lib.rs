@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod cards;
 pub mod customers;
 mod error;
 mod extract;

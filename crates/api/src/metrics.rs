@@ -1,6 +1,8 @@
 //! Prometheus metrics: request counts and latencies by route and status, sync records
-//! accepted and rejected, and the database's size, served at `GET /metrics`.
+//! accepted and rejected, analytics refresh times, insight cards by source, and the
+//! database's size, served at `GET /metrics`.
 
+use crate::cards::CardBookStats;
 use crate::{ApiError, AppState, Problem};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -33,6 +35,11 @@ struct SyncLabels {
     outcome: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CardLabels {
+    source: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.1 ms to about 3.3 s.
     Histogram::new(exponential_buckets(0.0001, 2.0, 16))
@@ -47,6 +54,9 @@ pub struct Metrics {
     sync_records: Family<SyncLabels, Counter>,
     database_bytes: Gauge,
     refresh_seconds: Histogram,
+    cards_served: Family<CardLabels, Counter>,
+    cards_prepared: Gauge,
+    cards_marked: Gauge,
 }
 
 impl Default for Metrics {
@@ -71,7 +81,35 @@ impl Default for Metrics {
             "Time taken by analytics refreshes",
             refresh_seconds.clone(),
         );
-        Self { registry, requests, latency, sync_records, database_bytes, refresh_seconds }
+        let cards_served = Family::<CardLabels, Counter>::default();
+        registry.register(
+            "insight_cards_served",
+            "Insight cards answered, by source (prepared: from memory; store: read from the database)",
+            cards_served.clone(),
+        );
+        let cards_prepared = Gauge::default();
+        registry.register(
+            "insight_cards_prepared",
+            "Cards prepared by the last analytics refresh",
+            cards_prepared.clone(),
+        );
+        let cards_marked = Gauge::default();
+        registry.register(
+            "insight_cards_changed_customers",
+            "Customers changed since the last refresh, whose cards are read from the database",
+            cards_marked.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            sync_records,
+            database_bytes,
+            refresh_seconds,
+            cards_served,
+            cards_prepared,
+            cards_marked,
+        }
     }
 }
 
@@ -88,6 +126,12 @@ impl Metrics {
         self.refresh_seconds.observe(took.as_secs_f64());
     }
 
+    /// Counts an insight card answered from the prepared ones or from the store.
+    pub fn count_card(&self, prepared: bool) {
+        let source = if prepared { "prepared" } else { "store" };
+        self.cards_served.get_or_create(&CardLabels { source }).inc();
+    }
+
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let (method, route) = (method.to_owned(), route.to_owned());
         self.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
@@ -95,8 +139,11 @@ impl Metrics {
     }
 
     /// The metrics in the OpenMetrics text format.
-    pub fn render(&self, database_bytes: u64) -> Result<String, std::fmt::Error> {
+    pub fn render(&self, database_bytes: u64, cards: CardBookStats) -> Result<String, std::fmt::Error> {
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.database_bytes.set(i64::try_from(database_bytes).unwrap_or(i64::MAX));
+        self.cards_prepared.set(gauge(cards.cards));
+        self.cards_marked.set(gauge(cards.changed_customers));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
@@ -136,6 +183,9 @@ pub async fn record(
 #[get("/metrics")]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let size = state.db.size_bytes();
-    let text = state.metrics.render(size).map_err(|e| ApiError::Internal(format!("encoding metrics: {e}")))?;
+    let text = state
+        .metrics
+        .render(size, state.cards.stats())
+        .map_err(|e| ApiError::Internal(format!("encoding metrics: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/openmetrics-text; version=1.0.0; charset=utf-8").body(text))
 }

@@ -1,8 +1,11 @@
 //! The analytics refresh: reads the synced data, computes segments, RFM scores, product
 //! popularity and co-purchase pairs with `crm-analytics`, and replaces the derived tables
-//! in one transaction. Runs on a schedule and shortly after syncs, on its own thread, so
-//! it never blocks a request; reads see the previous results until the new ones commit.
+//! in one transaction; then installs every customer's insight card, prepared from the same
+//! results (see [`crate::cards`]). Runs on a schedule and shortly after syncs, on its own
+//! thread, so it never blocks a request; reads see the previous results until the new ones
+//! commit.
 
+use crate::cards::{CardBook, RefreshResults};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
@@ -54,12 +57,42 @@ impl Default for AnalyticsConfig {
     }
 }
 
-/// Runs one refresh as of the end of the store-local day `today`, and returns what it
-/// computed.
-pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Result<AnalyticsRun, StorageError> {
+/// What a refresh reads, follows and fills.
+#[derive(Debug, Clone)]
+pub struct Refresher {
+    /// The store.
+    pub db: Arc<Database>,
+    /// The store's time zone: decides what "today" is.
+    pub zone: StoreZone,
+    /// The rules.
+    pub config: AnalyticsConfig,
+    /// Where the prepared insight cards go.
+    pub cards: Arc<CardBook>,
+}
+
+impl Refresher {
+    /// Runs one refresh as of the end of the store-local day `as_of` (default: today), and
+    /// returns what it computed.
+    pub fn run(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, StorageError> {
+        let today = self.zone.today(Utc::now());
+        refresh(&self.db, &self.config, &self.cards, as_of.unwrap_or(today), today)
+    }
+}
+
+/// Runs one refresh as of the end of the store-local day `as_of`, installs the insight
+/// cards (ranked as of `today`, the store's current day) and returns what it computed.
+pub fn refresh(
+    db: &Database,
+    config: &AnalyticsConfig,
+    cards: &CardBook,
+    as_of: NaiveDate,
+    today: NaiveDate,
+) -> Result<AnalyticsRun, StorageError> {
+    // Noted before anything is read: every write marked up to here is in what follows.
+    let sequence = cards.sequence();
     let started_at = Utc::now();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
-    let window_start = today - Days::new(window_days - 1);
+    let window_start = as_of - Days::new(window_days - 1);
     let totals = db.read(|c| crm_storage::customer_totals(c, window_start))?;
 
     let activities: Vec<CustomerActivity> = totals
@@ -71,12 +104,12 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
             window_spend_cents: t.window_spend_cents,
         })
         .collect();
-    let segments = assign_segments(&activities, today, &config.segments);
+    let segments = assign_segments(&activities, as_of, &config.segments);
     let buyers: Vec<usize> = (0..totals.len()).filter(|&i| totals[i].visits > 0).collect();
     let inputs: Vec<RfmInput> = buyers
         .iter()
         .map(|&i| RfmInput {
-            recency_days: totals[i].last_purchase.map_or(0, |last| (today - last).num_days().max(0)),
+            recency_days: totals[i].last_purchase.map_or(0, |last| (as_of - last).num_days().max(0)),
             frequency: totals[i].visits,
             monetary_cents: totals[i].total_spent_cents,
         })
@@ -93,7 +126,7 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         .map(|(((t, activity), segment), score)| CustomerAnalyticsRow {
             customer_id: t.customer_id,
             segment: segment.as_str().to_owned(),
-            lapsed: is_lapsed(activity, today, &config.segments),
+            lapsed: is_lapsed(activity, as_of, &config.segments),
             recency_score: score.map(|s| i32::from(s.recency)),
             frequency_score: score.map(|s| i32::from(s.frequency)),
             monetary_score: score.map(|s| i32::from(s.monetary)),
@@ -105,10 +138,10 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         })
         .collect();
 
-    let history_start = today - Days::new(config.popularity_history_days.max(1));
-    let mut tally = PopularityTally::new(today, &config.popularity);
+    let history_start = as_of - Days::new(config.popularity_history_days.max(1));
+    let mut tally = PopularityTally::new(as_of, &config.popularity);
     db.read(|c| {
-        crm_storage::for_each_product_day(c, history_start, today, |d| {
+        crm_storage::for_each_product_day(c, history_start, as_of, |d| {
             tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
         })
     })?;
@@ -126,17 +159,22 @@ pub fn refresh(db: &Database, config: &AnalyticsConfig, today: NaiveDate) -> Res
         })
         .collect();
 
-    let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), today, config)?;
+    let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
     let rule_tags = rule_tags(db, window_start, &config.purpose)?;
+    let prepared = crate::cards::prepare(
+        db,
+        &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
+    )?;
     let run = AnalyticsRun {
         started_at,
         finished_at: Utc::now(),
-        as_of: today,
+        as_of,
         customers: i64::try_from(customers.len()).unwrap_or(i64::MAX),
         products: i64::try_from(products.len()).unwrap_or(i64::MAX),
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
+    cards.install(prepared);
     Ok(run)
 }
 
@@ -239,30 +277,20 @@ impl RefreshTrigger {
 }
 
 /// The refresh loop: every `interval`, and `delay` after a sync asked for one. At start it
-/// refreshes (after `delay`, so start-up stays quick) only when the stored results are
-/// missing or older than `interval`: a restart does not redo a fresh refresh. Runs forever
-/// on the calling thread; failures are logged and retried at the next turn.
+/// refreshes after `delay` (so start-up stays quick): the insight cards live in memory and
+/// are prepared by a refresh; until then every card is read from the store. Runs forever on
+/// the calling thread; failures are logged and retried at the next turn.
 pub fn run_forever(
-    db: Arc<Database>,
-    zone: StoreZone,
-    config: AnalyticsConfig,
-    trigger: RefreshTrigger,
+    refresher: &Refresher,
+    trigger: &RefreshTrigger,
     interval: Duration,
     delay: Duration,
     on_done: impl Fn(Duration),
 ) {
-    let stale = match db.read(crm_storage::last_analytics_run) {
-        Ok(Some(run)) => (Utc::now() - run.finished_at).to_std().map_or(true, |age| age >= interval),
-        _ => true,
-    };
-    if stale {
-        std::thread::sleep(delay);
-    } else {
-        wait_for_turn(&trigger, interval, delay);
-    }
+    std::thread::sleep(delay);
     loop {
         let started = Instant::now();
-        match refresh(&db, &config, zone.today(Utc::now())) {
+        match refresher.run(None) {
             Ok(run) => {
                 log::info!(
                     "analytics refreshed in {} ms: {} customers, {} products, {} pairs",
@@ -275,7 +303,7 @@ pub fn run_forever(
             }
             Err(e) => log::error!("analytics refresh failed: {e}"),
         }
-        wait_for_turn(&trigger, interval, delay);
+        wait_for_turn(trigger, interval, delay);
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the store's time zone and the request limits.
 
-use crate::refresh::{AnalyticsConfig, RefreshTrigger};
+use crate::cards::CardBook;
+use crate::refresh::{AnalyticsConfig, RefreshTrigger, Refresher};
 use crate::{AccessKeys, ApiError, Metrics};
 use crm_domain::StoreZone;
 use crm_storage::{Conn, Database, StorageError};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub analytics: AnalyticsConfig,
     /// Asks the background refresh for a run.
     pub refresh: RefreshTrigger,
+    /// Insight cards prepared by the refresh, and the marks of what changed since.
+    pub cards: Arc<CardBook>,
     /// Admits as many reads to the blocking pool as there are read connections, so
     /// blocked threads never queue on the connection pool (under load, that queue costs
     /// more in thread switches than the queries themselves).
@@ -48,15 +51,42 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the analytics refresh needs from the state.
+    pub fn refresher(&self) -> Refresher {
+        Refresher {
+            db: Arc::clone(&self.db),
+            zone: self.zone,
+            config: self.analytics.clone(),
+            cards: Arc::clone(&self.cards),
+        }
+    }
+
     /// Runs a unit of writes in one transaction on the blocking pool.
     pub async fn write<T, F>(&self, unit: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> Result<T, StorageError> + Send + 'static,
     {
+        self.write_then(unit, |_| ()).await
+    }
+
+    /// Runs a unit of writes in one transaction on the blocking pool, then `committed` with
+    /// its result, on the same thread: it runs even when the client has gone away meanwhile,
+    /// so what must follow a commit (marking changed insight cards) is never skipped.
+    pub async fn write_then<T, F, C>(&self, unit: F, committed: C) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, StorageError> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
         let _turn = self.write_gate.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
         let db = Arc::clone(&self.db);
-        Ok(actix_web::web::block(move || db.write(unit)).await??)
+        Ok(actix_web::web::block(move || {
+            let out = db.write(unit)?;
+            committed(&out);
+            Ok::<T, StorageError>(out)
+        })
+        .await??)
     }
 
     /// Runs a read on the blocking pool.

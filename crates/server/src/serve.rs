@@ -47,6 +47,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         metrics: Arc::new(Metrics::default()),
         analytics: options.analytics(),
         refresh: RefreshTrigger::default(),
+        cards: Arc::default(),
         read_gate: Arc::new(Semaphore::new(options.read_connections as usize)),
         write_gate: Arc::new(Semaphore::new(1)),
         db: Arc::new(db),
@@ -62,17 +63,14 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
 
 /// The background analytics refresh: at start, on schedule and after syncs.
 fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Result<()> {
-    let (db, zone, config, trigger) =
-        (Arc::clone(&state.db), state.zone, state.analytics.clone(), state.refresh.clone());
+    let (refresher, trigger) = (state.refresher(), state.refresh.clone());
     let metrics = Arc::clone(&state.metrics);
     let interval = Duration::from_secs(options.refresh_interval_secs);
     let delay = Duration::from_secs(options.refresh_delay_secs);
     std::thread::Builder::new()
         .name("analytics-refresh".into())
         .spawn(move || {
-            crm_api::refresh::run_forever(db, zone, config, trigger, interval, delay, |took| {
-                metrics.observe_refresh(took)
-            })
+            crm_api::refresh::run_forever(&refresher, &trigger, interval, delay, |took| metrics.observe_refresh(took))
         })
         .context("starting the analytics refresh thread")?;
     Ok(())

@@ -10,7 +10,7 @@ use crate::schema::{
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
 
 /// A customer's completed-sales totals, all-time and within a trailing window.
@@ -340,4 +340,80 @@ pub fn for_each_customer_category(
         visit(line.customer_id, line.category);
     }
     Ok(())
+}
+
+/// A line of a customer's completed sale, as streamed by [`for_each_customer_sale_line`];
+/// a sale without lines comes once, with the line fields `None`.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CustomerSaleLine {
+    /// The customer.
+    #[diesel(sql_type = BigInt)]
+    pub customer_id: i64,
+    /// The sale.
+    #[diesel(sql_type = BigInt)]
+    pub sale_id: i64,
+    /// When the sale happened (UTC).
+    #[diesel(sql_type = Timestamp)]
+    pub created_at: NaiveDateTime,
+    /// The sale's store-local day.
+    #[diesel(sql_type = Date)]
+    pub local_date: NaiveDate,
+    /// The receipt total, in cents.
+    #[diesel(sql_type = BigInt)]
+    pub total_cents: i64,
+    /// The line's product.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub product_id: Option<String>,
+    /// The product's name on the receipt.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub product_name: Option<String>,
+    /// Units.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub quantity: Option<i64>,
+    /// Unit price, in ten-thousandths.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub unit_price_e4: Option<i64>,
+}
+
+/// Calls `visit` for every line of every customer's completed sales, in sale and line order
+/// (streamed: sales are read in their stored order, each followed by its clustered lines,
+/// so nothing is sorted or held).
+pub fn for_each_customer_sale_line(
+    conn: &mut Conn,
+    mut visit: impl FnMut(CustomerSaleLine),
+) -> Result<(), StorageError> {
+    let lines = diesel::sql_query(
+        "SELECT s.customer_id AS customer_id, s.id AS sale_id, s.created_at AS created_at,
+                s.local_date AS local_date, s.total_cents AS total_cents,
+                i.product_id AS product_id, i.product_name AS product_name,
+                i.quantity AS quantity, i.unit_price_e4 AS unit_price_e4
+         FROM sales AS s LEFT JOIN sale_items AS i ON i.sale_id = s.id
+         WHERE s.status = 'completed' AND s.customer_id IS NOT NULL
+         ORDER BY s.id, i.line_no",
+    )
+    .load_iter::<CustomerSaleLine, diesel::connection::DefaultLoadingMode>(conn)?;
+    for line in lines {
+        visit(line?);
+    }
+    Ok(())
+}
+
+/// Every customer's id and name, by id.
+pub fn customer_names(conn: &mut Conn) -> Result<Vec<(i64, Option<String>)>, StorageError> {
+    Ok(customers::table.select((customers::id, customers::name)).order(customers::id).load(conn)?)
+}
+
+/// Every manual purpose tag, by customer and tag.
+pub fn manual_tags(conn: &mut Conn) -> Result<Vec<(i64, String)>, StorageError> {
+    use crate::schema::customer_tags;
+    Ok(customer_tags::table
+        .select((customer_tags::customer_id, customer_tags::tag))
+        .order((customer_tags::customer_id, customer_tags::tag))
+        .load(conn)?)
+}
+
+/// Every product's code, name and category, by code.
+pub fn product_labels(conn: &mut Conn) -> Result<Vec<(String, String, Option<String>)>, StorageError> {
+    use crate::schema::products;
+    Ok(products::table.select((products::id, products::name, products::category)).order(products::id).load(conn)?)
 }

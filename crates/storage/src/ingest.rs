@@ -11,8 +11,8 @@ mod products;
 mod sales;
 
 pub use customers::sync_customers;
-pub use products::sync_products;
-pub use sales::{insert_sales_bare, sync_sales};
+pub use products::{ProductsSynced, sync_products};
+pub use sales::{SalesSynced, insert_sales_bare, sync_sales};
 
 use crate::schema::sync_runs;
 use crate::{Conn, StorageError, SyncKind};

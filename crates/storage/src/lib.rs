@@ -23,11 +23,12 @@ pub use daily::{
 };
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{
-    AnalyticsRun, CustomerAnalyticsRow, CustomerTotals, ProductPairRow, ProductTrendRow, customer_totals,
-    for_each_basket_line, for_each_customer_category, for_each_product_day, last_analytics_run, replace_derived,
+    AnalyticsRun, CustomerAnalyticsRow, CustomerSaleLine, CustomerTotals, ProductPairRow, ProductTrendRow,
+    customer_names, customer_totals, for_each_basket_line, for_each_customer_category, for_each_customer_sale_line,
+    for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
 };
 pub use error::StorageError;
-pub use ingest::SyncCounts;
+pub use ingest::{ProductsSynced, SalesSynced, SyncCounts};
 pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
 
 /// The connection type every repository function takes.

@@ -121,12 +121,18 @@ pub fn product_names(
     Ok(names)
 }
 
-/// The pairs that contain any of `products`, best lift first, at most `limit`.
+/// The pairs that contain any of `products`, best lift first (then most baskets together,
+/// then by codes, so the order is total), at most `limit`.
 pub fn pairs_with(conn: &mut Conn, products: &[String], limit: i64) -> Result<Vec<ProductPairRow>, StorageError> {
     let chunk: Vec<&String> = products.iter().take(MAX_BINDS / 2).collect();
     Ok(product_pairs::table
         .filter(product_pairs::product_a.eq_any(&chunk).or(product_pairs::product_b.eq_any(&chunk)))
-        .order((product_pairs::lift.desc(), product_pairs::together.desc()))
+        .order((
+            product_pairs::lift.desc(),
+            product_pairs::together.desc(),
+            product_pairs::product_a,
+            product_pairs::product_b,
+        ))
         .limit(limit)
         .select(ProductPairRow::as_select())
         .load(conn)?)

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::{at, customer, fresh_db, item, sale};
-use crm_domain::{Money, Product, ProductId, SaleStatus, StoreZone};
+use crm_domain::{CustomerId, Money, Product, ProductId, SaleStatus, StoreZone};
 use crm_storage::ingest::{sync_customers, sync_products, sync_sales};
 use crm_storage::{SyncCounts, daily_totals, product_daily_totals, recompute_daily_totals, sync_status, table_counts};
 
@@ -50,9 +50,9 @@ fn sales_add_to_their_day_and_a_replay_adds_nothing() {
         sale(3, None, 500, "2025-09-26T09:00:00Z", vec![]),
     ];
     let first = db.write(|c| sync_sales(c, &batch, now)).unwrap();
-    assert_eq!(first.created, 3);
+    assert_eq!(first.counts.created, 3);
     let replay = db.write(|c| sync_sales(c, &batch, now)).unwrap();
-    assert_eq!(replay.unchanged, 3);
+    assert_eq!(replay.counts.unchanged, 3);
 
     let days = db.read(|c| daily_totals(c, day("2025-09-01"), day("2025-09-30"))).unwrap();
     assert_eq!(days.len(), 2);
@@ -77,8 +77,8 @@ fn a_refund_takes_revenue_out_of_its_day_and_a_void_of_a_refund_clears_the_day()
     db.write(|c| sync_sales(c, std::slice::from_ref(&s), now)).unwrap();
 
     s.status = SaleStatus::Refunded;
-    let counts = db.write(|c| sync_sales(c, std::slice::from_ref(&s), now)).unwrap();
-    assert_eq!(counts.updated, 1);
+    let synced = db.write(|c| sync_sales(c, std::slice::from_ref(&s), now)).unwrap();
+    assert_eq!(synced.counts.updated, 1);
     let days = db.read(|c| daily_totals(c, day("2025-09-27"), day("2025-09-27"))).unwrap();
     assert_eq!(
         (days[0].revenue_cents, days[0].sale_count, days[0].refund_count, days[0].refunded_cents),
@@ -108,6 +108,24 @@ fn a_sale_moved_to_another_day_or_given_new_lines_moves_its_contribution() {
 }
 
 #[test]
+fn a_sync_names_the_customers_whose_purchases_changed() {
+    let (_dir, db) = fresh_db();
+    let now = at("2025-09-30T00:00:00Z");
+    let mut moved = sale(1, Some(3), 1000, "2025-09-27T10:30:00Z", vec![item("A", 1, 100000)]);
+    let batch = [
+        moved.clone(),
+        sale(2, Some(2), 500, "2025-09-27T11:00:00Z", vec![]),
+        sale(3, None, 1, "2025-09-27T12:00:00Z", vec![]),
+    ];
+    assert_eq!(db.write(|c| sync_sales(c, &batch, now)).unwrap().customers, vec![2, 3]);
+    assert!(db.write(|c| sync_sales(c, &batch, now)).unwrap().customers.is_empty(), "a replay changes no one");
+
+    moved.customer_id = Some(CustomerId::try_from(9).unwrap());
+    let synced = db.write(|c| sync_sales(c, std::slice::from_ref(&moved), now)).unwrap();
+    assert_eq!(synced.customers, vec![3, 9], "the sale's former customer lost a purchase");
+}
+
+#[test]
 fn a_catalogue_sync_fills_products_first_seen_on_sale_lines() {
     let (_dir, db) = fresh_db();
     let now = at("2025-09-30T00:00:00Z");
@@ -121,10 +139,14 @@ fn a_catalogue_sync_fills_products_first_seen_on_sale_lines() {
         lead_time_days: Some(7),
         unit_cost: None,
     };
-    let counts = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
-    assert_eq!(counts.created, 1);
+    let filled = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
+    assert_eq!(filled.counts.created, 1);
+    assert_eq!(filled.relabelled, vec!["85123A".to_owned()], "the placeholder was named after the code");
     let again = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
-    assert_eq!(again.unchanged, 1);
+    assert_eq!((again.counts.unchanged, again.relabelled.len()), (1, 0));
+    let restocked = Product { stock_on_hand: Some(40), ..product };
+    let stock_only = db.write(|c| sync_products(c, std::slice::from_ref(&restocked), now)).unwrap();
+    assert_eq!((stock_only.counts.updated, stock_only.relabelled.len()), (1, 0), "stock is not a label");
     assert_eq!(db.read(table_counts).unwrap().products, 1);
     assert_eq!(db.read(table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());
 }

@@ -172,12 +172,12 @@ pub async fn refresh_analytics(
     state: web::Data<AppState>,
     query: web::Query<RefreshQuery>,
 ) -> Result<web::Json<AnalyticsRunView>, ApiError> {
-    let db = std::sync::Arc::clone(&state.db);
-    let (zone, config, metrics) = (state.zone, state.analytics.clone(), std::sync::Arc::clone(&state.metrics));
-    let today = query.as_of.unwrap_or_else(|| zone.today(Utc::now()));
+    let refresher = state.refresher();
+    let metrics = std::sync::Arc::clone(&state.metrics);
+    let as_of = query.as_of;
     let run = web::block(move || {
         let started = std::time::Instant::now();
-        let run = crate::refresh::refresh(&db, &config, today);
+        let run = refresher.run(as_of);
         metrics.observe_refresh(started.elapsed());
         run
     })

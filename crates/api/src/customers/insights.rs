@@ -1,24 +1,19 @@
 //! `GET /api/customers/{id}/insights`: the card a cashier sees at checkout.
 
 use super::SegmentName;
+use super::card::{
+    CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, favourites, purchase_facts,
+};
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::{get, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_analytics::basket::{Pair, recommend};
-use crm_analytics::customer::{BoughtLine, Purchase, churn_risk, preferred_products, summarize};
+use crm_analytics::basket::Pair;
+use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
-use crm_domain::{Money, UnitPrice};
 use crm_storage::reads;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use utoipa::ToSchema;
-
-/// Preferred products shown on the card.
-const PREFERRED: usize = 5;
-/// Recommendations shown on the card.
-const RECOMMENDED: usize = 5;
-/// Age at which a purchase counts half when ranking preferred products.
-const PREFERENCE_HALF_LIFE_DAYS: f64 = 90.0;
 
 /// Everything the POS shows about a customer at checkout.
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,8 +159,10 @@ pub struct ChurnRiskView {
 ///
 /// The checkout card: segment, RFM scores, totals, visits, average basket, first and last
 /// purchase (with its lines), preferred products, purpose tags, recommendations and churn
-/// risk. Segment and RFM come from the last analytics refresh; everything else is read
-/// live, so a sale synced a second ago already shows.
+/// risk. Segment, RFM and rule tags come from the last analytics refresh; everything else
+/// is current, so a sale synced a second ago already shows. Cards are prepared for every
+/// customer by the refresh and served from memory; a customer whose sales, profile or tags
+/// changed since is read from the store instead, with the same result.
 #[utoipa::path(
     tag = "customers",
     params(("id" = i64, Path, description = "The POS's customer id", minimum = 1)),
@@ -184,11 +181,17 @@ pub async fn get_customer_insights(
     let today = state.zone.today(Utc::now());
     let rules = state.analytics.segments;
     let default_gap = state.analytics.default_gap_days;
-    let card = state.read(move |conn| build(conn, id, today, &rules, default_gap)).await?;
+    if let Some(card) = state.cards.render(id, today, &rules, default_gap) {
+        state.metrics.count_card(true);
+        return Ok(web::Json(card));
+    }
+    state.metrics.count_card(false);
+    let card = state.read(move |conn| read_card(conn, id, today, &rules, default_gap)).await?;
     card.map(web::Json).ok_or_else(|| ApiError::NotFound(format!("no customer with id {id}")))
 }
 
-fn build(
+/// Reads one customer's card from the store.
+pub(crate) fn read_card(
     conn: &mut crm_storage::Conn,
     id: i64,
     today: NaiveDate,
@@ -199,120 +202,100 @@ fn build(
         return Ok(None);
     };
     let (sales, lines) = reads::customer_purchases(conn, id)?;
-    let purpose_tags = reads::customer_tag_list(conn, id)?;
+    let tags = reads::customer_tag_list(conn, id)?;
     let as_of = crm_storage::last_analytics_run(conn)?.map(|run| run.as_of);
 
     let day_of: HashMap<i64, NaiveDate> = sales.iter().map(|s| (s.id, s.local_date)).collect();
     let purchases: Vec<Purchase> =
         sales.iter().map(|s| Purchase { date: s.local_date, total_cents: s.total_cents }).collect();
-    let bought: Vec<BoughtLine<String>> = lines
+    let line_codes = || lines.iter().map(|l| l.product_id.clone());
+    let index = |labels: &ProductLabels, code: &str| labels.index(code).unwrap_or(u32::MAX);
+    let bought_with = |labels: &ProductLabels| -> Vec<BoughtLine<u32>> {
+        lines
+            .iter()
+            .filter_map(|l| {
+                let date = *day_of.get(&l.sale_id)?;
+                Some(BoughtLine { product: index(labels, &l.product_id), date, quantity: l.quantity })
+            })
+            .collect()
+    };
+
+    // The favourites decide which pairs to read; the products of those pairs join the numbering.
+    let bought_only = ProductLabels::from_codes(line_codes().collect());
+    let anchors: Vec<String> =
+        favourites(&bought_with(&bought_only), today).iter().map(|p| bought_only.code(p.product).to_owned()).collect();
+    let pair_rows = if anchors.is_empty() {
+        Vec::new()
+    } else {
+        reads::pairs_with(conn, &anchors, i64::try_from(PAIRS_CONSIDERED).unwrap_or(i64::MAX))?
+    };
+    let mut labels = ProductLabels::from_codes(
+        line_codes().chain(pair_rows.iter().flat_map(|r| [r.product_a.clone(), r.product_b.clone()])).collect(),
+    );
+    let pairs: Vec<Pair<u32>> = pair_rows
         .iter()
-        .filter_map(|l| {
-            Some(BoughtLine { product: l.product_id.clone(), date: *day_of.get(&l.sale_id)?, quantity: l.quantity })
-        })
-        .collect();
-    let preferred = preferred_products(&bought, today, PREFERENCE_HALF_LIFE_DAYS, PREFERRED);
-    let owned: Vec<String> = bought.iter().map(|b| b.product.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let anchors: Vec<String> = preferred.iter().map(|p| p.product.clone()).collect();
-    let pairs: Vec<Pair<String>> = reads::pairs_with(conn, &anchors, 200)?
-        .into_iter()
         .map(|row| Pair {
-            a: row.product_a,
-            b: row.product_b,
+            a: index(&labels, &row.product_a),
+            b: index(&labels, &row.product_b),
             together: u64::try_from(row.together).unwrap_or(0),
             baskets_with_a: u64::try_from(row.baskets_with_a).unwrap_or(0),
             baskets_with_b: u64::try_from(row.baskets_with_b).unwrap_or(0),
             lift: row.lift,
         })
         .collect();
-    let suggestions = recommend(&pairs, &owned, RECOMMENDED);
+    let facts = purchase_facts(&purchases, &bought_with(&labels), today, |_| pairs);
 
-    let last = sales.last();
-    let mut wanted: Vec<String> = preferred.iter().map(|p| p.product.clone()).collect();
-    wanted.extend(suggestions.iter().map(|s| s.product.clone()));
-    let names = reads::product_names(conn, &wanted)?;
-    let name_of = |id: &str| names.get(id).map_or_else(|| id.to_owned(), |(name, _)| name.clone());
-
-    let summary = summarize(&purchases);
-    let refreshed = profile.analytics.as_ref().and_then(|a| crm_analytics::segments::Segment::from_name(&a.segment));
-    let segment = match refreshed {
-        Some(segment) => segment.into(),
+    let last = sales.last().map(|sale| LastSaleFacts {
+        sale_id: sale.id,
+        created_at: sale.created_at,
+        local_date: sale.local_date,
+        total_cents: sale.total_cents,
+        lines: lines
+            .iter()
+            .filter(|l| l.sale_id == sale.id)
+            .map(|l| LineFacts {
+                product: index(&labels, &l.product_id),
+                name: l.product_name.as_deref().map(Into::into),
+                quantity: l.quantity,
+                unit_price_e4: l.unit_price_e4,
+            })
+            .collect(),
+    });
+    let segment = match profile.analytics.as_ref().and_then(|a| SegmentName::from_name(&a.segment)) {
+        Some(segment) => segment,
         None => {
             // Synced after the last refresh: apply the rules that need no other customer.
             let activity = CustomerActivity {
-                first_purchase: summary.map(|s| s.first_purchase),
-                last_purchase: summary.map(|s| s.last_purchase),
+                first_purchase: facts.summary.map(|s| s.first_purchase),
+                last_purchase: facts.summary.map(|s| s.last_purchase),
                 ..CustomerActivity::default()
             };
             let no_vip = SegmentRules { vip_top_fraction: 0.0, ..*rules };
             assign_segments(&[activity], today, &no_vip).first().copied().map_or(SegmentName::Prospect, Into::into)
         }
     };
-    let lapsed = summary.is_some_and(|s| (today - s.last_purchase).num_days() > rules.lapsed_after_days);
-    let rfm = profile.analytics.as_ref().and_then(|a| {
-        Some(RfmView {
-            recency: a.recency_score?,
-            frequency: a.frequency_score?,
-            monetary: a.monetary_score?,
-            segment: a.rfm_segment.clone()?,
-        })
-    });
-    Ok(Some(CustomerInsightsResponse {
-        customer_id: profile.id,
-        name: profile.name.clone(),
+    let card = CardFacts {
+        name: profile.name.as_deref().map(Into::into),
         segment,
-        lapsed,
-        rfm,
-        total_spent: Money::from_cents(summary.map_or(0, |s| s.total_spent_cents)).to_decimal(),
-        visit_count: summary.map_or(0, |s| s.visits),
-        average_basket: Money::from_cents(summary.map_or(0, |s| s.average_basket_cents)).to_decimal(),
-        first_purchase: summary.map(|s| s.first_purchase),
-        last_purchase: last.map(|sale| LastPurchaseView {
-            sale_id: sale.id,
-            date: sale.local_date,
-            created_at: sale.created_at.and_utc(),
-            amount: Money::from_cents(sale.total_cents).to_decimal(),
-            items: lines
-                .iter()
-                .filter(|l| l.sale_id == sale.id)
-                .map(|l| PurchaseLineView {
-                    product_id: l.product_id.clone(),
-                    product_name: l.product_name.clone().unwrap_or_else(|| name_of(&l.product_id)),
-                    quantity: l.quantity,
-                    unit_price: UnitPrice::from_ten_thousandths(l.unit_price_e4).to_decimal(),
-                })
-                .collect(),
-        }),
-        preferred_products: preferred
-            .iter()
-            .map(|p| PreferredProductView {
-                product_id: p.product.clone(),
-                name: name_of(&p.product),
-                category: names.get(&p.product).and_then(|(_, c)| c.clone()),
-                quantity: p.quantity,
-                times_bought: p.times_bought,
-                last_bought: p.last_bought,
+        rfm: profile.analytics.as_ref().and_then(|a| {
+            Some(RfmFacts {
+                recency: a.recency_score?,
+                frequency: a.frequency_score?,
+                monetary: a.monetary_score?,
+                segment: a.rfm_segment.as_deref()?.into(),
             })
-            .collect(),
-        purpose_tags,
-        recommendations: suggestions
-            .iter()
-            .map(|s| RecommendationView {
-                product_id: s.product.clone(),
-                name: name_of(&s.product),
-                because_of: s.because.clone(),
-                lift: s.lift,
-                confidence: s.confidence,
-            })
-            .collect(),
-        churn_risk: summary.map(|s| {
-            let risk = churn_risk(&s, today, default_gap);
-            ChurnRiskView {
-                level: risk.level.as_str().to_owned(),
-                days_since_last_purchase: risk.days_since_last,
-                expected_gap_days: risk.expected_gap_days,
-            }
         }),
-        analytics_as_of: as_of,
-    }))
+        summary: facts.summary,
+        last,
+        preferred: facts.preferred.into(),
+        recommendations: facts.recommendations.into(),
+        tags: tags.into_iter().map(Into::into).collect(),
+    };
+    let named: Vec<String> = card.products().map(|p| labels.code(p).to_owned()).collect();
+    for (code, (name, category)) in reads::product_names(conn, &named)? {
+        if let Some(i) = labels.index(&code) {
+            labels.set(i, name, category);
+        }
+    }
+    Ok(Some(super::card::render(id, &card, &labels, today, rules, default_gap, as_of)))
 }

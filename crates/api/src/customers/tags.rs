@@ -71,14 +71,22 @@ pub async fn set_customer_tags(
     }
     tags.sort();
     tags.dedup();
+    let cards = std::sync::Arc::clone(&state.cards);
     let stored = state
-        .write(move |conn| {
-            if crm_storage::reads::customer_profile(conn, id)?.is_none() {
-                return Ok(None);
-            }
-            crm_storage::reads::set_customer_tags(conn, id, &tags)?;
-            Ok(Some(tags))
-        })
+        .write_then(
+            move |conn| {
+                if crm_storage::reads::customer_profile(conn, id)?.is_none() {
+                    return Ok(None);
+                }
+                crm_storage::reads::set_customer_tags(conn, id, &tags)?;
+                Ok(Some(tags))
+            },
+            move |stored| {
+                if stored.is_some() {
+                    cards.customers_changed(&[id]);
+                }
+            },
+        )
         .await?;
     let tags = stored.ok_or_else(|| ApiError::NotFound(format!("no customer with id {id}")))?;
     Ok(web::Json(TagsResponse { customer_id: id, tags }))

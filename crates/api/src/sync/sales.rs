@@ -11,6 +11,7 @@ use crm_domain::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A batch of sales.
@@ -170,8 +171,16 @@ pub async fn sync_sales(
     let received = batch.len();
     let sales = parse_batch(batch, &state.limits, |s: SaleInput| s.into_domain(zone, now), |s| s.id)
         .inspect_err(|_| state.metrics.count_sync("sales", false, received))?;
-    let counts = state.write(move |conn| crm_storage::ingest::sync_sales(conn, &sales, now)).await?;
+    let (cards, refresh) = (Arc::clone(&state.cards), state.refresh.clone());
+    let synced = state
+        .write_then(
+            move |conn| crm_storage::ingest::sync_sales(conn, &sales, now),
+            move |synced| {
+                cards.customers_changed(&synced.customers);
+                refresh.request();
+            },
+        )
+        .await?;
     state.metrics.count_sync("sales", true, received);
-    state.refresh.request();
-    Ok(web::Json(counts.into()))
+    Ok(web::Json(synced.counts.into()))
 }

@@ -10,8 +10,18 @@ use crm_domain::{Product, SaleItem};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
+/// What a catalogue batch did: the counts, and the stored products whose name or category
+/// changed (what a receipt or an insight card shows of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductsSynced {
+    /// Created, updated and unchanged records.
+    pub counts: SyncCounts,
+    /// Products that existed and now have another name or category, sorted.
+    pub relabelled: Vec<String>,
+}
+
 /// Upserts a batch of catalogue entries. Filling a placeholder counts as created.
-pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
+pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> Result<ProductsSynced, StorageError> {
     let ids: Vec<String> = batch.iter().map(|p| p.id.as_str().to_owned()).collect();
     let existing = load_by_keys(
         &ids,
@@ -20,6 +30,7 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
     )?;
     let mut counts = SyncCounts::received(batch.len());
     let mut fresh = Vec::new();
+    let mut relabelled = Vec::new();
     for product in batch {
         let row = ProductRow::from_domain(product, now);
         match existing.get(&row.id) {
@@ -29,6 +40,9 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
             }
             Some(old) if old.same_entry(&row) => counts.unchanged += 1,
             Some(old) => {
+                if (&old.name, &old.category) != (&row.name, &row.category) {
+                    relabelled.push(row.id.clone());
+                }
                 if old.placeholder {
                     counts.created += 1;
                 } else {
@@ -43,7 +57,8 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
     }
     count_inserted(conn, SyncKind::Products, fresh.len())?;
     record_run(conn, SyncKind::Products, &counts, HighWater::default(), now, Utc::now())?;
-    Ok(counts)
+    relabelled.sort();
+    Ok(ProductsSynced { counts, relabelled })
 }
 
 /// Makes sure every line's product has a row, adding placeholders named as the first

@@ -13,10 +13,20 @@ use crm_domain::Sale;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// What a sale batch did: the counts, and the customers whose purchases changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SalesSynced {
+    /// Created, updated and unchanged records.
+    pub counts: SyncCounts,
+    /// Customers with a new or changed sale, including the former customer of a sale moved
+    /// to another one; sorted, without repeats.
+    pub customers: Vec<i64>,
+}
+
 /// Upserts a batch of sales (ids unique within the batch). A new sale adds to its day's
 /// aggregate; a changed one (refund, void, edited total or lines, moved day) takes its old
 /// contribution out and puts the new one in; an identical one is left alone.
-pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
+pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result<SalesSynced, StorageError> {
     let ids: Vec<i64> = batch.iter().map(|s| s.id.get()).collect();
     let stored = load_by_keys(
         &ids,
@@ -31,6 +41,7 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
     let mut fresh_lines: Vec<SaleItemRow> = Vec::new();
     let mut changed: Vec<(SaleRow, Vec<SaleItemRow>)> = Vec::new();
     let mut written: Vec<&Sale> = Vec::new();
+    let mut customers: Vec<i64> = Vec::new();
     for sale in batch {
         let row = SaleRow::from_domain(sale, now);
         let lines: Vec<SaleItemRow> = SaleItemRow::lines_of(sale).collect();
@@ -48,13 +59,17 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
                     continue;
                 }
                 counts.updated += 1;
+                customers.extend(old.customer_id);
                 deltas.remove(old, old_lines);
                 deltas.add(&row, &lines);
                 changed.push((row, lines));
             }
         }
+        customers.extend(sale.customer_id.map(|c| c.get()));
         written.push(sale);
     }
+    customers.sort_unstable();
+    customers.dedup();
 
     ensure_customers(conn, written.iter().filter_map(|s| s.customer_id.map(|c| c.get())), now)?;
     ensure_products(conn, written.iter().flat_map(|s| &s.items), now)?;
@@ -77,7 +92,7 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
         max_created_at: batch.iter().map(|s| s.created_at.naive_utc()).max(),
     };
     record_run(conn, SyncKind::Sales, &counts, marks, now, Utc::now())?;
-    Ok(counts)
+    Ok(SalesSynced { counts, customers })
 }
 
 /// The stored lines of the given sales, in line order.

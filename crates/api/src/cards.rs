@@ -1,0 +1,379 @@
+//! Every customer's insight card, prepared by the analytics refresh and kept in memory, so
+//! the checkout card is served without a database read.
+//!
+//! A prepared card is only used while it is exactly what reading the store would give:
+//! - writes that change a card (a customer's sales, profile or manual tags, a product's name
+//!   or category) mark what they touched, after they commit and before they answer; a
+//!   marked customer, or a card naming a marked product, is read from the store;
+//! - each mark carries a sequence number; a refresh notes the number before it reads
+//!   anything, so its cards include every write marked up to then, and installing them
+//!   clears exactly those marks (later ones stay, even if the refresh saw their writes);
+//! - cards are ranked as of the day they were prepared; on another day they are not used.
+
+use crate::customers::{
+    CardFacts, CustomerInsightsResponse, LastSaleFacts, LineFacts, ProductLabels, RfmFacts, SegmentName, purchase_facts,
+};
+use chrono::NaiveDate;
+use crm_analytics::basket::Pair;
+use crm_analytics::customer::{BoughtLine, Purchase};
+use crm_analytics::segments::SegmentRules;
+use crm_storage::{CustomerAnalyticsRow, Database, ProductPairRow, StorageError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
+
+/// The prepared cards and the marks of what changed since.
+#[derive(Debug, Default)]
+pub struct CardBook {
+    sequence: AtomicU64,
+    book: RwLock<Book>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    cards: Option<PreparedCards>,
+    changed_customers: HashMap<i64, u64>,
+    relabelled_products: HashMap<String, u64>,
+}
+
+/// Cards prepared by one refresh.
+#[derive(Debug)]
+pub struct PreparedCards {
+    /// The sequence number noted before the refresh read anything.
+    sequence: u64,
+    /// The store-local day the cards were ranked for.
+    day: NaiveDate,
+    /// The refresh's as-of day, shown on the cards.
+    as_of: NaiveDate,
+    labels: ProductLabels,
+    cards: HashMap<i64, CardFacts>,
+}
+
+/// Counts for the operator: prepared cards and pending marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardBookStats {
+    /// Prepared cards.
+    pub cards: usize,
+    /// Customers marked since.
+    pub changed_customers: usize,
+    /// Products marked since.
+    pub relabelled_products: usize,
+}
+
+impl CardBook {
+    /// The sequence number a refresh notes before it reads.
+    pub fn sequence(&self) -> u64 {
+        self.sequence.load(Ordering::SeqCst)
+    }
+
+    /// Marks customers whose card changed (call after the write committed).
+    pub fn customers_changed(&self, customers: &[i64]) {
+        if customers.is_empty() {
+            return;
+        }
+        let mark = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
+        for &c in customers {
+            book.changed_customers.insert(c, mark);
+        }
+    }
+
+    /// Marks products whose name or category changed (call after the write committed).
+    pub fn products_relabelled(&self, products: &[String]) {
+        if products.is_empty() {
+            return;
+        }
+        let mark = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
+        for p in products {
+            book.relabelled_products.insert(p.clone(), mark);
+        }
+    }
+
+    /// Installs cards from a refresh, unless newer ones are in place, and clears the marks
+    /// they cover.
+    pub fn install(&self, prepared: PreparedCards) {
+        let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
+        if book.cards.as_ref().is_some_and(|current| current.sequence > prepared.sequence) {
+            return;
+        }
+        let covered = prepared.sequence;
+        book.changed_customers.retain(|_, mark| *mark > covered);
+        book.relabelled_products.retain(|_, mark| *mark > covered);
+        book.cards = Some(prepared);
+    }
+
+    /// The customer's card as of `today`, when a prepared one is still exact.
+    pub fn render(
+        &self,
+        customer: i64,
+        today: NaiveDate,
+        rules: &SegmentRules,
+        default_gap: f64,
+    ) -> Option<CustomerInsightsResponse> {
+        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
+        let prepared = book.cards.as_ref().filter(|p| p.day == today)?;
+        if book.changed_customers.contains_key(&customer) {
+            return None;
+        }
+        let facts = prepared.cards.get(&customer)?;
+        if !book.relabelled_products.is_empty()
+            && facts.products().any(|p| book.relabelled_products.contains_key(prepared.labels.code(p)))
+        {
+            return None;
+        }
+        Some(crate::customers::render_card(
+            customer,
+            facts,
+            &prepared.labels,
+            today,
+            rules,
+            default_gap,
+            Some(prepared.as_of),
+        ))
+    }
+
+    /// Prepared cards and pending marks.
+    pub fn stats(&self) -> CardBookStats {
+        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
+        CardBookStats {
+            cards: book.cards.as_ref().map_or(0, |p| p.cards.len()),
+            changed_customers: book.changed_customers.len(),
+            relabelled_products: book.relabelled_products.len(),
+        }
+    }
+}
+
+/// What a refresh computed that the cards show.
+pub struct RefreshResults<'a> {
+    /// The sequence number noted before the refresh read anything.
+    pub sequence: u64,
+    /// The refresh's as-of day.
+    pub as_of: NaiveDate,
+    /// The store-local day the cards are ranked for.
+    pub today: NaiveDate,
+    /// Segments and RFM scores of every customer.
+    pub customers: &'a [CustomerAnalyticsRow],
+    /// Co-purchase pairs.
+    pub pairs: &'a [ProductPairRow],
+    /// Purpose tags by rule, sorted by customer.
+    pub rule_tags: &'a [(i64, String)],
+}
+
+/// A customer's purchases as gathered from the sale stream.
+#[derive(Default)]
+struct History {
+    purchases: Vec<Purchase>,
+    bought: Vec<BoughtLine<u32>>,
+    last: Option<LastSaleFacts>,
+    /// A line named a product missing from the catalogue: leave this card to the store.
+    unlabelled: bool,
+}
+
+/// Prepares every customer's card from the store and the refresh's results. Memory: the
+/// lines of all completed sales are held (16 bytes each) until each customer's card is made.
+pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
+    let labels = ProductLabels::from_sorted(db.read(crm_storage::product_labels)?);
+    let names = db.read(crm_storage::customer_names)?;
+    let manual_tags = db.read(crm_storage::manual_tags)?;
+    let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+
+    let mut histories: Vec<History> = std::iter::repeat_with(History::default).take(names.len()).collect();
+    let mut current: Option<(usize, bool)> = None; // (customer, this sale is their latest so far)
+    let mut current_sale = None;
+    db.read(|c| {
+        crm_storage::for_each_customer_sale_line(c, |row| {
+            let Some(&at) = position.get(&row.customer_id) else { return };
+            let history = &mut histories[at];
+            if current_sale != Some(row.sale_id) {
+                current_sale = Some(row.sale_id);
+                history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
+                let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
+                if latest {
+                    history.last = Some(LastSaleFacts {
+                        sale_id: row.sale_id,
+                        created_at: row.created_at,
+                        local_date: row.local_date,
+                        total_cents: row.total_cents,
+                        lines: Vec::new(),
+                    });
+                }
+                current = Some((at, latest));
+            }
+            let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
+            else {
+                return;
+            };
+            let Some(product) = labels.index(&code) else {
+                history.unlabelled = true;
+                return;
+            };
+            history.bought.push(BoughtLine { product, date: row.local_date, quantity });
+            if let (Some((_, true)), Some(last)) = (current, history.last.as_mut()) {
+                last.lines.push(LineFacts {
+                    product,
+                    name: row.product_name.map(String::into_boxed_str),
+                    quantity,
+                    unit_price_e4,
+                });
+            }
+        })
+    })?;
+
+    let (pairs, pairs_of) = number_pairs(results.pairs, &labels);
+    let analytics: HashMap<i64, &CustomerAnalyticsRow> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
+    let mut tags: HashMap<i64, Vec<Box<str>>> = HashMap::new();
+    for (customer, tag) in manual_tags.iter().chain(results.rule_tags) {
+        tags.entry(*customer).or_default().push(tag.as_str().into());
+    }
+
+    let mut cards = HashMap::with_capacity(names.len());
+    for ((id, name), history) in names.into_iter().zip(histories) {
+        if history.unlabelled {
+            continue;
+        }
+        let facts = purchase_facts(&history.purchases, &history.bought, results.today, |anchors| {
+            merged_pairs(&pairs, &pairs_of, anchors, crate::customers::PAIRS_CONSIDERED)
+        });
+        let row = analytics.get(&id);
+        let mut own_tags = tags.remove(&id).unwrap_or_default();
+        own_tags.sort();
+        own_tags.dedup();
+        cards.insert(
+            id,
+            CardFacts {
+                name: name.map(String::into_boxed_str),
+                segment: row.and_then(|a| SegmentName::from_name(&a.segment)).unwrap_or(SegmentName::Prospect),
+                rfm: row.and_then(|a| {
+                    Some(RfmFacts {
+                        recency: a.recency_score?,
+                        frequency: a.frequency_score?,
+                        monetary: a.monetary_score?,
+                        segment: a.rfm_segment.as_deref()?.into(),
+                    })
+                }),
+                summary: facts.summary,
+                last: history.last,
+                preferred: facts.preferred.into(),
+                recommendations: facts.recommendations.into(),
+                tags: own_tags.into(),
+            },
+        );
+    }
+    Ok(PreparedCards { sequence: results.sequence, day: results.today, as_of: results.as_of, labels, cards })
+}
+
+/// The pairs numbered by `labels`, best first (lift, then baskets together, then products:
+/// the order the store reads them in), and for each product the positions of its pairs.
+fn number_pairs(rows: &[ProductPairRow], labels: &ProductLabels) -> (Vec<Pair<u32>>, Vec<Vec<u32>>) {
+    let mut pairs: Vec<Pair<u32>> = rows
+        .iter()
+        .filter_map(|row| {
+            Some(Pair {
+                a: labels.index(&row.product_a)?,
+                b: labels.index(&row.product_b)?,
+                together: u64::try_from(row.together).unwrap_or(0),
+                baskets_with_a: u64::try_from(row.baskets_with_a).unwrap_or(0),
+                baskets_with_b: u64::try_from(row.baskets_with_b).unwrap_or(0),
+                lift: row.lift,
+            })
+        })
+        .collect();
+    pairs.sort_by(|x, y| {
+        y.lift.total_cmp(&x.lift).then(y.together.cmp(&x.together)).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b))
+    });
+    let mut pairs_of: Vec<Vec<u32>> = Vec::new();
+    for (position, pair) in pairs.iter().enumerate() {
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        for product in [pair.a, pair.b] {
+            let slot = product as usize;
+            if pairs_of.len() <= slot {
+                pairs_of.resize_with(slot + 1, Vec::new);
+            }
+            pairs_of[slot].push(position);
+        }
+    }
+    (pairs, pairs_of)
+}
+
+/// The best `limit` pairs holding any of `anchors`, best first: a merge of the anchors'
+/// (already ordered) pair lists, a pair of two anchors taken once.
+fn merged_pairs(pairs: &[Pair<u32>], pairs_of: &[Vec<u32>], anchors: &[u32], limit: usize) -> Vec<Pair<u32>> {
+    let mut lists: Vec<&[u32]> =
+        anchors.iter().filter_map(|&a| pairs_of.get(a as usize)).map(Vec::as_slice).filter(|l| !l.is_empty()).collect();
+    let mut out = Vec::new();
+    let mut previous = None;
+    while out.len() < limit {
+        let Some((list, &position)) =
+            lists.iter().enumerate().filter_map(|(i, l)| l.first().map(|p| (i, p))).min_by_key(|&(_, p)| *p)
+        else {
+            break;
+        };
+        lists[list] = &lists[list][1..];
+        if previous != Some(position) {
+            previous = Some(position);
+            if let Some(pair) = pairs.get(position as usize) {
+                out.push(pair.clone());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod equivalence;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(a: u32, b: u32, lift: f64) -> Pair<u32> {
+        Pair { a, b, together: 2, baskets_with_a: 4, baskets_with_b: 4, lift }
+    }
+
+    #[test]
+    fn merging_takes_the_best_pairs_of_all_anchors_once_each() {
+        let pairs = vec![pair(0, 1, 9.0), pair(2, 3, 8.0), pair(0, 2, 7.0), pair(1, 3, 6.0)];
+        let mut pairs_of = vec![Vec::new(); 4];
+        for (i, p) in pairs.iter().enumerate() {
+            pairs_of[p.a as usize].push(i as u32);
+            pairs_of[p.b as usize].push(i as u32);
+        }
+        let lifts = |anchors: &[u32], limit| -> Vec<f64> {
+            merged_pairs(&pairs, &pairs_of, anchors, limit).iter().map(|p| p.lift).collect()
+        };
+        assert_eq!(lifts(&[0, 2], 10), [9.0, 8.0, 7.0], "pair (0, 2) holds both anchors and comes once");
+        assert_eq!(lifts(&[0, 2], 2), [9.0, 8.0]);
+        assert_eq!(lifts(&[3], 10), [8.0, 6.0]);
+        assert!(lifts(&[], 10).is_empty());
+    }
+
+    #[test]
+    fn marks_made_after_a_refresh_noted_its_number_survive_the_install() {
+        let book = CardBook::default();
+        book.customers_changed(&[1]);
+        let noted = book.sequence();
+        book.customers_changed(&[2]);
+        let day = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
+        book.install(PreparedCards {
+            sequence: noted,
+            day,
+            as_of: day,
+            labels: ProductLabels::default(),
+            cards: HashMap::new(),
+        });
+        let stats = book.stats();
+        assert_eq!((stats.cards, stats.changed_customers), (0, 1), "customer 2 changed after the refresh began");
+
+        let stale = PreparedCards {
+            sequence: noted - 1,
+            day,
+            as_of: day,
+            labels: ProductLabels::default(),
+            cards: HashMap::new(),
+        };
+        book.customers_changed(&[3]);
+        book.install(stale);
+        assert_eq!(book.stats().changed_customers, 2, "an older refresh installs nothing and clears nothing");
+    }
+}

@@ -1,0 +1,168 @@
+//! Prepared cards are exactly the cards read from the store: a generated shop (ties,
+//! repeat purchases on one day, refunds, walk-ins, placeholders, receipt names, manual and
+//! rule tags) is refreshed, and every customer's card is drawn both ways and compared.
+
+use super::*;
+use crate::customers::read_card;
+use crate::refresh::{AnalyticsConfig, refresh};
+use chrono::{DateTime, Days, Duration, Utc};
+use crm_analytics::purpose::PurposeRules;
+use crm_domain::{
+    Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice,
+};
+use crm_storage::{DbOptions, ingest};
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % sides
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-12-20T18:00:00Z").unwrap().to_utc()
+}
+
+fn product_code(i: u64) -> ProductId {
+    ProductId::parse(&format!("P{i:02}")).unwrap()
+}
+
+fn shop(db: &Database, dice: &mut Dice) {
+    let customers: Vec<Customer> = (1..=120)
+        .map(|id| Customer {
+            id: CustomerId::try_from(id).unwrap(),
+            name: format!("Customer {id}"),
+            phone: None,
+            email: None,
+            address: None,
+            notes: None,
+            created_at: None,
+        })
+        .collect();
+    db.write(|c| ingest::sync_customers(c, &customers, now())).unwrap();
+    let categories = ["Baking", "Toys", "Tea", "Garden"];
+    let products: Vec<Product> = (0..30)
+        .map(|i| Product {
+            id: product_code(i),
+            name: format!("Product {i}"),
+            category: Some(categories[(i % 4) as usize].to_owned()),
+            stock_on_hand: None,
+            lead_time_days: None,
+            unit_cost: None,
+        })
+        .collect();
+    db.write(|c| ingest::sync_products(c, &products, now())).unwrap();
+
+    let mut sales = Vec::new();
+    for id in 1..=2_500_i64 {
+        // Many sales share an instant (ties broken by id) and many share a day.
+        let created_at = now() - Duration::days(dice.roll(400) as i64) - Duration::hours(dice.roll(3) as i64);
+        let customer = match dice.roll(10) {
+            0 => None,
+            _ => Some(CustomerId::try_from(1 + dice.roll(160) as i64).unwrap()),
+        };
+        let items: Vec<SaleItem> = (0..dice.roll(6))
+            .map(|_| {
+                let p = dice.roll(40);
+                SaleItem {
+                    product_id: product_code(p),
+                    product_name: (dice.roll(3) == 0).then(|| format!("Receipt name {p}")),
+                    category: None,
+                    quantity: 1 + dice.roll(5) as i64,
+                    unit_price: UnitPrice::from_ten_thousandths(100 * (1 + dice.roll(999) as i64)),
+                }
+            })
+            .collect();
+        let status = match dice.roll(20) {
+            0 => SaleStatus::Refunded,
+            1 => SaleStatus::Voided,
+            _ => SaleStatus::Completed,
+        };
+        sales.push(Sale {
+            id: SaleId::try_from(id).unwrap(),
+            customer_id: customer,
+            total: Money::from_cents(100 + dice.roll(20_000) as i64),
+            created_at,
+            local_date: StoreZone::UTC.local_date(created_at),
+            status,
+            store_id: None,
+            payment_method: None,
+            items,
+        });
+    }
+    for batch in sales.chunks(500) {
+        db.write(|c| ingest::sync_sales(c, batch, now())).unwrap();
+    }
+    for customer in (1..=160).step_by(7) {
+        let tags = vec![format!("tag{}", customer % 3), "regular-visitor".to_owned()];
+        db.write(|c| crm_storage::reads::set_customer_tags(c, customer, &tags)).unwrap();
+    }
+}
+
+fn config() -> AnalyticsConfig {
+    AnalyticsConfig { purpose: PurposeRules::parse("Baking=party,Toys=gifts").unwrap(), ..AnalyticsConfig::default() }
+}
+
+fn assert_same_cards(db: &Database, book: &CardBook, today: NaiveDate, config: &AnalyticsConfig) {
+    let (rules, gap) = (config.segments, config.default_gap_days);
+    let mut prepared = 0;
+    for id in 1..=170 {
+        let stored = db.read(|c| read_card(c, id, today, &rules, gap)).unwrap();
+        let from_memory = book.render(id, today, &rules, gap);
+        if let Some(card) = &from_memory {
+            prepared += 1;
+            let stored = stored.as_ref().expect("a prepared card for a customer the store does not know");
+            assert_eq!(serde_json::to_value(card).unwrap(), serde_json::to_value(stored).unwrap(), "customer {id}");
+        }
+    }
+    assert_eq!(prepared, 160, "every known customer has a prepared card");
+}
+
+#[test]
+fn prepared_cards_equal_cards_read_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    shop(&db, &mut Dice(0x9E37_79B9_7F4A_7C15));
+    let (book, config) = (CardBook::default(), config());
+    let today = now().date_naive();
+    refresh(&db, &config, &book, today, today).unwrap();
+    assert_same_cards(&db, &book, today, &config);
+
+    // A refresh as of a past day still ranks the cards for today.
+    refresh(&db, &config, &book, today - Days::new(90), today).unwrap();
+    assert_same_cards(&db, &book, today, &config);
+
+    // Prepared cards are for the day they were made.
+    let tomorrow = today + Days::new(1);
+    assert!(book.render(1, tomorrow, &config.segments, config.default_gap_days).is_none());
+}
+
+#[test]
+fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    shop(&db, &mut Dice(7));
+    let (book, config) = (CardBook::default(), config());
+    let (rules, gap) = (config.segments, config.default_gap_days);
+    let today = now().date_naive();
+    refresh(&db, &config, &book, today, today).unwrap();
+
+    book.customers_changed(&[5]);
+    assert!(book.render(5, today, &rules, gap).is_none());
+    assert!(book.render(6, today, &rules, gap).is_some());
+
+    // Relabelling a product leaves every card that names it to the store.
+    let card = book.render(6, today, &rules, gap).unwrap();
+    let named = card.preferred_products[0].product_id.clone();
+    book.products_relabelled(&[named]);
+    assert!(book.render(6, today, &rules, gap).is_none());
+
+    refresh(&db, &config, &book, today, today).unwrap();
+    assert!(book.render(5, today, &rules, gap).is_some() && book.render(6, today, &rules, gap).is_some());
+    assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
+}
