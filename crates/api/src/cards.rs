@@ -46,7 +46,8 @@ pub struct PreparedCards {
     /// The refresh's as-of day, shown on the cards.
     as_of: NaiveDate,
     labels: ProductLabels,
-    cards: HashMap<i64, CardFacts>,
+    /// By customer id.
+    cards: Vec<(i64, CardFacts)>,
 }
 
 /// Counts for the operator: prepared cards and pending marks.
@@ -116,7 +117,8 @@ impl CardBook {
         if book.changed_customers.contains_key(&customer) {
             return None;
         }
-        let facts = prepared.cards.get(&customer)?;
+        let at = prepared.cards.binary_search_by_key(&customer, |(id, _)| *id).ok()?;
+        let facts = &prepared.cards[at].1;
         if !book.relabelled_products.is_empty()
             && facts.products().any(|p| book.relabelled_products.contains_key(prepared.labels.code(p)))
         {
@@ -177,8 +179,19 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
     let names = db.read(crm_storage::customer_names)?;
     let manual_tags = db.read(crm_storage::manual_tags)?;
     let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    let numbers = labels.numbers();
 
-    let mut histories: Vec<History> = std::iter::repeat_with(History::default).take(names.len()).collect();
+    // Purchases are counted by the refresh: reserve them exactly.
+    let visits: HashMap<i64, usize> =
+        results.customers.iter().map(|a| (a.customer_id, usize::try_from(a.visits).unwrap_or(0))).collect();
+    let mut histories: Vec<History> = names
+        .iter()
+        .map(|(id, _)| History {
+            purchases: Vec::with_capacity(visits.get(id).copied().unwrap_or(0)),
+            ..History::default()
+        })
+        .collect();
+    drop(visits);
     let mut current: Option<(usize, bool)> = None; // (customer, this sale is their latest so far)
     let mut current_sale = None;
     db.read(|c| {
@@ -204,7 +217,7 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
             else {
                 return;
             };
-            let Some(product) = labels.index(&code) else {
+            let Some(&product) = numbers.get(code.as_str()) else {
                 history.unlabelled = true;
                 return;
             };
@@ -220,6 +233,7 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
         })
     })?;
 
+    drop(numbers);
     let (pairs, pairs_of) = number_pairs(results.pairs, &labels);
     let analytics: HashMap<i64, &CustomerAnalyticsRow> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
     let mut tags: HashMap<i64, Vec<Box<str>>> = HashMap::new();
@@ -227,7 +241,7 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
         tags.entry(*customer).or_default().push(tag.as_str().into());
     }
 
-    let mut cards = HashMap::with_capacity(names.len());
+    let mut cards = Vec::with_capacity(names.len());
     for ((id, name), history) in names.into_iter().zip(histories) {
         if history.unlabelled {
             continue;
@@ -239,26 +253,19 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
         let mut own_tags = tags.remove(&id).unwrap_or_default();
         own_tags.sort();
         own_tags.dedup();
-        cards.insert(
+        cards.push((
             id,
             CardFacts {
                 name: name.map(String::into_boxed_str),
                 segment: row.and_then(|a| SegmentName::from_name(&a.segment)).unwrap_or(SegmentName::Prospect),
-                rfm: row.and_then(|a| {
-                    Some(RfmFacts {
-                        recency: a.recency_score?,
-                        frequency: a.frequency_score?,
-                        monetary: a.monetary_score?,
-                        segment: a.rfm_segment.as_deref()?.into(),
-                    })
-                }),
+                rfm: row.and_then(|a| RfmFacts::of(a)),
                 summary: facts.summary,
                 last: history.last,
-                preferred: facts.preferred.into(),
+                preferred: facts.preferred.iter().map(Into::into).collect(),
                 recommendations: facts.recommendations.into(),
                 tags: own_tags.into(),
             },
-        );
+        ));
     }
     Ok(PreparedCards { sequence: results.sequence, day: results.today, as_of: results.as_of, labels, cards })
 }
@@ -360,18 +367,13 @@ mod tests {
             day,
             as_of: day,
             labels: ProductLabels::default(),
-            cards: HashMap::new(),
+            cards: Vec::new(),
         });
         let stats = book.stats();
         assert_eq!((stats.cards, stats.changed_customers), (0, 1), "customer 2 changed after the refresh began");
 
-        let stale = PreparedCards {
-            sequence: noted - 1,
-            day,
-            as_of: day,
-            labels: ProductLabels::default(),
-            cards: HashMap::new(),
-        };
+        let stale =
+            PreparedCards { sequence: noted - 1, day, as_of: day, labels: ProductLabels::default(), cards: Vec::new() };
         book.customers_changed(&[3]);
         book.install(stale);
         assert_eq!(book.stats().changed_customers, 2, "an older refresh installs nothing and clears nothing");

@@ -12,6 +12,7 @@ use crm_analytics::basket::{Pair, Recommendation, recommend};
 use crm_analytics::customer::{
     BoughtLine, Preference, Purchase, PurchaseSummary, churn_risk, preferred_products, summarize,
 };
+use crm_analytics::rfm::RfmSegment;
 use crm_analytics::segments::SegmentRules;
 use crm_domain::{Money, UnitPrice};
 
@@ -57,6 +58,11 @@ impl ProductLabels {
         u32::try_from(i).ok()
     }
 
+    /// Every code's number, for many lookups.
+    pub(crate) fn numbers(&self) -> std::collections::HashMap<&str, u32> {
+        self.codes.iter().enumerate().map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX))).collect()
+    }
+
     /// The code of a number.
     pub(crate) fn code(&self, index: u32) -> &str {
         self.codes.get(index as usize).map_or("", String::as_str)
@@ -88,7 +94,34 @@ pub(crate) struct RfmFacts {
     pub recency: i32,
     pub frequency: i32,
     pub monetary: i32,
-    pub segment: Box<str>,
+    pub segment: RfmSegment,
+}
+
+impl RfmFacts {
+    /// The stored scores, when complete.
+    pub(crate) fn of(row: &crm_storage::CustomerAnalyticsRow) -> Option<Self> {
+        Some(Self {
+            recency: row.recency_score?,
+            frequency: row.frequency_score?,
+            monetary: row.monetary_score?,
+            segment: RfmSegment::from_name(row.rfm_segment.as_deref()?)?,
+        })
+    }
+}
+
+/// A favourite product (a [`Preference`] without the ranking score).
+#[derive(Debug, Clone)]
+pub(crate) struct PreferredFacts {
+    pub product: u32,
+    pub last_bought: NaiveDate,
+    pub quantity: i64,
+    pub times_bought: i64,
+}
+
+impl From<&Preference<u32>> for PreferredFacts {
+    fn from(p: &Preference<u32>) -> Self {
+        Self { product: p.product, last_bought: p.last_bought, quantity: p.quantity, times_bought: p.times_bought }
+    }
 }
 
 /// A line of the last purchase.
@@ -126,7 +159,7 @@ pub(crate) struct CardFacts {
     pub rfm: Option<RfmFacts>,
     pub summary: Option<PurchaseSummary>,
     pub last: Option<LastSaleFacts>,
-    pub preferred: Box<[Preference<u32>]>,
+    pub preferred: Box<[PreferredFacts]>,
     pub recommendations: Box<[Recommendation<u32>]>,
     pub tags: Box<[Box<str>]>,
 }
@@ -192,7 +225,7 @@ pub(crate) fn render(
             recency: r.recency,
             frequency: r.frequency,
             monetary: r.monetary,
-            segment: r.segment.to_string(),
+            segment: r.segment.name().to_owned(),
         }),
         total_spent: Money::from_cents(summary.map_or(0, |s| s.total_spent_cents)).to_decimal(),
         visit_count: summary.map_or(0, |s| s.visits),

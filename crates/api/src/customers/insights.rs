@@ -277,17 +277,10 @@ pub(crate) fn read_card(
     let card = CardFacts {
         name: profile.name.as_deref().map(Into::into),
         segment,
-        rfm: profile.analytics.as_ref().and_then(|a| {
-            Some(RfmFacts {
-                recency: a.recency_score?,
-                frequency: a.frequency_score?,
-                monetary: a.monetary_score?,
-                segment: a.rfm_segment.as_deref()?.into(),
-            })
-        }),
+        rfm: profile.analytics.as_ref().and_then(RfmFacts::of),
         summary: facts.summary,
         last,
-        preferred: facts.preferred.into(),
+        preferred: facts.preferred.iter().map(Into::into).collect(),
         recommendations: facts.recommendations.into(),
         tags: tags.into_iter().map(Into::into).collect(),
     };
