@@ -5,8 +5,7 @@ mod overview;
 mod trends;
 
 pub use dashboard::{
-    CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, SegmentCounts, TopProduct, UpcomingEvent,
-    get_dashboard,
+    CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, SegmentCounts, TopProduct, get_dashboard,
 };
 pub use overview::{
     AnalyticsRunView, ProductsQuery, ProductsResponse, RefreshQuery, RfmCell, RfmSegmentCount, SegmentsResponse,

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod calendar;
 pub mod cards;
 pub mod customers;
 mod error;
@@ -48,5 +49,10 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
         .service(analytics::refresh_analytics)
         .service(customers::list_customers)
         .service(customers::get_customer_insights)
-        .service(customers::set_customer_tags);
+        .service(customers::set_customer_tags)
+        .service(calendar::list_events)
+        .service(calendar::create_event)
+        .service(calendar::get_event)
+        .service(calendar::replace_event)
+        .service(calendar::delete_event);
 }

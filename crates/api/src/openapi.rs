@@ -25,6 +25,7 @@ use utoipa_actix_web::{AppExt, scope};
         (name = "sync", description = "Data pushed by the POS: idempotent, all-or-nothing batches"),
         (name = "customers", description = "Customer insights at checkout, search, purpose tags"),
         (name = "analytics", description = "Trends and insights computed from the synced data"),
+        (name = "calendar", description = "Festivals, holidays, promotions and events that move demand"),
         (name = "operations", description = "Metrics for monitoring"),
     ),
     modifiers(&BearerAuth),

@@ -9,7 +9,7 @@ use crate::cards::{CardBook, RefreshResults};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
-use crm_analytics::purpose::PurposeRules;
+use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
 use crm_domain::StoreZone;
@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 pub struct AnalyticsConfig {
     /// Category-to-purpose tag rules (none by default).
     pub purpose: PurposeRules,
+    /// Days before a calendar event whose purchases earn the event's tag.
+    pub event_lead_days: u64,
     /// Segment rules.
     pub segments: SegmentRules,
     /// Popularity rules.
@@ -45,6 +47,7 @@ impl Default for AnalyticsConfig {
     fn default() -> Self {
         Self {
             purpose: PurposeRules::default(),
+            event_lead_days: 7,
             segments: SegmentRules::default(),
             popularity: PopularityRules::default(),
             popularity_history_days: 180,
@@ -160,7 +163,7 @@ pub fn refresh(
         .collect();
 
     let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
-    let rule_tags = rule_tags(db, window_start, &config.purpose)?;
+    let rule_tags = rule_tags(db, window_start, as_of, config)?;
     let prepared = crate::cards::prepare(
         db,
         &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
@@ -178,20 +181,38 @@ pub fn refresh(
     Ok(run)
 }
 
-/// Purpose tags by rule: (customer, tag) for every customer who bought from a mapped
-/// category within the window, sorted.
-fn rule_tags(db: &Database, since: NaiveDate, rules: &PurposeRules) -> Result<Vec<(i64, String)>, StorageError> {
+/// Purpose tags by rule, sorted: (customer, tag) for every customer who bought from a
+/// mapped category within `since..=as_of`, and for every customer who bought in an event's
+/// window (its lead days and its days) within the same span.
+fn rule_tags(
+    db: &Database,
+    since: NaiveDate,
+    as_of: NaiveDate,
+    config: &AnalyticsConfig,
+) -> Result<Vec<(i64, String)>, StorageError> {
     let mut tags: BTreeSet<(i64, String)> = BTreeSet::new();
-    if rules.is_empty() {
-        return Ok(Vec::new());
+    if !config.purpose.is_empty() {
+        db.read(|c| {
+            crm_storage::for_each_customer_category(c, since, |customer, category| {
+                if let Some(tag) = config.purpose.tag_of(&category) {
+                    tags.insert((customer, tag.to_owned()));
+                }
+            })
+        })?;
     }
-    db.read(|c| {
-        crm_storage::for_each_customer_category(c, since, |customer, category| {
-            if let Some(tag) = rules.tag_of(&category) {
-                tags.insert((customer, tag.to_owned()));
-            }
-        })
-    })?;
+    let lead = config.event_lead_days;
+    let events = db.read(|c| crm_storage::reads::events_between(c, since, as_of + Days::new(lead)))?;
+    for event in events {
+        let (first, last) = event_window(event.date, event.end_date.unwrap_or(event.date), lead);
+        let (first, last) = (first.max(since), last.min(as_of));
+        if first > last {
+            continue;
+        }
+        let tag = event_tag(&event.name);
+        for customer in db.read(|c| crm_storage::calendar::customers_buying_between(c, first, last))? {
+            tags.insert((customer, tag.clone()));
+        }
+    }
     Ok(tags.into_iter().collect())
 }
 

@@ -110,7 +110,7 @@ where
 }
 
 /// Names the field a serde error is about (the path, or the missing field's name).
-fn serde_field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+pub(crate) fn serde_field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let message = error.inner().to_string();
     let path = error.path().to_string();
     let field = if path == "." {

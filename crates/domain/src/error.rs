@@ -66,6 +66,15 @@ pub enum DomainError {
     /// A status was not one of the known values.
     #[error("must be one of completed, refunded, voided; got {0:?}")]
     UnknownStatus(String),
+    /// A date was not an ISO 8601 calendar date.
+    #[error("must be a date such as 2025-11-12, got {0:?}")]
+    BadDate(String),
+    /// An event ended before it began.
+    #[error("must not be before date {0}")]
+    EndsBeforeStart(String),
+    /// An impact level was not one of the known values.
+    #[error("must be one of low, medium, high; got {0:?}")]
+    UnknownImpact(String),
     /// A time zone name was not in the IANA database.
     #[error("unknown IANA time zone {0:?}")]
     UnknownTimeZone(String),

@@ -5,6 +5,7 @@
 //! nothing of HTTP, SQL or the clock; where a rule needs "now" or the store's time zone,
 //! it takes them as arguments.
 
+mod calendar;
 mod daily;
 mod error;
 mod ids;
@@ -13,6 +14,7 @@ mod records;
 mod text;
 mod time;
 
+pub use calendar::{CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS};
 pub use daily::DaySales;
 pub use error::{DomainError, FieldError};
 pub use ids::{CustomerId, ProductId, SaleId};

@@ -110,6 +110,11 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_PURPOSE_TAGS", default_value = "", value_parser = parse_purpose_rules)]
     pub purpose_tags: PurposeRules,
 
+    /// Days before a calendar event whose purchases earn the event's purpose tag (the event's
+    /// name, such as `diwali`); purchases during the event earn it too.
+    #[arg(long, env = "CRM_EVENT_TAG_LEAD_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub event_tag_lead_days: u32,
+
     /// Serve a non-loopback address without API keys. Anyone who can reach the port can
     /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
@@ -119,7 +124,11 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// The analytics rules these options set.
     pub fn analytics(&self) -> AnalyticsConfig {
-        let mut config = AnalyticsConfig { purpose: self.purpose_tags.clone(), ..AnalyticsConfig::default() };
+        let mut config = AnalyticsConfig {
+            purpose: self.purpose_tags.clone(),
+            event_lead_days: u64::from(self.event_tag_lead_days),
+            ..AnalyticsConfig::default()
+        };
         config.segments.new_within_days = i64::from(self.new_customer_days);
         config.segments.vip_top_fraction = f64::from(self.vip_top_percent) / 100.0;
         config.segments.vip_min_purchases = i64::from(self.vip_min_purchases);

@@ -7,6 +7,7 @@
 //! transaction. Reads go through a pool of read-only connections ([`Database::read`]).
 //! Queries are portable SQL so that a PostgreSQL backend can follow.
 
+pub mod calendar;
 mod daily;
 mod db;
 mod derived;

@@ -289,7 +289,8 @@ pub fn top_products(
 }
 
 /// A calendar event.
-#[derive(Debug, Clone, PartialEq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = calendar_events, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct CalendarEventRow {
     /// Id.
     pub id: i64,
@@ -315,15 +316,6 @@ pub fn events_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result
         .filter(calendar_events::date.le(to))
         .filter(calendar_events::date.ge(from).or(calendar_events::end_date.ge(from)))
         .order((calendar_events::date, calendar_events::id))
-        .select((
-            calendar_events::id,
-            calendar_events::event_type,
-            calendar_events::name,
-            calendar_events::date,
-            calendar_events::end_date,
-            calendar_events::impact_level,
-            calendar_events::expected_demand_multiplier,
-            calendar_events::notes,
-        ))
+        .select(CalendarEventRow::as_select())
         .load(conn)?)
 }

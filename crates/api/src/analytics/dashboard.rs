@@ -1,6 +1,7 @@
 //! `GET /api/analytics/dashboard`: everything the manager's dashboard shows, in one call.
 
 use super::{TrendView, trend_view};
+use crate::calendar::CalendarEventView;
 use crate::customers::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::{get, web};
@@ -43,7 +44,7 @@ pub struct DashboardResponse {
     /// The most popular products (as of the last refresh).
     pub top_products: Vec<TopProduct>,
     /// Calendar events in the next 30 days.
-    pub upcoming_events: Vec<UpcomingEvent>,
+    pub upcoming_events: Vec<CalendarEventView>,
 }
 
 /// Customer counts.
@@ -140,28 +141,6 @@ impl From<(crm_storage::ProductTrendRow, String, Option<String>)> for TopProduct
     }
 }
 
-/// A calendar event.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UpcomingEvent {
-    /// Id.
-    pub id: i64,
-    /// `festival`, `holiday`, `promotion`, ...
-    pub event_type: String,
-    /// Name.
-    pub name: String,
-    /// First day.
-    pub date: NaiveDate,
-    /// Last day of a multi-day event.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub end_date: Option<NaiveDate>,
-    /// `low`, `medium` or `high`.
-    pub impact_level: String,
-    /// Expected demand relative to a normal day.
-    pub expected_demand_multiplier: f64,
-}
-
 /// Dashboard
 ///
 /// Customer statistics, daily revenue and sale counts over the window (default 30 days),
@@ -207,18 +186,7 @@ pub async fn get_dashboard(
                     .map(|d| DailyPoint { date: d.date, revenue: d.revenue.to_decimal(), sales_count: d.sale_count })
                     .collect(),
                 top_products: top_products.into_iter().map(TopProduct::from).collect(),
-                upcoming_events: events
-                    .into_iter()
-                    .map(|e| UpcomingEvent {
-                        id: e.id,
-                        event_type: e.event_type,
-                        name: e.name,
-                        date: e.date,
-                        end_date: e.end_date,
-                        impact_level: e.impact_level,
-                        expected_demand_multiplier: e.expected_demand_multiplier,
-                    })
-                    .collect(),
+                upcoming_events: events.into_iter().map(Into::into).collect(),
             })
         })
         .await?;

@@ -1,0 +1,220 @@
+//! Calendar events: festivals, holidays, promotions and local happenings that move demand,
+//! each with an impact level and an expected demand multiplier.
+
+use crate::text::{TextRule, optional_text, required_text, rules};
+use crate::{DomainError, FieldError};
+use chrono::NaiveDate;
+
+/// Longest event accepted, in days (first and last day included).
+pub const MAX_EVENT_DAYS: i64 = 366;
+/// Largest expected demand multiplier accepted (the smallest is anything above zero).
+pub const MAX_DEMAND_MULTIPLIER: f64 = 20.0;
+/// Rule for event types (`festival`, `holiday`, `promotion`, ...).
+const EVENT_TYPE: TextRule = TextRule::line(40);
+
+/// How strongly an event moves demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImpactLevel {
+    /// A small effect.
+    Low,
+    /// A noticeable effect.
+    Medium,
+    /// A major effect.
+    High,
+}
+
+impl ImpactLevel {
+    /// Every level, weakest first.
+    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+
+    /// The stored and serialised name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+
+    /// Parses a name, ignoring case and surrounding whitespace.
+    ///
+    /// ```
+    /// use crm_domain::ImpactLevel;
+    /// assert_eq!(ImpactLevel::parse(" High ").unwrap(), ImpactLevel::High);
+    /// assert!(ImpactLevel::parse("huge").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let wanted = text.trim().to_lowercase();
+        Self::ALL.into_iter().find(|l| l.as_str() == wanted).ok_or_else(|| DomainError::UnknownImpact(text.to_owned()))
+    }
+
+    /// The multiplier assumed when an event gives none: 1.1, 1.25 or 1.5.
+    pub const fn default_multiplier(self) -> f64 {
+        match self {
+            Self::Low => 1.1,
+            Self::Medium => 1.25,
+            Self::High => 1.5,
+        }
+    }
+}
+
+/// A validated calendar event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarEvent {
+    /// `festival`, `holiday`, `promotion`, ... (free text, stored lower-case).
+    pub event_type: String,
+    /// Name, such as `Diwali`.
+    pub name: String,
+    /// First day (store-local).
+    pub date: NaiveDate,
+    /// Last day of a multi-day event.
+    pub end_date: Option<NaiveDate>,
+    /// How strongly it moves demand.
+    pub impact_level: ImpactLevel,
+    /// Expected demand relative to a normal day (1.5 = half as much again).
+    pub expected_demand_multiplier: f64,
+    /// Free notes.
+    pub notes: Option<String>,
+}
+
+/// An event as received, before validation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventFields<'a> {
+    /// Event type.
+    pub event_type: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// First day, `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// Last day, `YYYY-MM-DD`.
+    pub end_date: Option<&'a str>,
+    /// `low`, `medium` or `high`.
+    pub impact_level: &'a str,
+    /// Expected demand multiplier; the impact level's default when absent.
+    pub expected_demand_multiplier: Option<f64>,
+    /// Notes.
+    pub notes: Option<&'a str>,
+}
+
+/// The value, or `None` with the error noted against the field.
+fn keep<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, DomainError>) -> Option<T> {
+    result.map_err(|e| errors.push(FieldError::new(field, e))).ok()
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DomainError::BadDate(text.to_owned()))
+}
+
+impl CalendarEvent {
+    /// Validates every field and reports every broken rule, by field name.
+    ///
+    /// ```
+    /// use crm_domain::{CalendarEvent, EventFields};
+    /// let diwali = CalendarEvent::parse(&EventFields {
+    ///     event_type: "festival", name: "Diwali", date: "2025-11-12", impact_level: "high",
+    ///     ..EventFields::default()
+    /// }).unwrap();
+    /// assert_eq!(diwali.expected_demand_multiplier, 1.5);
+    /// let errors = CalendarEvent::parse(&EventFields { date: "12/11/2025", ..EventFields::default() }).unwrap_err();
+    /// let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    /// assert_eq!(fields, ["event_type", "name", "date", "impact_level"]);
+    /// ```
+    pub fn parse(fields: &EventFields<'_>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let event_type =
+            keep(&mut errors, "event_type", required_text(fields.event_type, EVENT_TYPE).map(|t| t.to_lowercase()));
+        let name = keep(&mut errors, "name", required_text(fields.name, rules::NAME));
+        let date = keep(&mut errors, "date", parse_date(fields.date));
+        let end_date = match fields.end_date.filter(|t| !t.trim().is_empty()) {
+            None => Some(None),
+            Some(text) => keep(&mut errors, "end_date", parse_date(text)).map(Some),
+        };
+        let impact_level = keep(&mut errors, "impact_level", ImpactLevel::parse(fields.impact_level));
+        let notes = keep(&mut errors, "notes", optional_text(fields.notes, rules::NOTES));
+        let multiplier = match (fields.expected_demand_multiplier, impact_level) {
+            (Some(m), _) if !(m > 0.0 && m <= MAX_DEMAND_MULTIPLIER) => keep(
+                &mut errors,
+                "expected_demand_multiplier",
+                Err(DomainError::OutOfRange {
+                    value: m.to_string(),
+                    min: "more than 0".into(),
+                    max: MAX_DEMAND_MULTIPLIER.to_string(),
+                }),
+            ),
+            (Some(m), _) => Some(m),
+            (None, level) => level.map(ImpactLevel::default_multiplier),
+        };
+        if let (Some(first), Some(Some(last))) = (date, end_date) {
+            if last < first {
+                keep(&mut errors, "end_date", Err::<(), _>(DomainError::EndsBeforeStart(first.to_string())));
+            } else if (last - first).num_days() + 1 > MAX_EVENT_DAYS {
+                keep(
+                    &mut errors,
+                    "end_date",
+                    Err::<(), _>(DomainError::OutOfRange {
+                        value: format!("{} days", (last - first).num_days() + 1),
+                        min: "1 day".into(),
+                        max: format!("{MAX_EVENT_DAYS} days"),
+                    }),
+                );
+            }
+        }
+        match (event_type, name, date, end_date, impact_level, multiplier, notes) {
+            (Some(event_type), Some(name), Some(date), Some(end_date), Some(impact_level), Some(m), Some(notes))
+                if errors.is_empty() =>
+            {
+                // A one-day event is stored without an end date.
+                let end_date = end_date.filter(|&last| last != date);
+                Ok(Self { event_type, name, date, end_date, impact_level, expected_demand_multiplier: m, notes })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// The last day (the first, for a one-day event).
+    pub fn last_day(&self) -> NaiveDate {
+        self.end_date.unwrap_or(self.date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> EventFields<'static> {
+        EventFields {
+            event_type: "Festival",
+            name: "Diwali",
+            date: "2025-11-12",
+            end_date: Some("2025-11-16"),
+            impact_level: "high",
+            expected_demand_multiplier: Some(1.8),
+            notes: Some("Major shopping festival"),
+        }
+    }
+
+    #[test]
+    fn the_seed_event_is_accepted() {
+        let e = CalendarEvent::parse(&fields()).unwrap();
+        assert_eq!((e.event_type.as_str(), e.expected_demand_multiplier), ("festival", 1.8));
+        assert_eq!(e.last_day(), NaiveDate::from_ymd_opt(2025, 11, 16).unwrap());
+    }
+
+    #[test]
+    fn bad_multipliers_and_reversed_or_overlong_spans_are_refused() {
+        for m in [0.0, -1.0, 20.5, f64::NAN] {
+            let errors = CalendarEvent::parse(&EventFields { expected_demand_multiplier: Some(m), ..fields() });
+            assert_eq!(errors.unwrap_err()[0].field, "expected_demand_multiplier", "{m}");
+        }
+        let reversed = CalendarEvent::parse(&EventFields { end_date: Some("2025-11-01"), ..fields() }).unwrap_err();
+        assert_eq!(reversed[0].message, "must not be before date 2025-11-12");
+        let overlong = CalendarEvent::parse(&EventFields { end_date: Some("2026-11-13"), ..fields() }).unwrap_err();
+        assert_eq!(overlong[0].field, "end_date");
+    }
+
+    #[test]
+    fn a_one_day_span_is_stored_without_an_end_date() {
+        let e = CalendarEvent::parse(&EventFields { end_date: Some("2025-11-12"), ..fields() }).unwrap();
+        assert_eq!(e.end_date, None);
+    }
+}

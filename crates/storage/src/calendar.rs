@@ -1,0 +1,98 @@
+//! Calendar events: create, replace, delete and read by id. Listing by date is in
+//! [`crate::reads::events_between`].
+
+use crate::reads::CalendarEventRow;
+use crate::schema::{calendar_events, sales};
+use crate::{Conn, StorageError};
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::CalendarEvent;
+use diesel::prelude::*;
+
+/// Stores a new event and returns it with its id.
+pub fn insert_event(
+    conn: &mut Conn,
+    event: &CalendarEvent,
+    now: DateTime<Utc>,
+) -> Result<CalendarEventRow, StorageError> {
+    let id: i64 = diesel::insert_into(calendar_events::table)
+        .values((
+            fields(event),
+            calendar_events::created_at.eq(now.naive_utc()),
+            calendar_events::updated_at.eq(now.naive_utc()),
+        ))
+        .returning(calendar_events::id)
+        .get_result(conn)?;
+    Ok(row(id, event))
+}
+
+/// Replaces an event; `None` when there is no such event.
+pub fn replace_event(
+    conn: &mut Conn,
+    id: i64,
+    event: &CalendarEvent,
+    now: DateTime<Utc>,
+) -> Result<Option<CalendarEventRow>, StorageError> {
+    let changed = diesel::update(calendar_events::table.find(id))
+        .set((fields(event), calendar_events::updated_at.eq(now.naive_utc())))
+        .execute(conn)?;
+    Ok((changed == 1).then(|| row(id, event)))
+}
+
+/// Deletes an event; whether there was one.
+pub fn delete_event(conn: &mut Conn, id: i64) -> Result<bool, StorageError> {
+    Ok(diesel::delete(calendar_events::table.find(id)).execute(conn)? == 1)
+}
+
+/// One event by id.
+pub fn event_by_id(conn: &mut Conn, id: i64) -> Result<Option<CalendarEventRow>, StorageError> {
+    Ok(calendar_events::table.find(id).select(CalendarEventRow::as_select()).first(conn).optional()?)
+}
+
+/// Customers with a completed purchase dated in `from..=to`, by id.
+pub fn customers_buying_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<i64>, StorageError> {
+    let ids: Vec<Option<i64>> = sales::table
+        .filter(sales::local_date.between(from, to))
+        .filter(sales::status.eq("completed"))
+        .filter(sales::customer_id.is_not_null())
+        .select(sales::customer_id)
+        .distinct()
+        .order(sales::customer_id)
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+#[allow(clippy::type_complexity, reason = "diesel's tuple of column assignments")]
+fn fields(
+    event: &CalendarEvent,
+) -> (
+    diesel::dsl::Eq<calendar_events::event_type, &str>,
+    diesel::dsl::Eq<calendar_events::name, &str>,
+    diesel::dsl::Eq<calendar_events::date, NaiveDate>,
+    diesel::dsl::Eq<calendar_events::end_date, Option<NaiveDate>>,
+    diesel::dsl::Eq<calendar_events::impact_level, &'static str>,
+    diesel::dsl::Eq<calendar_events::expected_demand_multiplier, f64>,
+    diesel::dsl::Eq<calendar_events::notes, Option<&str>>,
+) {
+    (
+        calendar_events::event_type.eq(event.event_type.as_str()),
+        calendar_events::name.eq(event.name.as_str()),
+        calendar_events::date.eq(event.date),
+        calendar_events::end_date.eq(event.end_date),
+        calendar_events::impact_level.eq(event.impact_level.as_str()),
+        calendar_events::expected_demand_multiplier.eq(event.expected_demand_multiplier),
+        calendar_events::notes.eq(event.notes.as_deref()),
+    )
+}
+
+fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
+    CalendarEventRow {
+        id,
+        event_type: event.event_type.clone(),
+        name: event.name.clone(),
+        date: event.date,
+        end_date: event.end_date,
+        impact_level: event.impact_level.as_str().to_owned(),
+        expected_demand_multiplier: event.expected_demand_multiplier,
+        notes: event.notes.clone(),
+    }
+}
