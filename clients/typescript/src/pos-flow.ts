@@ -227,6 +227,42 @@ const steps: Step[] = [
     },
   },
   {
+    name: "POST /api/calendar/events (the seed's Diwali)",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/calendar/events", {
+        body: {
+          event_type: "festival",
+          name: "Diwali Festival",
+          date: "2025-11-12",
+          impact_level: "high",
+          expected_demand_multiplier: 1.8,
+          notes: "Major shopping festival",
+        },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(response.status === 201, `expected 201 Created, got ${response.status}`);
+      check(data.purposeTag === "diwali-festival", `expected purpose tag diwali-festival, got ${data.purposeTag}`);
+      return `event ${data.id}: ${data.name} on ${data.date}, ${data.impactLevel} impact, x${data.expectedDemandMultiplier}`;
+    },
+  },
+  {
+    name: "GET /api/calendar/events?from=2025-11-01&days=30",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/calendar/events", {
+        params: { query: { from: "2025-11-01", days: 30 } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.events.length === 1, `expected 1 event, got ${data.events.length}`);
+      return `${data.from}..${data.to}: ${data.events.map((e) => e.name).join(", ")}`;
+    },
+  },
+  {
     name: "GET /api/analytics/dashboard",
     async run(api) {
       const { data, error, response } = await api.GET("/api/analytics/dashboard", {
