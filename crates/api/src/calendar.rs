@@ -234,10 +234,8 @@ pub async fn create_event(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let event = CalendarEventInput::from_json(body.into_inner())?.into_domain()?;
-    let refresh = state.refresh.clone();
-    let stored = state
-        .write_then(move |conn| calendar::insert_event(conn, &event, Utc::now()), move |_| refresh.request())
-        .await?;
+    // Event tags change at the next refresh; no card changes before it.
+    let stored = state.write_changes(move |conn| calendar::insert_event(conn, &event, Utc::now()), |_, _| ()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/calendar/events/{}", stored.id)))
         .json(CalendarEventView::from(stored)))
@@ -262,10 +260,8 @@ pub async fn replace_event(
 ) -> Result<web::Json<CalendarEventView>, ApiError> {
     let id = id.into_inner();
     let event = CalendarEventInput::from_json(body.into_inner())?.into_domain()?;
-    let refresh = state.refresh.clone();
-    let stored = state
-        .write_then(move |conn| calendar::replace_event(conn, id, &event, Utc::now()), move |_| refresh.request())
-        .await?;
+    let stored =
+        state.write_changes(move |conn| calendar::replace_event(conn, id, &event, Utc::now()), |_, _| ()).await?;
     stored.map(|e| web::Json(e.into())).ok_or_else(|| no_event(id))
 }
 
@@ -282,8 +278,7 @@ pub async fn replace_event(
 #[delete("/calendar/events/{id}")]
 pub async fn delete_event(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let refresh = state.refresh.clone();
-    let deleted = state.write_then(move |conn| calendar::delete_event(conn, id), move |_| refresh.request()).await?;
+    let deleted = state.write_changes(move |conn| calendar::delete_event(conn, id), |_, _| ()).await?;
     if deleted { Ok(HttpResponse::NoContent().finish()) } else { Err(no_event(id)) }
 }
 

@@ -181,25 +181,22 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
     let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let numbers = labels.numbers();
 
+    let analytics: HashMap<i64, &CustomerAnalyticsRow> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
     // Purchases are counted by the refresh: reserve them exactly.
-    let visits: HashMap<i64, usize> =
-        results.customers.iter().map(|a| (a.customer_id, usize::try_from(a.visits).unwrap_or(0))).collect();
     let mut histories: Vec<History> = names
         .iter()
         .map(|(id, _)| History {
-            purchases: Vec::with_capacity(visits.get(id).copied().unwrap_or(0)),
+            purchases: Vec::with_capacity(analytics.get(id).map_or(0, |a| usize::try_from(a.visits).unwrap_or(0))),
             ..History::default()
         })
         .collect();
-    drop(visits);
-    let mut current: Option<(usize, bool)> = None; // (customer, this sale is their latest so far)
-    let mut current_sale = None;
+    // The sale being read, and whether it is its customer's latest so far.
+    let mut current: Option<(i64, bool)> = None;
     db.read(|c| {
         crm_storage::for_each_customer_sale_line(c, |row| {
             let Some(&at) = position.get(&row.customer_id) else { return };
             let history = &mut histories[at];
-            if current_sale != Some(row.sale_id) {
-                current_sale = Some(row.sale_id);
+            if current.map(|(sale, _)| sale) != Some(row.sale_id) {
                 history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
                 let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
                 if latest {
@@ -211,7 +208,7 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
                         lines: Vec::new(),
                     });
                 }
-                current = Some((at, latest));
+                current = Some((row.sale_id, latest));
             }
             let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
             else {
@@ -235,7 +232,6 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
 
     drop(numbers);
     let (pairs, pairs_of) = number_pairs(results.pairs, &labels);
-    let analytics: HashMap<i64, &CustomerAnalyticsRow> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
     let mut tags: HashMap<i64, Vec<Box<str>>> = HashMap::new();
     for (customer, tag) in manual_tags.iter().chain(results.rule_tags) {
         tags.entry(*customer).or_default().push(tag.as_str().into());

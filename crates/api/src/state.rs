@@ -89,6 +89,23 @@ impl AppState {
         .await??)
     }
 
+    /// Runs a unit of writes that changes what the analytics derive from: after the commit
+    /// (see [`write_then`](Self::write_then)), `mark` notes the insight cards it changed and
+    /// a refresh is requested.
+    pub async fn write_changes<T, F, M>(&self, unit: F, mark: M) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, StorageError> + Send + 'static,
+        M: FnOnce(&T, &CardBook) + Send + 'static,
+    {
+        let (cards, refresh) = (Arc::clone(&self.cards), self.refresh.clone());
+        self.write_then(unit, move |out| {
+            mark(out, &cards);
+            refresh.request();
+        })
+        .await
+    }
+
     /// Runs a read on the blocking pool.
     pub async fn read<T, F>(&self, query: F) -> Result<T, ApiError>
     where

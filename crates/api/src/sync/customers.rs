@@ -10,7 +10,6 @@ use crm_domain::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A batch of customers.
@@ -99,14 +98,10 @@ pub async fn sync_customers(
     let customers = parse_batch(batch, &state.limits, |c: CustomerInput| c.into_domain(now), |c| c.id)
         .inspect_err(|_| state.metrics.count_sync("customers", false, received))?;
     let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
-    let (cards, refresh) = (Arc::clone(&state.cards), state.refresh.clone());
     let counts = state
-        .write_then(
+        .write_changes(
             move |conn| crm_storage::ingest::sync_customers(conn, &customers, now),
-            move |_| {
-                cards.customers_changed(&ids);
-                refresh.request();
-            },
+            move |_, cards| cards.customers_changed(&ids),
         )
         .await?;
     state.metrics.count_sync("customers", true, received);

@@ -8,7 +8,6 @@ use chrono::Utc;
 use crm_domain::{DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// Largest stock level accepted, either way.
@@ -102,14 +101,10 @@ pub async fn sync_products(
     let received = batch.len();
     let products = parse_batch(batch, &state.limits, ProductInput::into_domain, |p| p.id.clone())
         .inspect_err(|_| state.metrics.count_sync("products", false, received))?;
-    let (cards, refresh) = (Arc::clone(&state.cards), state.refresh.clone());
     let synced = state
-        .write_then(
+        .write_changes(
             move |conn| crm_storage::ingest::sync_products(conn, &products, now),
-            move |synced| {
-                cards.products_relabelled(&synced.relabelled);
-                refresh.request();
-            },
+            |synced, cards| cards.products_relabelled(&synced.relabelled),
         )
         .await?;
     state.metrics.count_sync("products", true, received);

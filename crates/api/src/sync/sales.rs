@@ -11,7 +11,6 @@ use crm_domain::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A batch of sales.
@@ -171,14 +170,10 @@ pub async fn sync_sales(
     let received = batch.len();
     let sales = parse_batch(batch, &state.limits, |s: SaleInput| s.into_domain(zone, now), |s| s.id)
         .inspect_err(|_| state.metrics.count_sync("sales", false, received))?;
-    let (cards, refresh) = (Arc::clone(&state.cards), state.refresh.clone());
     let synced = state
-        .write_then(
+        .write_changes(
             move |conn| crm_storage::ingest::sync_sales(conn, &sales, now),
-            move |synced| {
-                cards.customers_changed(&synced.customers);
-                refresh.request();
-            },
+            |synced, cards| cards.customers_changed(&synced.customers),
         )
         .await?;
     state.metrics.count_sync("sales", true, received);
