@@ -137,7 +137,7 @@ impl CalendarEvent {
                 "expected_demand_multiplier",
                 Err(DomainError::OutOfRange {
                     value: m.to_string(),
-                    min: "more than 0".into(),
+                    min: "0 (exclusive)".into(),
                     max: MAX_DEMAND_MULTIPLIER.to_string(),
                 }),
             ),
