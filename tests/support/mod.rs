@@ -160,3 +160,46 @@ pub fn cents(value: &Value) -> i64 {
     assert!(fraction.len() == 2, "money with more than 2 decimals: {text}");
     whole.parse::<i64>().expect("whole part") * 100 + fraction.parse::<i64>().expect("cents")
 }
+
+/// An answer to a raw request: status line code, head and body as text.
+#[derive(Debug)]
+pub struct RawReply {
+    /// Status code.
+    pub status: u16,
+    /// The header block, as sent.
+    pub head: String,
+    /// The body, as sent.
+    pub body: String,
+}
+
+impl App {
+    /// `host:port` of the server.
+    pub fn authority(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Sends `METHOD TARGET HTTP/1.1` exactly as given (no normalisation of the target, so
+    /// percent-encodings, dot segments and absolute-form targets reach the server as
+    /// written), with extra headers and an optional JSON body.
+    pub fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Option<&str>) -> RawReply {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.authority()).expect("connect");
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.authority());
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() || matches!(method, "POST" | "PUT") {
+            request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("read");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+        RawReply { status, head: head.to_owned(), body: body.to_owned() }
+    }
+}

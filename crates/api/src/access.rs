@@ -1,21 +1,30 @@
-//! API keys and who may call what.
+//! Who may call what.
 //!
-//! Two lists of keys: write keys (sync, calendar and tag writes, imports; they can read
-//! too) and read keys (every other `/api` route). `/api/health` needs no key; `/metrics`
-//! needs a read key unless the caller is on loopback; the dashboard's static files, the
-//! spec and Swagger UI are public (the dashboard asks for a key when it needs one). With
-//! no keys configured everything is open: the server then listens on loopback only.
+//! Every route declares its [`Access`] in the route table ([`crate::routes`]); the check runs
+//! after routing, on the matched route's declaration, so no spelling of a path can reach a
+//! handler around it. What is not declared is denied: a path that matches no route answers
+//! 401 to a caller without a valid key (so it learns nothing about which paths exist) and
+//! 404 to one with a key.
+//!
+//! Two lists of keys: write keys (sync, calendar and tag writes, imports; they can read too)
+//! and read keys. With no keys configured the server answers only callers on this machine
+//! (it listens on loopback), unless started with `--insecure-no-auth`.
+//!
+//! Who the caller is, is judged by the connection's peer address, or behind a trusted
+//! reverse proxy by the client address the proxy reports (`Forwarded` or
+//! `X-Forwarded-For`). A request that carries forwarding headers but does not come from a
+//! trusted proxy, or comes from one that does not say who the client is, is never taken for
+//! a local caller.
 //!
 //! Keys are compared in constant time against every configured key, and never logged.
 
-use crate::{ApiError, AppState};
-use actix_web::ResponseError;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use crate::ApiError;
+use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderMap};
 use std::fmt;
+use std::future::{Ready, ready};
+use std::net::IpAddr;
 
 /// The shortest key accepted: shorter keys are guessable.
 pub const MIN_KEY_LEN: usize = 16;
@@ -23,10 +32,35 @@ pub const MIN_KEY_LEN: usize = 16;
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
-    /// Read every `/api` route.
+    /// Read every route that reads.
     Read,
     /// Read, and write (sync, calendar, tags, imports).
     Write,
+}
+
+/// Who may call a route: declared for every route in the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a key: health, Swagger UI, the spec, the dashboard's files.
+    Open,
+    /// A read or write key.
+    Read,
+    /// A write key.
+    Write,
+    /// A read key, or a caller on this machine (metrics for a local scraper).
+    ReadOrLocal,
+}
+
+impl Access {
+    /// The name the OpenAPI document gives it (`x-access`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::ReadOrLocal => "read-or-local",
+        }
+    }
 }
 
 /// A key, kept out of logs and debug output.
@@ -92,58 +126,168 @@ impl AccessKeys {
     }
 }
 
-/// What a request needs.
+/// The access rules of one server: its keys, the reverse proxies it trusts to report the
+/// client's address, and whether it was told to serve the network without keys.
+#[derive(Debug, Clone, Default)]
+pub struct AccessPolicy {
+    keys: AccessKeys,
+    trusted_proxies: Vec<IpAddr>,
+    insecure_no_auth: bool,
+}
+
+/// What a request presented as its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Needs {
+pub enum Presented {
+    /// No `Authorization: Bearer` header.
     Nothing,
-    Role(Role),
-    /// A read key, or a caller on loopback.
-    ReadOrLoopback,
+    /// A key that is not configured.
+    Unknown,
+    /// A configured key.
+    Key(Role),
 }
 
-fn needs(method: &Method, path: &str) -> Needs {
-    if path == "/api/health" {
-        Needs::Nothing
-    } else if path == "/metrics" {
-        Needs::ReadOrLoopback
-    } else if path == "/api" || path.starts_with("/api/") {
-        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            Needs::Role(Role::Read)
-        } else {
-            Needs::Role(Role::Write)
-        }
-    } else {
-        Needs::Nothing
+/// What the access rules know of the caller of one request. Also an extractor, for
+/// handlers whose answer depends on it (health shows row counts only to a reader).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The key the request presented.
+    pub presented: Presented,
+    /// The client's address: the peer's, or the one a trusted proxy reports; `None` when
+    /// it cannot be known.
+    pub client: Option<IpAddr>,
+}
+
+impl Caller {
+    /// Whether the client is known to be on this machine.
+    pub fn is_local(&self) -> bool {
+        self.client.is_some_and(|ip| ip.to_canonical().is_loopback())
     }
 }
 
-/// Checks the request's `Authorization: Bearer <key>` against what its route needs.
-fn authorize(keys: &AccessKeys, req: &ServiceRequest) -> Result<(), ApiError> {
-    if !keys.enabled() {
-        return Ok(());
+impl AccessPolicy {
+    /// The rules for these keys and trusted proxies. `insecure_no_auth`: without keys, serve
+    /// callers that are not on this machine too.
+    pub fn new(keys: AccessKeys, trusted_proxies: Vec<IpAddr>, insecure_no_auth: bool) -> Self {
+        let trusted_proxies = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
+        Self { keys, trusted_proxies, insecure_no_auth }
     }
-    let needed = match needs(req.method(), req.path()) {
-        Needs::Nothing => return Ok(()),
-        Needs::ReadOrLoopback if req.peer_addr().is_some_and(|a| a.ip().is_loopback()) => {
-            return Ok(());
+
+    /// Whether keys are configured (and so whether roles are enforced).
+    pub fn keys_enabled(&self) -> bool {
+        self.keys.enabled()
+    }
+
+    /// Who is calling: the key presented and the client's address.
+    pub fn caller(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Caller {
+        let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let presented = match header.and_then(bearer_token) {
+            None => Presented::Nothing,
+            Some(token) => self.keys.role_of(token).map_or(Presented::Unknown, Presented::Key),
+        };
+        Caller { presented, client: self.client_address(peer, headers) }
+    }
+
+    /// The client's address. A direct connection is its peer. A request from a trusted
+    /// proxy is the address the proxy reports: the nearest hop of the forwarding chain that
+    /// is not itself a trusted proxy. A request that carries forwarding headers without
+    /// coming from a trusted proxy, or from a trusted proxy that names no client, has no
+    /// known client.
+    fn client_address(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?.to_canonical();
+        let chain = forwarded_chain(headers);
+        if !self.trusted_proxies.contains(&peer) {
+            return if chain.is_none() { Some(peer) } else { None };
         }
-        Needs::ReadOrLoopback => Role::Read,
-        Needs::Role(role) => role,
-    };
-    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let Some(presented) = header.and_then(bearer_token) else {
-        return Err(ApiError::Unauthorized("send an API key as Authorization: Bearer <key>".into()));
-    };
-    match keys.role_of(presented) {
-        None => Err(ApiError::Unauthorized("the API key is not valid".into())),
-        Some(role) if role < needed => {
-            Err(ApiError::Forbidden("this API key may read but not write; use a write key".into()))
+        for hop in chain?.into_iter().rev() {
+            match hop {
+                Some(ip) if self.trusted_proxies.contains(&ip.to_canonical()) => continue,
+                Some(ip) => return Some(ip.to_canonical()),
+                None => return None,
+            }
         }
-        Some(role) => {
-            req.extensions_mut().insert(role);
-            Ok(())
+        None
+    }
+
+    /// Admits the caller to a route that needs `access`, or says why not: 401 without a
+    /// valid key, 403 for a key that may not do this or a remote caller of a keyless server.
+    pub fn admit(&self, caller: &Caller, access: Access) -> Result<(), ApiError> {
+        if !self.keys.enabled() {
+            return if caller.is_local() || self.insecure_no_auth || access == Access::Open {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(
+                    "this server has no API keys configured and answers only callers on its own machine; \
+                     this request came through a proxy or from another address"
+                        .into(),
+                ))
+            };
+        }
+        let needed = match access {
+            Access::Open => return Ok(()),
+            Access::ReadOrLocal if caller.is_local() => return Ok(()),
+            Access::Read | Access::ReadOrLocal => Role::Read,
+            Access::Write => Role::Write,
+        };
+        match caller.presented {
+            Presented::Nothing => Err(ApiError::Unauthorized("send an API key as Authorization: Bearer <key>".into())),
+            Presented::Unknown => Err(ApiError::Unauthorized("the API key is not valid".into())),
+            Presented::Key(role) if role < needed => {
+                Err(ApiError::Forbidden("this API key may read but not write; use a write key".into()))
+            }
+            Presented::Key(_) => Ok(()),
         }
     }
+
+    /// Whether the caller may read: a read or write key, or any local caller of a keyless
+    /// server.
+    pub fn may_read(&self, caller: &Caller) -> bool {
+        self.admit(caller, Access::Read).is_ok()
+    }
+}
+
+impl actix_web::FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(crate::AppState::of(req).map(|state| state.access.caller(req.peer_addr().map(|a| a.ip()), req.headers())))
+    }
+}
+
+/// The forwarding chain a request carries, client first, from `Forwarded` (RFC 7239) or,
+/// failing that, `X-Forwarded-For`; `None` when it carries neither. A hop that is not an IP
+/// address (`unknown`, an obfuscated name, garbage) is `None`.
+fn forwarded_chain(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
+    let values = |name| -> Vec<String> {
+        headers.get_all(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
+    };
+    let forwarded = values(header::FORWARDED);
+    if !forwarded.is_empty() {
+        let hops = forwarded.iter().flat_map(|v| v.split(',')).map(|element| {
+            let value = element.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                name.trim().eq_ignore_ascii_case("for").then(|| value.trim().trim_matches('"'))
+            });
+            value.and_then(parse_hop)
+        });
+        return Some(hops.collect());
+    }
+    let x_forwarded_for = values(header::HeaderName::from_static("x-forwarded-for"));
+    if x_forwarded_for.is_empty() {
+        return None;
+    }
+    Some(x_forwarded_for.iter().flat_map(|v| v.split(',')).map(|hop| parse_hop(hop.trim())).collect())
+}
+
+/// One hop's address: `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711` or `2001:db8::1`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split_once(']').and_then(|(ip, _)| ip.parse().ok());
+    }
+    hop.rsplit_once(':').and_then(|(ip, port)| port.parse::<u16>().ok().and(ip.parse().ok()))
 }
 
 /// The key of an `Authorization: Bearer <key>` header; the scheme name is
@@ -153,31 +297,34 @@ fn bearer_token(header: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-/// Middleware enforcing the access rules (wrap the whole app with `from_fn(enforce)`).
-pub async fn enforce(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let keys = req.app_data::<web::Data<AppState>>().map(|s| s.keys.clone()).unwrap_or_default();
-    match authorize(&keys, &req) {
-        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
-        // Answered here as a response (not an error), so outer layers log and count it.
-        Err(refusal) => Ok(req.into_response(refusal.error_response()).map_into_right_body()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    const WRITE: &str = "w-0123456789abcdef";
+    const READ: &str = "r-0123456789abcdef";
 
     fn keys() -> AccessKeys {
-        AccessKeys::new(vec!["w-0123456789abcdef".into()], vec!["r-0123456789abcdef".into()]).unwrap()
+        AccessKeys::new(vec![WRITE.into()], vec![READ.into()]).unwrap()
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(HeaderName::from_static(name), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
     }
 
     #[test]
     fn write_keys_can_read_and_read_keys_cannot_write() {
-        assert_eq!(keys().role_of("w-0123456789abcdef"), Some(Role::Write));
-        assert_eq!(keys().role_of("r-0123456789abcdef"), Some(Role::Read));
+        assert_eq!(keys().role_of(WRITE), Some(Role::Write));
+        assert_eq!(keys().role_of(READ), Some(Role::Read));
         assert_eq!(keys().role_of("r-0123456789abcdeX"), None);
         assert!(Role::Read < Role::Write);
     }
@@ -190,14 +337,73 @@ mod tests {
     }
 
     #[test]
-    fn health_is_open_metrics_allows_loopback_and_api_writes_need_a_write_key() {
-        assert_eq!(needs(&Method::GET, "/api/health"), Needs::Nothing);
-        assert_eq!(needs(&Method::GET, "/metrics"), Needs::ReadOrLoopback);
-        assert_eq!(needs(&Method::GET, "/api/sync/status"), Needs::Role(Role::Read));
-        assert_eq!(needs(&Method::POST, "/api/sync/sales"), Needs::Role(Role::Write));
-        assert_eq!(needs(&Method::DELETE, "/api/calendar/events/1"), Needs::Role(Role::Write));
-        assert_eq!(needs(&Method::GET, "/swagger-ui/"), Needs::Nothing);
-        assert_eq!(needs(&Method::GET, "/apis"), Needs::Nothing);
+    fn each_access_admits_exactly_the_keys_it_names() {
+        let policy = AccessPolicy::new(keys(), vec![], false);
+        let remote = Some(ip("192.0.2.7"));
+        let caller = |auth: Option<&str>, client| {
+            let bearer = auth.map(|k| format!("Bearer {k}"));
+            let pairs: Vec<(&'static str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+            policy.caller(client, &headers(&pairs))
+        };
+        let status = |caller: &Caller, access| policy.admit(caller, access).err().map(|e| e.problem().status);
+        let (anonymous, unknown) = (caller(None, remote), caller(Some("x-0123456789abcdef"), remote));
+        let (reader, writer) = (caller(Some(READ), remote), caller(Some(WRITE), remote));
+        for access in [Access::Read, Access::Write, Access::ReadOrLocal] {
+            assert_eq!(status(&anonymous, access), Some(401), "{access:?}");
+            assert_eq!(status(&unknown, access), Some(401), "{access:?}");
+            assert_eq!(status(&writer, access), None, "{access:?}");
+        }
+        assert_eq!(status(&reader, Access::Read), None);
+        assert_eq!(status(&reader, Access::ReadOrLocal), None);
+        assert_eq!(status(&reader, Access::Write), Some(403));
+        assert_eq!(status(&anonymous, Access::Open), None);
+        assert_eq!(status(&caller(None, Some(ip("127.0.0.1"))), Access::ReadOrLocal), None);
+        assert_eq!(status(&caller(None, Some(ip("::1"))), Access::ReadOrLocal), None);
+        assert_eq!(status(&caller(None, Some(ip("::ffff:127.0.0.1"))), Access::ReadOrLocal), None);
+        assert_eq!(status(&caller(None, Some(ip("127.0.0.1"))), Access::Read), Some(401));
+        assert!(policy.may_read(&reader) && !policy.may_read(&anonymous));
+    }
+
+    #[test]
+    fn without_keys_only_local_callers_are_served_unless_insecure() {
+        let policy = AccessPolicy::new(AccessKeys::default(), vec![], false);
+        let local = policy.caller(Some(ip("127.0.0.1")), &HeaderMap::new());
+        let proxied = policy.caller(Some(ip("127.0.0.1")), &headers(&[("x-forwarded-for", "203.0.113.9")]));
+        assert!(policy.admit(&local, Access::Write).is_ok());
+        assert_eq!(policy.admit(&proxied, Access::Read).err().map(|e| e.problem().status), Some(403));
+        assert!(policy.admit(&proxied, Access::Open).is_ok());
+        let insecure = AccessPolicy::new(AccessKeys::default(), vec![], true);
+        assert!(insecure.admit(&proxied, Access::Write).is_ok());
+    }
+
+    #[test]
+    fn a_trusted_proxy_reports_the_client_and_nothing_else_can() {
+        let policy = AccessPolicy::new(keys(), vec![ip("127.0.0.1"), ip("10.0.0.2")], false);
+        let client = |peer: &str, pairs: &[(&'static str, &str)]| policy.caller(Some(ip(peer)), &headers(pairs)).client;
+        // Direct connections are their peer.
+        assert_eq!(client("192.0.2.7", &[]), Some(ip("192.0.2.7")));
+        // Through the trusted proxy on this machine: the client it reports, never loopback.
+        assert_eq!(client("127.0.0.1", &[("x-forwarded-for", "203.0.113.9")]), Some(ip("203.0.113.9")));
+        assert_eq!(client("127.0.0.1", &[("forwarded", "for=203.0.113.9;proto=https")]), Some(ip("203.0.113.9")));
+        assert_eq!(client("127.0.0.1", &[("forwarded", r#"for="[2001:db8::17]:4711""#)]), Some(ip("2001:db8::17")));
+        // The nearest untrusted hop counts: a client cannot pose as local by sending its own header.
+        let spoofed = [("x-forwarded-for", "127.0.0.1, 203.0.113.9")];
+        assert_eq!(client("127.0.0.1", &spoofed), Some(ip("203.0.113.9")));
+        assert_eq!(client("127.0.0.1", &[("x-forwarded-for", "203.0.113.9, 10.0.0.2")]), Some(ip("203.0.113.9")));
+        assert_eq!(client("127.0.0.1", &[("x-forwarded-for", "203.0.113.9:5123")]), Some(ip("203.0.113.9")));
+        // Forwarded wins over X-Forwarded-For; an unknown or obfuscated hop is no client.
+        let both = [("forwarded", "for=198.51.100.4"), ("x-forwarded-for", "127.0.0.1")];
+        assert_eq!(client("127.0.0.1", &both), Some(ip("198.51.100.4")));
+        assert_eq!(client("127.0.0.1", &[("forwarded", "for=unknown")]), None);
+        assert_eq!(client("127.0.0.1", &[("forwarded", "for=_hidden")]), None);
+        // A trusted proxy that names no client, or forwarding headers from anyone else: unknown.
+        assert_eq!(client("127.0.0.1", &[]), None);
+        assert_eq!(client("192.0.2.7", &[("x-forwarded-for", "127.0.0.1")]), None);
+        // Without trusted proxies, a loopback peer that forwards is not local either.
+        let untrusting = AccessPolicy::new(keys(), vec![], false);
+        let via_proxy = untrusting.caller(Some(ip("127.0.0.1")), &headers(&[("x-forwarded-for", "127.0.0.1")]));
+        assert!(!via_proxy.is_local());
+        assert!(untrusting.caller(Some(ip("127.0.0.1")), &HeaderMap::new()).is_local());
     }
 
     #[test]
@@ -212,5 +418,6 @@ mod tests {
     #[test]
     fn keys_never_appear_in_debug_output() {
         assert!(!format!("{:?}", keys()).contains("0123456789"));
+        assert!(!format!("{:?}", AccessPolicy::new(keys(), vec![], false)).contains("0123456789"));
     }
 }

@@ -1,8 +1,8 @@
 //! The analytics read endpoints under `/api/analytics`, and the refresh trigger.
 
-mod dashboard;
-mod overview;
-mod trends;
+pub(crate) mod dashboard;
+pub(crate) mod overview;
+pub(crate) mod trends;
 
 pub use dashboard::{
     CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, SegmentCounts, TopProduct, get_dashboard,

@@ -3,7 +3,7 @@
 
 use crate::{ApiError, AppState, ReadErrors, RecordError, WriteErrors};
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, web};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::purpose::event_tag;
 use crm_domain::{CalendarEvent, EventFields};
@@ -173,11 +173,12 @@ pub struct CalendarEventsResponse {
 /// Events starting within `days` days from `from` (default: the next 30 days from today), or
 /// running through them, by date.
 #[utoipa::path(
+    get,
+    path = "/api/calendar/events",
     tag = "calendar",
     params(ListEventsQuery),
     responses((status = 200, description = "The events", body = CalendarEventsResponse), ReadErrors)
 )]
-#[get("/calendar/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
     query: web::Query<ListEventsQuery>,
@@ -196,6 +197,8 @@ pub async fn list_events(
 
 /// One calendar event
 #[utoipa::path(
+    get,
+    path = "/api/calendar/events/{id}",
     tag = "calendar",
     params(("id" = i64, Path, description = "The event's id", minimum = 1)),
     responses(
@@ -204,7 +207,6 @@ pub async fn list_events(
         ReadErrors,
     )
 )]
-#[get("/calendar/events/{id}")]
 pub async fn get_event(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -220,6 +222,8 @@ pub async fn get_event(
 /// upcoming events, and from the next analytics refresh (started shortly after) customers who
 /// buy in the days before it or during it get its purpose tag.
 #[utoipa::path(
+    post,
+    path = "/api/calendar/events",
     tag = "calendar",
     request_body = CalendarEventInput,
     responses(
@@ -228,7 +232,6 @@ pub async fn get_event(
         WriteErrors,
     )
 )]
-#[post("/calendar/events")]
 pub async fn create_event(
     state: web::Data<AppState>,
     body: web::Json<serde_json::Value>,
@@ -243,6 +246,8 @@ pub async fn create_event(
 
 /// Replace a calendar event
 #[utoipa::path(
+    put,
+    path = "/api/calendar/events/{id}",
     tag = "calendar",
     params(("id" = i64, Path, description = "The event's id", minimum = 1)),
     request_body = CalendarEventInput,
@@ -252,7 +257,6 @@ pub async fn create_event(
         WriteErrors,
     )
 )]
-#[put("/calendar/events/{id}")]
 pub async fn replace_event(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -267,6 +271,8 @@ pub async fn replace_event(
 
 /// Delete a calendar event
 #[utoipa::path(
+    delete,
+    path = "/api/calendar/events/{id}",
     tag = "calendar",
     params(("id" = i64, Path, description = "The event's id", minimum = 1)),
     responses(
@@ -275,7 +281,6 @@ pub async fn replace_event(
         WriteErrors,
     )
 )]
-#[delete("/calendar/events/{id}")]
 pub async fn delete_event(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let deleted = state.write_changes(move |conn| calendar::delete_event(conn, id), |_, _| ()).await?;

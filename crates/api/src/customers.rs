@@ -1,9 +1,9 @@
 //! Customer endpoints: the checkout insight card, the searchable list and purpose tags.
 
 mod card;
-mod insights;
-mod list;
-mod tags;
+pub(crate) mod insights;
+pub(crate) mod list;
+pub(crate) mod tags;
 
 pub(crate) use card::{
     CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, purchase_facts,

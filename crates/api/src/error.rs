@@ -53,6 +53,8 @@ pub enum ProblemCode {
     Forbidden,
     /// 404: no such route or resource.
     NotFound,
+    /// 405: the path exists, the method does not; `Allow` lists those that do.
+    MethodNotAllowed,
     /// 413: body or batch too large.
     PayloadTooLarge,
     /// 415: body not JSON.
@@ -73,6 +75,7 @@ impl ProblemCode {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::ValidationFailed => "validation-failed",
@@ -117,6 +120,13 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// The named resource does not exist: 404.
     NotFound(String),
+    /// The path exists but not with this method: 405, with `Allow`.
+    MethodNotAllowed {
+        /// What was asked.
+        detail: String,
+        /// The methods the path answers, as the `Allow` header lists them.
+        allow: String,
+    },
     /// The database is busy; try again shortly: 503.
     Unavailable(String),
     /// Anything else: 500, with the cause logged and not shown.
@@ -139,6 +149,9 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::PayloadTooLarge, "Payload too large")
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ProblemCode::NotFound, "Not found"),
+            Self::MethodNotAllowed { .. } => {
+                (StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed, "Method not allowed")
+            }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, "Service unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, "Internal server error"),
         }
@@ -149,6 +162,7 @@ impl ApiError {
         let (status, code, title) = self.parts();
         let (detail, errors) = match self {
             Self::Validation { detail, errors } => (detail.clone(), errors.clone()),
+            Self::MethodNotAllowed { detail, .. } => (detail.clone(), vec![]),
             Self::Internal(_) => ("the server failed to handle the request; the cause is in its log".into(), vec![]),
             Self::BadRequest(d)
             | Self::Unauthorized(d)
@@ -173,6 +187,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Validation { detail, .. }
+            | Self::MethodNotAllowed { detail, .. }
             | Self::BadRequest(detail)
             | Self::Unauthorized(detail)
             | Self::Forbidden(detail)
@@ -203,6 +218,11 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => {
                 response
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"crm-trends\"")));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    response.insert_header((header::ALLOW, allow));
+                }
             }
             _ => {}
         }

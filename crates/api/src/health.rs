@@ -1,7 +1,9 @@
-//! `GET /api/health`: cheap, unauthenticated, and honest about the database.
+//! `GET /api/health`: cheap, open to anyone, and honest about the database; row counts
+//! only for a caller who may read.
 
 use crate::AppState;
-use actix_web::{HttpResponse, get, web};
+use crate::access::Caller;
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -42,7 +44,8 @@ pub struct DatabaseHealth {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub error: Option<String>,
-    /// Row counts, when reachable.
+    /// Row counts, when reachable and the caller may read (a read or write key, or any
+    /// local caller of a server without keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub counts: Option<RowCounts>,
@@ -65,17 +68,19 @@ pub struct RowCounts {
 /// Health check
 ///
 /// Runs a real query and counts rows. Answers 200 when the database is reachable and 503
-/// (with the same body) when it is not. Needs no credentials.
+/// (with the same body) when it is not. Needs no key; the row counts are shown only to a
+/// caller who may read.
 #[utoipa::path(
+    get,
+    path = "/api/health",
     tag = "health",
-    security(()),
     responses(
         (status = 200, description = "Serving; database reachable", body = HealthResponse),
         (status = 503, description = "Database unreachable", body = HealthResponse),
     )
 )]
-#[get("/health")]
-pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
+    let show_counts = state.access.may_read(&caller);
     let checked = state
         .read(|conn| {
             crm_storage::ping(conn)?;
@@ -88,7 +93,7 @@ pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
             DatabaseHealth {
                 reachable: true,
                 error: None,
-                counts: Some(RowCounts {
+                counts: show_counts.then_some(RowCounts {
                     customers: c.customers,
                     sales: c.sales,
                     products: c.products,

@@ -7,7 +7,7 @@ use crate::{ApiError, AppState, Problem};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -173,14 +173,14 @@ pub async fn record(
 ///
 /// The OpenMetrics text format. Needs a read key, unless the caller is on loopback.
 #[utoipa::path(
+    get,
+    path = "/metrics",
     tag = "operations",
-    security((), ("api_key" = [])),
     responses(
         (status = 200, description = "Metrics", body = String, content_type = "application/openmetrics-text"),
         (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/metrics")]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let size = state.db.size_bytes();
     let text = state

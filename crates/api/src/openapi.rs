@@ -1,10 +1,8 @@
 //! The OpenAPI document: the fixed parts (info, tags, shared schemas) declared here, the
-//! paths collected from the route table itself.
+//! paths and each operation's security collected from the route table itself.
 
-use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_actix_web::{AppExt, scope};
 
 /// The document's fixed parts.
 #[derive(OpenApi)]
@@ -29,7 +27,6 @@ use utoipa_actix_web::{AppExt, scope};
         (name = "operations", description = "Metrics for monitoring"),
     ),
     modifiers(&BearerAuth),
-    security(("api_key" = [])),
     components(schemas(crate::Problem, crate::RecordError, crate::ProblemCode))
 )]
 pub struct ApiDoc;
@@ -43,23 +40,22 @@ impl Modify for BearerAuth {
             .scheme(HttpAuthScheme::Bearer)
             .description(Some(
                 "An API key from CRM_WRITE_KEYS (sync, calendar and tag writes; can read) or CRM_READ_KEYS \
-                 (reads). Not needed for /api/health, nor at all while the server has no keys configured.",
+                 (reads). Each operation names the role it needs as the scope of its security requirement \
+                 and in `x-access` (`open`, `read`, `write`, or `read-or-local`: a read key, or no key from \
+                 the server's own machine). Not needed for /api/health, nor at all while the server has no \
+                 keys configured (it then answers only its own machine).",
             ))
             .build();
         openapi
             .components
             .get_or_insert_with(Default::default)
-            .add_security_scheme("api_key", SecurityScheme::Http(scheme));
+            .add_security_scheme(crate::routes::SECURITY_SCHEME, SecurityScheme::Http(scheme));
     }
 }
 
 /// The complete document, paths included, exactly as the server serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(scope("/api").configure(crate::routes))
-        .configure(crate::operations_routes)
-        .split_for_parts();
+    let mut api = ApiDoc::openapi();
+    crate::routes::document(&mut api, &crate::routes::api_endpoints());
     api
 }

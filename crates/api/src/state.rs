@@ -1,8 +1,9 @@
 //! What every handler shares: the store, the store's time zone and the request limits.
 
+use crate::access::AccessPolicy;
 use crate::cards::CardBook;
 use crate::refresh::{AnalyticsConfig, RefreshTrigger, Refresher};
-use crate::{AccessKeys, ApiError, Metrics};
+use crate::{ApiError, Metrics};
 use crm_domain::StoreZone;
 use crm_storage::{Conn, Database, StorageError};
 use std::sync::Arc;
@@ -26,8 +27,8 @@ impl Default for Limits {
 /// Shared application state, registered once as `web::Data<AppState>`.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The API keys (none: access is open, and the server listens on loopback only).
-    pub keys: AccessKeys,
+    /// Who may call what: keys, trusted proxies.
+    pub access: AccessPolicy,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// The store.
@@ -51,6 +52,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state registered with the app serving `req`; an error (500) if there is none,
+    /// so a route mounted without it is refused rather than served unchecked.
+    pub fn of(req: &actix_web::HttpRequest) -> Result<&Self, ApiError> {
+        req.app_data::<actix_web::web::Data<Self>>()
+            .map(|data| data.get_ref())
+            .ok_or_else(|| ApiError::Internal("the application state is not registered".into()))
+    }
+
     /// What the analytics refresh needs from the state.
     pub fn refresher(&self) -> Refresher {
         Refresher {

@@ -6,11 +6,11 @@
 //! is written in one transaction by the storage layer's idempotent upserts.
 
 mod code;
-mod customers;
+pub(crate) mod customers;
 mod fields;
-mod products;
-mod sales;
-mod status;
+pub(crate) mod products;
+pub(crate) mod sales;
+pub(crate) mod status;
 
 pub use code::Code;
 pub use customers::{CustomerInput, SyncCustomersRequest, sync_customers};

@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service: API under /api, Swagger UI at /swagger-ui/ (where / leads for now).
-    Serve(ServeOptions),
+    Serve(Box<ServeOptions>),
     /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
     Openapi(OpenapiOptions),
 }
@@ -74,6 +74,13 @@ pub struct ServeOptions {
     /// as `https://pos.example.com`. Default: none (CORS off).
     #[arg(long, env = "CRM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
+
+    /// Addresses of reverse proxies in front of this server, comma-separated
+    /// (`127.0.0.1,::1`). A request from one of them is judged by the client address it
+    /// reports in `Forwarded` or `X-Forwarded-For`; a request with those headers from any
+    /// other peer has no known client, so it is never taken for a local caller.
+    #[arg(long, env = "CRM_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
 
     /// Seconds between scheduled analytics refreshes (segments, RFM, popularity, pairs).
     #[arg(long, env = "CRM_REFRESH_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]

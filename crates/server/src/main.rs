@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(options) => {
             init_logging();
-            serve::run(options)
+            serve::run(*options)
         }
         Command::Openapi(options) => {
             let spec = crm_api::openapi().to_pretty_json()?;

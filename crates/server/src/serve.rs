@@ -3,20 +3,21 @@
 
 use crate::config::ServeOptions;
 use actix_cors::Cors;
+use actix_web::ResponseError;
+use actix_web::http::Method;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
 use crm_api::refresh::RefreshTrigger;
-use crm_api::{AccessKeys, AppState, Limits, Metrics};
+use crm_api::routes::Endpoint;
+use crm_api::{Access, AccessKeys, AccessPolicy, AppState, Limits, Metrics};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use utoipa::OpenApi;
-use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::{Config, SwaggerUi};
+use utoipa_swagger_ui::Config;
 
 /// Runs the server until it is told to stop.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
@@ -43,7 +44,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("opening database {}", path.display()))?;
     log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
     let state = AppState {
-        keys,
+        access: AccessPolicy::new(keys, options.trusted_proxies.clone(), options.insecure_no_auth),
         metrics: Arc::new(Metrics::default()),
         analytics: options.analytics(),
         refresh: RefreshTrigger::default(),
@@ -80,36 +81,32 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     let limits = state.limits;
     let data = web::Data::new(state);
     let origins = options.cors_origins.clone();
+    let spec = web::Data::new(ApiDocument(
+        serde_json::to_string(&crm_api::openapi()).context("serialising the OpenAPI document")?,
+    ));
+    let swagger = web::Data::new(
+        // No "online validator" badge: it would send the spec's address to a third party,
+        // and the content security policy blocks it anyway.
+        Config::new([SPEC_PATH]).validator_url("none").try_it_out_enabled(true),
+    );
     let mut server = HttpServer::new(move || {
-        let (app, api) = App::new()
-            .into_utoipa_app()
-            .openapi(crm_api::ApiDoc::openapi())
+        let app = App::new()
             .app_data(data.clone())
+            .app_data(spec.clone())
+            .app_data(swagger.clone())
             .app_data(crm_api::json_config(limits.max_body_bytes))
             .app_data(crm_api::query_config())
             .app_data(crm_api::path_config())
-            .service(scope("/api").configure(crm_api::routes))
-            .configure(crm_api::operations_routes)
-            .split_for_parts();
-        // Listed innermost first: CORS answers preflights before access checks, and the
-        // logger and metrics see every answer, refusals included.
-        app.wrap(from_fn(crm_api::access::enforce))
-            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .configure(|cfg| crm_api::routes::register(cfg, endpoints()))
+            .default_service(web::to(crm_api::routes::unknown_path));
+        // Listed innermost first: CORS answers preflights, and the logger and metrics see
+        // every answer, refusals included.
+        app.wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(crm_api::metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
-            .service(
-                SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/api-docs/openapi.json", api)
-                    // No "online validator" badge: it would send the spec's address to a
-                    // third party, and the content security policy blocks it anyway.
-                    .config(Config::default().validator_url("none").try_it_out_enabled(true)),
-            )
-            .route("/swagger-ui", web::get().to(|| async { redirect("/swagger-ui/") }))
-            .route("/", web::get().to(|| async { redirect("/swagger-ui/") }))
-            .default_service(web::to(not_found))
     })
     .shutdown_timeout(30)
     .bind((options.host, options.port))
@@ -151,10 +148,61 @@ fn security_headers() -> DefaultHeaders {
         ))
 }
 
+/// Where the OpenAPI document is served.
+const SPEC_PATH: &str = "/api-docs/openapi.json";
+
+/// The OpenAPI document, serialised once at start.
+struct ApiDocument(String);
+
+/// Every route: the API's operations, then the pages around them, each declaring who may
+/// call it. Swagger UI and the document it reads are open: they hold nothing of the store.
+fn endpoints() -> Vec<Endpoint> {
+    let mut endpoints = crm_api::routes::api_endpoints();
+    endpoints.extend([
+        Endpoint::page(Access::Open, Method::GET, SPEC_PATH, serve_spec),
+        Endpoint::page(Access::Open, Method::GET, "/swagger-ui/{file:.*}", serve_swagger_ui),
+        Endpoint::page(Access::Open, Method::GET, "/swagger-ui", || async { redirect("/swagger-ui/") }),
+        Endpoint::page(Access::Open, Method::GET, "/", || async { redirect("/swagger-ui/") }),
+    ]);
+    endpoints
+}
+
+async fn serve_spec(spec: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(spec.0.clone())
+}
+
+async fn serve_swagger_ui(file: web::Path<String>, config: web::Data<Config<'static>>) -> HttpResponse {
+    match utoipa_swagger_ui::serve(&file, config.into_inner()) {
+        Ok(Some(file)) => {
+            let mut response = HttpResponse::Ok();
+            if file.gzpipped {
+                response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            response.content_type(file.content_type).body(file.bytes.into_owned())
+        }
+        Ok(None) => crm_api::ApiError::NotFound("no such Swagger UI file".into()).error_response(),
+        Err(e) => crm_api::ApiError::Internal(format!("serving Swagger UI: {e}")).error_response(),
+    }
+}
+
 fn redirect(to: &'static str) -> HttpResponse {
     HttpResponse::Found().insert_header(("Location", to)).finish()
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> actix_web::Result<HttpResponse> {
-    Err(crm_api::ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).into())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_routes_are_exactly_the_documented_ones() {
+        let open: Vec<String> = endpoints()
+            .iter()
+            .filter(|e| e.access() == Access::Open)
+            .map(|e| format!("{} {}", e.method(), e.path()))
+            .collect();
+        assert_eq!(
+            open,
+            ["GET /api/health", "GET /api-docs/openapi.json", "GET /swagger-ui/{file:.*}", "GET /swagger-ui", "GET /",]
+        );
+    }
 }

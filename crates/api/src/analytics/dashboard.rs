@@ -4,7 +4,7 @@ use super::{TrendView, trend_view};
 use crate::calendar::CalendarEventView;
 use crate::customers::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::fill_days;
 use crm_storage::reads;
@@ -148,11 +148,12 @@ impl From<(crm_storage::ProductTrendRow, String, Option<String>)> for TopProduct
 /// events. Reads per-day aggregates and the last refresh's results: its cost grows with
 /// the days shown, not with the sales stored.
 #[utoipa::path(
+    get,
+    path = "/api/analytics/dashboard",
     tag = "analytics",
     params(DashboardQuery),
     responses((status = 200, description = "The dashboard", body = DashboardResponse), ReadErrors)
 )]
-#[get("/analytics/dashboard")]
 pub async fn get_dashboard(
     state: web::Data<AppState>,
     query: web::Query<DashboardQuery>,

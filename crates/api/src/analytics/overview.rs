@@ -3,7 +3,7 @@
 
 use super::dashboard::{SegmentCounts, TopProduct};
 use crate::{ApiError, AppState, ReadErrors, WriteErrors};
-use actix_web::{get, post, web};
+use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_storage::reads;
 use serde::{Deserialize, Serialize};
@@ -31,11 +31,12 @@ pub struct ProductsResponse {
 /// Products ranked by popularity (units and revenue decayed with a 14-day half-life,
 /// scored 0-100), each with its own trend direction, as of the last refresh.
 #[utoipa::path(
+    get,
+    path = "/api/analytics/products",
     tag = "analytics",
     params(ProductsQuery),
     responses((status = 200, description = "Products by popularity", body = ProductsResponse), ReadErrors)
 )]
-#[get("/analytics/products")]
 pub async fn get_products(
     state: web::Data<AppState>,
     query: web::Query<ProductsQuery>,
@@ -91,10 +92,11 @@ pub struct RfmCell {
 /// Customers per seed segment (`prospect`, `new`, `regular`, `vip`), per named RFM segment
 /// and per cell of the recency-by-frequency grid, as of the last refresh.
 #[utoipa::path(
+    get,
+    path = "/api/analytics/segments",
     tag = "analytics",
     responses((status = 200, description = "Segment counts", body = SegmentsResponse), ReadErrors)
 )]
-#[get("/analytics/segments")]
 pub async fn get_segments(state: web::Data<AppState>) -> Result<web::Json<SegmentsResponse>, ApiError> {
     let (segments, rfm, run) = state
         .read(|conn| {
@@ -163,11 +165,12 @@ pub struct RefreshQuery {
 /// when they are stored. The server also refreshes on its own, on a schedule and shortly
 /// after syncs; this is for operators and tests that need the results at once.
 #[utoipa::path(
+    post,
+    path = "/api/analytics/refresh",
     tag = "analytics",
     params(RefreshQuery),
     responses((status = 200, description = "The refresh's summary", body = AnalyticsRunView), WriteErrors)
 )]
-#[post("/analytics/refresh")]
 pub async fn refresh_analytics(
     state: web::Data<AppState>,
     query: web::Query<RefreshQuery>,

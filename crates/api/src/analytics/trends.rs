@@ -1,7 +1,7 @@
 //! `GET /api/analytics/trends`: revenue and sale counts per day, week or month.
 
 use crate::{ApiError, AppState, ReadErrors};
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::{Granularity, bucket_days};
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,8 @@ pub struct TrendTotals {
 /// series has no gaps. Reads pre-aggregated daily totals: the cost grows with the days
 /// shown, not with the sales stored.
 #[utoipa::path(
+    get,
+    path = "/api/analytics/trends",
     tag = "analytics",
     params(TrendsQuery),
     responses(
@@ -127,7 +129,6 @@ pub struct TrendTotals {
         ReadErrors,
     )
 )]
-#[get("/analytics/trends")]
 pub async fn get_trends(
     state: web::Data<AppState>,
     query: web::Query<TrendsQuery>,

@@ -5,7 +5,7 @@ use super::card::{
     CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, favourites, purchase_facts,
 };
 use crate::{ApiError, AppState, ReadErrors};
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_analytics::basket::Pair;
 use crm_analytics::customer::{BoughtLine, Purchase};
@@ -164,6 +164,8 @@ pub struct ChurnRiskView {
 /// customer by the refresh and served from memory; a customer whose sales, profile or tags
 /// changed since is read from the store instead, with the same result.
 #[utoipa::path(
+    get,
+    path = "/api/customers/{id}/insights",
     tag = "customers",
     params(("id" = i64, Path, description = "The POS's customer id", minimum = 1)),
     responses(
@@ -172,7 +174,6 @@ pub struct ChurnRiskView {
         ReadErrors,
     )
 )]
-#[get("/customers/{id}/insights")]
 pub async fn get_customer_insights(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -2,7 +2,7 @@
 
 use super::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::NaiveDate;
 use crm_domain::Money;
 use crm_storage::reads::{self, CustomerFilter, CustomerProfile};
@@ -101,11 +101,12 @@ impl From<CustomerProfile> for CustomerSummaryView {
 /// `nextCursor` for the next page. Segment and totals are those of the last analytics
 /// refresh.
 #[utoipa::path(
+    get,
+    path = "/api/customers",
     tag = "customers",
     params(ListCustomersQuery),
     responses((status = 200, description = "A page of customers", body = CustomerListResponse), ReadErrors)
 )]
-#[get("/customers")]
 pub async fn list_customers(
     state: web::Data<AppState>,
     query: web::Query<ListCustomersQuery>,

@@ -1,7 +1,7 @@
 //! `PUT /api/customers/{id}/tags`: a customer's manual purpose tags.
 
 use crate::{ApiError, AppState, RecordError, WriteErrors};
-use actix_web::{put, web};
+use actix_web::web;
 use crm_domain::{TextRule, required_text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,6 +34,8 @@ pub struct TagsResponse {
 /// Replaces the customer's manual purpose tags (an empty list removes them all). Tags are
 /// trimmed, lower-cased and de-duplicated.
 #[utoipa::path(
+    put,
+    path = "/api/customers/{id}/tags",
     tag = "customers",
     params(("id" = i64, Path, description = "The POS's customer id", minimum = 1)),
     request_body = SetTagsRequest,
@@ -43,7 +45,6 @@ pub struct TagsResponse {
         WriteErrors,
     )
 )]
-#[put("/customers/{id}/tags")]
 pub async fn set_customer_tags(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -3,7 +3,7 @@
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
 use crate::{ApiError, AppState, WriteErrors};
-use actix_web::{post, web};
+use actix_web::web;
 use chrono::{DateTime, Utc};
 use crm_domain::{
     Customer, CustomerId, FieldError, optional_email, optional_text, parse_timestamp, required_text, rules,
@@ -80,6 +80,8 @@ impl CustomerInput {
 /// A customer first named by a sale exists as a placeholder until synced here; filling
 /// it in counts as created.
 #[utoipa::path(
+    post,
+    path = "/api/sync/customers",
     tag = "sync",
     request_body = SyncCustomersRequest,
     responses(
@@ -87,7 +89,6 @@ impl CustomerInput {
         WriteErrors,
     )
 )]
-#[post("/sync/customers")]
 pub async fn sync_customers(
     state: web::Data<AppState>,
     body: web::Json<SyncCustomersRequest>,

@@ -3,7 +3,7 @@
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
 use crate::{ApiError, AppState, WriteErrors};
-use actix_web::{post, web};
+use actix_web::web;
 use chrono::Utc;
 use crm_domain::{DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules};
 use serde::Deserialize;
@@ -84,6 +84,8 @@ fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Resul
 /// all-or-nothing like the other sync endpoints. Products first seen on sale lines exist
 /// as placeholders until synced here; filling one in counts as created.
 #[utoipa::path(
+    post,
+    path = "/api/sync/products",
     tag = "sync",
     request_body = SyncProductsRequest,
     responses(
@@ -91,7 +93,6 @@ fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Resul
         WriteErrors,
     )
 )]
-#[post("/sync/products")]
 pub async fn sync_products(
     state: web::Data<AppState>,
     body: web::Json<SyncProductsRequest>,

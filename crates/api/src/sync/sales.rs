@@ -3,7 +3,7 @@
 use super::fields::Fields;
 use super::{Code, SyncResponse, parse_batch};
 use crate::{ApiError, AppState, WriteErrors};
-use actix_web::{post, web};
+use actix_web::web;
 use chrono::{DateTime, Utc};
 use crm_domain::{
     CustomerId, FieldError, MAX_ITEMS_PER_SALE, MAX_QUANTITY, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus,
@@ -152,6 +152,8 @@ impl SaleItemInput {
 /// lines) updates it and moves its contribution; re-sending it unchanged does nothing.
 /// All-or-nothing: any invalid record rejects the whole batch with 422.
 #[utoipa::path(
+    post,
+    path = "/api/sync/sales",
     tag = "sync",
     request_body = SyncSalesRequest,
     responses(
@@ -159,7 +161,6 @@ impl SaleItemInput {
         WriteErrors,
     )
 )]
-#[post("/sync/sales")]
 pub async fn sync_sales(
     state: web::Data<AppState>,
     body: web::Json<SyncSalesRequest>,

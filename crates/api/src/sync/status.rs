@@ -1,7 +1,7 @@
 //! `GET /api/sync/status`: what has been synced, for incremental sync.
 
 use crate::{ApiError, AppState, ReadErrors};
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::{DateTime, Utc};
 use crm_storage::{KindStatus, SyncKind};
 use serde::Serialize;
@@ -70,13 +70,14 @@ impl From<&KindStatus> for KindSyncStatus {
 /// marks (largest id, newest sale time) so a POS can send only what is new; and when the
 /// analytics were last refreshed.
 #[utoipa::path(
+    get,
+    path = "/api/sync/status",
     tag = "sync",
     responses(
         (status = 200, description = "Sync state", body = SyncStatusResponse),
         ReadErrors,
     )
 )]
-#[get("/sync/status")]
 pub async fn get_sync_status(state: web::Data<AppState>) -> Result<web::Json<SyncStatusResponse>, ApiError> {
     let (status, analytics) =
         state.read(|conn| Ok((crm_storage::sync_status(conn)?, crm_storage::last_analytics_run(conn)?))).await?;
