@@ -343,3 +343,34 @@ fn health_shows_row_counts_only_to_a_key() {
     let open = spawn_app_with(dir.path(), &[]);
     assert_eq!(open.get("/api/health").body["database"]["counts"]["sales"], 0);
 }
+
+#[test]
+fn through_a_proxy_no_caller_is_local_by_accident() {
+    let dir = temp_dir();
+    let forwarded = [("X-Forwarded-For", "203.0.113.9")];
+    // A proxy on this machine that is not declared: its requests carry forwarding headers,
+    // so their client is unknown and /metrics asks for a key.
+    let undeclared = keyed_app(dir.path());
+    assert_eq!(undeclared.send("GET", "/metrics", &[], None).status, 200);
+    assert_eq!(undeclared.send("GET", "/metrics", &forwarded, None).status, 401);
+    drop(undeclared);
+    // A declared proxy: judged by the client it reports; a request from it naming no client,
+    // or naming a loopback client in a header the client itself wrote, is not local either.
+    let trusted = spawn_app_with(dir.path(), &["--write-keys", WRITE, "--trusted-proxies", "127.0.0.1,::1"]);
+    assert_eq!(trusted.send("GET", "/metrics", &forwarded, None).status, 401);
+    assert_eq!(trusted.send("GET", "/metrics", &[], None).status, 401);
+    let spoofed = [("X-Forwarded-For", "127.0.0.1, 203.0.113.9")];
+    assert_eq!(trusted.send("GET", "/metrics", &spoofed, None).status, 401);
+    let auth = bearer(WRITE);
+    let with_key = [("X-Forwarded-For", "203.0.113.9"), ("Authorization", auth.as_str())];
+    assert_eq!(trusted.send("GET", "/metrics", &with_key, None).status, 200);
+    drop(trusted);
+    // A server without keys answers only this machine: a proxied request is refused.
+    let keyless = spawn_app_with(dir.path(), &[]);
+    assert_eq!(keyless.send("GET", "/api/sync/status", &[], None).status, 200);
+    let refused = keyless.send("GET", "/api/sync/status", &forwarded, None);
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("forbidden")));
+    let via_forwarded = keyless.send("POST", "/api/analytics/refresh", &[("Forwarded", "for=198.51.100.1")], None);
+    assert_eq!(via_forwarded.status, 403);
+    assert_eq!(keyless.send("GET", "/api/health", &forwarded, None).status, 200);
+}
