@@ -63,27 +63,58 @@ fn without_keys_only_loopback_is_served_unless_explicitly_insecure() {
 }
 
 #[test]
-fn cors_is_off_by_default_and_allows_only_configured_origins() {
+fn cors_allows_the_seeds_pos_by_default_and_only_the_configured_origins_otherwise() {
     let dir = temp_dir();
-    let plain = spawn_app_with(dir.path(), &[]);
-    let no_cors = plain.send("GET", "/api/health", &[("Origin", "https://pos.example.com")], None);
-    assert_eq!(no_cors.header("access-control-allow-origin"), None);
-    drop(plain);
+    let app = keyed_app(dir.path());
+    let pos = "http://localhost:3000";
+    let preflight = |app: &support::App, origin: &str, path: &str, method: &str| {
+        app.send(
+            "OPTIONS",
+            path,
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", method),
+                ("Access-Control-Request-Headers", "authorization"),
+            ],
+            None,
+        )
+    };
+    // The seed's checkout call: a preflight (no key), then the GET with a key.
+    let granted = preflight(&app, pos, "/api/customers/123/insights", "GET");
+    assert_eq!(granted.status, 204);
+    assert_eq!(granted.header("access-control-allow-origin"), Some(pos));
+    assert_eq!(granted.header("access-control-allow-methods"), Some("GET, HEAD"));
+    assert_eq!(granted.header("access-control-allow-headers"), Some("Authorization, Content-Type"));
+    let second = preflight(&app, "http://127.0.0.1:3000", "/api/sync/sales", "POST");
+    assert_eq!(second.header("access-control-allow-origin"), Some("http://127.0.0.1:3000"));
+    // Preflights only for what a known route declares.
+    assert_eq!(preflight(&app, pos, "/api/customers/123/insights", "DELETE").status, 403);
+    assert_eq!(preflight(&app, pos, "/api/no-such-route", "GET").status, 401);
+    // A refusal to an allowed origin is readable by the page: it carries the CORS headers.
+    let refused = app.send("GET", "/api/customers/123/insights", &[("Origin", pos)], None);
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("access-control-allow-origin"), Some(pos));
+    assert!(refused.header("access-control-expose-headers").is_some_and(|h| h.contains("WWW-Authenticate")));
+    // A page of any other origin is refused before any route, with no grant to read it.
+    for other in ["http://127.0.0.1:4000", "https://evil.example.com", "null"] {
+        let answer = app.send("GET", "/api/health", &[("Origin", other)], None);
+        assert_eq!((answer.status, answer.header("access-control-allow-origin")), (403, None), "{other}");
+        assert_eq!(preflight(&app, other, "/api/health", "GET").status, 403, "{other}");
+    }
+    drop(app);
 
-    let app = spawn_app_with(dir.path(), &["--cors-origins", "https://pos.example.com"]);
-    let preflight = app.send(
-        "OPTIONS",
-        "/api/sync/sales",
-        &[
-            ("Origin", "https://pos.example.com"),
-            ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "authorization, content-type"),
-        ],
-        None,
-    );
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://pos.example.com"));
-    let other = app.send("GET", "/api/health", &[("Origin", "https://evil.example.com")], None);
-    assert_ne!(other.header("access-control-allow-origin"), Some("https://evil.example.com"));
+    // CRM_CORS_ORIGINS replaces the default; an empty value turns CORS off.
+    let configured = spawn_app_with(dir.path(), &["--cors-origins", "https://pos.example.com"]);
+    let answer = configured.send("GET", "/api/health", &[("Origin", "https://pos.example.com")], None);
+    assert_eq!(answer.header("access-control-allow-origin"), Some("https://pos.example.com"));
+    assert_eq!(configured.send("GET", "/api/health", &[("Origin", pos)], None).status, 403);
+    drop(configured);
+    let off = spawn_app_with(dir.path(), &["--cors-origins", ""]);
+    let answer = off.send("GET", "/api/health", &[("Origin", pos)], None);
+    assert_eq!((answer.status, answer.header("access-control-allow-origin")), (403, None));
+    // The server's own pages are not cross-origin.
+    let own = format!("http://{}", off.authority());
+    assert_eq!(off.send("GET", "/api/health", &[("Origin", &own)], None).status, 200);
 }
 
 #[test]

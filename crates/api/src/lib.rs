@@ -11,6 +11,7 @@ pub mod access;
 pub mod analytics;
 pub mod calendar;
 pub mod cards;
+pub mod cors;
 pub mod customers;
 mod error;
 mod extract;
@@ -23,6 +24,7 @@ mod state;
 pub mod sync;
 
 pub use access::{Access, AccessKeys, AccessPolicy, Caller, Role};
+pub use cors::CorsPolicy;
 pub use error::{ApiError, Problem, ProblemCode, ReadErrors, RecordError, WriteErrors};
 pub use extract::{json_config, path_config, query_config};
 pub use metrics::Metrics;

@@ -8,6 +8,7 @@
 //! [`unknown_path`]. Both tell a caller without a valid key only 401.
 
 use crate::access::Access;
+use crate::cors::Preflight;
 use crate::{ApiError, AppState};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -230,14 +231,22 @@ pub fn register(cfg: &mut web::ServiceConfig, endpoints: Vec<Endpoint>) {
     }
 }
 
-/// The access check of one resource, run after routing: the declaration of the method
-/// asked for decides; a method the path does not declare needs any valid key, then
-/// reaches the resource's 405.
+/// The access check of one resource, run after routing: a CORS preflight from an allowed
+/// origin is answered for the methods the path declares (preflights carry no key); else
+/// the declaration of the method asked for decides, and a method the path does not
+/// declare needs any valid key, then reaches the resource's 405.
 async fn check<B: MessageBody>(
     declared: Rc<Declared>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if let Some(preflight) = Preflight::of(req.method(), req.headers()) {
+        let policy = AppState::of(req.request()).map(|s| s.cors.clone()).unwrap_or_default();
+        let declares = |m: &Method| declared.access_for(m).is_some();
+        if let Some(answer) = preflight.answer(&policy, declares, &declared.allow) {
+            return Ok(req.into_response(answer).map_into_right_body());
+        }
+    }
     let access = declared.access_for(req.method()).unwrap_or(Access::Read);
     let admitted = AppState::of(req.request()).and_then(|state| {
         let caller = state.access.caller(req.peer_addr().map(|a| a.ip()), req.headers());

@@ -2,6 +2,7 @@
 
 use crate::access::AccessPolicy;
 use crate::cards::CardBook;
+use crate::cors::CorsPolicy;
 use crate::refresh::{AnalyticsConfig, RefreshTrigger, Refresher};
 use crate::{ApiError, Metrics};
 use crm_domain::StoreZone;
@@ -29,6 +30,8 @@ impl Default for Limits {
 pub struct AppState {
     /// Who may call what: keys, trusted proxies.
     pub access: AccessPolicy,
+    /// Which browser origins may call the API.
+    pub cors: CorsPolicy,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// The store.

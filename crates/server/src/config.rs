@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use crm_analytics::purpose::PurposeRules;
+use crm_api::CorsPolicy;
 use crm_api::refresh::AnalyticsConfig;
 use crm_domain::StoreZone;
 use std::net::IpAddr;
@@ -70,10 +71,12 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_READ_KEYS", value_delimiter = ',', hide_env_values = true)]
     pub read_keys: Vec<String>,
 
-    /// Browser origins allowed to call the API (CORS), comma-separated exact origins such
-    /// as `https://pos.example.com`. Default: none (CORS off).
-    #[arg(long, env = "CRM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
-    pub cors_origins: Vec<String>,
+    /// Browser origins whose pages may call the API (CORS), comma-separated exact origins
+    /// such as `https://pos.example.com`. Replaces the default, the seed's POS front end on
+    /// this machine (`http://localhost:3000,http://127.0.0.1:3000`); an empty value turns
+    /// CORS off.
+    #[arg(long, env = "CRM_CORS_ORIGINS", value_parser = parse_origins)]
+    pub cors_origins: Option<CorsOrigins>,
 
     /// Addresses of reverse proxies in front of this server, comma-separated
     /// (`127.0.0.1,::1`). A request from one of them is judged by the client address it
@@ -128,7 +131,19 @@ pub struct ServeOptions {
     pub insecure_no_auth: bool,
 }
 
+/// A list of exact browser origins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorsOrigins(Vec<String>);
+
 impl ServeOptions {
+    /// The browser origins allowed to call the API: as configured, else the seed's POS.
+    pub fn cors_origins(&self) -> Vec<String> {
+        match &self.cors_origins {
+            Some(CorsOrigins(origins)) => origins.clone(),
+            None => CorsPolicy::SEED_ORIGINS.map(str::to_owned).to_vec(),
+        }
+    }
+
     /// The analytics rules these options set.
     pub fn analytics(&self) -> AnalyticsConfig {
         let mut config = AnalyticsConfig {
@@ -162,6 +177,12 @@ pub struct OpenapiOptions {
 
 fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
     PurposeRules::parse(text)
+}
+
+/// Comma-separated exact origins; empty for none.
+fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
+    let origins = text.split(',').map(str::trim).filter(|o| !o.is_empty()).map(parse_origin);
+    origins.collect::<Result<Vec<_>, _>>().map(CorsOrigins)
 }
 
 /// An exact origin: `http(s)://host[:port]`, nothing after it.
@@ -204,6 +225,22 @@ mod tests {
         assert!(parse_origin("*").is_err());
         assert!(parse_origin("https://pos.example.com/").is_err());
         assert!(parse_origin("pos.example.com").is_err());
+    }
+
+    #[test]
+    fn cors_defaults_to_the_seeds_pos_and_an_empty_value_turns_it_off() {
+        let origins = |args: &[&str]| {
+            let cli = Cli::parse_from([&["crm-trends", "serve"], args].concat());
+            let Command::Serve(options) = cli.command else { panic!("expected serve") };
+            options.cors_origins()
+        };
+        assert_eq!(origins(&[]), ["http://localhost:3000", "http://127.0.0.1:3000"]);
+        assert_eq!(origins(&["--cors-origins", ""]), Vec::<String>::new());
+        assert_eq!(
+            origins(&["--cors-origins", "https://pos.example.com, http://10.0.0.5:3000"]),
+            ["https://pos.example.com", "http://10.0.0.5:3000"]
+        );
+        assert!(Cli::try_parse_from(["crm-trends", "serve", "--cors-origins", "https://a.example,*"]).is_err());
     }
 
     #[test]

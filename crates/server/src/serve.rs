@@ -2,16 +2,15 @@
 //! (in-flight batches finish) on SIGINT or SIGTERM.
 
 use crate::config::ServeOptions;
-use actix_cors::Cors;
 use actix_web::ResponseError;
 use actix_web::http::Method;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
 use crm_api::refresh::RefreshTrigger;
 use crm_api::routes::Endpoint;
-use crm_api::{Access, AccessKeys, AccessPolicy, AppState, Limits, Metrics};
+use crm_api::{Access, AccessKeys, AccessPolicy, AppState, CorsPolicy, Limits, Metrics};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
@@ -45,6 +44,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
     let state = AppState {
         access: AccessPolicy::new(keys, options.trusted_proxies.clone(), options.insecure_no_auth),
+        cors: CorsPolicy::new(options.cors_origins()),
         metrics: Arc::new(Metrics::default()),
         analytics: options.analytics(),
         refresh: RefreshTrigger::default(),
@@ -80,7 +80,6 @@ fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Res
 async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     let limits = state.limits;
     let data = web::Data::new(state);
-    let origins = options.cors_origins.clone();
     let spec = web::Data::new(ApiDocument(
         serde_json::to_string(&crm_api::openapi()).context("serialising the OpenAPI document")?,
     ));
@@ -99,9 +98,8 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .app_data(crm_api::path_config())
             .configure(|cfg| crm_api::routes::register(cfg, endpoints()))
             .default_service(web::to(crm_api::routes::unknown_path));
-        // Listed innermost first: CORS answers preflights, and the logger and metrics see
-        // every answer, refusals included.
-        app.wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+        // Listed innermost first: the logger and metrics see every answer, refusals included.
+        app.wrap(from_fn(crm_api::cors::decorate))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
@@ -122,16 +120,6 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     server.run().await.context("running the HTTP server")?;
     log::info!("stopped");
     Ok(())
-}
-
-/// CORS for the configured exact origins: the API's methods, JSON bodies and API keys.
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(3600)
 }
 
 /// Headers on every response: no MIME sniffing, no framing, no referrer, and a content
