@@ -48,6 +48,11 @@ fn the_seed_event_is_stored_listed_replaced_and_deleted() {
     longer["end_date"] = json!("2025-11-16");
     longer["impact_level"] = json!("Medium");
     longer.as_object_mut().unwrap().remove("expected_demand_multiplier");
+    // The impact level is exactly one of the spec's enum values: other spellings are refused.
+    let misspelt = app.send("PUT", &format!("/api/calendar/events/{id}"), &[], Some(&longer));
+    assert_eq!(misspelt.status, 422);
+    assert_eq!(misspelt.body["errors"][0]["message"], "must be one of low, medium, high; got \"Medium\"");
+    longer["impact_level"] = json!("medium");
     let replaced = app.send("PUT", &format!("/api/calendar/events/{id}"), &[], Some(&longer));
     assert_eq!(replaced.status, 200, "{:?}", replaced.body);
     assert_eq!(

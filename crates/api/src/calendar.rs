@@ -51,19 +51,20 @@ pub struct CalendarEventInput {
     #[serde(default)]
     #[schema(required = true, format = Date, example = "2025-11-12")]
     pub date: String,
-    /// Last day of a multi-day event (at most 366 days in all).
-    #[schema(format = Date, nullable = false)]
+    /// Last day of a multi-day event: on or after `date`, at most 366 days in all (null or
+    /// absent: a one-day event).
+    #[schema(format = Date)]
     pub end_date: Option<String>,
-    /// `low`, `medium` or `high` (any case).
+    /// `low`, `medium` or `high`.
     #[serde(default)]
     #[schema(required = true, value_type = ImpactLevelName, example = "high")]
     pub impact_level: String,
-    /// Expected demand relative to a normal day: above 0, at most 20. Default by impact level:
-    /// 1.1 low, 1.25 medium, 1.5 high.
-    #[schema(nullable = false, exclusive_minimum = 0.0, maximum = 20.0)]
+    /// Expected demand relative to a normal day: above 0, at most 20. Default (null or
+    /// absent) by impact level: 1.1 low, 1.25 medium, 1.5 high.
+    #[schema(exclusive_minimum = 0.0, maximum = 20.0)]
     pub expected_demand_multiplier: Option<f64>,
     /// Notes (up to 2,000 characters).
-    #[schema(nullable = false)]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -221,6 +222,9 @@ pub async fn get_event(
 /// Stores a festival, holiday, promotion or local event. The dashboard lists it among the
 /// upcoming events, and from the next analytics refresh (started shortly after) customers who
 /// buy in the days before it or during it get its purpose tag.
+///
+/// Rules beyond the schema: `end_date`, when given, is not before `date`, and an event
+/// spans at most 366 days.
 #[utoipa::path(
     post,
     path = "/api/calendar/events",
@@ -245,6 +249,9 @@ pub async fn create_event(
 }
 
 /// Replace a calendar event
+///
+/// Replaces every field, with the same rules as adding one: `end_date`, when given, is
+/// not before `date`, and an event spans at most 366 days.
 #[utoipa::path(
     put,
     path = "/api/calendar/events/{id}",

@@ -1,8 +1,58 @@
 //! The OpenAPI document: the fixed parts (info, tags, shared schemas) declared here, the
 //! paths and each operation's security collected from the route table itself.
 
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+/// Unicode whitespace as Rust's `char::is_whitespace` knows it: what `trim` removes.
+macro_rules! whitespace {
+    () => {
+        r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+    };
+}
+/// Control characters as Rust's `char::is_control` knows them (Unicode `Cc`).
+macro_rules! control {
+    () => {
+        r"\u0000-\u001F\u007F-\u009F"
+    };
+}
+
+/// One-line text as the domain accepts it: once trimmed, no control characters.
+pub(crate) const ONE_LINE_TEXT: &str = concat!("^[", whitespace!(), "]*[^", control!(), "]*[", whitespace!(), "]*$");
+/// Required one-line text: the same, and not blank.
+pub(crate) const REQUIRED_LINE_TEXT: &str = concat!(
+    "^[",
+    whitespace!(),
+    "]*[^",
+    control!(),
+    "]*[^",
+    whitespace!(),
+    control!(),
+    "][^",
+    control!(),
+    "]*[",
+    whitespace!(),
+    "]*$"
+);
+/// Multi-line text (notes, addresses): once trimmed, no control characters but tabs and
+/// line breaks.
+pub(crate) const MULTILINE_TEXT: &str = concat!(
+    "^[",
+    whitespace!(),
+    "]*[^",
+    r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F",
+    "]*[",
+    whitespace!(),
+    "]*$"
+);
+
+/// The request bodies whose free-text fields follow the domain's text rules.
+const REQUEST_SCHEMAS: [&str; 5] =
+    ["CustomerInput", "SaleInput", "SaleItemInput", "ProductInput", "CalendarEventInput"];
+/// The free-text fields that may hold several lines.
+const MULTILINE_FIELDS: [&str; 2] = ["address", "notes"];
 
 /// The document's fixed parts.
 #[derive(OpenApi)]
@@ -53,9 +103,127 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Says in each request body's free-text fields what the domain's text rules enforce
+/// (`crm_domain::TextRule`): the text is trimmed; once trimmed it holds no control
+/// characters (multi-line fields allow tabs and line breaks); a required field is not
+/// blank. `maxLength` (set on each field) counts the text as sent.
+struct TextRules;
+
+impl Modify for TextRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else { return };
+        for name in REQUEST_SCHEMAS {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) else { continue };
+            let required = object.required.clone();
+            for (field, property) in object.properties.iter_mut() {
+                let pattern = if required.contains(field) {
+                    REQUIRED_LINE_TEXT
+                } else if MULTILINE_FIELDS.contains(&field.as_str()) {
+                    MULTILINE_TEXT
+                } else {
+                    ONE_LINE_TEXT
+                };
+                if let RefOr::T(Schema::Object(text)) = property
+                    && is_free_text(&text.schema_type, text.format.is_some(), text.max_length)
+                {
+                    text.pattern = Some(pattern.to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// A text field: a string (or string-or-null) with a length bound and no format.
+fn is_free_text(schema_type: &SchemaType, has_format: bool, max_length: Option<usize>) -> bool {
+    let text = match schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    text && !has_format && max_length.is_some()
+}
+
 /// The complete document, paths included, exactly as the server serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     crate::routes::document(&mut api, &crate::routes::api_endpoints());
+    // After the paths: the request schemas arrive with them.
+    TextRules.modify(&mut api);
     api
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_domain::{TextRule, optional_text, required_text};
+    use proptest::prelude::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(text)
+    }
+
+    /// Text made of what the rules care about: letters, spaces and other whitespace,
+    /// control characters (tab and line breaks among them).
+    fn texts() -> impl Strategy<Value = String> {
+        let chars = prop_oneof![
+            Just('a'),
+            Just('é'),
+            Just(' '),
+            Just('\u{3000}'),
+            Just('\u{85}'),
+            Just('\t'),
+            Just('\n'),
+            Just('\r'),
+            Just('\u{0}'),
+            Just('\u{1b}'),
+            Just('\u{7f}'),
+            Just('\u{9f}'),
+            Just('\u{feff}'),
+        ];
+        proptest::collection::vec(chars, 0..8).prop_map(|c| c.into_iter().collect())
+    }
+
+    proptest! {
+        /// The spec's patterns say exactly what the domain's text rules accept (length
+        /// aside, which `maxLength` says).
+        #[test]
+        fn the_patterns_accept_exactly_what_the_text_rules_accept(text in texts()) {
+            let line = TextRule::line(100);
+            prop_assert_eq!(matches(ONE_LINE_TEXT, &text), optional_text(Some(&text), line).is_ok());
+            prop_assert_eq!(matches(REQUIRED_LINE_TEXT, &text), required_text(&text, line).is_ok());
+            let multiline = TextRule::multiline(100);
+            prop_assert_eq!(matches(MULTILINE_TEXT, &text), optional_text(Some(&text), multiline).is_ok());
+        }
+    }
+
+    #[test]
+    fn each_request_text_field_carries_the_pattern_of_its_rule() {
+        let api = openapi();
+        let schemas = &api.components.as_ref().unwrap().schemas;
+        let pattern_of = |schema: &str, field: &str| {
+            let Some(RefOr::T(Schema::Object(object))) = schemas.get(schema) else { panic!("{schema}") };
+            let Some(RefOr::T(Schema::Object(property))) = object.properties.get(field) else { panic!("{field}") };
+            property.pattern.clone()
+        };
+        let (line, required, multiline) =
+            (Some(ONE_LINE_TEXT.to_owned()), Some(REQUIRED_LINE_TEXT.to_owned()), Some(MULTILINE_TEXT.to_owned()));
+        for (schema, field, expected) in [
+            ("CustomerInput", "name", &required),
+            ("CustomerInput", "email", &line),
+            ("CustomerInput", "address", &multiline),
+            ("CustomerInput", "notes", &multiline),
+            ("SaleInput", "payment_method", &line),
+            ("SaleItemInput", "product_name", &line),
+            ("SaleItemInput", "category", &line),
+            ("ProductInput", "name", &required),
+            ("ProductInput", "category", &line),
+            ("CalendarEventInput", "event_type", &required),
+            ("CalendarEventInput", "name", &required),
+            ("CalendarEventInput", "notes", &multiline),
+            ("CalendarEventInput", "date", &None),
+            ("CustomerInput", "created_at", &None),
+        ] {
+            assert_eq!(&pattern_of(schema, field), expected, "{schema}.{field}");
+        }
+    }
 }

@@ -168,12 +168,15 @@ pub fn document(api: &mut utoipa::openapi::OpenApi, endpoints: &[Endpoint]) {
 }
 
 /// The OpenAPI security requirements of an access: none for open routes, the bearer scheme
-/// with the role as its scope otherwise. (Loopback callers of `read-or-local` routes need
-/// no key; the description and `x-access` say so.)
+/// with the role as its scope otherwise; `read-or-local` lists both (no key from the
+/// server's own machine, a read key from anywhere), and `x-access` says which applies.
 fn security_for(access: Access) -> Vec<SecurityRequirement> {
     match access {
         Access::Open => vec![SecurityRequirement::default()],
-        Access::Read | Access::ReadOrLocal => vec![SecurityRequirement::new(SECURITY_SCHEME, ["read"])],
+        Access::Read => vec![SecurityRequirement::new(SECURITY_SCHEME, ["read"])],
+        Access::ReadOrLocal => {
+            vec![SecurityRequirement::default(), SecurityRequirement::new(SECURITY_SCHEME, ["read"])]
+        }
         Access::Write => vec![SecurityRequirement::new(SECURITY_SCHEME, ["write"])],
     }
 }

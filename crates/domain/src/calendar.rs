@@ -36,16 +36,16 @@ impl ImpactLevel {
         }
     }
 
-    /// Parses a name, ignoring case and surrounding whitespace.
+    /// Parses a name: exactly `low`, `medium` or `high`, as the API's enum says.
     ///
     /// ```
     /// use crm_domain::ImpactLevel;
-    /// assert_eq!(ImpactLevel::parse(" High ").unwrap(), ImpactLevel::High);
+    /// assert_eq!(ImpactLevel::parse("high").unwrap(), ImpactLevel::High);
+    /// assert!(ImpactLevel::parse("High").is_err());
     /// assert!(ImpactLevel::parse("huge").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let wanted = text.trim().to_lowercase();
-        Self::ALL.into_iter().find(|l| l.as_str() == wanted).ok_or_else(|| DomainError::UnknownImpact(text.to_owned()))
+        Self::ALL.into_iter().find(|l| l.as_str() == text).ok_or_else(|| DomainError::UnknownImpact(text.to_owned()))
     }
 
     /// The multiplier assumed when an event gives none: 1.1, 1.25 or 1.5.
@@ -101,8 +101,15 @@ fn keep<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, DomainEr
     result.map_err(|e| errors.push(FieldError::new(field, e))).ok()
 }
 
+/// A day written exactly `YYYY-MM-DD` (RFC 3339's full-date, as JSON Schema's `date`
+/// format means it): four-digit year, two-digit month and day, nothing around it.
 fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DomainError::BadDate(text.to_owned()))
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| DomainError::BadDate(text.to_owned()))
 }
 
 impl CalendarEvent {
@@ -125,7 +132,7 @@ impl CalendarEvent {
             keep(&mut errors, "event_type", required_text(fields.event_type, EVENT_TYPE).map(|t| t.to_lowercase()));
         let name = keep(&mut errors, "name", required_text(fields.name, rules::NAME));
         let date = keep(&mut errors, "date", parse_date(fields.date));
-        let end_date = match fields.end_date.filter(|t| !t.trim().is_empty()) {
+        let end_date = match fields.end_date {
             None => Some(None),
             Some(text) => keep(&mut errors, "end_date", parse_date(text)).map(Some),
         };
@@ -210,6 +217,21 @@ mod tests {
         assert_eq!(reversed[0].message, "must not be before date 2025-11-12");
         let overlong = CalendarEvent::parse(&EventFields { end_date: Some("2026-11-13"), ..fields() }).unwrap_err();
         assert_eq!(overlong[0].field, "end_date");
+    }
+
+    #[test]
+    fn dates_are_exactly_full_dates_and_impact_levels_exactly_their_names() {
+        for bad in ["2025-1-12", " 2025-11-12", "2025-11-12 ", "+2025-11-12", "20251112", "2025-02-30", ""] {
+            let errors = CalendarEvent::parse(&EventFields { date: bad, ..fields() }).unwrap_err();
+            assert_eq!(errors[0].field, "date", "{bad:?}");
+            let errors = CalendarEvent::parse(&EventFields { end_date: Some(bad), ..fields() }).unwrap_err();
+            assert_eq!(errors[0].field, "end_date", "{bad:?}");
+        }
+        assert_eq!(parse_date("0000-01-01").unwrap(), NaiveDate::from_ymd_opt(0, 1, 1).unwrap());
+        for bad in ["High", " high", "HIGH", ""] {
+            let errors = CalendarEvent::parse(&EventFields { impact_level: bad, ..fields() }).unwrap_err();
+            assert_eq!(errors[0].message, format!("must be one of low, medium, high; got {bad:?}"));
+        }
     }
 
     #[test]

@@ -44,8 +44,8 @@ integer_id!(
     SaleId
 );
 
-/// A product's code in the POS: 1 to 64 characters, no control characters,
-/// surrounding whitespace removed.
+/// A product's code in the POS: at most 64 characters as sent, not blank, no control
+/// characters; surrounding whitespace removed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ProductId(String);
@@ -62,8 +62,9 @@ impl ProductId {
     /// assert!(ProductId::parse("").is_err());
     /// ```
     pub fn parse(code: &str) -> Result<Self, DomainError> {
+        let within = code.chars().count() <= Self::MAX_LEN;
         let code = code.trim();
-        let ok = !code.is_empty() && code.chars().count() <= Self::MAX_LEN && !code.chars().any(char::is_control);
+        let ok = !code.is_empty() && within && !code.chars().any(char::is_control);
         if ok { Ok(Self(code.to_owned())) } else { Err(DomainError::BadProductCode { max: Self::MAX_LEN }) }
     }
 

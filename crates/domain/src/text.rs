@@ -51,17 +51,28 @@ pub fn required_text(text: &str, rule: TextRule) -> Result<String, DomainError> 
     }
 }
 
-/// An optional text: trimmed; missing or blank becomes `None`.
+/// An optional text: trimmed; missing or blank becomes `None`. The length bound counts
+/// the text as sent, surrounding whitespace included (so it says what a JSON Schema
+/// `maxLength` says); control characters are refused inside the trimmed text.
 ///
 /// ```
 /// use crm_domain::{TextRule, optional_text};
 /// assert_eq!(optional_text(Some(""), TextRule::line(32)).unwrap(), None);
 /// assert_eq!(optional_text(Some(" 12 "), TextRule::line(32)).unwrap().as_deref(), Some("12"));
+/// assert!(optional_text(Some(" 1234 "), TextRule::line(5)).is_err());
 /// ```
 pub fn optional_text(text: Option<&str>, rule: TextRule) -> Result<Option<String>, DomainError> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+    let Some(text) = text else {
         return Ok(None);
     };
+    let len = text.chars().count();
+    if len > rule.max_chars {
+        return Err(DomainError::TooLong { len, max: rule.max_chars });
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
     rule.check(text)?;
     Ok(Some(text.to_owned()))
 }

@@ -119,6 +119,8 @@ pub struct TrendTotals {
 /// store-local days (default: the last 30 days). Periods without sales are zeros, so the
 /// series has no gaps. Reads pre-aggregated daily totals: the cost grows with the days
 /// shown, not with the sales stored.
+///
+/// Rules beyond the schema: `from` is not after `to`, and a range spans at most 3,660 days.
 #[utoipa::path(
     get,
     path = "/api/analytics/trends",

@@ -26,7 +26,8 @@ pub struct ListCustomersQuery {
     /// Page size, 1-500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page (digits; empty for the first page).
+    #[param(pattern = "^[0-9]{0,30}$")]
     pub cursor: Option<String>,
 }
 
@@ -95,6 +96,16 @@ impl From<CustomerProfile> for CustomerSummaryView {
     }
 }
 
+/// The id a cursor points after: its digits (as `nextCursor` gives them); a number past the
+/// largest id points after every customer.
+fn read_cursor(cursor: &str) -> Result<i64, ApiError> {
+    let digits = cursor.len() <= 30 && cursor.bytes().all(|b| b.is_ascii_digit());
+    let value = digits.then(|| cursor.parse::<u128>().ok()).flatten();
+    value
+        .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+        .ok_or_else(|| ApiError::BadRequest(format!("cursor {cursor:?} is not one this API gave: a cursor is digits")))
+}
+
 /// List customers
 ///
 /// Filters combine (segment and tag and text). Results are ordered by id; follow
@@ -118,11 +129,7 @@ pub async fn list_customers(
     }
     let after_id = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(cursor) => Some(
-            cursor
-                .parse::<i64>()
-                .map_err(|_| ApiError::BadRequest(format!("cursor {cursor:?} is not one this API gave")))?,
-        ),
+        Some(cursor) => Some(read_cursor(cursor)?),
     };
     let filter = CustomerFilter {
         segment: query.segment.map(|s| s.as_str().to_owned()),

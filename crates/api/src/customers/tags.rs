@@ -16,7 +16,23 @@ const TAG: TextRule = TextRule::line(40);
 #[schema(example = json!({"tags": ["party-supplies", "wholesale"]}))]
 pub struct SetTagsRequest {
     /// Up to 20 tags, each 1-40 characters; stored trimmed and lower-case, duplicates dropped.
+    #[schema(schema_with = tags_schema)]
     pub tags: Vec<String>,
+}
+
+/// The tags' schema: at most [`MAX_TAGS`], each a required one-line text of at most 40
+/// characters.
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(TAG.max_chars))
+        .pattern(Some(crate::openapi::REQUIRED_LINE_TEXT));
+    ArrayBuilder::new()
+        .items(tag)
+        .max_items(Some(MAX_TAGS))
+        .description(Some("Up to 20 tags, each 1-40 characters; stored trimmed and lower-case, duplicates dropped."))
+        .build()
 }
 
 /// The customer's tags after the change.

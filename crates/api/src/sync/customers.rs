@@ -26,6 +26,7 @@ pub struct SyncCustomersRequest {
 pub struct CustomerInput {
     /// The POS's customer id.
     #[schema(minimum = 1, example = 1)]
+    #[serde(deserialize_with = "super::code::whole")]
     pub id: i64,
     /// Display name (1-200 characters).
     #[schema(example = "John Doe", max_length = 200)]
@@ -79,6 +80,9 @@ impl CustomerInput {
 /// invalid, nothing is written and the 422 lists every bad record by index and field.
 /// A customer first named by a sale exists as a placeholder until synced here; filling
 /// it in counts as created.
+///
+/// Rules beyond the schema: ids are unique within a batch, and `created_at` lies between
+/// 1990-01-01 and 48 hours after the server's clock.
 #[utoipa::path(
     post,
     path = "/api/sync/customers",

@@ -37,10 +37,12 @@ pub struct ProductInput {
     pub category: Option<String>,
     /// Units in stock now (negative when the POS allows overselling).
     #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000, example = 24)]
+    #[serde(default, deserialize_with = "super::code::whole_or_null")]
     pub stock_on_hand: Option<i64>,
     /// Days from ordering to delivery.
-    #[schema(minimum = 0, maximum = 365, example = 7)]
-    pub lead_time_days: Option<i32>,
+    #[schema(minimum = 0, maximum = 365, example = 7, format = Int32)]
+    #[serde(default, deserialize_with = "super::code::whole_or_null")]
+    pub lead_time_days: Option<i64>,
     /// What one unit costs the shop, up to 4 decimals.
     #[schema(minimum = 0, example = 1.65)]
     pub unit_cost: Option<f64>,
@@ -53,7 +55,11 @@ impl ProductInput {
         let name = f.check("name", required_text(&self.name, rules::NAME));
         let category = f.check("category", optional_text(self.category.as_deref(), rules::CATEGORY));
         let stock_on_hand = f.check("stock_on_hand", in_range(self.stock_on_hand, -MAX_STOCK, MAX_STOCK));
-        let lead_time_days = f.check("lead_time_days", in_range(self.lead_time_days, 0, MAX_LEAD_TIME_DAYS));
+        let lead_time_days = f.check(
+            "lead_time_days",
+            in_range(self.lead_time_days, 0, i64::from(MAX_LEAD_TIME_DAYS))
+                .map(|days| days.and_then(|d| i32::try_from(d).ok())),
+        );
         let unit_cost = f.check("unit_cost", self.unit_cost.map(UnitPrice::from_decimal).transpose());
         let product = (|| {
             Some(Product {
@@ -83,6 +89,9 @@ fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Resul
 /// Upserts catalogue entries and stock levels by product code. Idempotent and
 /// all-or-nothing like the other sync endpoints. Products first seen on sale lines exist
 /// as placeholders until synced here; filling one in counts as created.
+///
+/// Rules beyond the schema: codes are unique within a batch, a code is not blank once
+/// trimmed, and `unit_cost` has at most 4 decimals.
 #[utoipa::path(
     post,
     path = "/api/sync/products",

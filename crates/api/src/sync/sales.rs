@@ -50,10 +50,12 @@ impl From<SaleStatusInput> for SaleStatus {
 pub struct SaleInput {
     /// The POS's sale id.
     #[schema(minimum = 1, example = 1001)]
+    #[serde(deserialize_with = "super::code::whole")]
     pub id: i64,
     /// The customer's id; null or absent for a walk-in sale. A customer not synced yet
     /// is created as a placeholder.
     #[schema(minimum = 1, example = 1)]
+    #[serde(default, deserialize_with = "super::code::whole_or_null")]
     pub customer_id: Option<i64>,
     /// Receipt total, at most 2 decimals.
     #[schema(minimum = 0, example = 150.00)]
@@ -68,7 +70,9 @@ pub struct SaleInput {
     /// How it was paid, as the POS names it (cash, card, ...).
     #[schema(example = "card", max_length = 64)]
     pub payment_method: Option<String>,
-    /// The receipt's lines; sales without lines count in revenue but not in product analytics.
+    /// The receipt's lines (at most 1,000); sales without lines count in revenue but not in
+    /// product analytics.
+    #[schema(max_items = 1000)]
     pub items: Option<Vec<SaleItemInput>>,
 }
 
@@ -85,6 +89,7 @@ pub struct SaleItemInput {
     pub category: Option<String>,
     /// Units sold: a positive integer.
     #[schema(minimum = 1, maximum = 1_000_000, example = 2)]
+    #[serde(deserialize_with = "super::code::whole")]
     pub quantity: i64,
     /// Price of one unit, up to 4 decimals.
     #[schema(minimum = 0, example = 2.55)]
@@ -151,6 +156,10 @@ impl SaleItemInput {
 /// configured time zone. Re-sending a sale with changes (a refund, a void, corrected
 /// lines) updates it and moves its contribution; re-sending it unchanged does nothing.
 /// All-or-nothing: any invalid record rejects the whole batch with 422.
+///
+/// Rules beyond the schema: ids are unique within a batch; `created_at` lies between
+/// 1990-01-01 and 48 hours after the server's clock; `total_amount` has at most 2 decimals
+/// and `unit_price` at most 4.
 #[utoipa::path(
     post,
     path = "/api/sync/sales",
