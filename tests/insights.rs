@@ -4,7 +4,7 @@
 
 mod support;
 
-use chrono::{Days, Utc};
+use chrono::{DateTime, Days, Utc};
 use serde_json::{Value, json};
 use support::{App, cents, spawn_app, temp_dir};
 
@@ -79,15 +79,18 @@ fn the_checkout_card_has_the_seed_fields_and_the_analytics() {
 
     let recommended = &card["recommendations"][0];
     assert_eq!((recommended["productId"].as_str(), recommended["becauseOf"].as_str()), (Some("CAKE"), Some("TEA")));
-    assert!(recommended["lift"].as_f64().unwrap() > 1.0);
+    // 12 baskets, 9 with tea, 6 with cake, 6 with both: lift = 6 × 12 / (9 × 6).
+    assert_eq!(recommended["lift"].as_f64(), Some(6.0 * 12.0 / (9.0 * 6.0)));
 
     // First purchase 20 days ago: new (the top spender, customer 3, has one purchase: not VIP).
     assert_eq!(card["segment"], "new");
-    assert!(card["rfm"]["segment"].is_string());
+    // Two buyers (1 and 3): customer 1 is the more recent and more frequent (R5, F5) and the
+    // smaller spender (rank 1 of 2: M = 5 - floor(5 / 2) = 3): a Champion.
+    assert_eq!(card["rfm"], json!({"recency": 5, "frequency": 5, "monetary": 3, "segment": "Champions"}));
     assert_eq!(card["churnRisk"]["level"], "low");
     assert_eq!(card["churnRisk"]["daysSinceLastPurchase"], 2);
     assert_eq!(card["lapsed"], false);
-    assert!(card["analyticsAsOf"].is_string());
+    assert_eq!(card["analyticsAsOf"], Utc::now().date_naive().to_string());
 }
 
 #[test]
@@ -227,7 +230,12 @@ fn the_dashboard_covers_the_window_day_by_day() {
     let sales: i64 = trend.iter().map(|p| p["salesCount"].as_i64().unwrap()).sum();
     assert_eq!((revenue, sales), (1000 + 1550 + 500 + 6 * 800 + 2 * 200, 11), "the sale 300 days ago is outside");
     assert_eq!(cents(&dashboard["trend"]["revenue"]), revenue);
-    assert!(["up", "down", "flat"].contains(&dashboard["trend"]["direction"].as_str().unwrap()));
+    // Revenue at x = 9, 19, 24, 25, 27 of 0..29: Σ(x - x̄)² = 30 × 899 / 12 = 2247.5 and
+    // Σxy - n x̄ ȳ = 1769.5 - 14.5 × 82.5 = 573.25, so the slope is 0.255 a day; its t is
+    // 1.28, below 2.048 (df 28): not a trend.
+    let slope = dashboard["trend"]["slopePerDay"].as_f64().unwrap();
+    assert!((slope - 573.25 / 2247.5).abs() < 1e-12, "{slope}");
+    assert_eq!(dashboard["trend"]["direction"], "flat");
 
     let stats = &dashboard["customerStats"];
     let by_segment = &stats["bySegment"];
@@ -252,6 +260,7 @@ fn the_dashboard_covers_the_window_day_by_day() {
 fn segments_products_and_sync_status_report_the_refresh() {
     let dir = temp_dir();
     let app = spawn_app(dir.path());
+    let started = Utc::now();
     shop(&app);
     let segments = app.get("/api/analytics/segments").body;
     assert_eq!(segments["segments"], json!({"prospect": 1, "new": 1, "regular": 1, "vip": 0}));
@@ -268,7 +277,12 @@ fn segments_products_and_sync_status_report_the_refresh() {
 
     let status = app.get("/api/sync/status").body;
     assert_eq!(status["analytics"]["customers"], 3);
-    assert!(status["analytics"]["finishedAt"].is_string());
+    let analytics = &status["analytics"];
+    assert_eq!(analytics["asOf"], Utc::now().date_naive().to_string());
+    assert_eq!(analytics["pairs"], 1, "only tea and cake share two baskets");
+    let instant = |field: &str| DateTime::parse_from_rfc3339(analytics[field].as_str().unwrap()).unwrap().to_utc();
+    assert!(started <= instant("startedAt") && instant("startedAt") <= instant("finishedAt"), "{analytics}");
+    assert!(instant("finishedAt") <= Utc::now(), "{analytics}");
 }
 
 #[test]

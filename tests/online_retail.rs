@@ -4,8 +4,8 @@
 //! per-customer frequency, monetary value and purchase dates, every day's revenue, and the
 //! most popular products.
 //!
-//! The data set is read from `../shared/data/online_retail/online_retail.csv.gz` beside
-//! the repository (or `CRM_ONLINE_RETAIL_CSV`).
+//! The data set is read from `tests/data/online_retail/online_retail.csv.gz` in the
+//! repository (or `CRM_ONLINE_RETAIL_CSV`); tests/data/README.md gives its source and license.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 mod support;
@@ -46,7 +46,7 @@ impl Invoice {
 
 fn data_path() -> PathBuf {
     std::env::var_os("CRM_ONLINE_RETAIL_CSV").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/online_retail/online_retail.csv.gz")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/online_retail/online_retail.csv.gz")
     })
 }
 

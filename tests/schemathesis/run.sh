@@ -7,7 +7,8 @@
 #
 # SERVER_BINARY defaults to target/debug/crm-trends of this repository. SCHEMATHESIS_SEED
 # (default 1) fixes the generated cases, so a run can be repeated exactly; set another to
-# explore. The virtualenv is kept in target/schemathesis-venv between runs.
+# explore. The virtualenv is kept in target/schemathesis-venv (under CARGO_TARGET_DIR when
+# set) between runs.
 set -euo pipefail
 
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +20,7 @@ if [[ ! -x $binary ]]; then
   exit 1
 fi
 
-venv="$root/target/schemathesis-venv"
+venv="${CARGO_TARGET_DIR:-$root/target}/schemathesis-venv"
 if [[ ! -x $venv/bin/schemathesis ]] || ! "$venv/bin/schemathesis" --version | grep -q '4\.32\.5'; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
