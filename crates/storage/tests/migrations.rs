@@ -55,3 +55,100 @@ fn opening_twice_applies_nothing_new_and_keeps_data() {
     let counts = db.read(crm_storage::table_counts).unwrap();
     assert_eq!(counts.customers, 1);
 }
+
+/// The tables and columns `schema.rs` declares to diesel, read from its source: each
+/// `diesel::table!` block's name and its `column -> Type` lines.
+fn declared_tables() -> Vec<(String, Vec<(String, String)>)> {
+    let source = include_str!("../src/schema.rs");
+    let mut tables = Vec::new();
+    for block in source.split("diesel::table! {").skip(1) {
+        let header = block.trim_start();
+        let name = header.split(|c: char| c == ' ' || c == '(').next().unwrap().to_owned();
+        let body = &header[header.find('{').unwrap() + 1..header.find('}').unwrap()];
+        let columns = body
+            .lines()
+            .filter_map(|line| line.trim().trim_end_matches(',').split_once(" -> "))
+            .map(|(column, sql_type)| (column.trim().to_owned(), sql_type.trim().to_owned()))
+            .collect();
+        tables.push((name, columns));
+    }
+    tables
+}
+
+/// A column as the migrated database declares it.
+#[derive(QueryableByName, Debug)]
+struct ColumnInfo {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = type_)]
+    declared: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    notnull: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pk: i32,
+}
+
+/// Whether a column declared `declared` in SQL holds what diesel's `sql_type` reads.
+fn compatible(sql_type: &str, declared: &str) -> bool {
+    let declared = declared.to_ascii_uppercase();
+    match sql_type {
+        "BigInt" | "Integer" | "SmallInt" => declared.contains("INT"),
+        "Bool" => declared == "BOOLEAN" || declared == "INTEGER",
+        "Text" => declared == "TEXT",
+        "Double" | "Float" => ["DOUBLE", "REAL", "FLOAT"].contains(&declared.as_str()),
+        "Date" => declared == "DATE" || declared == "TEXT",
+        "Timestamp" => declared == "TIMESTAMP" || declared == "TEXT",
+        _ => false,
+    }
+}
+
+#[test]
+fn schema_rs_matches_the_migrated_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite");
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+
+    let declared = declared_tables();
+    let mut names: Vec<String> = declared.iter().map(|(name, _)| name.clone()).collect();
+    names.sort();
+    assert_eq!(names, table_names(&mut conn), "the tables of schema.rs and of the migrations");
+    let mut problems = Vec::new();
+    for (table, columns) in &declared {
+        let actual =
+            diesel::sql_query(format!("SELECT name, type AS type_, \"notnull\", pk FROM pragma_table_info('{table}')"))
+                .load::<ColumnInfo>(&mut conn)
+                .unwrap();
+        if actual.is_empty() {
+            problems.push(format!("table {table} is not in the migrated database"));
+            continue;
+        }
+        for (column, sql_type) in columns {
+            let Some(info) = actual.iter().find(|c| c.name == *column) else {
+                problems.push(format!("{table}.{column} is not in the migrated database"));
+                continue;
+            };
+            let (nullable, inner) = match sql_type.strip_prefix("Nullable<").and_then(|t| t.strip_suffix('>')) {
+                Some(inner) => (true, inner),
+                None => (false, sql_type.as_str()),
+            };
+            if !compatible(inner, &info.declared) {
+                problems
+                    .push(format!("{table}.{column}: diesel reads {inner}, the database declares {}", info.declared));
+            }
+            // A primary key never holds NULL, whatever PRAGMA says of rowid aliases.
+            let not_null = info.notnull == 1 || info.pk > 0;
+            if nullable == not_null {
+                problems.push(format!(
+                    "{table}.{column}: diesel says nullable={nullable}, the database NOT NULL={not_null}"
+                ));
+            }
+        }
+        for info in &actual {
+            if !columns.iter().any(|(c, _)| *c == info.name) {
+                problems.push(format!("{table}.{} is in the database but not in schema.rs", info.name));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "schema.rs and the migrations disagree:\n{}", problems.join("\n"));
+}
