@@ -1,7 +1,6 @@
 //! Access control, CORS, security headers and metrics, end to end.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{spawn_app_with, temp_dir, try_spawn_app};

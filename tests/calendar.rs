@@ -1,8 +1,7 @@
 //! The calendar endpoints end to end: the seed's event, listing by window, replace and
 //! delete, every rule reported at once with nothing stored, and event purpose tags.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-mod support;
+use crate::support;
 
 use chrono::{Days, Utc};
 use serde_json::{Value, json};

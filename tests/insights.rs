@@ -1,8 +1,7 @@
 //! The analytics endpoints end to end: the checkout card, the customer list, tags, the
 //! dashboard, segments and products, against the real binary.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Days, Utc};
 use serde_json::{Value, json};

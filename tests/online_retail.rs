@@ -6,9 +6,8 @@
 //!
 //! The data set is read from `tests/data/online_retail/online_retail.csv.gz` in the
 //! repository (or `CRM_ONLINE_RETAIL_CSV`); tests/data/README.md gives its source and license.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-mod support;
+use crate::support;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::London;

@@ -1,6 +1,5 @@
 //! The committed `openapi/openapi.json` is exactly what the code generates.
 //! Run with `UPDATE_OPENAPI=1` to rewrite it after changing the API.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 use std::path::Path;
 use std::process::Command;
@@ -19,6 +18,6 @@ fn the_committed_spec_matches_the_code() {
     let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
     assert!(
         committed == generated,
-        "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p crm-server --test openapi_spec` and commit it"
+        "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p crm-server --test e2e openapi_spec` and commit it"
     );
 }

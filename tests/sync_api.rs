@@ -1,7 +1,6 @@
 //! The sync API end to end: the real binary, a real database file, plain HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{cents, spawn_app, spawn_app_with, temp_dir};

@@ -1,0 +1,13 @@
+//! End-to-end tests: the real `crm-trends` binary, started on a free loopback port over a
+//! temporary database and driven over HTTP. One test binary with a module per area, so the
+//! suite links once; `cargo test -p crm-server --test e2e access` runs one area.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
+
+mod support;
+
+mod access;
+mod calendar;
+mod insights;
+mod online_retail;
+mod openapi_spec;
+mod sync_api;
