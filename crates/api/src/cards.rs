@@ -17,16 +17,19 @@ use chrono::NaiveDate;
 use crm_analytics::basket::Pair;
 use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
-use crm_storage::{CustomerAnalyticsRow, Database, ProductPairRow, StorageError};
+use crm_storage::{Conn, CustomerAnalyticsRow, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 /// The prepared cards and the marks of what changed since.
 #[derive(Debug, Default)]
 pub struct CardBook {
     sequence: AtomicU64,
     book: RwLock<Book>,
+    /// Held by the refresh that is preparing the next cards: one at a time, so at most two
+    /// card sets (the served one and the next) are ever in memory.
+    refreshing: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -62,6 +65,12 @@ pub struct CardBookStats {
 }
 
 impl CardBook {
+    /// Waits until no other refresh is running, and keeps others waiting until the guard
+    /// is dropped.
+    pub fn refreshing(&self) -> MutexGuard<'_, ()> {
+        self.refreshing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The sequence number a refresh notes before it reads.
     pub fn sequence(&self) -> u64 {
         self.sequence.load(Ordering::SeqCst)
@@ -174,10 +183,10 @@ struct History {
 
 /// Prepares every customer's card from the store and the refresh's results. Memory: the
 /// lines of all completed sales are held (16 bytes each) until each customer's card is made.
-pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
-    let labels = ProductLabels::from_sorted(db.read(crm_storage::product_labels)?);
-    let names = db.read(crm_storage::customer_names)?;
-    let manual_tags = db.read(crm_storage::manual_tags)?;
+pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
+    let labels = ProductLabels::from_sorted(crm_storage::product_labels(snap)?);
+    let names = crm_storage::customer_names(snap)?;
+    let manual_tags = crm_storage::manual_tags(snap)?;
     let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let numbers = labels.numbers();
 
@@ -192,42 +201,40 @@ pub fn prepare(db: &Database, results: &RefreshResults<'_>) -> Result<PreparedCa
         .collect();
     // The sale being read, and whether it is its customer's latest so far.
     let mut current: Option<(i64, bool)> = None;
-    db.read(|c| {
-        crm_storage::for_each_customer_sale_line(c, |row| {
-            let Some(&at) = position.get(&row.customer_id) else { return };
-            let history = &mut histories[at];
-            if current.map(|(sale, _)| sale) != Some(row.sale_id) {
-                history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
-                let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
-                if latest {
-                    history.last = Some(LastSaleFacts {
-                        sale_id: row.sale_id,
-                        created_at: row.created_at,
-                        local_date: row.local_date,
-                        total_cents: row.total_cents,
-                        lines: Vec::new(),
-                    });
-                }
-                current = Some((row.sale_id, latest));
-            }
-            let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
-            else {
-                return;
-            };
-            let Some(&product) = numbers.get(code.as_str()) else {
-                history.unlabelled = true;
-                return;
-            };
-            history.bought.push(BoughtLine { product, date: row.local_date, quantity });
-            if let (Some((_, true)), Some(last)) = (current, history.last.as_mut()) {
-                last.lines.push(LineFacts {
-                    product,
-                    name: row.product_name.map(String::into_boxed_str),
-                    quantity,
-                    unit_price_e4,
+    crm_storage::for_each_customer_sale_line(snap, |row| {
+        let Some(&at) = position.get(&row.customer_id) else { return };
+        let history = &mut histories[at];
+        if current.map(|(sale, _)| sale) != Some(row.sale_id) {
+            history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
+            let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
+            if latest {
+                history.last = Some(LastSaleFacts {
+                    sale_id: row.sale_id,
+                    created_at: row.created_at,
+                    local_date: row.local_date,
+                    total_cents: row.total_cents,
+                    lines: Vec::new(),
                 });
             }
-        })
+            current = Some((row.sale_id, latest));
+        }
+        let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
+        else {
+            return;
+        };
+        let Some(&product) = numbers.get(code.as_str()) else {
+            history.unlabelled = true;
+            return;
+        };
+        history.bought.push(BoughtLine { product, date: row.local_date, quantity });
+        if let (Some((_, true)), Some(last)) = (current, history.last.as_mut()) {
+            last.lines.push(LineFacts {
+                product,
+                name: row.product_name.map(String::into_boxed_str),
+                quantity,
+                unit_price_e4,
+            });
+        }
     })?;
 
     drop(numbers);

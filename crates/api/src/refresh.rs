@@ -13,7 +13,7 @@ use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
 use crm_domain::StoreZone;
-use crm_storage::{AnalyticsRun, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
+use crm_storage::{AnalyticsRun, Conn, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -84,6 +84,12 @@ impl Refresher {
 
 /// Runs one refresh as of the end of the store-local day `as_of`, installs the insight
 /// cards (ranked as of `today`, the store's current day) and returns what it computed.
+///
+/// One refresh runs at a time: a second caller (the schedule and `POST
+/// /api/analytics/refresh` meeting) waits for the running one, then runs on what the store
+/// holds by then. Everything is read inside one snapshot of the store
+/// ([`Database::snapshot`]), so the derived tables and the cards agree with each other
+/// however the syncs go on meanwhile.
 pub fn refresh(
     db: &Database,
     config: &AnalyticsConfig,
@@ -91,12 +97,28 @@ pub fn refresh(
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<AnalyticsRun, StorageError> {
+    let _one_at_a_time = cards.refreshing();
     // Noted before anything is read: every write marked up to here is in what follows.
     let sequence = cards.sequence();
+    let (run, prepared) = db.snapshot(|snap| compute(db, snap, config, sequence, as_of, today))?;
+    cards.install(prepared);
+    Ok(run)
+}
+
+/// The refresh's work: reads through `snap`, stores the derived tables through `db`'s
+/// writer, and returns the run and the prepared cards.
+fn compute(
+    db: &Database,
+    snap: &mut Conn,
+    config: &AnalyticsConfig,
+    sequence: u64,
+    as_of: NaiveDate,
+    today: NaiveDate,
+) -> Result<(AnalyticsRun, crate::cards::PreparedCards), StorageError> {
     let started_at = Utc::now();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
-    let totals = db.read(|c| crm_storage::customer_totals(c, window_start))?;
+    let totals = crm_storage::customer_totals(snap, window_start)?;
 
     let activities: Vec<CustomerActivity> = totals
         .iter()
@@ -143,10 +165,8 @@ pub fn refresh(
 
     let history_start = as_of - Days::new(config.popularity_history_days.max(1));
     let mut tally = PopularityTally::new(as_of, &config.popularity);
-    db.read(|c| {
-        crm_storage::for_each_product_day(c, history_start, as_of, |d| {
-            tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
-        })
+    crm_storage::for_each_product_day(snap, history_start, as_of, |d| {
+        tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
     })?;
     let ranked = tally.ranked();
     let products: Vec<ProductTrendRow> = ranked
@@ -162,10 +182,10 @@ pub fn refresh(
         })
         .collect();
 
-    let pairs = pair_rows(db, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
-    let rule_tags = rule_tags(db, window_start, as_of, config)?;
+    let pairs = pair_rows(snap, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
+    let rule_tags = rule_tags(snap, window_start, as_of, config)?;
     let prepared = crate::cards::prepare(
-        db,
+        snap,
         &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
     )?;
     let run = AnalyticsRun {
@@ -177,31 +197,28 @@ pub fn refresh(
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
-    cards.install(prepared);
-    Ok(run)
+    Ok((run, prepared))
 }
 
 /// Purpose tags by rule, sorted: (customer, tag) for every customer who bought from a
 /// mapped category within `since..=as_of`, and for every customer who bought in an event's
 /// window (its lead days and its days) within the same span.
 fn rule_tags(
-    db: &Database,
+    snap: &mut Conn,
     since: NaiveDate,
     as_of: NaiveDate,
     config: &AnalyticsConfig,
 ) -> Result<Vec<(i64, String)>, StorageError> {
     let mut tags: BTreeSet<(i64, String)> = BTreeSet::new();
     if !config.purpose.is_empty() {
-        db.read(|c| {
-            crm_storage::for_each_customer_category(c, since, |customer, category| {
-                if let Some(tag) = config.purpose.tag_of(&category) {
-                    tags.insert((customer, tag.to_owned()));
-                }
-            })
+        crm_storage::for_each_customer_category(snap, since, |customer, category| {
+            if let Some(tag) = config.purpose.tag_of(&category) {
+                tags.insert((customer, tag.to_owned()));
+            }
         })?;
     }
     let lead = config.event_lead_days;
-    let events = db.read(|c| crm_storage::reads::events_between(c, since, as_of + Days::new(lead)))?;
+    let events = crm_storage::reads::events_between(snap, since, as_of + Days::new(lead))?;
     for event in events {
         let (first, last) = event_window(event.date, event.end_date.unwrap_or(event.date), lead);
         let (first, last) = (first.max(since), last.min(as_of));
@@ -209,7 +226,7 @@ fn rule_tags(
             continue;
         }
         let tag = event_tag(&event.name);
-        for customer in db.read(|c| crm_storage::calendar::customers_buying_between(c, first, last))? {
+        for customer in crm_storage::calendar::customers_buying_between(snap, first, last)? {
             tags.insert((customer, tag.clone()));
         }
     }
@@ -219,7 +236,7 @@ fn rule_tags(
 /// Co-purchase pairs among the `pair_products` most popular products, from the baskets of
 /// the pair window. Products are numbered so counting touches integers, not strings.
 fn pair_rows(
-    db: &Database,
+    snap: &mut Conn,
     ranked_products: &[String],
     today: NaiveDate,
     config: &AnalyticsConfig,
@@ -236,18 +253,16 @@ fn pair_rows(
     let mut counter = CoPurchaseCounter::new(config.pair_max_basket);
     let mut basket: Vec<u32> = Vec::new();
     let mut current: Option<i64> = None;
-    db.read(|c| {
-        crm_storage::for_each_basket_line(c, since, |sale_id, product| {
-            if current != Some(sale_id) {
-                if current.is_some() {
-                    counter.add_basket(basket.drain(..));
-                }
-                current = Some(sale_id);
+    crm_storage::for_each_basket_line(snap, since, |sale_id, product| {
+        if current != Some(sale_id) {
+            if current.is_some() {
+                counter.add_basket(basket.drain(..));
             }
-            if let Some(&i) = index.get(product.as_str()) {
-                basket.push(i);
-            }
-        })
+            current = Some(sale_id);
+        }
+        if let Some(&i) = index.get(product.as_str()) {
+            basket.push(i);
+        }
     })?;
     if current.is_some() {
         counter.add_basket(basket.drain(..));

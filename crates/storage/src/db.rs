@@ -82,6 +82,17 @@ impl Database {
         writer.immediate_transaction(unit)
     }
 
+    /// Runs `reads` inside one read transaction on a read-only connection of its own (not
+    /// one of the pool's): every query sees the same snapshot of the database however long
+    /// the work takes, and the pooled readers that serve requests stay free meanwhile. With
+    /// WAL, the writer is never blocked by it (the analytics refresh reads through this).
+    pub fn snapshot<T>(&self, reads: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
+        let mut conn = Conn::establish(&self.path.to_string_lossy())?;
+        set_common_pragmas(&mut conn, self.options.busy_timeout)?;
+        conn.batch_execute("PRAGMA query_only = ON;")?;
+        conn.transaction(reads)
+    }
+
     /// Runs `query` on a pooled read-only connection.
     pub fn read<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut conn = self.reads.get()?;

@@ -63,7 +63,7 @@ fn declared_tables() -> Vec<(String, Vec<(String, String)>)> {
     let mut tables = Vec::new();
     for block in source.split("diesel::table! {").skip(1) {
         let header = block.trim_start();
-        let name = header.split(|c: char| c == ' ' || c == '(').next().unwrap().to_owned();
+        let name = header.split([' ', '(']).next().unwrap().to_owned();
         let body = &header[header.find('{').unwrap() + 1..header.find('}').unwrap()];
         let columns = body
             .lines()
@@ -151,4 +151,27 @@ fn schema_rs_matches_the_migrated_database() {
         }
     }
     assert!(problems.is_empty(), "schema.rs and the migrations disagree:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn a_snapshot_sees_one_state_of_the_database_while_writes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crm_storage::Database::open(dir.path().join("crm.sqlite"), Default::default()).unwrap();
+    let add = |id: i64| {
+        db.write(|c| crm_storage::ingest::sync_customers(c, &[common::customer(id, "Someone")], chrono::Utc::now()))
+            .unwrap();
+    };
+    add(1);
+    let seen = db
+        .snapshot(|snap| {
+            let before = crm_storage::table_counts(snap)?.customers;
+            add(2);
+            let after = crm_storage::table_counts(snap)?.customers;
+            Ok((before, after))
+        })
+        .unwrap();
+    assert_eq!(seen, (1, 1), "a write committed meanwhile is not seen inside the snapshot");
+    assert_eq!(db.read(crm_storage::table_counts).unwrap().customers, 2);
+    let refused = db.snapshot(|snap| Ok(snap.batch_execute("DELETE FROM customers")));
+    assert!(refused.unwrap().is_err(), "a snapshot cannot write");
 }

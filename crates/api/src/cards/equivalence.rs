@@ -10,7 +10,7 @@ use crm_analytics::purpose::PurposeRules;
 use crm_domain::{
     Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice,
 };
-use crm_storage::{DbOptions, ingest};
+use crm_storage::{Database, DbOptions, ingest};
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
 struct Dice(u64);
