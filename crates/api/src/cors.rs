@@ -129,16 +129,25 @@ pub async fn decorate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let policy = AppState::of(req.request()).map(|s| s.cors.clone()).unwrap_or_default();
-    if let Some(origin) = policy.refused_origin(req.headers()) {
+    // Decided before the request moves on, without copying the policy.
+    let (refused, origin, enabled) = match AppState::of(req.request()) {
+        Ok(state) => {
+            let policy = &state.cors;
+            let refused = policy.refused_origin(req.headers()).map(str::to_owned);
+            let origin =
+                req.headers().get(header::ORIGIN).filter(|o| o.to_str().is_ok_and(|o| policy.allows(o))).cloned();
+            (refused, origin, !policy.origins.is_empty())
+        }
+        Err(_) => (None, None, false),
+    };
+    if let Some(origin) = refused {
         let refusal = ApiError::Forbidden(format!(
             "requests from pages at {origin} are not allowed; the server's CORS origins are set by CRM_CORS_ORIGINS"
         ));
         return Ok(req.into_response(refusal.error_response()).map_into_right_body());
     }
-    let origin = req.headers().get(header::ORIGIN).cloned().filter(|o| o.to_str().is_ok_and(|o| policy.allows(o)));
     let mut response = next.call(req).await?.map_into_left_body();
-    if policy.origins.is_empty() {
+    if !enabled {
         return Ok(response);
     }
     let headers = response.headers_mut();
