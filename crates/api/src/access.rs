@@ -172,11 +172,6 @@ impl AccessPolicy {
         Self { keys, trusted_proxies, insecure_no_auth }
     }
 
-    /// Whether keys are configured (and so whether roles are enforced).
-    pub fn keys_enabled(&self) -> bool {
-        self.keys.enabled()
-    }
-
     /// Who is calling: the key presented and the client's address.
     pub fn caller(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Caller {
         let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());

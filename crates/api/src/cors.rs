@@ -41,11 +41,6 @@ impl CorsPolicy {
         Self { origins }
     }
 
-    /// The allowed origins.
-    pub fn origins(&self) -> &[String] {
-        &self.origins
-    }
-
     fn allows(&self, origin: &str) -> bool {
         self.origins.iter().any(|o| o == origin)
     }

@@ -16,29 +16,23 @@ use actix_web::http::Method;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, Handler, HttpRequest, Responder, ResponseError, Route, guard, web};
 use std::rc::Rc;
-use utoipa::openapi::path::{HttpMethod, Paths};
-use utoipa::openapi::schema::Schema;
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{RefOr, extensions::Extensions};
 use utoipa_actix_web::OpenApiFactory;
 
 /// The name of the security scheme in the OpenAPI document.
 pub const SECURITY_SCHEME: &str = "api_key";
 
 /// One route: a method on a path, who may call it, what answers it, and its OpenAPI
-/// description when it is part of the API.
+/// description when it is part of the API (read only when the document is built, not by
+/// the workers that serve).
 pub struct Endpoint {
     method: Method,
     path: String,
     access: Access,
-    doc: Option<OperationDoc>,
+    doc: Option<Box<dyn OpenApiFactory>>,
     route: Route,
-}
-
-/// An operation's part of the OpenAPI document.
-struct OperationDoc {
-    paths: Paths,
-    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -52,16 +46,13 @@ impl Endpoint {
     /// `#[utoipa::path]` (pass its `__path_` type), so routing and the document agree.
     pub fn operation<D, H, Args>(access: Access, doc: D, handler: H) -> Self
     where
-        D: utoipa::Path + OpenApiFactory,
+        D: utoipa::Path + OpenApiFactory + 'static,
         H: Handler<Args>,
         Args: FromRequest + 'static,
         H::Output: Responder + 'static,
     {
         let method = D::methods().first().map_or(Method::GET, actix_method);
-        let mut schemas = Vec::new();
-        doc.schemas(&mut schemas);
-        let doc = OperationDoc { paths: doc.paths(), schemas };
-        Self { route: route_for(&method).to(handler), method, path: D::path(), access, doc: Some(doc) }
+        Self { route: route_for(&method).to(handler), method, path: D::path(), access, doc: Some(Box::new(doc)) }
     }
 
     /// A route that is not part of the API document: Swagger UI, the spec itself, redirects,
@@ -88,11 +79,6 @@ impl Endpoint {
     /// Who may call it.
     pub fn access(&self) -> Access {
         self.access
-    }
-
-    /// Whether it is an operation of the API document.
-    pub fn documented(&self) -> bool {
-        self.doc.is_some()
     }
 }
 
@@ -152,7 +138,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
 pub fn document(api: &mut utoipa::openapi::OpenApi, endpoints: &[Endpoint]) {
     for endpoint in endpoints {
         let Some(doc) = &endpoint.doc else { continue };
-        let mut paths = doc.paths.clone();
+        let mut paths = doc.paths();
         for item in paths.paths.values_mut() {
             let operations =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
@@ -163,7 +149,9 @@ pub fn document(api: &mut utoipa::openapi::OpenApi, endpoints: &[Endpoint]) {
             }
         }
         api.paths.merge(paths);
-        api.components.get_or_insert_with(Default::default).schemas.extend(doc.schemas.iter().cloned());
+        let mut schemas = Vec::new();
+        doc.schemas(&mut schemas);
+        api.components.get_or_insert_with(Default::default).schemas.extend(schemas);
     }
 }
 
@@ -243,20 +231,20 @@ async fn check<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    if let Some(preflight) = Preflight::of(req.method(), req.headers()) {
-        let policy = AppState::of(req.request()).map(|s| s.cors.clone()).unwrap_or_default();
-        let declares = |m: &Method| declared.access_for(m).is_some();
-        if let Some(answer) = preflight.answer(&policy, declares, &declared.allow) {
-            return Ok(req.into_response(answer).map_into_right_body());
+    let decided = AppState::of(req.request()).and_then(|state| {
+        if let Some(preflight) = Preflight::of(req.method(), req.headers()) {
+            let declares = |m: &Method| declared.access_for(m).is_some();
+            if let Some(answer) = preflight.answer(&state.cors, declares, &declared.allow) {
+                return Ok(Some(answer));
+            }
         }
-    }
-    let access = declared.access_for(req.method()).unwrap_or(Access::Read);
-    let admitted = AppState::of(req.request()).and_then(|state| {
+        let access = declared.access_for(req.method()).unwrap_or(Access::Read);
         let caller = state.access.caller(req.peer_addr().map(|a| a.ip()), req.headers());
-        state.access.admit(&caller, access)
+        state.access.admit(&caller, access).map(|()| None)
     });
-    match admitted {
-        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+    match decided {
+        Ok(None) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Ok(Some(preflight)) => Ok(req.into_response(preflight).map_into_right_body()),
         // Answered as a response, not an error, so outer layers log, count and decorate it.
         Err(refusal) => Ok(req.into_response(refusal.error_response()).map_into_right_body()),
     }
@@ -285,8 +273,8 @@ mod tests {
     #[test]
     fn every_operation_has_one_method_and_declares_reads_and_writes_by_it() {
         for endpoint in api_endpoints() {
-            let doc = endpoint.doc.as_ref().unwrap();
-            let methods: Vec<_> = doc.paths.paths.values().collect();
+            let paths = endpoint.doc.as_ref().unwrap().paths();
+            let methods: Vec<_> = paths.paths.values().collect();
             assert_eq!(methods.len(), 1, "{endpoint:?}");
             let is_read = endpoint.method == Method::GET;
             match endpoint.access {

@@ -80,9 +80,9 @@ fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Res
 async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
     let limits = state.limits;
     let data = web::Data::new(state);
-    let spec = web::Data::new(ApiDocument(
-        serde_json::to_string(&crm_api::openapi()).context("serialising the OpenAPI document")?,
-    ));
+    let spec = web::Data::new(ApiDocument(web::Bytes::from(
+        serde_json::to_vec(&crm_api::openapi()).context("serialising the OpenAPI document")?,
+    )));
     let swagger = web::Data::new(
         // No "online validator" badge: it would send the spec's address to a third party,
         // and the content security policy blocks it anyway.
@@ -139,8 +139,8 @@ fn security_headers() -> DefaultHeaders {
 /// Where the OpenAPI document is served.
 const SPEC_PATH: &str = "/api-docs/openapi.json";
 
-/// The OpenAPI document, serialised once at start.
-struct ApiDocument(String);
+/// The OpenAPI document, serialised once at start (shared, not copied, by each answer).
+struct ApiDocument(web::Bytes);
 
 /// Every route: the API's operations, then the pages around them, each declaring who may
 /// call it. Swagger UI and the document it reads are open: they hold nothing of the store.
