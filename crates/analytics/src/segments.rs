@@ -14,38 +14,7 @@
 
 use chrono::NaiveDate;
 
-/// The seed's segments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Segment {
-    /// No completed purchase yet.
-    Prospect,
-    /// First purchase recently.
-    New,
-    /// Everyone else with purchases.
-    Regular,
-    /// Top spenders of the trailing window who buy repeatedly.
-    Vip,
-}
-
-impl Segment {
-    /// Every segment.
-    pub const ALL: [Self; 4] = [Self::Prospect, Self::New, Self::Regular, Self::Vip];
-
-    /// The segment's name as stored and sent (`new`, `regular`, `vip`, `prospect`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Prospect => "prospect",
-            Self::New => "new",
-            Self::Regular => "regular",
-            Self::Vip => "vip",
-        }
-    }
-
-    /// Finds a segment by its name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
+pub use crm_domain::Segment;
 
 /// The rules' parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]

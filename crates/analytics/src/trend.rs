@@ -2,27 +2,7 @@
 //! t-test on its slope at the 95% level. A slope that is not significantly different from
 //! zero is `flat`, however steep it looks.
 
-/// Which way a series is heading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Significantly rising.
-    Up,
-    /// Significantly falling.
-    Down,
-    /// No significant slope (or too few points to tell).
-    Flat,
-}
-
-impl Direction {
-    /// The name used in the API.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Up => "up",
-            Self::Down => "down",
-            Self::Flat => "flat",
-        }
-    }
-}
+pub use crm_domain::Direction;
 
 /// A fitted trend line.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,8 +13,7 @@ pub use overview::{
 };
 pub use trends::{GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
 
-use crm_analytics::trend::{linear_trend, percent_change};
-use crm_domain::DaySales;
+use crm_service::TrendSummary;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,17 +36,14 @@ pub struct TrendView {
     pub change_percent: Option<f64>,
 }
 
-/// The trend of `current` days' revenue, compared with the `previous` days.
-pub(crate) fn trend_view(current: &[DaySales], previous: &[DaySales]) -> TrendView {
-    let daily: Vec<f64> = current.iter().map(|d| d.revenue.to_decimal()).collect();
-    let fitted = linear_trend(&daily);
-    let revenue: i64 = current.iter().map(|d| d.revenue.cents()).sum();
-    let previous_revenue: i64 = previous.iter().map(|d| d.revenue.cents()).sum();
-    TrendView {
-        direction: fitted.map_or(crm_analytics::trend::Direction::Flat, |t| t.direction).as_str().to_owned(),
-        slope_per_day: fitted.map_or(0.0, |t| t.slope),
-        revenue: crm_domain::Money::from_cents(revenue).to_decimal(),
-        previous_revenue: crm_domain::Money::from_cents(previous_revenue).to_decimal(),
-        change_percent: percent_change(revenue as f64, previous_revenue as f64),
+impl From<TrendSummary> for TrendView {
+    fn from(t: TrendSummary) -> Self {
+        Self {
+            direction: t.direction.as_str().to_owned(),
+            slope_per_day: t.slope_per_day,
+            revenue: t.revenue.to_decimal(),
+            previous_revenue: t.previous_revenue.to_decimal(),
+            change_percent: t.change_percent,
+        }
     }
 }

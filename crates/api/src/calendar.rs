@@ -1,19 +1,15 @@
 //! Calendar endpoints: festivals, holidays, promotions and local events with their impact on
 //! demand. `GET/POST /api/calendar/events`, `GET/PUT/DELETE /api/calendar/events/{id}`.
 
-use crate::{ApiError, AppState, ReadErrors, RecordError, WriteErrors};
+use crate::{ApiError, AppState, ReadErrors, WriteErrors};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{Days, NaiveDate, Utc};
-use crm_analytics::purpose::event_tag;
-use crm_domain::{CalendarEvent, EventFields};
-use crm_storage::calendar;
-use crm_storage::reads::{self, CalendarEventRow};
+use chrono::NaiveDate;
+use crm_domain::EventFields;
+use crm_service::EventSpan;
+use crm_service::values::{CalendarEventRow, event_tag};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// Longest span one listing may cover.
-const MAX_LIST_DAYS: u32 = 730;
 
 /// How strongly an event moves demand (the schema of `impact_level`).
 #[derive(Debug, Clone, Copy, ToSchema)]
@@ -71,17 +67,13 @@ pub struct CalendarEventInput {
 impl CalendarEventInput {
     /// Reads a body, naming the field of a wrongly typed value.
     fn from_json(body: serde_json::Value) -> Result<Self, ApiError> {
-        serde_path_to_error::deserialize(body).map_err(|e| {
-            let e = crate::sync::serde_field_error(&e);
-            ApiError::Validation {
-                detail: "the event is invalid; nothing was changed".into(),
-                errors: vec![RecordError { index: None, field: e.field, message: e.message }],
-            }
-        })
+        serde_path_to_error::deserialize(body)
+            .map_err(|e| crm_service::unreadable_event(crate::sync::serde_field_error(&e)).into())
     }
 
-    fn into_domain(self) -> Result<CalendarEvent, ApiError> {
-        CalendarEvent::parse(&EventFields {
+    /// The fields as the domain reads them.
+    fn fields(&self) -> EventFields<'_> {
+        EventFields {
             event_type: &self.event_type,
             name: &self.name,
             date: &self.date,
@@ -89,14 +81,7 @@ impl CalendarEventInput {
             impact_level: &self.impact_level,
             expected_demand_multiplier: self.expected_demand_multiplier,
             notes: self.notes.as_deref(),
-        })
-        .map_err(|errors| ApiError::Validation {
-            detail: "the event is invalid; nothing was changed".into(),
-            errors: errors
-                .into_iter()
-                .map(|e| RecordError { index: None, field: e.field, message: e.message })
-                .collect(),
-        })
+        }
     }
 }
 
@@ -184,16 +169,15 @@ pub async fn list_events(
     state: web::Data<AppState>,
     query: web::Query<ListEventsQuery>,
 ) -> Result<web::Json<CalendarEventsResponse>, ApiError> {
-    let days = query.days.unwrap_or(30);
-    if !(1..=MAX_LIST_DAYS).contains(&days) {
-        return Err(ApiError::BadRequest(format!("days must be between 1 and {MAX_LIST_DAYS}, got {days}")));
+    let (from, days) = (query.from, query.days);
+    let span = state.read(move |service| service.events(from, days)).await?;
+    Ok(web::Json(span.into()))
+}
+
+impl From<EventSpan> for CalendarEventsResponse {
+    fn from(span: EventSpan) -> Self {
+        Self { from: span.from, to: span.to, events: span.events.into_iter().map(Into::into).collect() }
     }
-    let from = query.from.unwrap_or_else(|| state.zone.today(Utc::now()));
-    let to = from
-        .checked_add_days(Days::new(u64::from(days) - 1))
-        .ok_or_else(|| ApiError::BadRequest(format!("from ({from}) is too far in the future")))?;
-    let events = state.read(move |conn| reads::events_between(conn, from, to)).await?;
-    Ok(web::Json(CalendarEventsResponse { from, to, events: events.into_iter().map(Into::into).collect() }))
 }
 
 /// One calendar event
@@ -213,8 +197,8 @@ pub async fn get_event(
     id: web::Path<i64>,
 ) -> Result<web::Json<CalendarEventView>, ApiError> {
     let id = id.into_inner();
-    let event = state.read(move |conn| calendar::event_by_id(conn, id)).await?;
-    event.map(|e| web::Json(e.into())).ok_or_else(|| no_event(id))
+    let event = state.read(move |service| service.event(id)).await?;
+    Ok(web::Json(event.into()))
 }
 
 /// Add a calendar event
@@ -240,9 +224,8 @@ pub async fn create_event(
     state: web::Data<AppState>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let event = CalendarEventInput::from_json(body.into_inner())?.into_domain()?;
-    // Event tags change at the next refresh; no card changes before it.
-    let stored = state.write_changes(move |conn| calendar::insert_event(conn, &event, Utc::now()), |_, _| ()).await?;
+    let input = CalendarEventInput::from_json(body.into_inner())?;
+    let stored = state.write(move |service| service.add_event(&input.fields())).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/calendar/events/{}", stored.id)))
         .json(CalendarEventView::from(stored)))
@@ -270,10 +253,9 @@ pub async fn replace_event(
     body: web::Json<serde_json::Value>,
 ) -> Result<web::Json<CalendarEventView>, ApiError> {
     let id = id.into_inner();
-    let event = CalendarEventInput::from_json(body.into_inner())?.into_domain()?;
-    let stored =
-        state.write_changes(move |conn| calendar::replace_event(conn, id, &event, Utc::now()), |_, _| ()).await?;
-    stored.map(|e| web::Json(e.into())).ok_or_else(|| no_event(id))
+    let input = CalendarEventInput::from_json(body.into_inner())?;
+    let stored = state.write(move |service| service.replace_event(id, &input.fields())).await?;
+    Ok(web::Json(stored.into()))
 }
 
 /// Delete a calendar event
@@ -290,10 +272,6 @@ pub async fn replace_event(
 )]
 pub async fn delete_event(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let deleted = state.write_changes(move |conn| calendar::delete_event(conn, id), |_, _| ()).await?;
-    if deleted { Ok(HttpResponse::NoContent().finish()) } else { Err(no_event(id)) }
-}
-
-fn no_event(id: i64) -> ApiError {
-    ApiError::NotFound(format!("no calendar event with id {id}"))
+    state.write(move |service| service.delete_event(id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

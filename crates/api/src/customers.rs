@@ -1,16 +1,9 @@
 //! Customer endpoints: the checkout insight card, the searchable list and purpose tags.
 
-mod card;
 pub(crate) mod insights;
 pub(crate) mod list;
 pub(crate) mod tags;
 
-pub(crate) use card::{
-    CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, purchase_facts,
-    render as render_card,
-};
-#[cfg(test)]
-pub(crate) use insights::read_card;
 pub use insights::{
     ChurnRiskView, CustomerInsightsResponse, LastPurchaseView, PreferredProductView, PurchaseLineView,
     RecommendationView, RfmView, get_customer_insights,
@@ -18,7 +11,7 @@ pub use insights::{
 pub use list::{CustomerListResponse, CustomerSummaryView, ListCustomersQuery, list_customers};
 pub use tags::{SetTagsRequest, TagsResponse, set_customer_tags};
 
-use crm_analytics::segments::Segment;
+use crm_domain::Segment;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,17 +48,5 @@ impl From<SegmentName> for Segment {
             SegmentName::Regular => Self::Regular,
             SegmentName::Vip => Self::Vip,
         }
-    }
-}
-
-impl SegmentName {
-    /// The segment of a stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Segment::from_name(name).map(Into::into)
-    }
-
-    /// The stored name (the analytics crate's, so the two can never disagree).
-    pub fn as_str(self) -> &'static str {
-        Segment::from(self).as_str()
     }
 }

@@ -5,8 +5,10 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use crm_storage::StorageError;
+use crm_service::values::StorageError;
+use crm_service::{Invalid, RecordFault, ServiceError};
 use serde::Serialize;
+use std::error::Error;
 use std::fmt;
 use utoipa::ToSchema;
 
@@ -129,8 +131,24 @@ pub enum ApiError {
     },
     /// The database is busy; try again shortly: 503.
     Unavailable(String),
-    /// Anything else: 500, with the cause logged and not shown.
-    Internal(String),
+    /// Anything else: 500, with the cause (and its causes) logged once and not shown.
+    Internal(Box<dyn Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// A fault (500) caused by `cause`.
+    pub fn internal(cause: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// What went wrong with every cause, for an operator (a fault's chain is never sent
+    /// in a problem body).
+    pub fn chain(&self) -> String {
+        match self {
+            Self::Internal(cause) => crm_service::error_chain(cause.as_ref()),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl ApiError {
@@ -194,8 +212,8 @@ impl fmt::Display for ApiError {
             | Self::UnsupportedMediaType(detail)
             | Self::PayloadTooLarge(detail)
             | Self::NotFound(detail)
-            | Self::Unavailable(detail)
-            | Self::Internal(detail) => f.write_str(detail),
+            | Self::Unavailable(detail) => f.write_str(detail),
+            Self::Internal(cause) => write!(f, "internal error: {cause}"),
         }
     }
 }
@@ -207,7 +225,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(cause) = self {
-            log::error!("request failed: {cause}");
+            log::error!("request failed: {}", crm_service::error_chain(cause.as_ref()));
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
@@ -233,17 +251,35 @@ impl ResponseError for ApiError {
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         if error.is_busy() {
-            log::warn!("database busy: {error}");
+            log::warn!("{}", crm_service::error_chain(&error));
             Self::Unavailable("the database is busy; retry the request shortly".into())
         } else {
-            Self::Internal(error.to_string())
+            Self::internal(error)
         }
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(error: actix_web::error::BlockingError) -> Self {
-        Self::Internal(format!("blocking task failed: {error}"))
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(invalid) => invalid.into(),
+            ServiceError::BadParameter(detail) => Self::BadRequest(detail),
+            ServiceError::TooLarge(detail) => Self::PayloadTooLarge(detail),
+            ServiceError::NotFound(detail) => Self::NotFound(detail),
+            ServiceError::Storage(error) => error.into(),
+        }
+    }
+}
+
+/// The one conversion of broken rules into the problem body's `errors`.
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        let errors = invalid
+            .errors
+            .into_iter()
+            .map(|RecordFault { index, error }| RecordError { index, field: error.field, message: error.message })
+            .collect();
+        Self::Validation { detail: invalid.detail, errors }
     }
 }
 

@@ -81,12 +81,7 @@ pub struct RowCounts {
 )]
 pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
     let show_counts = state.access.may_read(&caller);
-    let checked = state
-        .read(|conn| {
-            crm_storage::ping(conn)?;
-            crm_storage::table_counts(conn)
-        })
-        .await;
+    let checked = state.read(|service| Ok(service.store_counts()?)).await;
     let (status, database) = match checked {
         Ok(c) => (
             HealthStatus::Ok,
@@ -102,13 +97,13 @@ pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpRespo
             },
         ),
         Err(e) => {
-            (HealthStatus::Unavailable, DatabaseHealth { reachable: false, error: Some(e.to_string()), counts: None })
+            (HealthStatus::Unavailable, DatabaseHealth { reachable: false, error: Some(e.chain()), counts: None })
         }
     };
     let body = HealthResponse {
         status,
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        time_zone: state.zone.name().to_owned(),
+        time_zone: state.service.zone().name().to_owned(),
         database,
     };
     match status {

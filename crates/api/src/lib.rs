@@ -2,15 +2,14 @@
 //! OpenAPI schemas), the route table and the mapping of every failure to
 //! `application/problem+json`.
 //!
-//! Handlers are thin: extract, convert to domain values, call one storage or analytics
-//! function on the blocking pool, map the result. The route table in [`routes`] declares
+//! Handlers are thin: extract, call one use case of `crm-service` on the blocking pool, map
+//! the result (response types convert from the service's values). The route table in [`routes`] declares
 //! each handler with the access it needs; the router, the access check and the OpenAPI
 //! document all read that one table, so they cannot drift apart.
 
 pub mod access;
 pub mod analytics;
 pub mod calendar;
-pub mod cards;
 pub mod cors;
 pub mod customers;
 mod error;
@@ -18,7 +17,6 @@ mod extract;
 pub mod health;
 pub mod metrics;
 mod openapi;
-pub mod refresh;
 pub mod routes;
 mod state;
 pub mod sync;

@@ -2,12 +2,12 @@
 //! accepted and rejected, analytics refresh times, insight cards by source, and the
 //! database's size, served at `GET /metrics`.
 
-use crate::cards::CardBookStats;
 use crate::{ApiError, AppState, Problem};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
+use crm_service::CardBookStats;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -182,10 +182,10 @@ pub async fn record(
     )
 )]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let size = state.db.size_bytes();
+    let size = state.service.database().size_bytes();
     let text = state
         .metrics
-        .render(size, state.cards.stats())
-        .map_err(|e| ApiError::Internal(format!("encoding metrics: {e}")))?;
+        .render(size, state.service.card_stats())
+        .map_err(|e| ApiError::internal(format!("encoding metrics: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/openmetrics-text; version=1.0.0; charset=utf-8").body(text))
 }

@@ -1,13 +1,12 @@
 //! The sync endpoints: the POS pushes customers, sales and products in batches.
 //!
-//! A batch is checked whole before anything is written: every record is read on its own
-//! (so one bad record cannot hide another) and converted to domain values; any failure
-//! rejects the batch with 422 listing each bad record by index and field. A valid batch
-//! is written in one transaction by the storage layer's idempotent upserts.
+//! Each record of a batch is read on its own (so one bad record cannot hide another) into
+//! the fields the POS sent; the service validates the batch whole (any failure rejects it
+//! with 422 listing each bad record by index and field) and writes a valid one in one
+//! transaction.
 
 mod code;
 pub(crate) mod customers;
-mod fields;
 pub(crate) mod products;
 pub(crate) mod sales;
 pub(crate) mod status;
@@ -18,14 +17,15 @@ pub use products::{ProductInput, SyncProductsRequest, sync_products};
 pub use sales::{SaleInput, SaleItemInput, SaleStatusInput, SyncSalesRequest, sync_sales};
 pub use status::{KindSyncStatus, SyncStatusResponse, get_sync_status};
 
-use crate::{ApiError, Limits, RecordError};
+use crate::{ApiError, AppState};
+use actix_web::web;
+use chrono::{DateTime, Utc};
 use crm_domain::FieldError;
-use crm_storage::SyncCounts;
+use crm_service::values::SyncCounts;
+use crm_service::{Received, Service, ServiceError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
-use std::hash::Hash;
 use utoipa::ToSchema;
 
 /// What a sync batch did.
@@ -49,64 +49,49 @@ impl From<SyncCounts> for SyncResponse {
     }
 }
 
-/// Reads and validates every record of a batch, or explains every failure.
+/// Reads every record of a batch into its fields, or names why it could not be read.
 ///
 /// The body was split into raw records without parsing them (`RawValue`), so each record
-/// is parsed once, straight into its input type.
-///
-/// `convert` turns one parsed record into a domain value; `key` gives its id, which must
-/// be unique within the batch.
-fn parse_batch<I, D, K>(
-    records: Vec<Box<RawValue>>,
-    limits: &Limits,
-    convert: impl Fn(I) -> Result<D, Vec<FieldError>>,
-    key: impl Fn(&D) -> K,
-) -> Result<Vec<D>, ApiError>
+/// is parsed once, straight into its input type; the service validates the fields.
+fn read_batch<I, F>(records: Vec<Box<RawValue>>) -> Vec<Received<F>>
 where
-    I: DeserializeOwned,
-    K: Eq + Hash + std::fmt::Display,
+    I: DeserializeOwned + Into<F>,
 {
-    if records.len() > limits.max_batch_records {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "a batch may hold at most {} records, this one has {}; split it",
-            limits.max_batch_records,
-            records.len()
-        )));
-    }
-    let total = records.len();
-    let mut errors = Vec::new();
-    let mut valid = Vec::with_capacity(total);
-    let mut first_index: HashMap<K, usize> = HashMap::with_capacity(total);
-    for (index, record) in records.into_iter().enumerate() {
-        let mut reader = serde_json::Deserializer::from_str(record.get());
-        let parsed = serde_path_to_error::deserialize::<_, I>(&mut reader).map_err(|e| vec![serde_field_error(&e)]);
-        match parsed.and_then(&convert) {
-            Ok(value) => {
-                let id = key(&value);
-                if let Some(first) = first_index.get(&id) {
-                    let message = format!("id {id} appears twice in the batch (first at index {first})");
-                    errors.push(RecordError { index: Some(index), field: "id".into(), message });
-                } else {
-                    first_index.insert(id, index);
-                    valid.push(value);
-                }
-            }
-            Err(field_errors) => errors.extend(field_errors.into_iter().map(|e| RecordError {
-                index: Some(index),
-                field: e.field,
-                message: e.message,
-            })),
+    records
+        .into_iter()
+        .map(|record| {
+            let mut reader = serde_json::Deserializer::from_str(record.get());
+            serde_path_to_error::deserialize::<_, I>(&mut reader).map(Into::into).map_err(|e| serde_field_error(&e))
+        })
+        .collect()
+}
+
+/// A sync use case of the service.
+type SyncUseCase<F> = fn(&Service, Vec<Received<F>>, DateTime<Utc>) -> Result<SyncCounts, ServiceError>;
+
+/// Reads a batch of `kind` records and runs `use_case` on it; counts the batch as accepted
+/// or rejected.
+async fn sync_batch<I, F>(
+    state: &AppState,
+    kind: &'static str,
+    records: Vec<Box<RawValue>>,
+    use_case: SyncUseCase<F>,
+) -> Result<web::Json<SyncResponse>, ApiError>
+where
+    I: DeserializeOwned + Into<F>,
+    F: Send + 'static,
+{
+    let received = records.len();
+    let batch = read_batch::<I, F>(records);
+    let synced = state.write(move |service| use_case(service, batch, Utc::now())).await;
+    match &synced {
+        Ok(_) => state.metrics.count_sync(kind, true, received),
+        Err(ApiError::Validation { .. } | ApiError::PayloadTooLarge(_)) => {
+            state.metrics.count_sync(kind, false, received)
         }
+        Err(_) => {}
     }
-    if errors.is_empty() {
-        return Ok(valid);
-    }
-    let mut bad: Vec<usize> = errors.iter().filter_map(|e| e.index).collect();
-    bad.dedup();
-    Err(ApiError::Validation {
-        detail: format!("{} of {total} records are invalid; nothing was written", bad.len()),
-        errors,
-    })
+    Ok(web::Json(synced?.into()))
 }
 
 /// Names the field a serde error is about (the path, or the missing field's name).

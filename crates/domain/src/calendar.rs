@@ -2,7 +2,7 @@
 //! each with an impact level and an expected demand multiplier.
 
 use crate::text::{TextRule, optional_text, required_text, rules};
-use crate::{DomainError, FieldError};
+use crate::{DomainError, FieldError, Fields};
 use chrono::NaiveDate;
 
 /// Longest event accepted, in days (first and last day included).
@@ -96,11 +96,6 @@ pub struct EventFields<'a> {
     pub notes: Option<&'a str>,
 }
 
-/// The value, or `None` with the error noted against the field.
-fn keep<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, DomainError>) -> Option<T> {
-    result.map_err(|e| errors.push(FieldError::new(field, e))).ok()
-}
-
 /// A day written exactly `YYYY-MM-DD` (RFC 3339's full-date, as JSON Schema's `date`
 /// format means it): four-digit year, two-digit month and day, nothing around it.
 fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
@@ -127,20 +122,18 @@ impl CalendarEvent {
     /// assert_eq!(fields, ["event_type", "name", "date", "impact_level"]);
     /// ```
     pub fn parse(fields: &EventFields<'_>) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let event_type =
-            keep(&mut errors, "event_type", required_text(fields.event_type, EVENT_TYPE).map(|t| t.to_lowercase()));
-        let name = keep(&mut errors, "name", required_text(fields.name, rules::NAME));
-        let date = keep(&mut errors, "date", parse_date(fields.date));
+        let mut f = Fields::default();
+        let event_type = f.check("event_type", required_text(fields.event_type, EVENT_TYPE).map(|t| t.to_lowercase()));
+        let name = f.check("name", required_text(fields.name, rules::NAME));
+        let date = f.check("date", parse_date(fields.date));
         let end_date = match fields.end_date {
             None => Some(None),
-            Some(text) => keep(&mut errors, "end_date", parse_date(text)).map(Some),
+            Some(text) => f.check("end_date", parse_date(text)).map(Some),
         };
-        let impact_level = keep(&mut errors, "impact_level", ImpactLevel::parse(fields.impact_level));
-        let notes = keep(&mut errors, "notes", optional_text(fields.notes, rules::NOTES));
+        let impact_level = f.check("impact_level", ImpactLevel::parse(fields.impact_level));
+        let notes = f.check("notes", optional_text(fields.notes, rules::NOTES));
         let multiplier = match (fields.expected_demand_multiplier, impact_level) {
-            (Some(m), _) if !(m > 0.0 && m <= MAX_DEMAND_MULTIPLIER) => keep(
-                &mut errors,
+            (Some(m), _) if !(m > 0.0 && m <= MAX_DEMAND_MULTIPLIER) => f.check(
                 "expected_demand_multiplier",
                 Err(DomainError::OutOfRange {
                     value: m.to_string(),
@@ -153,29 +146,31 @@ impl CalendarEvent {
         };
         if let (Some(first), Some(Some(last))) = (date, end_date) {
             if last < first {
-                keep(&mut errors, "end_date", Err::<(), _>(DomainError::EndsBeforeStart(first.to_string())));
+                f.fail("end_date", DomainError::EndsBeforeStart(first.to_string()));
             } else if (last - first).num_days() + 1 > MAX_EVENT_DAYS {
-                keep(
-                    &mut errors,
-                    "end_date",
-                    Err::<(), _>(DomainError::OutOfRange {
-                        value: format!("{} days", (last - first).num_days() + 1),
-                        min: "1 day".into(),
-                        max: format!("{MAX_EVENT_DAYS} days"),
-                    }),
-                );
+                let error = DomainError::OutOfRange {
+                    value: format!("{} days", (last - first).num_days() + 1),
+                    min: "1 day".into(),
+                    max: format!("{MAX_EVENT_DAYS} days"),
+                };
+                f.fail("end_date", error);
             }
         }
-        match (event_type, name, date, end_date, impact_level, multiplier, notes) {
-            (Some(event_type), Some(name), Some(date), Some(end_date), Some(impact_level), Some(m), Some(notes))
-                if errors.is_empty() =>
-            {
-                // A one-day event is stored without an end date.
-                let end_date = end_date.filter(|&last| last != date);
-                Ok(Self { event_type, name, date, end_date, impact_level, expected_demand_multiplier: m, notes })
-            }
-            _ => Err(errors),
-        }
+        let event = (|| {
+            let date = date?;
+            // A one-day event is stored without an end date.
+            let end_date = end_date?.filter(|&last| last != date);
+            Some(Self {
+                event_type: event_type?,
+                name: name?,
+                date,
+                end_date,
+                impact_level: impact_level?,
+                expected_demand_multiplier: multiplier?,
+                notes: notes?,
+            })
+        })();
+        f.finish(event)
     }
 
     /// The last day (the first, for a one-day event).

@@ -7,19 +7,28 @@
 
 mod calendar;
 mod daily;
+mod derived;
 mod error;
+mod fields;
 mod ids;
 mod money;
 mod records;
+mod tags;
 mod text;
 mod time;
 
 pub use calendar::{CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS};
 pub use daily::DaySales;
+pub use derived::{Direction, RfmSegment, Segment};
 pub use error::{DomainError, FieldError};
+pub use fields::Fields;
 pub use ids::{CustomerId, ProductId, SaleId};
 pub use money::{Money, UnitPrice};
-pub use records::{Customer, Product, Sale, SaleItem, SaleStatus};
+pub use records::{
+    Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_STOCK, Product, ProductFields, Sale, SaleFields, SaleItem,
+    SaleLineFields, SaleStatus,
+};
+pub use tags::{MAX_TAGS, TAG, parse_tags};
 pub use text::{TextRule, optional_email, optional_text, required_text, rules};
 pub use time::{StoreZone, parse_timestamp};
 

@@ -93,17 +93,12 @@ fn make_sale(id: i64, args: &Args, rng: &mut Rng, start: DateTime<Utc>) -> Sale 
         })
         .collect();
     let total = items.iter().map(|i| i.unit_price.line_total(i.quantity).cents()).sum();
-    Sale {
-        id: SaleId::try_from(id).unwrap(),
-        customer_id: customer,
-        total: Money::from_cents(total),
-        created_at,
-        local_date: StoreZone::UTC.local_date(created_at),
-        status: if rng.below(50) == 0 { SaleStatus::Refunded } else { SaleStatus::Completed },
-        store_id: None,
-        payment_method: Some(if rng.below(2) == 0 { "card" } else { "cash" }.to_owned()),
-        items,
-    }
+    let mut sale = Sale::new(SaleId::try_from(id).unwrap(), Money::from_cents(total), created_at, StoreZone::UTC);
+    sale.customer_id = customer;
+    sale.status = if rng.below(50) == 0 { SaleStatus::Refunded } else { SaleStatus::Completed };
+    sale.payment_method = Some(if rng.below(2) == 0 { "card" } else { "cash" }.to_owned());
+    sale.items = items;
+    sale
 }
 
 fn sale_json(sale: &Sale) -> Value {
@@ -111,7 +106,7 @@ fn sale_json(sale: &Sale) -> Value {
         "id": sale.id.get(),
         "customer_id": sale.customer_id.map(|c| c.get()),
         "total_amount": sale.total.to_decimal(),
-        "created_at": sale.created_at.to_rfc3339(),
+        "created_at": sale.created_at().to_rfc3339(),
         "status": sale.status.as_str(),
         "payment_method": sale.payment_method,
         "items": sale.items.iter().map(|i| json!({

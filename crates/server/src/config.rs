@@ -3,8 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use crm_analytics::purpose::PurposeRules;
 use crm_api::CorsPolicy;
-use crm_api::refresh::AnalyticsConfig;
 use crm_domain::StoreZone;
+use crm_service::AnalyticsConfig;
 use std::net::IpAddr;
 use std::path::PathBuf;
 

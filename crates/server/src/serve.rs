@@ -8,9 +8,9 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
-use crm_api::refresh::RefreshTrigger;
 use crm_api::routes::Endpoint;
 use crm_api::{Access, AccessKeys, AccessPolicy, AppState, CorsPolicy, Limits, Metrics};
+use crm_service::{Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
@@ -42,21 +42,20 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     let db = Database::open(&path, DbOptions { read_connections: options.read_connections, ..DbOptions::default() })
         .with_context(|| format!("opening database {}", path.display()))?;
     log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
+    let service = Service::new(
+        Arc::new(db),
+        options.timezone,
+        options.analytics(),
+        ServiceLimits { max_batch_records: options.max_batch as usize },
+    );
     let state = AppState {
         access: AccessPolicy::new(keys, options.trusted_proxies.clone(), options.insecure_no_auth),
         cors: CorsPolicy::new(options.cors_origins()),
         metrics: Arc::new(Metrics::default()),
-        analytics: options.analytics(),
-        refresh: RefreshTrigger::default(),
-        cards: Arc::default(),
+        limits: Limits { max_body_bytes: options.max_body_mb as usize * 1024 * 1024 },
+        service: Arc::new(service),
         read_gate: Arc::new(Semaphore::new(options.read_connections as usize)),
         write_gate: Arc::new(Semaphore::new(1)),
-        db: Arc::new(db),
-        zone: options.timezone,
-        limits: Limits {
-            max_batch_records: options.max_batch as usize,
-            max_body_bytes: options.max_body_mb as usize * 1024 * 1024,
-        },
     };
     start_refresh_thread(&options, &state)?;
     actix_web::rt::System::new().block_on(listen(options, state))
@@ -64,15 +63,13 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
 
 /// The background analytics refresh: at start, on schedule and after syncs.
 fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Result<()> {
-    let (refresher, trigger) = (state.refresher(), state.refresh.clone());
+    let service = Arc::clone(&state.service);
     let metrics = Arc::clone(&state.metrics);
     let interval = Duration::from_secs(options.refresh_interval_secs);
     let delay = Duration::from_secs(options.refresh_delay_secs);
     std::thread::Builder::new()
         .name("analytics-refresh".into())
-        .spawn(move || {
-            crm_api::refresh::run_forever(&refresher, &trigger, interval, delay, |took| metrics.observe_refresh(took))
-        })
+        .spawn(move || crm_service::run_forever(&service, interval, delay, |took| metrics.observe_refresh(took)))
         .context("starting the analytics refresh thread")?;
     Ok(())
 }
@@ -169,7 +166,7 @@ async fn serve_swagger_ui(file: web::Path<String>, config: web::Data<Config<'sta
             response.content_type(file.content_type).body(file.bytes.into_owned())
         }
         Ok(None) => crm_api::ApiError::NotFound("no such Swagger UI file".into()).error_response(),
-        Err(e) => crm_api::ApiError::Internal(format!("serving Swagger UI: {e}")).error_response(),
+        Err(e) => crm_api::ApiError::internal(format!("serving Swagger UI: {e}")).error_response(),
     }
 }
 

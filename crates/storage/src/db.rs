@@ -52,7 +52,7 @@ impl Database {
                 .map_err(|source| StorageError::File { path: dir.display().to_string(), source })?;
         }
         let mut writer = open_writer(&path, &options)?;
-        writer.run_pending_migrations(MIGRATIONS).map_err(|e| StorageError::Migration(e.to_string()))?;
+        writer.run_pending_migrations(MIGRATIONS).map_err(StorageError::Migration)?;
         let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
         let reads = Pool::builder()
             .max_size(options.read_connections.max(1))
@@ -60,7 +60,7 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(ReadOnly { busy_timeout: options.busy_timeout }))
             .build(manager)
-            .map_err(|e| StorageError::Migration(format!("cannot build the read pool: {e}")))?;
+            .map_err(StorageError::Pool)?;
         Ok(Self { path, options, writer: Mutex::new(writer), reads })
     }
 
@@ -95,7 +95,7 @@ impl Database {
 
     /// Runs `query` on a pooled read-only connection.
     pub fn read<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
-        let mut conn = self.reads.get()?;
+        let mut conn = self.reads.get().map_err(StorageError::pool_timeout)?;
         query(&mut conn)
     }
 

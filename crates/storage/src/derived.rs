@@ -9,6 +9,7 @@ use crate::schema::{
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use crm_domain::{Direction, RfmSegment, Segment};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
@@ -75,14 +76,13 @@ pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<C
         .collect())
 }
 
-/// A `customer_analytics` row.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite))]
+/// A customer's derived analytics: what `customer_analytics` holds for them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerAnalyticsRow {
     /// The customer.
     pub customer_id: i64,
-    /// `prospect`, `new`, `regular` or `vip`.
-    pub segment: String,
+    /// The seed's segment.
+    pub segment: Segment,
     /// The last purchase is older than the lapse limit.
     pub lapsed: bool,
     /// RFM recency score 1-5 (none for prospects).
@@ -92,7 +92,7 @@ pub struct CustomerAnalyticsRow {
     /// RFM monetary score 1-5.
     pub monetary_score: Option<i32>,
     /// Named RFM segment.
-    pub rfm_segment: Option<String>,
+    pub rfm_segment: Option<RfmSegment>,
     /// Completed purchases.
     pub visits: i64,
     /// Spent on completed purchases, in cents.
@@ -103,9 +103,74 @@ pub struct CustomerAnalyticsRow {
     pub last_purchase: Option<NaiveDate>,
 }
 
-/// A `product_trends` row.
+/// A `customer_analytics` row as the table holds it: labels as their names. Read into a
+/// [`CustomerAnalyticsRow`] with `try_into`, which refuses a name this version does not know.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite))]
+pub(crate) struct AnalyticsRecord {
+    customer_id: i64,
+    segment: String,
+    lapsed: bool,
+    recency_score: Option<i32>,
+    frequency_score: Option<i32>,
+    monetary_score: Option<i32>,
+    rfm_segment: Option<String>,
+    visits: i64,
+    total_spent_cents: i64,
+    first_purchase: Option<NaiveDate>,
+    last_purchase: Option<NaiveDate>,
+}
+
+impl From<&CustomerAnalyticsRow> for AnalyticsRecord {
+    fn from(row: &CustomerAnalyticsRow) -> Self {
+        Self {
+            customer_id: row.customer_id,
+            segment: row.segment.as_str().to_owned(),
+            lapsed: row.lapsed,
+            recency_score: row.recency_score,
+            frequency_score: row.frequency_score,
+            monetary_score: row.monetary_score,
+            rfm_segment: row.rfm_segment.map(|s| s.name().to_owned()),
+            visits: row.visits,
+            total_spent_cents: row.total_spent_cents,
+            first_purchase: row.first_purchase,
+            last_purchase: row.last_purchase,
+        }
+    }
+}
+
+impl TryFrom<AnalyticsRecord> for CustomerAnalyticsRow {
+    type Error = StorageError;
+
+    fn try_from(r: AnalyticsRecord) -> Result<Self, StorageError> {
+        Ok(Self {
+            customer_id: r.customer_id,
+            segment: stored_segment(&r.segment)?,
+            lapsed: r.lapsed,
+            recency_score: r.recency_score,
+            frequency_score: r.frequency_score,
+            monetary_score: r.monetary_score,
+            rfm_segment: r.rfm_segment.as_deref().map(stored_rfm_segment).transpose()?,
+            visits: r.visits,
+            total_spent_cents: r.total_spent_cents,
+            first_purchase: r.first_purchase,
+            last_purchase: r.last_purchase,
+        })
+    }
+}
+
+/// A stored segment name read back.
+pub(crate) fn stored_segment(name: &str) -> Result<Segment, StorageError> {
+    Segment::from_name(name).ok_or_else(|| StorageError::unknown_label("segment", name))
+}
+
+/// A stored RFM segment name read back.
+pub(crate) fn stored_rfm_segment(name: &str) -> Result<RfmSegment, StorageError> {
+    RfmSegment::from_name(name).ok_or_else(|| StorageError::unknown_label("rfm_segment", name))
+}
+
+/// A product's popularity: what `product_trends` holds for it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProductTrendRow {
     /// The product.
     pub product_id: String,
@@ -113,14 +178,58 @@ pub struct ProductTrendRow {
     pub popularity_score: f64,
     /// 1 = most popular.
     pub popularity_rank: i32,
-    /// `up`, `down` or `flat`.
-    pub trend_direction: String,
+    /// Where its daily units are heading.
+    pub trend_direction: Direction,
     /// Units weighted by age.
     pub decayed_units: f64,
     /// Revenue in cents weighted by age.
     pub decayed_revenue_cents: f64,
     /// Units within the trend window.
     pub recent_units: i64,
+}
+
+/// A `product_trends` row as the table holds it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite))]
+pub(crate) struct TrendRecord {
+    product_id: String,
+    popularity_score: f64,
+    popularity_rank: i32,
+    trend_direction: String,
+    decayed_units: f64,
+    decayed_revenue_cents: f64,
+    recent_units: i64,
+}
+
+impl From<&ProductTrendRow> for TrendRecord {
+    fn from(row: &ProductTrendRow) -> Self {
+        Self {
+            product_id: row.product_id.clone(),
+            popularity_score: row.popularity_score,
+            popularity_rank: row.popularity_rank,
+            trend_direction: row.trend_direction.as_str().to_owned(),
+            decayed_units: row.decayed_units,
+            decayed_revenue_cents: row.decayed_revenue_cents,
+            recent_units: row.recent_units,
+        }
+    }
+}
+
+impl TryFrom<TrendRecord> for ProductTrendRow {
+    type Error = StorageError;
+
+    fn try_from(r: TrendRecord) -> Result<Self, StorageError> {
+        Ok(Self {
+            trend_direction: Direction::from_name(&r.trend_direction)
+                .ok_or_else(|| StorageError::unknown_label("trend_direction", &r.trend_direction))?,
+            product_id: r.product_id,
+            popularity_score: r.popularity_score,
+            popularity_rank: r.popularity_rank,
+            decayed_units: r.decayed_units,
+            decayed_revenue_cents: r.decayed_revenue_cents,
+            recent_units: r.recent_units,
+        })
+    }
 }
 
 /// A `product_pairs` row.
@@ -170,13 +279,16 @@ pub fn replace_derived(
 ) -> Result<(), StorageError> {
     diesel::delete(customer_analytics::table).execute(conn)?;
     for chunk in customers.chunks(MAX_BINDS / 11) {
-        diesel::insert_into(customer_analytics::table).values(chunk).execute(conn)?;
+        let records: Vec<AnalyticsRecord> = chunk.iter().map(Into::into).collect();
+        diesel::insert_into(customer_analytics::table).values(&records).execute(conn)?;
     }
     let mut by_segment_day: BTreeMap<(&str, Option<NaiveDate>), i64> = BTreeMap::new();
     let mut by_cell: BTreeMap<(i32, i32), (&str, i64)> = BTreeMap::new();
     for c in customers {
         *by_segment_day.entry((c.segment.as_str(), c.last_purchase)).or_default() += 1;
-        if let (Some(r), Some(f), Some(name)) = (c.recency_score, c.frequency_score, c.rfm_segment.as_deref()) {
+        if let (Some(r), Some(f), Some(name)) =
+            (c.recency_score, c.frequency_score, c.rfm_segment.map(RfmSegment::name))
+        {
             by_cell.entry((r, f)).or_insert((name, 0)).1 += 1;
         }
     }
@@ -209,7 +321,8 @@ pub fn replace_derived(
     diesel::insert_into(rfm_cell_counts::table).values(&rows).execute(conn)?;
     diesel::delete(product_trends::table).execute(conn)?;
     for chunk in products.chunks(MAX_BINDS / 7) {
-        diesel::insert_into(product_trends::table).values(chunk).execute(conn)?;
+        let records: Vec<TrendRecord> = chunk.iter().map(Into::into).collect();
+        diesel::insert_into(product_trends::table).values(&records).execute(conn)?;
     }
     diesel::delete(product_pairs::table).execute(conn)?;
     for chunk in pairs.chunks(MAX_BINDS / 6) {
@@ -274,8 +387,12 @@ pub fn for_each_basket_line(
     since: NaiveDate,
     mut visit: impl FnMut(i64, String),
 ) -> Result<(), StorageError> {
-    // CROSS JOIN keeps sale_items as the outer loop in SQLite, so the rows come in its
-    // clustered (sale_id, line_no) order and need no sort (which would hold them all).
+    // SQLite's own dialect, kept on purpose: in SQLite, CROSS JOIN is an inner join that
+    // also fixes the join order, so sale_items stays the outer loop and its rows come in
+    // their clustered (sale_id, line_no) order, needing no sort (which would hold them
+    // all in memory). To any other database it is a plain inner join with the same
+    // result. PostgreSQL would write `JOIN` and get the order from a merge join on an
+    // index of sale_items (sale_id, line_no), or sort on disk (work_mem spills).
     let lines = diesel::sql_query(
         "SELECT i.sale_id AS sale_id, i.product_id AS product_id
          FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
@@ -326,6 +443,9 @@ pub fn for_each_customer_category(
     since: NaiveDate,
     mut visit: impl FnMut(i64, String),
 ) -> Result<(), StorageError> {
+    // CROSS JOIN, as in `for_each_basket_line`: SQLite keeps sale_items (the largest table)
+    // as the outer loop, read once in order, and looks sales and products up by key; to any
+    // other database (PostgreSQL: write `JOIN`) it is a plain inner join.
     let lines = diesel::sql_query(
         "SELECT s.customer_id AS customer_id, COALESCE(i.category, p.category) AS category
          FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id

@@ -1,22 +1,46 @@
-//! Errors of the storage layer.
+//! Errors of the storage layer, typed by what the caller can do about them: retry (busy),
+//! fix the request (constraint, not found) or report a fault (everything else). Each keeps
+//! its cause as its `source`, so a log shows the whole chain.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::error::Error;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// A query failed.
-    #[error("database query failed: {0}")]
-    Query(#[from] diesel::result::Error),
+    /// Another connection holds the lock past the busy timeout, or no pooled connection
+    /// came free in time: transient, worth retrying.
+    #[error("the database is busy")]
+    Busy(#[source] Box<dyn Error + Send + Sync>),
+    /// A write broke a constraint of the schema (unique key, foreign key, not null, check).
+    #[error("a database constraint was violated")]
+    Constraint(#[source] DieselError),
+    /// A lookup that must find a row found none.
+    #[error("no such row")]
+    NotFound,
+    /// A stored value is not one this version knows (a newer version wrote it, or it was
+    /// edited by hand).
+    #[error("column {column} holds {value:?}, which this version does not know")]
+    UnknownLabel {
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// Any other failure of a statement.
+    #[error("database query failed")]
+    Query(#[source] DieselError),
     /// A connection could not be opened.
-    #[error("cannot open database: {0}")]
+    #[error("cannot open the database")]
     Connect(#[from] diesel::ConnectionError),
-    /// No pooled connection became free in time.
-    #[error("no database connection available: {0}")]
-    Pool(#[from] diesel::r2d2::PoolError),
-    /// Applying or reverting migrations failed.
-    #[error("database migration failed: {0}")]
-    Migration(String),
+    /// The pool of read connections could not be built.
+    #[error("cannot start the pool of read connections")]
+    Pool(#[source] diesel::r2d2::PoolError),
+    /// Applying the migrations failed.
+    #[error("applying the database migrations failed")]
+    Migration(#[source] Box<dyn Error + Send + Sync>),
     /// The database file or its directory could not be prepared.
-    #[error("cannot prepare database file {path}: {source}")]
+    #[error("cannot prepare database file {path}")]
     File {
         /// The path involved.
         path: String,
@@ -29,13 +53,88 @@ impl StorageError {
     /// Whether the failure is transient contention (locked database, exhausted pool),
     /// so the client should retry later rather than treat it as a fault.
     pub fn is_busy(&self) -> bool {
-        match self {
-            Self::Pool(_) => true,
-            Self::Query(diesel::result::Error::DatabaseError(_, info)) => {
-                let message = info.message();
-                message.contains("database is locked") || message.contains("database is busy")
-            }
-            _ => false,
+        matches!(self, Self::Busy(_))
+    }
+
+    /// A stored label (segment, direction) this version cannot read.
+    pub(crate) fn unknown_label(column: &'static str, value: &str) -> Self {
+        Self::UnknownLabel { column, value: value.to_owned() }
+    }
+
+    /// Waiting for a pooled connection timed out.
+    pub(crate) fn pool_timeout(error: diesel::r2d2::PoolError) -> Self {
+        Self::Busy(Box::new(error))
+    }
+}
+
+impl From<DieselError> for StorageError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation
+                | DatabaseErrorKind::ForeignKeyViolation
+                | DatabaseErrorKind::NotNullViolation
+                | DatabaseErrorKind::CheckViolation,
+                _,
+            ) => Self::Constraint(error),
+            DieselError::DatabaseError(_, ref info) if is_lock_message(info.message()) => Self::Busy(Box::new(error)),
+            other => Self::Query(other),
         }
+    }
+}
+
+/// Whether SQLite's message says a lock was not granted (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+///
+/// Diesel's SQLite backend keeps no result code: it maps the constraint codes to a
+/// [`DatabaseErrorKind`] and everything else to `Unknown` with `sqlite3_errmsg`'s text.
+/// For these two codes that text is SQLite's fixed wording (`sqlite3_errstr`: "database
+/// is locked", "database table is locked"), so matching it is as exact as reading the code.
+/// A PostgreSQL backend would read SQLSTATE 55P03 / 40001 instead.
+fn is_lock_message(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_typed_by_what_the_caller_can_do() {
+        struct Info(&'static str);
+        impl diesel::result::DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                self.0
+            }
+            fn details(&self) -> Option<&str> {
+                None
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                None
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                None
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let db = |kind, message| StorageError::from(DieselError::DatabaseError(kind, Box::new(Info(message))));
+        assert!(db(DatabaseErrorKind::Unknown, "database is locked").is_busy());
+        assert!(db(DatabaseErrorKind::Unknown, "database table is locked").is_busy());
+        assert!(matches!(
+            db(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed"),
+            StorageError::Constraint(_)
+        ));
+        assert!(matches!(db(DatabaseErrorKind::Unknown, "no such table: x"), StorageError::Query(_)));
+        assert!(matches!(StorageError::from(DieselError::NotFound), StorageError::NotFound));
+        let query = db(DatabaseErrorKind::Unknown, "no such table: x");
+        assert_eq!(query.source().map(ToString::to_string).as_deref(), Some("no such table: x"));
     }
 }

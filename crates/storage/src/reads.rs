@@ -1,13 +1,17 @@
 //! Read queries behind the insight card, the customer list and the dashboard. Each is an
 //! indexed lookup or range scan; none reads all sales.
 
-use crate::derived::{CustomerAnalyticsRow, ProductPairRow, ProductTrendRow};
+use crate::derived::{
+    AnalyticsRecord, CustomerAnalyticsRow, ProductPairRow, ProductTrendRow, TrendRecord, stored_rfm_segment,
+    stored_segment,
+};
 use crate::schema::{
     calendar_events, customer_analytics, customer_rule_tags, customer_tags, customers, product_pairs, product_trends,
     products, sale_items, sales,
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
+use crm_domain::{RfmSegment, Segment};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -41,8 +45,9 @@ pub fn customer_profile(conn: &mut Conn, id: i64) -> Result<Option<CustomerProfi
     let Some((id, name, phone, email, placeholder)) = row else {
         return Ok(None);
     };
-    let analytics =
-        customer_analytics::table.find(id).select(CustomerAnalyticsRow::as_select()).first(conn).optional()?;
+    let analytics: Option<AnalyticsRecord> =
+        customer_analytics::table.find(id).select(AnalyticsRecord::as_select()).first(conn).optional()?;
+    let analytics = analytics.map(CustomerAnalyticsRow::try_from).transpose()?;
     Ok(Some(CustomerProfile { id, name, phone, email, placeholder, analytics }))
 }
 
@@ -165,8 +170,8 @@ pub fn set_customer_tags(conn: &mut Conn, customer: i64, tags: &[String]) -> Res
 /// Filters for the customer list; all optional.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerFilter {
-    /// Only this segment (`prospect`, `new`, `regular`, `vip`).
-    pub segment: Option<String>,
+    /// Only this segment.
+    pub segment: Option<Segment>,
     /// Only customers with this manual tag.
     pub tag: Option<String>,
     /// Text contained in name, phone or e-mail (case-insensitive for ASCII).
@@ -183,7 +188,7 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
         .left_join(customer_analytics::table)
         .select((
             (customers::id, customers::name, customers::phone, customers::email, customers::placeholder),
-            Option::<CustomerAnalyticsRow>::as_select(),
+            Option::<AnalyticsRecord>::as_select(),
         ))
         .order(customers::id)
         .limit(filter.limit)
@@ -192,7 +197,7 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
         query = query.filter(customers::id.gt(after));
     }
     if let Some(segment) = &filter.segment {
-        query = query.filter(customer_analytics::segment.eq(segment.clone()));
+        query = query.filter(customer_analytics::segment.eq(segment.as_str()));
     }
     if let Some(tag) = &filter.tag {
         let tagged = customer_tags::table.filter(customer_tags::tag.eq(tag.clone())).select(customer_tags::customer_id);
@@ -211,28 +216,30 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
                 .or(customers::email.like(pattern).escape('\\')),
         );
     }
-    let rows: Vec<(Contact, Option<CustomerAnalyticsRow>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|((id, name, phone, email, placeholder), analytics)| CustomerProfile {
-            id,
-            name,
-            phone,
-            email,
-            placeholder,
-            analytics,
+    let rows: Vec<(Contact, Option<AnalyticsRecord>)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|((id, name, phone, email, placeholder), analytics)| {
+            Ok(CustomerProfile {
+                id,
+                name,
+                phone,
+                email,
+                placeholder,
+                analytics: analytics.map(CustomerAnalyticsRow::try_from).transpose()?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Customers per segment (from the last refresh).
-pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(String, i64)>, StorageError> {
+pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(Segment, i64)>, StorageError> {
     use crate::schema::segment_day_counts::dsl::*;
     // A few rows per day of history: summed here rather than with SUM, whose SQL type
     // differs between backends.
     let rows: Vec<(String, i64)> = segment_day_counts.select((segment, customers)).load(conn)?;
-    let mut totals: Vec<(String, i64)> = Vec::new();
+    let mut totals: Vec<(Segment, i64)> = Vec::new();
     for (name, n) in rows {
+        let name = stored_segment(&name)?;
         match totals.iter_mut().find(|(existing, _)| *existing == name) {
             Some((_, total)) => *total += n,
             None => totals.push((name, n)),
@@ -253,8 +260,8 @@ pub fn active_customers_since(conn: &mut Conn, since: NaiveDate) -> Result<i64, 
 pub struct RfmCounts {
     /// (recency score, frequency score, customers).
     pub grid: Vec<(i32, i32, i64)>,
-    /// (segment name, customers).
-    pub named: Vec<(String, i64)>,
+    /// (segment, customers).
+    pub named: Vec<(RfmSegment, i64)>,
 }
 
 /// Customers per (recency score, frequency score) cell, and per named RFM segment (from
@@ -265,11 +272,12 @@ pub fn rfm_counts(conn: &mut Conn) -> Result<RfmCounts, StorageError> {
         .order((recency_score, frequency_score))
         .select((recency_score, frequency_score, rfm_segment, customers))
         .load(conn)?;
-    let mut named: Vec<(String, i64)> = Vec::new();
+    let mut named: Vec<(RfmSegment, i64)> = Vec::new();
     for (_, _, name, n) in &cells {
-        match named.iter_mut().find(|(existing, _)| existing == name) {
+        let name = stored_rfm_segment(name)?;
+        match named.iter_mut().find(|(existing, _)| *existing == name) {
             Some((_, total)) => *total += n,
-            None => named.push((name.clone(), *n)),
+            None => named.push((name, *n)),
         }
     }
     Ok(RfmCounts { grid: cells.into_iter().map(|(r, f, _, n)| (r, f, n)).collect(), named })
@@ -280,12 +288,13 @@ pub fn top_products(
     conn: &mut Conn,
     limit: i64,
 ) -> Result<Vec<(ProductTrendRow, String, Option<String>)>, StorageError> {
-    Ok(product_trends::table
+    let rows: Vec<(TrendRecord, String, Option<String>)> = product_trends::table
         .inner_join(products::table)
         .order(product_trends::popularity_rank)
         .limit(limit)
-        .select((ProductTrendRow::as_select(), products::name, products::category))
-        .load(conn)?)
+        .select((TrendRecord::as_select(), products::name, products::category))
+        .load(conn)?;
+    rows.into_iter().map(|(trend, name, category)| Ok((trend.try_into()?, name, category))).collect()
 }
 
 /// A calendar event.

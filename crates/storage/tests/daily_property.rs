@@ -6,7 +6,7 @@
 mod common;
 
 use common::{at, fresh_db, item, sale};
-use crm_domain::{Money, Sale, SaleStatus, StoreZone};
+use crm_domain::{Money, Sale, SaleStatus};
 use crm_storage::ingest::sync_sales;
 use crm_storage::{daily_totals, product_daily_totals, recompute_daily_totals, recompute_product_daily_totals};
 use proptest::prelude::*;
@@ -26,7 +26,6 @@ fn arb_sale() -> impl Strategy<Value = Sale> {
             let mut s = sale(id, customer, cents, &format!("2025-09-{:02}T{hour:02}:15:00Z", 20 + day), items);
             s.status = SaleStatus::ALL[status];
             s.total = Money::from_cents(cents);
-            s.local_date = StoreZone::UTC.local_date(s.created_at);
             s
         })
 }

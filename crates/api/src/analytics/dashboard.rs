@@ -1,20 +1,13 @@
 //! `GET /api/analytics/dashboard`: everything the manager's dashboard shows, in one call.
 
-use super::{TrendView, trend_view};
+use super::TrendView;
 use crate::calendar::CalendarEventView;
-use crate::customers::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
-use chrono::{Days, NaiveDate, Utc};
-use crm_analytics::fill_days;
-use crm_storage::reads;
+use chrono::NaiveDate;
+use crm_service::Dashboard;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// Products listed under `topProducts`.
-const TOP_PRODUCTS: i64 = 10;
-/// Days ahead covered by `upcomingEvents`.
-const EVENT_DAYS: u64 = 30;
 
 /// The dashboard's window.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -77,19 +70,9 @@ pub struct SegmentCounts {
     pub vip: i64,
 }
 
-impl SegmentCounts {
-    pub(crate) fn from_rows(rows: &[(String, i64)]) -> Self {
-        let mut counts = Self::default();
-        for (name, n) in rows {
-            match crm_analytics::segments::Segment::from_name(name).map(SegmentName::from) {
-                Some(SegmentName::Prospect) => counts.prospect += n,
-                Some(SegmentName::New) => counts.new += n,
-                Some(SegmentName::Regular) => counts.regular += n,
-                Some(SegmentName::Vip) => counts.vip += n,
-                None => {}
-            }
-        }
-        counts
+impl From<crm_service::SegmentCounts> for SegmentCounts {
+    fn from(c: crm_service::SegmentCounts) -> Self {
+        Self { prospect: c.prospect, new: c.new, regular: c.regular, vip: c.vip }
     }
 }
 
@@ -127,15 +110,15 @@ pub struct TopProduct {
     pub recent_units: i64,
 }
 
-impl From<(crm_storage::ProductTrendRow, String, Option<String>)> for TopProduct {
-    fn from((t, name, category): (crm_storage::ProductTrendRow, String, Option<String>)) -> Self {
+impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for TopProduct {
+    fn from((t, name, category): (crm_service::values::ProductTrendRow, String, Option<String>)) -> Self {
         Self {
             product_id: t.product_id,
             name,
             category,
             score: t.popularity_score,
             rank: t.popularity_rank,
-            direction: t.trend_direction,
+            direction: t.trend_direction.as_str().to_owned(),
             recent_units: t.recent_units,
         }
     }
@@ -158,38 +141,35 @@ pub async fn get_dashboard(
     state: web::Data<AppState>,
     query: web::Query<DashboardQuery>,
 ) -> Result<web::Json<DashboardResponse>, ApiError> {
-    let days = query.days.unwrap_or(30);
-    if !(1..=365).contains(&days) {
-        return Err(ApiError::BadRequest(format!("days must be between 1 and 365, got {days}")));
+    let days = query.days;
+    let dashboard = state.read(move |service| service.dashboard(days)).await?;
+    Ok(web::Json(DashboardResponse::new(dashboard, state.service.zone().name())))
+}
+
+impl DashboardResponse {
+    fn new(d: Dashboard, time_zone: &str) -> Self {
+        Self {
+            as_of: d.as_of,
+            days: d.days,
+            time_zone: time_zone.to_owned(),
+            customer_stats: CustomerStats {
+                total: d.customers,
+                by_segment: d.by_segment.into(),
+                active_in_window: d.active_in_window,
+                analytics_as_of: d.analytics_as_of,
+            },
+            sales_trend: d
+                .sales
+                .iter()
+                .map(|day| DailyPoint {
+                    date: day.date,
+                    revenue: day.revenue.to_decimal(),
+                    sales_count: day.sale_count,
+                })
+                .collect(),
+            trend: d.trend.into(),
+            top_products: d.top_products.into_iter().map(TopProduct::from).collect(),
+            upcoming_events: d.upcoming_events.into_iter().map(Into::into).collect(),
+        }
     }
-    let today = state.zone.today(Utc::now());
-    let from = today - Days::new(u64::from(days) - 1);
-    let previous_from = from - Days::new(u64::from(days));
-    let zone = state.zone.name().to_owned();
-    let response = state
-        .read(move |conn| {
-            let window = fill_days(&crm_storage::daily_sales(conn, previous_from, today)?, previous_from, today);
-            let (previous, current) = window.split_at(days as usize);
-            let total = crm_storage::table_counts(conn)?.customers;
-            let by_segment = SegmentCounts::from_rows(&reads::segment_counts(conn)?);
-            let active_in_window = reads::active_customers_since(conn, from)?;
-            let analytics_as_of = crm_storage::last_analytics_run(conn)?.map(|r| r.as_of);
-            let top_products = reads::top_products(conn, TOP_PRODUCTS)?;
-            let events = reads::events_between(conn, today, today + Days::new(EVENT_DAYS))?;
-            Ok(DashboardResponse {
-                as_of: today,
-                days,
-                time_zone: zone,
-                customer_stats: CustomerStats { total, by_segment, active_in_window, analytics_as_of },
-                trend: trend_view(current, previous),
-                sales_trend: current
-                    .iter()
-                    .map(|d| DailyPoint { date: d.date, revenue: d.revenue.to_decimal(), sales_count: d.sale_count })
-                    .collect(),
-                top_products: top_products.into_iter().map(TopProduct::from).collect(),
-                upcoming_events: events.into_iter().map(Into::into).collect(),
-            })
-        })
-        .await?;
-    Ok(web::Json(response))
 }

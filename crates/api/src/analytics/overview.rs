@@ -5,7 +5,7 @@ use super::dashboard::{SegmentCounts, TopProduct};
 use crate::{ApiError, AppState, ReadErrors, WriteErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_storage::reads;
+use crm_service::{SegmentReport, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,11 +41,8 @@ pub async fn get_products(
     state: web::Data<AppState>,
     query: web::Query<ProductsQuery>,
 ) -> Result<web::Json<ProductsResponse>, ApiError> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and 1000, got {limit}")));
-    }
-    let rows = state.read(move |conn| reads::top_products(conn, limit)).await?;
+    let limit = query.limit;
+    let rows = state.read(move |service| service.popular_products(limit)).await?;
     Ok(web::Json(ProductsResponse { products: rows.into_iter().map(TopProduct::from).collect() }))
 }
 
@@ -98,24 +95,27 @@ pub struct RfmCell {
     responses((status = 200, description = "Segment counts", body = SegmentsResponse), ReadErrors)
 )]
 pub async fn get_segments(state: web::Data<AppState>) -> Result<web::Json<SegmentsResponse>, ApiError> {
-    let (segments, rfm, run) = state
-        .read(|conn| {
-            Ok((reads::segment_counts(conn)?, reads::rfm_counts(conn)?, crm_storage::last_analytics_run(conn)?))
-        })
-        .await?;
-    let mut rfm_segments: Vec<RfmSegmentCount> =
-        rfm.named.into_iter().map(|(segment, customers)| RfmSegmentCount { segment, customers }).collect();
-    rfm_segments.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.segment.cmp(&b.segment)));
-    Ok(web::Json(SegmentsResponse {
-        segments: SegmentCounts::from_rows(&segments),
-        rfm_segments,
-        rfm_grid: rfm
-            .grid
-            .into_iter()
-            .map(|(recency, frequency, customers)| RfmCell { recency, frequency, customers })
-            .collect(),
-        as_of: run.map(|r| r.as_of),
-    }))
+    let report = state.read(Service::segments).await?;
+    Ok(web::Json(report.into()))
+}
+
+impl From<SegmentReport> for SegmentsResponse {
+    fn from(r: SegmentReport) -> Self {
+        Self {
+            segments: r.segments.into(),
+            rfm_segments: r
+                .rfm_segments
+                .into_iter()
+                .map(|(segment, customers)| RfmSegmentCount { segment: segment.name().to_owned(), customers })
+                .collect(),
+            rfm_grid: r
+                .rfm_grid
+                .into_iter()
+                .map(|(recency, frequency, customers)| RfmCell { recency, frequency, customers })
+                .collect(),
+            as_of: r.as_of,
+        }
+    }
 }
 
 /// What a refresh computed.
@@ -136,8 +136,8 @@ pub struct AnalyticsRunView {
     pub pairs: i64,
 }
 
-impl From<crm_storage::AnalyticsRun> for AnalyticsRunView {
-    fn from(r: crm_storage::AnalyticsRun) -> Self {
+impl From<crm_service::values::AnalyticsRun> for AnalyticsRunView {
+    fn from(r: crm_service::values::AnalyticsRun) -> Self {
         Self {
             started_at: r.started_at,
             finished_at: r.finished_at,
@@ -175,15 +175,14 @@ pub async fn refresh_analytics(
     state: web::Data<AppState>,
     query: web::Query<RefreshQuery>,
 ) -> Result<web::Json<AnalyticsRunView>, ApiError> {
-    let refresher = state.refresher();
-    let metrics = std::sync::Arc::clone(&state.metrics);
-    let as_of = query.as_of;
-    let run = web::block(move || {
-        let started = std::time::Instant::now();
-        let run = refresher.run(as_of);
-        metrics.observe_refresh(started.elapsed());
-        run
-    })
-    .await??;
+    let (as_of, metrics) = (query.as_of, std::sync::Arc::clone(&state.metrics));
+    let run = state
+        .block(move |service| {
+            let started = std::time::Instant::now();
+            let run = service.refresh(as_of);
+            metrics.observe_refresh(started.elapsed());
+            Ok(run?)
+        })
+        .await?;
     Ok(web::Json(run.into()))
 }

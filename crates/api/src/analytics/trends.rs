@@ -2,15 +2,12 @@
 
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
-use chrono::{Days, NaiveDate, Utc};
-use crm_analytics::{Granularity, bucket_days};
+use chrono::NaiveDate;
+use crm_domain::DaySales;
+use crm_service::values::Granularity;
+use crm_service::{TrendRequest, TrendSeries};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// The longest range one request may cover, in days (ten years).
-const MAX_RANGE_DAYS: i64 = 3_660;
-/// The default window: the last 30 store-local days, today included.
-const DEFAULT_DAYS: u64 = 30;
 
 /// How to group days.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
@@ -23,6 +20,16 @@ pub enum GranularityParam {
     Week,
     /// One point per calendar month.
     Month,
+}
+
+impl From<Granularity> for GranularityParam {
+    fn from(g: Granularity) -> Self {
+        match g {
+            Granularity::Day => Self::Day,
+            Granularity::Week => Self::Week,
+            Granularity::Month => Self::Month,
+        }
+    }
 }
 
 impl From<GranularityParam> for Granularity {
@@ -135,59 +142,49 @@ pub async fn get_trends(
     state: web::Data<AppState>,
     query: web::Query<TrendsQuery>,
 ) -> Result<web::Json<TrendsResponse>, ApiError> {
-    let to = query.to.unwrap_or_else(|| state.zone.today(Utc::now()));
-    let from = query.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
-    if from > to {
-        return Err(ApiError::BadRequest(format!("from ({from}) is after to ({to})")));
+    let request =
+        TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default().into() };
+    let series = state.read(move |service| service.trends(request)).await?;
+    Ok(web::Json(TrendsResponse::new(series, state.service.zone().name())))
+}
+
+impl TrendsResponse {
+    fn new(series: TrendSeries, time_zone: &str) -> Self {
+        Self {
+            from: series.from,
+            to: series.to,
+            granularity: series.granularity.into(),
+            time_zone: time_zone.to_owned(),
+            points: series.points.into_iter().map(Into::into).collect(),
+            totals: series.totals.into(),
+            trend: series.trend.into(),
+        }
     }
-    if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(ApiError::BadRequest(format!("a range may cover at most {MAX_RANGE_DAYS} days")));
+}
+
+impl From<crm_service::TrendPoint> for TrendPoint {
+    fn from(p: crm_service::TrendPoint) -> Self {
+        Self {
+            period: p.period,
+            days: p.days,
+            revenue: p.totals.revenue.to_decimal(),
+            sales_count: p.totals.sale_count,
+            units: p.totals.units,
+            refund_count: p.totals.refund_count,
+            refunded_amount: p.totals.refunded.to_decimal(),
+            revenue_moving_average7: p.revenue_moving_average7,
+        }
     }
-    let granularity = query.granularity.unwrap_or_default();
-    let span = u64::try_from((to - from).num_days() + 1).unwrap_or(1);
-    let previous_from = from - Days::new(span);
-    let days = state.read(move |conn| crm_storage::daily_sales(conn, previous_from, to)).await?;
-    let daily = crm_analytics::fill_days(&days, previous_from, to);
-    let (previous, current) = daily.split_at(usize::try_from(span).unwrap_or(0).min(daily.len()));
-    let trend = super::trend_view(current, previous);
-    let revenue: Vec<f64> = daily.iter().map(|d| d.revenue.to_decimal()).collect();
-    let averages = crm_analytics::trend::moving_average(&revenue, 7);
-    let current_averages = &averages[previous.len()..];
-    let buckets = bucket_days(current, from, to, granularity.into());
-    let points: Vec<TrendPoint> = buckets
-        .iter()
-        .zip(0..)
-        .map(|(b, i)| TrendPoint {
-            revenue_moving_average7: match granularity {
-                GranularityParam::Day => {
-                    current_averages.get(i).copied().flatten().map(|a| (a * 100.0).round() / 100.0)
-                }
-                GranularityParam::Week | GranularityParam::Month => None,
-            },
-            period: b.start,
-            days: b.days,
-            revenue: b.totals.revenue.to_decimal(),
-            sales_count: b.totals.sale_count,
-            units: b.totals.units,
-            refund_count: b.totals.refund_count,
-            refunded_amount: b.totals.refunded.to_decimal(),
-        })
-        .collect();
-    let sum = |f: fn(&crm_domain::DaySales) -> i64| buckets.iter().map(|b| f(&b.totals)).sum::<i64>();
-    let totals = TrendTotals {
-        revenue: crm_domain::Money::from_cents(sum(|t| t.revenue.cents())).to_decimal(),
-        sales_count: sum(|t| t.sale_count),
-        units: sum(|t| t.units),
-        refund_count: sum(|t| t.refund_count),
-        refunded_amount: crm_domain::Money::from_cents(sum(|t| t.refunded.cents())).to_decimal(),
-    };
-    Ok(web::Json(TrendsResponse {
-        from,
-        to,
-        granularity,
-        time_zone: state.zone.name().to_owned(),
-        points,
-        totals,
-        trend,
-    }))
+}
+
+impl From<DaySales> for TrendTotals {
+    fn from(t: DaySales) -> Self {
+        Self {
+            revenue: t.revenue.to_decimal(),
+            sales_count: t.sale_count,
+            units: t.units,
+            refund_count: t.refund_count,
+            refunded_amount: t.refunded.to_decimal(),
+        }
+    }
 }

@@ -1,18 +1,12 @@
 //! `GET /api/customers/{id}/insights`: the card a cashier sees at checkout.
 
 use super::SegmentName;
-use super::card::{
-    CardFacts, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmFacts, favourites, purchase_facts,
-};
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_analytics::basket::Pair;
-use crm_analytics::customer::{BoughtLine, Purchase};
-use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
-use crm_storage::reads;
+use crm_service::values::ChurnRisk;
+use crm_service::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// Everything the POS shows about a customer at checkout.
@@ -179,117 +173,99 @@ pub async fn get_customer_insights(
     id: web::Path<i64>,
 ) -> Result<web::Json<CustomerInsightsResponse>, ApiError> {
     let id = id.into_inner();
-    let today = state.zone.today(Utc::now());
-    let rules = state.analytics.segments;
-    let default_gap = state.analytics.default_gap_days;
-    if let Some(card) = state.cards.render(id, today, &rules, default_gap) {
+    // A prepared card is served here, on the async thread (no database read); only a card
+    // that must be read from the store goes to the blocking pool.
+    if let Some(card) = state.service.prepared_card(id) {
         state.metrics.count_card(true);
-        return Ok(web::Json(card));
+        return Ok(web::Json(card.into()));
     }
     state.metrics.count_card(false);
-    let card = state.read(move |conn| read_card(conn, id, today, &rules, default_gap)).await?;
-    card.map(web::Json).ok_or_else(|| ApiError::NotFound(format!("no customer with id {id}")))
+    let card = state.read(move |service| service.stored_card(id)).await?;
+    Ok(web::Json(card.into()))
 }
 
-/// Reads one customer's card from the store.
-pub(crate) fn read_card(
-    conn: &mut crm_storage::Conn,
-    id: i64,
-    today: NaiveDate,
-    rules: &SegmentRules,
-    default_gap: f64,
-) -> Result<Option<CustomerInsightsResponse>, crm_storage::StorageError> {
-    let Some(profile) = reads::customer_profile(conn, id)? else {
-        return Ok(None);
-    };
-    let (sales, lines) = reads::customer_purchases(conn, id)?;
-    let tags = reads::customer_tag_list(conn, id)?;
-    let as_of = crm_storage::last_analytics_run(conn)?.map(|run| run.as_of);
-
-    let day_of: HashMap<i64, NaiveDate> = sales.iter().map(|s| (s.id, s.local_date)).collect();
-    let purchases: Vec<Purchase> =
-        sales.iter().map(|s| Purchase { date: s.local_date, total_cents: s.total_cents }).collect();
-    let line_codes = || lines.iter().map(|l| l.product_id.clone());
-    let index = |labels: &ProductLabels, code: &str| labels.index(code).unwrap_or(u32::MAX);
-    let bought_with = |labels: &ProductLabels| -> Vec<BoughtLine<u32>> {
-        lines
-            .iter()
-            .filter_map(|l| {
-                let date = *day_of.get(&l.sale_id)?;
-                Some(BoughtLine { product: index(labels, &l.product_id), date, quantity: l.quantity })
-            })
-            .collect()
-    };
-
-    // The favourites decide which pairs to read; the products of those pairs join the numbering.
-    let bought_only = ProductLabels::from_codes(line_codes().collect());
-    let anchors: Vec<String> =
-        favourites(&bought_with(&bought_only), today).iter().map(|p| bought_only.code(p.product).to_owned()).collect();
-    let pair_rows = if anchors.is_empty() {
-        Vec::new()
-    } else {
-        reads::pairs_with(conn, &anchors, i64::try_from(PAIRS_CONSIDERED).unwrap_or(i64::MAX))?
-    };
-    let mut labels = ProductLabels::from_codes(
-        line_codes().chain(pair_rows.iter().flat_map(|r| [r.product_a.clone(), r.product_b.clone()])).collect(),
-    );
-    let pairs: Vec<Pair<u32>> = pair_rows
-        .iter()
-        .map(|row| Pair {
-            a: index(&labels, &row.product_a),
-            b: index(&labels, &row.product_b),
-            together: u64::try_from(row.together).unwrap_or(0),
-            baskets_with_a: u64::try_from(row.baskets_with_a).unwrap_or(0),
-            baskets_with_b: u64::try_from(row.baskets_with_b).unwrap_or(0),
-            lift: row.lift,
-        })
-        .collect();
-    let facts = purchase_facts(&purchases, &bought_with(&labels), today, |_| pairs);
-
-    let last = sales.last().map(|sale| LastSaleFacts {
-        sale_id: sale.id,
-        created_at: sale.created_at,
-        local_date: sale.local_date,
-        total_cents: sale.total_cents,
-        lines: lines
-            .iter()
-            .filter(|l| l.sale_id == sale.id)
-            .map(|l| LineFacts {
-                product: index(&labels, &l.product_id),
-                name: l.product_name.as_deref().map(Into::into),
-                quantity: l.quantity,
-                unit_price_e4: l.unit_price_e4,
-            })
-            .collect(),
-    });
-    let segment = match profile.analytics.as_ref().and_then(|a| SegmentName::from_name(&a.segment)) {
-        Some(segment) => segment,
-        None => {
-            // Synced after the last refresh: apply the rules that need no other customer.
-            let activity = CustomerActivity {
-                first_purchase: facts.summary.map(|s| s.first_purchase),
-                last_purchase: facts.summary.map(|s| s.last_purchase),
-                ..CustomerActivity::default()
-            };
-            let no_vip = SegmentRules { vip_top_fraction: 0.0, ..*rules };
-            assign_segments(&[activity], today, &no_vip).first().copied().map_or(SegmentName::Prospect, Into::into)
-        }
-    };
-    let card = CardFacts {
-        name: profile.name.as_deref().map(Into::into),
-        segment,
-        rfm: profile.analytics.as_ref().and_then(RfmFacts::of),
-        summary: facts.summary,
-        last,
-        preferred: facts.preferred.iter().map(Into::into).collect(),
-        recommendations: facts.recommendations.into(),
-        tags: tags.into_iter().map(Into::into).collect(),
-    };
-    let named: Vec<String> = card.products().map(|p| labels.code(p).to_owned()).collect();
-    for (code, (name, category)) in reads::product_names(conn, &named)? {
-        if let Some(i) = labels.index(&code) {
-            labels.set(i, name, category);
+impl From<InsightCard> for CustomerInsightsResponse {
+    fn from(card: InsightCard) -> Self {
+        Self {
+            customer_id: card.customer_id,
+            name: card.name,
+            segment: card.segment.into(),
+            lapsed: card.lapsed,
+            rfm: card.rfm.map(Into::into),
+            total_spent: card.total_spent.to_decimal(),
+            visit_count: card.visit_count,
+            average_basket: card.average_basket.to_decimal(),
+            first_purchase: card.first_purchase,
+            last_purchase: card.last_purchase.map(Into::into),
+            preferred_products: card.preferred_products.into_iter().map(Into::into).collect(),
+            purpose_tags: card.purpose_tags,
+            recommendations: card.recommendations.into_iter().map(Into::into).collect(),
+            churn_risk: card.churn_risk.map(Into::into),
+            analytics_as_of: card.analytics_as_of,
         }
     }
-    Ok(Some(super::card::render(id, &card, &labels, today, rules, default_gap, as_of)))
+}
+
+impl From<RfmScores> for RfmView {
+    fn from(r: RfmScores) -> Self {
+        Self { recency: r.recency, frequency: r.frequency, monetary: r.monetary, segment: r.segment.name().to_owned() }
+    }
+}
+
+impl From<LastPurchase> for LastPurchaseView {
+    fn from(sale: LastPurchase) -> Self {
+        Self {
+            sale_id: sale.sale_id,
+            date: sale.date,
+            created_at: sale.created_at,
+            amount: sale.amount.to_decimal(),
+            items: sale.items.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<PurchaseLine> for PurchaseLineView {
+    fn from(l: PurchaseLine) -> Self {
+        Self {
+            product_id: l.product_id,
+            product_name: l.product_name,
+            quantity: l.quantity,
+            unit_price: l.unit_price.to_decimal(),
+        }
+    }
+}
+
+impl From<PreferredProduct> for PreferredProductView {
+    fn from(p: PreferredProduct) -> Self {
+        Self {
+            product_id: p.product_id,
+            name: p.name,
+            category: p.category,
+            quantity: p.quantity,
+            times_bought: p.times_bought,
+            last_bought: p.last_bought,
+        }
+    }
+}
+
+impl From<Suggestion> for RecommendationView {
+    fn from(r: Suggestion) -> Self {
+        Self {
+            product_id: r.product_id,
+            name: r.name,
+            because_of: r.because_of,
+            lift: r.lift,
+            confidence: r.confidence,
+        }
+    }
+}
+
+impl From<ChurnRisk> for ChurnRiskView {
+    fn from(risk: ChurnRisk) -> Self {
+        Self {
+            level: risk.level.as_str().to_owned(),
+            days_since_last_purchase: risk.days_since_last,
+            expected_gap_days: risk.expected_gap_days,
+        }
+    }
 }

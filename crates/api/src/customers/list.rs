@@ -5,13 +5,10 @@ use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
 use crm_domain::Money;
-use crm_storage::reads::{self, CustomerFilter, CustomerProfile};
+use crm_service::values::CustomerProfile;
+use crm_service::{CustomerPage, CustomerQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// Default and largest page sizes.
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 500;
 
 /// Filters and paging.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -87,23 +84,13 @@ impl From<CustomerProfile> for CustomerSummaryView {
             name: p.name,
             phone: p.phone,
             email: p.email,
-            segment: a.as_ref().and_then(|a| crm_analytics::segments::Segment::from_name(&a.segment)).map(Into::into),
-            rfm_segment: a.as_ref().and_then(|a| a.rfm_segment.clone()),
+            segment: a.as_ref().map(|a| a.segment.into()),
+            rfm_segment: a.as_ref().and_then(|a| a.rfm_segment).map(|s| s.name().to_owned()),
             visit_count: a.as_ref().map_or(0, |a| a.visits),
             total_spent: Money::from_cents(a.as_ref().map_or(0, |a| a.total_spent_cents)).to_decimal(),
             last_purchase: a.and_then(|a| a.last_purchase),
         }
     }
-}
-
-/// The id a cursor points after: its digits (as `nextCursor` gives them); a number past the
-/// largest id points after every customer.
-fn read_cursor(cursor: &str) -> Result<i64, ApiError> {
-    let digits = cursor.len() <= 30 && cursor.bytes().all(|b| b.is_ascii_digit());
-    let value = digits.then(|| cursor.parse::<u128>().ok()).flatten();
-    value
-        .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
-        .ok_or_else(|| ApiError::BadRequest(format!("cursor {cursor:?} is not one this API gave: a cursor is digits")))
 }
 
 /// List customers
@@ -123,24 +110,19 @@ pub async fn list_customers(
     query: web::Query<ListCustomersQuery>,
 ) -> Result<web::Json<CustomerListResponse>, ApiError> {
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}, got {limit}")));
+    let query = CustomerQuery {
+        segment: query.segment.map(Into::into),
+        tag: query.tag,
+        text: query.q,
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let page = state.read(move |service| service.list_customers(query)).await?;
+    Ok(web::Json(page.into()))
+}
+
+impl From<CustomerPage> for CustomerListResponse {
+    fn from(page: CustomerPage) -> Self {
+        Self { customers: page.customers.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }
     }
-    let after_id = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(cursor) => Some(read_cursor(cursor)?),
-    };
-    let filter = CustomerFilter {
-        segment: query.segment.map(|s| s.as_str().to_owned()),
-        tag: query.tag.filter(|t| !t.trim().is_empty()).map(|t| t.trim().to_lowercase()),
-        text: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
-        after_id,
-        limit: limit + 1,
-    };
-    let mut page = state.read(move |conn| reads::list_customers(conn, &filter)).await?;
-    let has_more = page.len() as i64 > limit;
-    page.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = has_more.then(|| page.last().map(|c| c.id.to_string())).flatten();
-    Ok(web::Json(CustomerListResponse { customers: page.into_iter().map(Into::into).collect(), next_cursor }))
 }

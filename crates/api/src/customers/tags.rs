@@ -1,15 +1,10 @@
 //! `PUT /api/customers/{id}/tags`: a customer's manual purpose tags.
 
-use crate::{ApiError, AppState, RecordError, WriteErrors};
+use crate::{ApiError, AppState, WriteErrors};
 use actix_web::web;
-use crm_domain::{TextRule, required_text};
+use crm_domain::{MAX_TAGS, TAG};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Most tags per customer.
-const MAX_TAGS: usize = 20;
-/// A tag: one line of at most 40 characters.
-const TAG: TextRule = TextRule::line(40);
 
 /// The full set of manual tags (replaces the previous set).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,45 +61,7 @@ pub async fn set_customer_tags(
     id: web::Path<i64>,
     body: web::Json<SetTagsRequest>,
 ) -> Result<web::Json<TagsResponse>, ApiError> {
-    let id = id.into_inner();
-    let raw = body.into_inner().tags;
-    let mut errors = Vec::new();
-    if raw.len() > MAX_TAGS {
-        errors.push(RecordError {
-            index: None,
-            field: "tags".into(),
-            message: format!("at most {MAX_TAGS} tags, got {}", raw.len()),
-        });
-    }
-    let mut tags: Vec<String> = Vec::new();
-    for (i, tag) in raw.iter().enumerate() {
-        match required_text(tag, TAG) {
-            Ok(tag) => tags.push(tag.to_lowercase()),
-            Err(e) => errors.push(RecordError { index: None, field: format!("tags[{i}]"), message: e.to_string() }),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation { detail: "the tags are invalid; nothing was changed".into(), errors });
-    }
-    tags.sort();
-    tags.dedup();
-    let cards = std::sync::Arc::clone(&state.cards);
-    let stored = state
-        .write_then(
-            move |conn| {
-                if crm_storage::reads::customer_profile(conn, id)?.is_none() {
-                    return Ok(None);
-                }
-                crm_storage::reads::set_customer_tags(conn, id, &tags)?;
-                Ok(Some(tags))
-            },
-            move |stored| {
-                if stored.is_some() {
-                    cards.customers_changed(&[id]);
-                }
-            },
-        )
-        .await?;
-    let tags = stored.ok_or_else(|| ApiError::NotFound(format!("no customer with id {id}")))?;
-    Ok(web::Json(TagsResponse { customer_id: id, tags }))
+    let (customer_id, raw) = (id.into_inner(), body.into_inner().tags);
+    let tags = state.write(move |service| service.set_customer_tags(customer_id, &raw)).await?;
+    Ok(web::Json(TagsResponse { customer_id, tags }))
 }

@@ -1,13 +1,10 @@
 //! `POST /api/sync/customers`.
 
-use super::fields::Fields;
-use super::{Code, SyncResponse, parse_batch};
+use super::{Code, SyncResponse};
 use crate::{ApiError, AppState, WriteErrors};
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use crm_domain::{
-    Customer, CustomerId, FieldError, optional_email, optional_text, parse_timestamp, required_text, rules,
-};
+use crm_domain::CustomerFields;
+use crm_service::Service;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -48,28 +45,17 @@ pub struct CustomerInput {
     pub created_at: Option<String>,
 }
 
-impl CustomerInput {
-    fn into_domain(self, now: DateTime<Utc>) -> Result<Customer, Vec<FieldError>> {
-        let mut f = Fields::default();
-        let id = f.check("id", CustomerId::try_from(self.id));
-        let name = f.check("name", required_text(&self.name, rules::NAME));
-        let phone = f.check("phone", optional_text(self.phone.as_ref().map(|c| c.0.as_str()), rules::PHONE));
-        let email = f.check("email", optional_email(self.email.as_deref()));
-        let address = f.check("address", optional_text(self.address.as_deref(), rules::ADDRESS));
-        let notes = f.check("notes", optional_text(self.notes.as_deref(), rules::NOTES));
-        let created_at = f.check("created_at", self.created_at.map(|t| parse_timestamp(&t, now)).transpose());
-        let customer = (|| {
-            Some(Customer {
-                id: id?,
-                name: name?,
-                phone: phone?,
-                email: email?,
-                address: address?,
-                notes: notes?,
-                created_at: created_at?,
-            })
-        })();
-        f.finish(customer)
+impl From<CustomerInput> for CustomerFields {
+    fn from(c: CustomerInput) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            phone: c.phone.map(|p| p.0),
+            email: c.email,
+            address: c.address,
+            notes: c.notes,
+            created_at: c.created_at,
+        }
     }
 }
 
@@ -97,18 +83,6 @@ pub async fn sync_customers(
     state: web::Data<AppState>,
     body: web::Json<SyncCustomersRequest>,
 ) -> Result<web::Json<SyncResponse>, ApiError> {
-    let now = Utc::now();
-    let batch = body.into_inner().customers;
-    let received = batch.len();
-    let customers = parse_batch(batch, &state.limits, |c: CustomerInput| c.into_domain(now), |c| c.id)
-        .inspect_err(|_| state.metrics.count_sync("customers", false, received))?;
-    let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
-    let counts = state
-        .write_changes(
-            move |conn| crm_storage::ingest::sync_customers(conn, &customers, now),
-            move |_, cards| cards.customers_changed(&ids),
-        )
-        .await?;
-    state.metrics.count_sync("customers", true, received);
-    Ok(web::Json(counts.into()))
+    super::sync_batch::<CustomerInput, _>(&state, "customers", body.into_inner().customers, Service::sync_customers)
+        .await
 }

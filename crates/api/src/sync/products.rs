@@ -1,19 +1,13 @@
 //! `POST /api/sync/products`.
 
-use super::fields::Fields;
-use super::{Code, SyncResponse, parse_batch};
+use super::{Code, SyncResponse};
 use crate::{ApiError, AppState, WriteErrors};
 use actix_web::web;
-use chrono::Utc;
-use crm_domain::{DomainError, FieldError, Product, ProductId, UnitPrice, optional_text, required_text, rules};
+use crm_domain::ProductFields;
+use crm_service::Service;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
-
-/// Largest stock level accepted, either way.
-const MAX_STOCK: i64 = 1_000_000_000;
-/// Longest lead time accepted, in days.
-const MAX_LEAD_TIME_DAYS: i32 = 365;
 
 /// A batch of catalogue entries.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -48,39 +42,16 @@ pub struct ProductInput {
     pub unit_cost: Option<f64>,
 }
 
-impl ProductInput {
-    fn into_domain(self) -> Result<Product, Vec<FieldError>> {
-        let mut f = Fields::default();
-        let id = f.check("id", ProductId::parse(&self.id.0));
-        let name = f.check("name", required_text(&self.name, rules::NAME));
-        let category = f.check("category", optional_text(self.category.as_deref(), rules::CATEGORY));
-        let stock_on_hand = f.check("stock_on_hand", in_range(self.stock_on_hand, -MAX_STOCK, MAX_STOCK));
-        let lead_time_days = f.check(
-            "lead_time_days",
-            in_range(self.lead_time_days, 0, i64::from(MAX_LEAD_TIME_DAYS))
-                .map(|days| days.and_then(|d| i32::try_from(d).ok())),
-        );
-        let unit_cost = f.check("unit_cost", self.unit_cost.map(UnitPrice::from_decimal).transpose());
-        let product = (|| {
-            Some(Product {
-                id: id?,
-                name: name?,
-                category: category?,
-                stock_on_hand: stock_on_hand?,
-                lead_time_days: lead_time_days?,
-                unit_cost: unit_cost?,
-            })
-        })();
-        f.finish(product)
-    }
-}
-
-fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Result<Option<T>, DomainError> {
-    match value {
-        Some(v) if v < min || v > max => {
-            Err(DomainError::OutOfRange { value: v.to_string(), min: min.to_string(), max: max.to_string() })
+impl From<ProductInput> for ProductFields {
+    fn from(p: ProductInput) -> Self {
+        Self {
+            id: p.id.0,
+            name: p.name,
+            category: p.category,
+            stock_on_hand: p.stock_on_hand,
+            lead_time_days: p.lead_time_days,
+            unit_cost: p.unit_cost,
         }
-        other => Ok(other),
     }
 }
 
@@ -106,17 +77,5 @@ pub async fn sync_products(
     state: web::Data<AppState>,
     body: web::Json<SyncProductsRequest>,
 ) -> Result<web::Json<SyncResponse>, ApiError> {
-    let now = Utc::now();
-    let batch = body.into_inner().products;
-    let received = batch.len();
-    let products = parse_batch(batch, &state.limits, ProductInput::into_domain, |p| p.id.clone())
-        .inspect_err(|_| state.metrics.count_sync("products", false, received))?;
-    let synced = state
-        .write_changes(
-            move |conn| crm_storage::ingest::sync_products(conn, &products, now),
-            |synced, cards| cards.products_relabelled(&synced.relabelled),
-        )
-        .await?;
-    state.metrics.count_sync("products", true, received);
-    Ok(web::Json(synced.counts.into()))
+    super::sync_batch::<ProductInput, _>(&state, "products", body.into_inner().products, Service::sync_products).await
 }

@@ -1,14 +1,10 @@
 //! `POST /api/sync/sales`.
 
-use super::fields::Fields;
-use super::{Code, SyncResponse, parse_batch};
+use super::{Code, SyncResponse};
 use crate::{ApiError, AppState, WriteErrors};
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use crm_domain::{
-    CustomerId, FieldError, MAX_ITEMS_PER_SALE, MAX_QUANTITY, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus,
-    StoreZone, UnitPrice, optional_text, parse_timestamp, rules,
-};
+use crm_domain::{SaleFields, SaleLineFields, SaleStatus};
+use crm_service::Service;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -96,56 +92,30 @@ pub struct SaleItemInput {
     pub unit_price: f64,
 }
 
-impl SaleInput {
-    fn into_domain(self, zone: StoreZone, now: DateTime<Utc>) -> Result<Sale, Vec<FieldError>> {
-        let mut f = Fields::default();
-        let id = f.check("id", SaleId::try_from(self.id));
-        let customer_id = f.check("customer_id", self.customer_id.map(CustomerId::try_from).transpose());
-        let total = f.check("total_amount", Money::from_decimal(self.total_amount));
-        let created_at = f.check("created_at", parse_timestamp(&self.created_at, now));
-        let store_id = f.check("store_id", optional_text(self.store_id.as_ref().map(|c| c.0.as_str()), rules::CODE));
-        let payment_method = f.check("payment_method", optional_text(self.payment_method.as_deref(), rules::CODE));
-        let lines = self.items.unwrap_or_default();
-        if lines.len() > MAX_ITEMS_PER_SALE {
-            f.fail("items", format!("a sale may have at most {MAX_ITEMS_PER_SALE} lines, got {}", lines.len()));
+impl From<SaleInput> for SaleFields {
+    fn from(s: SaleInput) -> Self {
+        Self {
+            id: s.id,
+            customer_id: s.customer_id,
+            total_amount: s.total_amount,
+            created_at: s.created_at,
+            status: s.status.unwrap_or_default().into(),
+            store_id: s.store_id.map(|c| c.0),
+            payment_method: s.payment_method,
+            items: s.items.unwrap_or_default().into_iter().map(Into::into).collect(),
         }
-        let items: Vec<Option<SaleItem>> =
-            lines.into_iter().enumerate().map(|(i, line)| line.into_domain(&mut f, &format!("items[{i}]"))).collect();
-        let sale = (|| {
-            let created_at = created_at?;
-            Some(Sale {
-                id: id?,
-                customer_id: customer_id?,
-                total: total?,
-                created_at,
-                local_date: zone.local_date(created_at),
-                status: self.status.unwrap_or_default().into(),
-                store_id: store_id?,
-                payment_method: payment_method?,
-                items: items.into_iter().collect::<Option<Vec<_>>>()?,
-            })
-        })();
-        f.finish(sale)
     }
 }
 
-impl SaleItemInput {
-    fn into_domain(self, f: &mut Fields, path: &str) -> Option<SaleItem> {
-        let product_id = f.check(format!("{path}.product_id"), ProductId::parse(&self.product_id.0));
-        let product_name =
-            f.check(format!("{path}.product_name"), optional_text(self.product_name.as_deref(), rules::NAME));
-        let category = f.check(format!("{path}.category"), optional_text(self.category.as_deref(), rules::CATEGORY));
-        if !(1..=MAX_QUANTITY).contains(&self.quantity) {
-            f.fail(format!("{path}.quantity"), format!("must be between 1 and {MAX_QUANTITY}, got {}", self.quantity));
+impl From<SaleItemInput> for SaleLineFields {
+    fn from(l: SaleItemInput) -> Self {
+        Self {
+            product_id: l.product_id.0,
+            product_name: l.product_name,
+            category: l.category,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
         }
-        let unit_price = f.check(format!("{path}.unit_price"), UnitPrice::from_decimal(self.unit_price));
-        Some(SaleItem {
-            product_id: product_id?,
-            product_name: product_name?,
-            category: category?,
-            quantity: self.quantity,
-            unit_price: unit_price?,
-        })
     }
 }
 
@@ -174,18 +144,5 @@ pub async fn sync_sales(
     state: web::Data<AppState>,
     body: web::Json<SyncSalesRequest>,
 ) -> Result<web::Json<SyncResponse>, ApiError> {
-    let now = Utc::now();
-    let zone = state.zone;
-    let batch = body.into_inner().sales;
-    let received = batch.len();
-    let sales = parse_batch(batch, &state.limits, |s: SaleInput| s.into_domain(zone, now), |s| s.id)
-        .inspect_err(|_| state.metrics.count_sync("sales", false, received))?;
-    let synced = state
-        .write_changes(
-            move |conn| crm_storage::ingest::sync_sales(conn, &sales, now),
-            |synced, cards| cards.customers_changed(&synced.customers),
-        )
-        .await?;
-    state.metrics.count_sync("sales", true, received);
-    Ok(web::Json(synced.counts.into()))
+    super::sync_batch::<SaleInput, _>(&state, "sales", body.into_inner().sales, Service::sync_sales).await
 }

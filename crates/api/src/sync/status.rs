@@ -3,7 +3,8 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use crm_storage::{KindStatus, SyncKind};
+use crm_service::values::{KindStatus, SyncKind};
+use crm_service::{Service, SyncState};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -51,6 +52,13 @@ pub struct KindSyncStatus {
     pub max_created_at: Option<DateTime<Utc>>,
 }
 
+impl KindSyncStatus {
+    /// A kind never synced.
+    fn none() -> Self {
+        Self { records: 0, batches: 0, last_sync_at: None, last_batch_size: None, max_id: None, max_created_at: None }
+    }
+}
+
 impl From<&KindStatus> for KindSyncStatus {
     fn from(k: &KindStatus) -> Self {
         Self {
@@ -79,21 +87,22 @@ impl From<&KindStatus> for KindSyncStatus {
     )
 )]
 pub async fn get_sync_status(state: web::Data<AppState>) -> Result<web::Json<SyncStatusResponse>, ApiError> {
-    let (status, analytics) =
-        state.read(|conn| Ok((crm_storage::sync_status(conn)?, crm_storage::last_analytics_run(conn)?))).await?;
-    let of = |kind: SyncKind| {
-        status
-            .kinds
-            .iter()
-            .find(|k| k.kind == kind)
-            .map(KindSyncStatus::from)
-            .ok_or_else(|| ApiError::Internal(format!("sync status lacks {}", kind.as_str())))
-    };
-    Ok(web::Json(SyncStatusResponse {
-        server_time: Utc::now(),
-        customers: of(SyncKind::Customers)?,
-        sales: of(SyncKind::Sales)?,
-        products: of(SyncKind::Products)?,
-        analytics: analytics.map(Into::into),
-    }))
+    let state = state.read(Service::sync_state).await?;
+    Ok(web::Json(state.into()))
+}
+
+impl From<SyncState> for SyncStatusResponse {
+    fn from(state: SyncState) -> Self {
+        let of = |kind: SyncKind| {
+            let status = state.sync.kinds.iter().find(|k| k.kind == kind);
+            status.map_or_else(KindSyncStatus::none, KindSyncStatus::from)
+        };
+        Self {
+            server_time: Utc::now(),
+            customers: of(SyncKind::Customers),
+            sales: of(SyncKind::Sales),
+            products: of(SyncKind::Products),
+            analytics: state.analytics.map(Into::into),
+        }
+    }
 }

@@ -89,7 +89,7 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
 
     let marks = HighWater {
         max_record_id: ids.iter().copied().max(),
-        max_created_at: batch.iter().map(|s| s.created_at.naive_utc()).max(),
+        max_created_at: batch.iter().map(|s| s.created_at().naive_utc()).max(),
     };
     record_run(conn, SyncKind::Sales, &counts, marks, now, Utc::now())?;
     Ok(SalesSynced { counts, customers })

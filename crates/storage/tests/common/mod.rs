@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "test builders: a panic is the failure report")]
 
 use chrono::{DateTime, Utc};
-use crm_domain::{Customer, CustomerId, Money, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice};
+use crm_domain::{Customer, CustomerId, Money, ProductId, Sale, SaleId, SaleItem, StoreZone, UnitPrice};
 use crm_storage::{Database, DbOptions};
 
 /// A migrated database in a temporary directory.
@@ -44,16 +44,8 @@ pub fn item(product: &str, quantity: i64, unit_price_e4: i64) -> SaleItem {
 
 /// A completed sale dated in UTC.
 pub fn sale(id: i64, customer: Option<i64>, cents: i64, created_at: &str, items: Vec<SaleItem>) -> Sale {
-    let created_at = at(created_at);
-    Sale {
-        id: SaleId::try_from(id).unwrap(),
-        customer_id: customer.map(|c| CustomerId::try_from(c).unwrap()),
-        total: Money::from_cents(cents),
-        created_at,
-        local_date: StoreZone::UTC.local_date(created_at),
-        status: SaleStatus::Completed,
-        store_id: None,
-        payment_method: None,
-        items,
-    }
+    let mut sale = Sale::new(SaleId::try_from(id).unwrap(), Money::from_cents(cents), at(created_at), StoreZone::UTC);
+    sale.customer_id = customer.map(|c| CustomerId::try_from(c).unwrap());
+    sale.items = items;
+    sale
 }

@@ -10,13 +10,15 @@
 //!   clears exactly those marks (later ones stay, even if the refresh saw their writes);
 //! - cards are ranked as of the day they were prepared; on another day they are not used.
 
-use crate::customers::{
-    CardFacts, CustomerInsightsResponse, LastSaleFacts, LineFacts, ProductLabels, RfmFacts, SegmentName, purchase_facts,
+use crate::card::{
+    CardFacts, InsightCard, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmScores, numbered_pair,
+    purchase_facts, render,
 };
 use chrono::NaiveDate;
 use crm_analytics::basket::Pair;
 use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
+use crm_domain::Segment;
 use crm_storage::{Conn, CustomerAnalyticsRow, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,7 +122,7 @@ impl CardBook {
         today: NaiveDate,
         rules: &SegmentRules,
         default_gap: f64,
-    ) -> Option<CustomerInsightsResponse> {
+    ) -> Option<InsightCard> {
         let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
         let prepared = book.cards.as_ref().filter(|p| p.day == today)?;
         if book.changed_customers.contains_key(&customer) {
@@ -133,15 +135,7 @@ impl CardBook {
         {
             return None;
         }
-        Some(crate::customers::render_card(
-            customer,
-            facts,
-            &prepared.labels,
-            today,
-            rules,
-            default_gap,
-            Some(prepared.as_of),
-        ))
+        Some(render(customer, facts, &prepared.labels, today, rules, default_gap, Some(prepared.as_of)))
     }
 
     /// Prepared cards and pending marks.
@@ -250,7 +244,7 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
             continue;
         }
         let facts = purchase_facts(&history.purchases, &history.bought, results.today, |anchors| {
-            merged_pairs(&pairs, &pairs_of, anchors, crate::customers::PAIRS_CONSIDERED)
+            merged_pairs(&pairs, &pairs_of, anchors, PAIRS_CONSIDERED)
         });
         let row = analytics.get(&id);
         let mut own_tags = tags.remove(&id).unwrap_or_default();
@@ -260,8 +254,8 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
             id,
             CardFacts {
                 name: name.map(String::into_boxed_str),
-                segment: row.and_then(|a| SegmentName::from_name(&a.segment)).unwrap_or(SegmentName::Prospect),
-                rfm: row.and_then(|a| RfmFacts::of(a)),
+                segment: row.map_or(Segment::Prospect, |a| a.segment),
+                rfm: row.and_then(|a| RfmScores::of(a)),
                 summary: facts.summary,
                 last: history.last,
                 preferred: facts.preferred.iter().map(Into::into).collect(),
@@ -276,19 +270,7 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
 /// The pairs numbered by `labels`, best first (lift, then baskets together, then products:
 /// the order the store reads them in), and for each product the positions of its pairs.
 fn number_pairs(rows: &[ProductPairRow], labels: &ProductLabels) -> (Vec<Pair<u32>>, Vec<Vec<u32>>) {
-    let mut pairs: Vec<Pair<u32>> = rows
-        .iter()
-        .filter_map(|row| {
-            Some(Pair {
-                a: labels.index(&row.product_a)?,
-                b: labels.index(&row.product_b)?,
-                together: u64::try_from(row.together).unwrap_or(0),
-                baskets_with_a: u64::try_from(row.baskets_with_a).unwrap_or(0),
-                baskets_with_b: u64::try_from(row.baskets_with_b).unwrap_or(0),
-                lift: row.lift,
-            })
-        })
-        .collect();
+    let mut pairs: Vec<Pair<u32>> = rows.iter().filter_map(|row| numbered_pair(row, labels)).collect();
     pairs.sort_by(|x, y| {
         y.lift.total_cmp(&x.lift).then(y.together.cmp(&x.together)).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b))
     });

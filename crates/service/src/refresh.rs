@@ -5,14 +5,14 @@
 //! thread, so it never blocks a request; reads see the previous results until the new ones
 //! commit.
 
-use crate::cards::{CardBook, RefreshResults};
+use crate::Service;
+use crate::cards::{CardBook, PreparedCards, RefreshResults};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
 use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
-use crm_domain::StoreZone;
 use crm_storage::{AnalyticsRun, Conn, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -60,23 +60,10 @@ impl Default for AnalyticsConfig {
     }
 }
 
-/// What a refresh reads, follows and fills.
-#[derive(Debug, Clone)]
-pub struct Refresher {
-    /// The store.
-    pub db: Arc<Database>,
-    /// The store's time zone: decides what "today" is.
-    pub zone: StoreZone,
-    /// The rules.
-    pub config: AnalyticsConfig,
-    /// Where the prepared insight cards go.
-    pub cards: Arc<CardBook>,
-}
-
-impl Refresher {
+impl Service {
     /// Runs one refresh as of the end of the store-local day `as_of` (default: today), and
-    /// returns what it computed.
-    pub fn run(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, StorageError> {
+    /// returns what it computed. See [`refresh`].
+    pub fn refresh(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, StorageError> {
         let today = self.zone.today(Utc::now());
         refresh(&self.db, &self.config, &self.cards, as_of.unwrap_or(today), today)
     }
@@ -114,7 +101,7 @@ fn compute(
     sequence: u64,
     as_of: NaiveDate,
     today: NaiveDate,
-) -> Result<(AnalyticsRun, crate::cards::PreparedCards), StorageError> {
+) -> Result<(AnalyticsRun, PreparedCards), StorageError> {
     let started_at = Utc::now();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
@@ -150,12 +137,12 @@ fn compute(
         .zip(scores)
         .map(|(((t, activity), segment), score)| CustomerAnalyticsRow {
             customer_id: t.customer_id,
-            segment: segment.as_str().to_owned(),
+            segment,
             lapsed: is_lapsed(activity, as_of, &config.segments),
             recency_score: score.map(|s| i32::from(s.recency)),
             frequency_score: score.map(|s| i32::from(s.frequency)),
             monetary_score: score.map(|s| i32::from(s.monetary)),
-            rfm_segment: score.map(|s| s.segment().name().to_owned()),
+            rfm_segment: score.map(|s| s.segment()),
             visits: t.visits,
             total_spent_cents: t.total_spent_cents,
             first_purchase: t.first_purchase,
@@ -175,7 +162,7 @@ fn compute(
             product_id: p.product.clone(),
             popularity_score: p.score,
             popularity_rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
-            trend_direction: p.direction.as_str().to_owned(),
+            trend_direction: p.direction,
             decayed_units: p.decayed_units,
             decayed_revenue_cents: p.decayed_revenue_cents,
             recent_units: p.recent_units,
@@ -315,18 +302,12 @@ impl RefreshTrigger {
 /// The refresh loop: every `interval`, and `delay` after a sync asked for one. At start it
 /// refreshes after `delay` (so start-up stays quick): the insight cards live in memory and
 /// are prepared by a refresh; until then every card is read from the store. Runs forever on
-/// the calling thread; failures are logged and retried at the next turn.
-pub fn run_forever(
-    refresher: &Refresher,
-    trigger: &RefreshTrigger,
-    interval: Duration,
-    delay: Duration,
-    on_done: impl Fn(Duration),
-) {
+/// the calling thread; failures are logged (with their causes) and retried at the next turn.
+pub fn run_forever(service: &Service, interval: Duration, delay: Duration, on_done: impl Fn(Duration)) {
     std::thread::sleep(delay);
     loop {
         let started = Instant::now();
-        match refresher.run(None) {
+        match service.refresh(None) {
             Ok(run) => {
                 log::info!(
                     "analytics refreshed in {} ms: {} customers, {} products, {} pairs",
@@ -337,9 +318,9 @@ pub fn run_forever(
                 );
                 on_done(started.elapsed());
             }
-            Err(e) => log::error!("analytics refresh failed: {e}"),
+            Err(e) => log::error!("analytics refresh failed: {}", crate::error_chain(&e)),
         }
-        wait_for_turn(trigger, interval, delay);
+        wait_for_turn(&service.refresh, interval, delay);
     }
 }
 

@@ -1,0 +1,233 @@
+//! The labels the analytics derive and the store keeps: the seed's customer segments, the
+//! named RFM segments and trend directions. They live here, beside the records, so every
+//! layer (analytics, storage, service, API) names them with the same types; a name is read
+//! back into one of these only where it is stored.
+
+use std::fmt;
+
+/// The seed's customer segments (rules in `crm_analytics::segments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment {
+    /// No completed purchase yet.
+    Prospect,
+    /// First purchase recently.
+    New,
+    /// Everyone else with purchases.
+    Regular,
+    /// Top spenders of the trailing window who buy repeatedly.
+    Vip,
+}
+
+impl Segment {
+    /// Every segment.
+    pub const ALL: [Self; 4] = [Self::Prospect, Self::New, Self::Regular, Self::Vip];
+
+    /// The segment's name as stored and sent (`prospect`, `new`, `regular`, `vip`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Prospect => "prospect",
+            Self::New => "new",
+            Self::Regular => "regular",
+            Self::Vip => "vip",
+        }
+    }
+
+    /// Finds a segment by its name.
+    ///
+    /// ```
+    /// use crm_domain::Segment;
+    /// assert_eq!(Segment::from_name("vip"), Some(Segment::Vip));
+    /// assert_eq!(Segment::from_name("VIP"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Named RFM segments, from the recency (R) and frequency (F) scores as in the usual
+/// R-by-F grid; the monetary score is reported beside them but does not change the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RfmSegment {
+    /// R 5, F 4-5: bought recently and often.
+    Champions,
+    /// R 3-4, F 4-5: buy often, fairly recently.
+    Loyal,
+    /// R 4-5, F 2-3: recent, with a few purchases.
+    PotentialLoyalist,
+    /// R 5, F 1: first purchase very recently.
+    New,
+    /// R 4, F 1: one recent purchase.
+    Promising,
+    /// R 3, F 3: average on both.
+    NeedAttention,
+    /// R 3, F 1-2: slipping, few purchases.
+    AboutToSleep,
+    /// R 1-2, F 3-4: used to buy often, not lately.
+    AtRisk,
+    /// R 1-2, F 5: among the most frequent ever, not lately.
+    CannotLose,
+    /// R 1-2, F 1-2 (but not R 1 F 1): long ago and rarely.
+    Hibernating,
+    /// R 1, F 1: one purchase, long ago.
+    Lost,
+}
+
+impl RfmSegment {
+    /// Every segment, best first.
+    pub const ALL: [Self; 11] = [
+        Self::Champions,
+        Self::Loyal,
+        Self::PotentialLoyalist,
+        Self::New,
+        Self::Promising,
+        Self::NeedAttention,
+        Self::AboutToSleep,
+        Self::AtRisk,
+        Self::CannotLose,
+        Self::Hibernating,
+        Self::Lost,
+    ];
+
+    /// The segment of a recency and a frequency score (each 1-5; values outside are clamped).
+    ///
+    /// ```
+    /// use crm_domain::RfmSegment;
+    /// assert_eq!(RfmSegment::from_scores(5, 5), RfmSegment::Champions);
+    /// assert_eq!(RfmSegment::from_scores(1, 5), RfmSegment::CannotLose);
+    /// assert_eq!(RfmSegment::from_scores(1, 1), RfmSegment::Lost);
+    /// ```
+    pub fn from_scores(recency: u8, frequency: u8) -> Self {
+        match (recency.clamp(1, 5), frequency.clamp(1, 5)) {
+            (5, 4..=5) => Self::Champions,
+            (3..=4, 4..=5) => Self::Loyal,
+            (1..=2, 5) => Self::CannotLose,
+            (1..=2, 3..=4) => Self::AtRisk,
+            (4..=5, 2..=3) => Self::PotentialLoyalist,
+            (5, 1) => Self::New,
+            (4, 1) => Self::Promising,
+            (3, 3) => Self::NeedAttention,
+            (3, 1..=2) => Self::AboutToSleep,
+            (1, 1) => Self::Lost,
+            _ => Self::Hibernating,
+        }
+    }
+
+    /// The segment's name as stored, shown in the API and on the dashboard.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Champions => "Champions",
+            Self::Loyal => "Loyal",
+            Self::PotentialLoyalist => "Potential Loyalist",
+            Self::New => "New",
+            Self::Promising => "Promising",
+            Self::NeedAttention => "Need Attention",
+            Self::AboutToSleep => "About to Sleep",
+            Self::AtRisk => "At Risk",
+            Self::CannotLose => "Cannot Lose",
+            Self::Hibernating => "Hibernating",
+            Self::Lost => "Lost",
+        }
+    }
+
+    /// Finds a segment by its [`name`](Self::name).
+    ///
+    /// ```
+    /// use crm_domain::RfmSegment;
+    /// assert_eq!(RfmSegment::from_name("At Risk"), Some(RfmSegment::AtRisk));
+    /// assert_eq!(RfmSegment::from_name("at risk"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for RfmSegment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which way a series is heading (the test is in `crm_analytics::trend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Significantly rising.
+    Up,
+    /// Significantly falling.
+    Down,
+    /// No significant slope (or too few points to tell).
+    Flat,
+}
+
+impl Direction {
+    /// Every direction.
+    pub const ALL: [Self; 3] = [Self::Up, Self::Down, Self::Flat];
+
+    /// The name as stored and sent (`up`, `down`, `flat`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Flat => "flat",
+        }
+    }
+
+    /// Finds a direction by its name.
+    ///
+    /// ```
+    /// use crm_domain::Direction;
+    /// assert_eq!(Direction::from_name("up"), Some(Direction::Up));
+    /// assert_eq!(Direction::from_name("rising"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_reads_back_as_its_value() {
+        for s in Segment::ALL {
+            assert_eq!(Segment::from_name(s.as_str()), Some(s));
+        }
+        for s in RfmSegment::ALL {
+            assert_eq!(RfmSegment::from_name(s.name()), Some(s));
+        }
+        for d in Direction::ALL {
+            assert_eq!(Direction::from_name(d.as_str()), Some(d));
+        }
+    }
+
+    #[test]
+    fn every_cell_of_the_grid_has_the_segment_the_docs_give() {
+        // Rows: recency 5 (top) to 1; columns: frequency 1 to 5.
+        use RfmSegment::*;
+        let grid = [
+            [New, PotentialLoyalist, PotentialLoyalist, Champions, Champions],
+            [Promising, PotentialLoyalist, PotentialLoyalist, Loyal, Loyal],
+            [AboutToSleep, AboutToSleep, NeedAttention, Loyal, Loyal],
+            [Hibernating, Hibernating, AtRisk, AtRisk, CannotLose],
+            [Lost, Hibernating, AtRisk, AtRisk, CannotLose],
+        ];
+        for (row, recency) in grid.iter().zip((1..=5).rev()) {
+            for (&expected, frequency) in row.iter().zip(1..=5) {
+                assert_eq!(RfmSegment::from_scores(recency, frequency), expected, "R{recency} F{frequency}");
+            }
+        }
+        assert_eq!(RfmSegment::from_scores(0, 9), RfmSegment::CannotLose, "scores are clamped to 1-5");
+    }
+}

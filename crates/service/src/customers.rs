@@ -1,0 +1,102 @@
+//! Customers: the searchable list with cursor paging, and manual purpose tags.
+
+use crate::{Invalid, Service, ServiceError};
+use crm_domain::{Segment, parse_tags};
+use crm_storage::reads::{self, CustomerFilter, CustomerProfile};
+
+/// Default and largest page sizes.
+const DEFAULT_LIMIT: i64 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: i64 = 500;
+
+/// Which customers to list: filters combine; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    /// Only this segment.
+    pub segment: Option<Segment>,
+    /// Only customers with this purpose tag (manual or by rule).
+    pub tag: Option<String>,
+    /// Text found in name, phone or e-mail.
+    pub text: Option<String>,
+    /// Page size, 1-500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (empty or absent for the first page).
+    pub cursor: Option<String>,
+}
+
+/// One page of customers, by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPage {
+    /// The customers of this page.
+    pub customers: Vec<CustomerProfile>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl Service {
+    /// A page of customers matching `query`, by id.
+    pub fn list_customers(&self, query: CustomerQuery) -> Result<CustomerPage, ServiceError> {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ServiceError::BadParameter(format!("limit must be between 1 and {MAX_LIMIT}, got {limit}")));
+        }
+        let after_id = match query.cursor.as_deref() {
+            None | Some("") => None,
+            Some(cursor) => Some(read_cursor(cursor)?),
+        };
+        let filter = CustomerFilter {
+            segment: query.segment,
+            tag: query.tag.filter(|t| !t.trim().is_empty()).map(|t| t.trim().to_lowercase()),
+            text: query.text.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
+            after_id,
+            limit: limit + 1,
+        };
+        let mut customers = self.db.read(|conn| reads::list_customers(conn, &filter))?;
+        let has_more = customers.len() as i64 > limit;
+        customers.truncate(usize::try_from(limit).unwrap_or(0));
+        let next_cursor = has_more.then(|| customers.last().map(|c| c.id.to_string())).flatten();
+        Ok(CustomerPage { customers, next_cursor })
+    }
+
+    /// Replaces the customer's manual purpose tags (an empty list removes them all) and
+    /// returns them as stored: trimmed, lower-case, sorted, without repeats.
+    pub fn set_customer_tags(&self, customer: i64, tags: &[String]) -> Result<Vec<String>, ServiceError> {
+        let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
+        let stored = self.db.write(|conn| {
+            if reads::customer_profile(conn, customer)?.is_none() {
+                return Ok(false);
+            }
+            reads::set_customer_tags(conn, customer, &tags)?;
+            Ok(true)
+        })?;
+        if !stored {
+            return Err(ServiceError::NotFound(format!("no customer with id {customer}")));
+        }
+        self.cards.customers_changed(&[customer]);
+        Ok(tags)
+    }
+}
+
+/// The id a cursor points after: its digits (as `next_cursor` gives them); a number past
+/// the largest id points after every customer.
+fn read_cursor(cursor: &str) -> Result<i64, ServiceError> {
+    let digits = cursor.len() <= 30 && cursor.bytes().all(|b| b.is_ascii_digit());
+    let value = digits.then(|| cursor.parse::<u128>().ok()).flatten();
+    value.map(|v| i64::try_from(v).unwrap_or(i64::MAX)).ok_or_else(|| {
+        ServiceError::BadParameter(format!("cursor {cursor:?} is not one this API gave: a cursor is digits"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_digits_and_large_ones_point_past_every_id() {
+        assert_eq!(read_cursor("42").unwrap(), 42);
+        assert_eq!(read_cursor("99999999999999999999").unwrap(), i64::MAX);
+        for bad in ["-1", "4 2", "abc", &"9".repeat(31)] {
+            assert!(matches!(read_cursor(bad), Err(ServiceError::BadParameter(_))), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The use cases of crm-trends, between the HTTP shell (`crm-api`) and the store and
+//! analytics (`crm-storage`, `crm-analytics`): sync (validate, store, mark the insight cards
+//! it changed, ask for a refresh), the analytics refresh, prepared insight cards and card
+//! reads, trends and the dashboard, customers and the calendar.
+//!
+//! It knows no HTTP and no OpenAPI: every use case is a method of [`Service`] that takes
+//! domain values (or what a client sent, for the records it validates) and returns values
+//! or a [`ServiceError`]. Methods block (they run queries): an async caller runs them on
+//! its blocking pool. A CLI calls them directly.
+
+mod calendar;
+mod card;
+mod cards;
+mod customers;
+mod error;
+mod refresh;
+mod status;
+mod sync;
+mod trends;
+
+pub use calendar::{EventSpan, MAX_LIST_DAYS, unreadable_event};
+pub use card::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
+pub use cards::{CardBook, CardBookStats};
+pub use customers::{CustomerPage, CustomerQuery, MAX_LIMIT};
+pub use error::{Invalid, RecordFault, ServiceError};
+pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
+pub use status::SyncState;
+pub use sync::Received;
+pub use trends::{
+    Dashboard, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, SegmentCounts, SegmentReport, TrendPoint,
+    TrendRequest, TrendSeries, TrendSummary,
+};
+
+/// The store's and the analytics' values that use cases return, so a caller of the service
+/// needs no other crate of the workspace than `crm-domain`.
+pub mod values {
+    pub use crm_analytics::Granularity;
+    pub use crm_analytics::customer::{ChurnLevel, ChurnRisk};
+    pub use crm_analytics::purpose::event_tag;
+    pub use crm_storage::reads::{CalendarEventRow, CustomerProfile};
+    pub use crm_storage::{
+        AnalyticsRun, CustomerAnalyticsRow, KindStatus, ProductTrendRow, StorageError, SyncCounts, SyncKind,
+        SyncStatus, TableCounts,
+    };
+}
+
+use crm_domain::StoreZone;
+use crm_storage::Database;
+use std::error::Error;
+use std::sync::Arc;
+
+/// Bounds on what one call may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceLimits {
+    /// Most records in one sync batch.
+    pub max_batch_records: usize,
+}
+
+impl Default for ServiceLimits {
+    fn default() -> Self {
+        Self { max_batch_records: 10_000 }
+    }
+}
+
+/// The use cases, over one store.
+#[derive(Debug)]
+pub struct Service {
+    db: Arc<Database>,
+    zone: StoreZone,
+    config: AnalyticsConfig,
+    limits: ServiceLimits,
+    cards: CardBook,
+    refresh: RefreshTrigger,
+}
+
+impl Service {
+    /// The use cases over `db`, for a store in `zone`, with the analytics rules `config`.
+    pub fn new(db: Arc<Database>, zone: StoreZone, config: AnalyticsConfig, limits: ServiceLimits) -> Self {
+        Self { db, zone, config, limits, cards: CardBook::default(), refresh: RefreshTrigger::default() }
+    }
+
+    /// The store's time zone.
+    pub fn zone(&self) -> StoreZone {
+        self.zone
+    }
+
+    /// The analytics rules.
+    pub fn config(&self) -> &AnalyticsConfig {
+        &self.config
+    }
+
+    /// The store.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Prepared insight cards and pending marks, for the operator.
+    pub fn card_stats(&self) -> CardBookStats {
+        self.cards.stats()
+    }
+}
+
+/// An error and its causes, outermost first, joined by `: `: what a log line shows.
+///
+/// ```
+/// let io = std::io::Error::other("disk full");
+/// let error = crm_storage::StorageError::File { path: "/data".into(), source: io };
+/// assert_eq!(crm_service::error_chain(&error), "cannot prepare database file /data: disk full");
+/// ```
+pub fn error_chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}

@@ -1,0 +1,106 @@
+//! Sync: the POS pushes customers, sales and products in batches.
+//!
+//! A batch is checked whole before anything is written: every record on its own (so one
+//! bad record cannot hide another), then ids for repeats within the batch; any failure
+//! rejects the batch, listing each bad record by index and field. A valid batch is written
+//! in one transaction by the storage layer's idempotent upserts; after the commit the
+//! insight cards it changed are marked and an analytics refresh is requested.
+
+use crate::{Invalid, RecordFault, Service, ServiceError};
+use chrono::{DateTime, Utc};
+use crm_domain::{Customer, CustomerFields, FieldError, Product, ProductFields, Sale, SaleFields};
+use crm_storage::{SyncCounts, ingest};
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::hash::Hash;
+
+/// One record of a batch as received: its fields, or why they could not be read at all
+/// (a wrongly typed value, a missing field).
+pub type Received<F> = Result<F, FieldError>;
+
+impl Service {
+    /// Validates and stores a batch of customers (all or nothing).
+    pub fn sync_customers(
+        &self,
+        batch: Vec<Received<CustomerFields>>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncCounts, ServiceError> {
+        let customers = self.validate(batch, |fields| Customer::parse(fields, now), |c| c.id.get())?;
+        let counts = self.db.write(|conn| ingest::sync_customers(conn, &customers, now))?;
+        let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
+        self.cards.customers_changed(&ids);
+        self.refresh.request();
+        Ok(counts)
+    }
+
+    /// Validates and stores a batch of sales (all or nothing), each dated in the store's
+    /// time zone.
+    pub fn sync_sales(&self, batch: Vec<Received<SaleFields>>, now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
+        let zone = self.zone;
+        let sales = self.validate(batch, |fields| Sale::parse(fields, zone, now), |s| s.id)?;
+        let synced = self.db.write(|conn| ingest::sync_sales(conn, &sales, now))?;
+        self.cards.customers_changed(&synced.customers);
+        self.refresh.request();
+        Ok(synced.counts)
+    }
+
+    /// Validates and stores a batch of catalogue entries (all or nothing).
+    pub fn sync_products(
+        &self,
+        batch: Vec<Received<ProductFields>>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncCounts, ServiceError> {
+        let products = self.validate(batch, Product::parse, |p| p.id.clone())?;
+        let synced = self.db.write(|conn| ingest::sync_products(conn, &products, now))?;
+        self.cards.products_relabelled(&synced.relabelled);
+        self.refresh.request();
+        Ok(synced.counts)
+    }
+
+    /// Every record of `batch` validated by `parse`, ids (`key`) unique within it; or
+    /// every broken rule, by index and field.
+    fn validate<F, R, K>(
+        &self,
+        batch: Vec<Received<F>>,
+        parse: impl Fn(F) -> Result<R, Vec<FieldError>>,
+        key: impl Fn(&R) -> K,
+    ) -> Result<Vec<R>, ServiceError>
+    where
+        K: Eq + Hash + Display,
+    {
+        let total = batch.len();
+        if total > self.limits.max_batch_records {
+            return Err(ServiceError::TooLarge(format!(
+                "a batch may hold at most {} records, this one has {total}; split it",
+                self.limits.max_batch_records
+            )));
+        }
+        let mut errors = Vec::new();
+        let mut valid = Vec::with_capacity(total);
+        let mut first_index: HashMap<K, usize> = HashMap::with_capacity(total);
+        for (index, received) in batch.into_iter().enumerate() {
+            match received.map_err(|e| vec![e]).and_then(&parse) {
+                Ok(record) => {
+                    let id = key(&record);
+                    if let Some(first) = first_index.get(&id) {
+                        let message = format!("id {id} appears twice in the batch (first at index {first})");
+                        errors.push(RecordFault { index: Some(index), error: FieldError::new("id", message) });
+                    } else {
+                        first_index.insert(id, index);
+                        valid.push(record);
+                    }
+                }
+                Err(field_errors) => {
+                    errors.extend(field_errors.into_iter().map(|error| RecordFault { index: Some(index), error }));
+                }
+            }
+        }
+        if errors.is_empty() {
+            return Ok(valid);
+        }
+        let mut bad: Vec<usize> = errors.iter().filter_map(|e| e.index).collect();
+        bad.dedup();
+        let detail = format!("{} of {total} records are invalid; nothing was written", bad.len());
+        Err(Invalid { detail, errors }.into())
+    }
+}
