@@ -348,3 +348,29 @@ pub enum WriteErrors {
         example = json!({"type": "urn:crm-trends:problem:internal", "title": "Internal server error", "status": 500, "detail": "the server failed to handle the request; the cause is in its log", "code": "internal"}))]
     Internal(Problem),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_keeps_its_causes_for_the_log_and_shows_none_to_the_client() {
+        let io = std::io::Error::other("permission denied");
+        let error = ApiError::from(ServiceError::Storage(StorageError::File { path: "/data".into(), source: io }));
+        assert_eq!(error.chain(), "cannot prepare database file /data: permission denied");
+        let problem = error.problem();
+        assert_eq!((problem.status, problem.code), (500, ProblemCode::Internal));
+        assert_eq!(problem.detail, "the server failed to handle the request; the cause is in its log");
+    }
+
+    #[test]
+    fn service_errors_map_to_one_status_each() {
+        let status = |e: ServiceError| ApiError::from(e).problem().status;
+        assert_eq!(status(ServiceError::BadParameter("x".into())), 400);
+        assert_eq!(status(ServiceError::NotFound("x".into())), 404);
+        assert_eq!(status(ServiceError::TooLarge("x".into())), 413);
+        assert_eq!(status(ServiceError::Invalid(Invalid::record("x", vec![]))), 422);
+        let busy = StorageError::Busy(Box::new(std::io::Error::other("database is locked")));
+        assert_eq!(status(ServiceError::Storage(busy)), 503);
+    }
+}

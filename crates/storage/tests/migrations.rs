@@ -175,3 +175,29 @@ fn a_snapshot_sees_one_state_of_the_database_while_writes_go_on() {
     let refused = db.snapshot(|snap| Ok(snap.batch_execute("DELETE FROM customers")));
     assert!(refused.unwrap().is_err(), "a snapshot cannot write");
 }
+
+#[test]
+fn a_stored_label_this_version_does_not_know_is_an_error_not_a_default() {
+    let (_dir, db) = common::fresh_db();
+    let insert = |segment: &str, rfm_segment: &str| {
+        let sql = format!(
+            "INSERT INTO customer_analytics (customer_id, segment, lapsed, rfm_segment, visits, total_spent_cents)
+                 VALUES (1, '{segment}', 0, '{rfm_segment}', 0, 0);"
+        );
+        db.write(|c| Ok(c.batch_execute(&sql)?))
+    };
+    db.write(|c| {
+        Ok(c.batch_execute(
+            "INSERT INTO customers (id, name, placeholder, first_seen_at, updated_at)
+                 VALUES (1, 'Ann', 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00');",
+        )?)
+    })
+    .unwrap();
+    // The schema refuses an unknown seed segment outright: a typed constraint error.
+    let refused = insert("gold", "Champions").unwrap_err();
+    assert!(matches!(refused, crm_storage::StorageError::Constraint(_)), "{refused:?}");
+    // RFM names have no CHECK: one this version does not know is refused when read back.
+    insert("vip", "Gold Members").unwrap();
+    let error = db.read(|c| crm_storage::reads::customer_profile(c, 1)).unwrap_err();
+    assert_eq!(error.to_string(), "column rfm_segment holds \"Gold Members\", which this version does not know");
+}

@@ -1,0 +1,129 @@
+//! The use cases called as a CLI command would call them: no HTTP, a store in a temporary
+//! directory, exact answers.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
+
+use chrono::{DateTime, Days, Utc};
+use crm_domain::{CustomerFields, FieldError, SaleFields, SaleLineFields, Segment, StoreZone};
+use crm_service::{AnalyticsConfig, Invalid, RecordFault, Service, ServiceError, ServiceLimits};
+use crm_storage::{Database, DbOptions};
+use std::sync::Arc;
+
+fn service(dir: &tempfile::TempDir, max_batch_records: usize) -> Service {
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    Service::new(Arc::new(db), StoreZone::UTC, AnalyticsConfig::default(), ServiceLimits { max_batch_records })
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn customer(id: i64, name: &str) -> CustomerFields {
+    CustomerFields { id, name: name.into(), ..CustomerFields::default() }
+}
+
+fn sale(id: i64, customer: i64, days_ago: u64, lines: &[(&str, i64, f64)]) -> SaleFields {
+    let at = now().checked_sub_days(Days::new(days_ago)).unwrap();
+    let items: Vec<SaleLineFields> = lines
+        .iter()
+        .map(|&(code, quantity, unit_price)| SaleLineFields {
+            product_id: code.into(),
+            quantity,
+            unit_price,
+            ..SaleLineFields::default()
+        })
+        .collect();
+    let total = lines.iter().map(|&(_, q, p)| q as f64 * p).sum::<f64>();
+    SaleFields {
+        id,
+        customer_id: Some(customer),
+        total_amount: (total * 100.0).round() / 100.0,
+        created_at: at.to_rfc3339(),
+        items,
+        ..SaleFields::default()
+    }
+}
+
+fn faults(error: ServiceError) -> (String, Vec<(Option<usize>, String)>) {
+    match error {
+        ServiceError::Invalid(Invalid { detail, errors }) => {
+            (detail, errors.into_iter().map(|RecordFault { index, error }| (index, error.field)).collect())
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_bad_batch_names_every_broken_rule_by_index_and_field_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&dir, 100);
+    let batch = vec![
+        Ok(customer(1, "Ann")),
+        Ok(customer(0, " ")),
+        Err(FieldError::new("phone", "invalid type: boolean `true`, expected a string or an integer")),
+        Ok(customer(1, "Ann again")),
+    ];
+    let (detail, errors) = faults(service.sync_customers(batch, now()).unwrap_err());
+    assert_eq!(detail, "3 of 4 records are invalid; nothing was written");
+    assert_eq!(
+        errors,
+        [(Some(1), "id".into()), (Some(1), "name".into()), (Some(2), "phone".into()), (Some(3), "id".into())]
+    );
+    assert_eq!(service.store_counts().unwrap().customers, 0);
+
+    let too_many: Vec<_> = (1..=101).map(|id| Ok(customer(id, "C"))).collect();
+    let error = service.sync_customers(too_many, now()).unwrap_err();
+    assert!(
+        matches!(&error, ServiceError::TooLarge(m) if m == "a batch may hold at most 100 records, this one has 101; split it"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_synced_sale_shows_on_the_card_read_from_the_store_and_on_the_prepared_one_after_a_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&dir, 100);
+    assert!(matches!(service.stored_card(7), Err(ServiceError::NotFound(m)) if m == "no customer with id 7"));
+
+    let counts = service.sync_customers(vec![Ok(customer(7, "Grace"))], now()).unwrap();
+    assert_eq!((counts.received, counts.created, counts.updated, counts.unchanged), (1, 1, 0, 0));
+    let sales = vec![Ok(sale(1, 7, 3, &[("TEA", 2, 2.5)])), Ok(sale(2, 7, 1, &[("TEA", 1, 2.5), ("CAKE", 1, 4.0)]))];
+    service.sync_sales(sales, now()).unwrap();
+
+    let stored = service.stored_card(7).unwrap();
+    assert_eq!(stored.name.as_deref(), Some("Grace"));
+    assert_eq!((stored.visit_count, stored.total_spent.cents(), stored.average_basket.cents()), (2, 1150, 575));
+    assert_eq!(stored.segment, Segment::New, "a first purchase 3 days ago, before any refresh");
+    assert_eq!(stored.analytics_as_of, None);
+    let last = stored.last_purchase.as_ref().unwrap();
+    assert_eq!((last.sale_id, last.items.len(), last.amount.cents()), (2, 2, 650));
+    assert_eq!(stored.preferred_products[0].product_id, "TEA");
+    assert_eq!(service.prepared_card(7), None, "no refresh has prepared cards yet");
+
+    let run = service.refresh(None).unwrap();
+    assert_eq!((run.customers, run.products), (1, 2));
+    let prepared = service.prepared_card(7).expect("the refresh prepares every card");
+    assert_eq!(prepared, service.stored_card(7).unwrap());
+    assert_eq!(prepared.analytics_as_of, Some(StoreZone::UTC.today(now())));
+
+    // A later sale marks the card: it is read from the store until the next refresh.
+    service.sync_sales(vec![Ok(sale(3, 7, 0, &[("CAKE", 3, 4.0)]))], now()).unwrap();
+    assert_eq!(service.prepared_card(7), None);
+    assert_eq!(service.stored_card(7).unwrap().visit_count, 3);
+}
+
+#[test]
+fn tags_are_validated_in_one_place_and_an_unknown_customer_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&dir, 100);
+    service.sync_customers(vec![Ok(customer(1, "Ann"))], now()).unwrap();
+    let tags = service.set_customer_tags(1, &[" Party ".into(), "party".into(), "bulk".into()]).unwrap();
+    assert_eq!(tags, ["bulk", "party"]);
+    let (detail, errors) = faults(service.set_customer_tags(1, &["ok".into(), "a\nb".into()]).unwrap_err());
+    assert_eq!(
+        (detail.as_str(), errors),
+        ("the tags are invalid; nothing was changed", vec![(None, "tags[1]".into())])
+    );
+    assert!(
+        matches!(service.set_customer_tags(2, &[]), Err(ServiceError::NotFound(m)) if m == "no customer with id 2")
+    );
+}
