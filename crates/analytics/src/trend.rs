@@ -3,6 +3,7 @@
 //! zero is `flat`, however steep it looks.
 
 pub use crm_domain::Direction;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// A fitted trend line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,25 +18,13 @@ pub struct Trend {
     pub direction: Direction,
 }
 
-/// Two-sided 95% critical values of Student's t for 1 to 30 degrees of freedom.
-const T_CRITICAL_95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
-
-/// The two-sided 95% critical value of t for `df` degrees of freedom (the normal 1.96
-/// beyond 120; linear in 1/df between 30 and 120, within 0.002 of the exact value).
+/// The two-sided 95% critical value of Student's t with `df` degrees of freedom: its
+/// 97.5% quantile, from `statrs` (infinite for no degrees of freedom).
 fn t_critical(df: usize) -> f64 {
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => T_CRITICAL_95[df - 1],
-        _ if df >= 120 => 1.96,
-        _ => {
-            // Interpolate in 1/df between 30 (2.042) and 120 (1.980).
-            let w = (1.0 / 30.0 - 1.0 / df as f64) / (1.0 / 30.0 - 1.0 / 120.0);
-            2.042 + w * (1.980 - 2.042)
-        }
+    if df == 0 {
+        return f64::INFINITY;
     }
+    StudentsT::new(0.0, 1.0, df as f64).map_or(f64::INFINITY, |t| t.inverse_cdf(0.975))
 }
 
 /// Fits a line through `values` (x = 0, 1, 2, ...) and tests its slope.
@@ -149,9 +138,33 @@ mod tests {
     }
 
     #[test]
-    fn critical_values_fall_towards_the_normal_one() {
-        assert!(t_critical(31) < 2.042 && t_critical(31) > 1.98);
-        assert_eq!(t_critical(500), 1.96);
+    fn critical_values_are_the_printed_table_s_to_three_decimals() {
+        // Two-sided 95% values of Student's t as statistics tables print them, and the
+        // normal 1.960 that they approach.
+        let table =
+            [(1, 12.706), (2, 4.303), (3, 3.182), (5, 2.571), (10, 2.228), (30, 2.042), (120, 1.980), (100_000, 1.960)];
+        for (df, printed) in table {
+            let value = t_critical(df);
+            assert!((value - printed).abs() < 5e-4, "df {df}: {value} is not {printed}");
+        }
+        assert_eq!(t_critical(0), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_slope_is_tested_against_the_critical_value_of_its_degrees_of_freedom() {
+        // y = slope * x + r with r = (+1, -1, -1, +1), which no line absorbs: the fitted slope
+        // is exact, the residual sum of squares 4 and Sxx 5, so t = slope / sqrt(4 / 2 / 5)
+        // = 1.58 * slope. With 2 degrees of freedom the critical value is 4.303: slopes 1 and
+        // 2 (t 1.58, 3.16) are flat, 4 (t 6.32) is up, -4 down.
+        let series = |slope: f64| -> Vec<f64> {
+            [1.0, -1.0, -1.0, 1.0].iter().enumerate().map(|(i, r)| slope * i as f64 + r).collect()
+        };
+        let t = linear_trend(&series(1.0)).unwrap();
+        assert!((t.t_statistic - 1.0 / (2.0_f64 / 5.0).sqrt()).abs() < 1e-12, "{t:?}");
+        assert_eq!(t.direction, Direction::Flat);
+        assert_eq!(linear_trend(&series(2.0)).unwrap().direction, Direction::Flat);
+        assert_eq!(linear_trend(&series(4.0)).unwrap().direction, Direction::Up);
+        assert_eq!(linear_trend(&series(-4.0)).unwrap().direction, Direction::Down);
     }
 
     #[test]

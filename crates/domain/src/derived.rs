@@ -3,8 +3,6 @@
 //! layer (analytics, storage, service, API) names them with the same types; a name is read
 //! back into one of these only where it is stored.
 
-use std::fmt;
-
 /// The seed's customer segments (rules in `crm_analytics::segments`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
@@ -41,12 +39,6 @@ impl Segment {
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
-
-impl fmt::Display for Segment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -147,12 +139,6 @@ impl RfmSegment {
     }
 }
 
-impl fmt::Display for RfmSegment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// Which way a series is heading (the test is in `crm_analytics::trend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -186,12 +172,6 @@ impl Direction {
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == name)
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -36,11 +36,6 @@ impl Fields {
         self.errors.push(FieldError::new(field, message));
     }
 
-    /// Whether no error has been noted.
-    pub fn is_clean(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// The errors, or `Ok` with `value` when there are none (`value` is `None` only when
     /// an error was noted).
     pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
