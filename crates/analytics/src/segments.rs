@@ -79,7 +79,8 @@ pub fn assign_segments(customers: &[CustomerActivity], today: NaiveDate, rules: 
             let Some(first) = c.first_purchase else {
                 return Segment::Prospect;
             };
-            let top_spender = threshold.is_some_and(|t| c.window_spend_cents >= t && c.window_spend_cents > 0);
+            // The threshold is a positive spend, so only customers who spent can reach it.
+            let top_spender = threshold.is_some_and(|t| c.window_spend_cents >= t);
             if top_spender && c.window_purchases >= rules.vip_min_purchases {
                 Segment::Vip
             } else if (today - first).num_days() <= rules.new_within_days {

@@ -12,7 +12,8 @@ pub struct Trend {
     pub slope: f64,
     /// The fitted value at the first point.
     pub intercept: f64,
-    /// The slope divided by its standard error (infinite for a perfect non-flat line).
+    /// The slope divided by its standard error (infinite when the points lie exactly on a
+    /// sloped line).
     pub t_statistic: f64,
     /// Up or down when the slope is significant at 95%, else flat.
     pub direction: Direction,
@@ -59,11 +60,13 @@ pub fn linear_trend(values: &[f64]) -> Option<Trend> {
     let residual_ss: f64 = values.iter().enumerate().map(|(i, y)| (y - (intercept + slope * i as f64)).powi(2)).sum();
     let df = n - 2;
     let standard_error = (residual_ss / df as f64 / sxx).sqrt();
-    let scale = values.iter().map(|v| v.abs()).fold(0.0_f64, f64::max).max(1.0);
-    let t_statistic = if standard_error <= f64::EPSILON * scale {
-        if slope.abs() <= f64::EPSILON * scale { 0.0 } else { slope.signum() * f64::INFINITY }
-    } else {
+    let t_statistic = if standard_error > 0.0 {
         slope / standard_error
+    } else if slope == 0.0 {
+        0.0
+    } else {
+        // The points lie exactly on a sloped line.
+        slope.signum() * f64::INFINITY
     };
     let direction = if t_statistic.abs() <= t_critical(df) {
         Direction::Flat
