@@ -22,7 +22,7 @@ for crate in "${crates[@]}"; do
   # cargo-mutants exits 2 when mutants survive: the score below decides.
   cargo mutants --package "$crate" --test-package "$crate" --output "$dir" --jobs "${MUTANTS_JOBS:-1}" || true
   results="$dir/mutants.out"
-  count() { [ -f "$results/$1.txt" ] && grep -c . "$results/$1.txt" || echo 0; }
+  count() { if [ -f "$results/$1.txt" ]; then grep -c . "$results/$1.txt" || true; else echo 0; fi; }
   caught=$(count caught) missed=$(count missed) timeout=$(count timeout) unviable=$(count unviable)
   viable=$((caught + missed + timeout))
   if [ "$viable" -eq 0 ]; then echo "no viable mutants: did the baseline build fail? see $results" >&2; status=1; continue; fi
