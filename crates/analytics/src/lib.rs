@@ -7,6 +7,7 @@
 
 pub mod basket;
 pub mod customer;
+pub mod forecast;
 pub mod popularity;
 pub mod purpose;
 pub mod rfm;
