@@ -209,9 +209,11 @@ impl Model {
 /// use chrono::{Days, NaiveDate};
 /// use crm_analytics::forecast::{ForecastRules, choose_trend_penalty};
 /// let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-/// let history: Vec<(NaiveDate, f64)> = (0..200).map(|i| (start + Days::new(i), 100.0 + i as f64)).collect();
-/// let penalty = choose_trend_penalty(&history, &[], &ForecastRules::default(), &[1e-6, 1e-2], 30, 2);
-/// assert_eq!(penalty, 1e-6, "a straight rising line: the freer trend follows it");
+/// // Flat for 140 days, then rising by 1 a day: only a trend free to bend follows the rise.
+/// let history: Vec<(NaiveDate, f64)> =
+///     (0..200).map(|i| (start + Days::new(i), 100.0 + i.saturating_sub(140) as f64)).collect();
+/// let penalty = choose_trend_penalty(&history, &[], &ForecastRules::default(), &[10.0, 1e-7], 30, 2);
+/// assert_eq!(penalty, 1e-7);
 /// ```
 pub fn choose_trend_penalty(
     history: &[(NaiveDate, f64)],
