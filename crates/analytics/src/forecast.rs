@@ -356,6 +356,28 @@ mod tests {
     }
 
     #[test]
+    fn a_heavy_seasonal_penalty_shrinks_the_weekly_pattern() {
+        // Sundays sell 10 more; a penalty of 100 per observation leaves next to nothing of it.
+        let history = series(84, |i| if i % 7 == 6 { 30.0 } else { 20.0 });
+        let sunday = start() + Days::new(90);
+        let bump = |rules: &ForecastRules| {
+            let model = fit(&history, &[], rules).unwrap();
+            model.predict(sunday) - model.predict(sunday + Days::new(1))
+        };
+        assert!((bump(&ForecastRules::default()) - 10.0).abs() < 0.5);
+        let heavy = bump(&ForecastRules { seasonal_penalty: 100.0, ..ForecastRules::default() });
+        assert!(heavy.abs() < 1.0, "{heavy}");
+    }
+
+    #[test]
+    fn an_event_with_no_day_in_the_history_is_fitted_as_no_effect() {
+        let history = series(30, |i| 10.0 + i as f64);
+        let future = vec![start() + Days::new(40)];
+        let model = fit(&history, &[future], &ForecastRules::default()).expect("a unique solution all the same");
+        assert!(model.event_effect(0).unwrap().abs() < 1e-6);
+    }
+
+    #[test]
     fn choosing_a_penalty_needs_days_to_score() {
         let rules = ForecastRules { trend_penalty: 0.5, ..ForecastRules::default() };
         assert_eq!(choose_trend_penalty(&[], &[], &rules, &[1e-3], 30, 2), 0.5);
