@@ -199,11 +199,61 @@ impl Model {
     }
 }
 
-/// The trend penalty among `grid` whose forecasts of the history's own latest days erred
-/// least: from each of `folds` origins, `horizon` days apart going back from the last day,
-/// the model is fitted on the days up to the origin and scored by the squared error over the
-/// `horizon` days after it. The default rules' penalty when the history is too short to
-/// leave anything to score.
+/// How a model with `rules` forecasts the history's own latest days: from each of `folds`
+/// origins, `horizon` days apart going back from the last day, it is fitted on the days up
+/// to the origin and scored on the `horizon` days after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backtest {
+    /// Sum of squared errors over the scored days.
+    pub squared_error: f64,
+    /// Days scored.
+    pub days: usize,
+}
+
+impl Backtest {
+    /// Root mean squared error; `None` when no day was scored.
+    pub fn rmse(&self) -> Option<f64> {
+        (self.days > 0).then(|| (self.squared_error / self.days as f64).sqrt())
+    }
+}
+
+/// Backtests `rules` on `history` (see [`Backtest`]).
+///
+/// ```
+/// use chrono::{Days, NaiveDate};
+/// use crm_analytics::forecast::{ForecastRules, backtest};
+/// let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+/// let history: Vec<(NaiveDate, f64)> = (0..100).map(|i| (start + Days::new(i), 5.0)).collect();
+/// let result = backtest(&history, &[], &ForecastRules::default(), 30, 2);
+/// assert_eq!(result.days, 60); // days 41-70 and 71-100 (one-based)
+/// assert!(result.rmse().unwrap() < 1e-6); // a constant is forecast exactly
+/// ```
+pub fn backtest(
+    history: &[(NaiveDate, f64)],
+    events: &[Vec<NaiveDate>],
+    rules: &ForecastRules,
+    horizon: u64,
+    folds: u64,
+) -> Backtest {
+    let mut result = Backtest { squared_error: 0.0, days: 0 };
+    let Some(end) = history.iter().map(|(d, _)| *d).max() else {
+        return result;
+    };
+    for fold in 1..=folds {
+        let Some(origin) = end.checked_sub_days(chrono::Days::new(fold * horizon)) else { continue };
+        let known: Vec<(NaiveDate, f64)> = history.iter().copied().filter(|(d, _)| *d <= origin).collect();
+        let Some(model) = fit(&known, events, rules) else { continue };
+        let ahead = |d: NaiveDate| d > origin && (d - origin).num_days() <= horizon as i64;
+        for &(day, value) in history.iter().filter(|(d, _)| ahead(*d)) {
+            result.squared_error += (value - model.predict(day)).powi(2);
+            result.days += 1;
+        }
+    }
+    result
+}
+
+/// The trend penalty among `grid` whose [`backtest`] erred least (the first of equals);
+/// the rules' own penalty when the history is too short to leave anything to score.
 ///
 /// ```
 /// use chrono::{Days, NaiveDate};
@@ -223,27 +273,11 @@ pub fn choose_trend_penalty(
     horizon: u64,
     folds: u64,
 ) -> f64 {
-    let Some(end) = history.iter().map(|(d, _)| *d).max() else {
-        return rules.trend_penalty;
-    };
     let mut best: Option<(f64, f64)> = None;
     for &penalty in grid {
-        let candidate = ForecastRules { trend_penalty: penalty, ..*rules };
-        let mut error = 0.0;
-        let mut scored = 0;
-        for fold in 1..=folds {
-            let Some(origin) = end.checked_sub_days(chrono::Days::new(fold * horizon)) else { continue };
-            let known: Vec<(NaiveDate, f64)> = history.iter().copied().filter(|(d, _)| *d <= origin).collect();
-            let Some(model) = fit(&known, events, &candidate) else { continue };
-            for &(day, value) in
-                history.iter().filter(|(d, _)| *d > origin && (*d - origin).num_days() <= horizon as i64)
-            {
-                error += (value - model.predict(day)).powi(2);
-                scored += 1;
-            }
-        }
-        if scored > 0 && best.is_none_or(|(least, _)| error < least) {
-            best = Some((error, penalty));
+        let result = backtest(history, events, &ForecastRules { trend_penalty: penalty, ..*rules }, horizon, folds);
+        if result.days > 0 && best.is_none_or(|(least, _)| result.squared_error < least) {
+            best = Some((result.squared_error, penalty));
         }
     }
     best.map_or(rules.trend_penalty, |(_, penalty)| penalty)
@@ -375,6 +409,31 @@ mod tests {
         let future = vec![start() + Days::new(40)];
         let model = fit(&history, &[future], &ForecastRules::default()).expect("a unique solution all the same");
         assert!(model.event_effect(0).unwrap().abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_backtest_scores_the_horizon_after_each_origin() {
+        // A constant 5 with one spike of 50 on day 145 (0-based), 55 days before the last
+        // day (199): inside the second fold's window (days 140-169), not the first's.
+        let history = series(200, |i| if i == 145 { 50.0 } else { 5.0 });
+        let one = backtest(&history, &[], &ForecastRules::default(), 30, 1);
+        let two = backtest(&history, &[], &ForecastRules::default(), 30, 2);
+        assert_eq!((one.days, two.days), (30, 60));
+        // Fitted with the spike in its history, the first fold misses a little everywhere; the
+        // second misses the spike itself by about 45.
+        assert!(one.squared_error < 100.0, "{one:?}");
+        assert!(two.squared_error - one.squared_error > 1_900.0, "{one:?} {two:?}");
+        assert_eq!(backtest(&[], &[], &ForecastRules::default(), 30, 2), Backtest { squared_error: 0.0, days: 0 });
+        assert_eq!(Backtest { squared_error: 8.0, days: 2 }.rmse(), Some(2.0));
+        assert_eq!(Backtest { squared_error: 0.0, days: 0 }.rmse(), None);
+    }
+
+    #[test]
+    fn equal_backtests_keep_the_first_penalty_of_the_grid() {
+        // Without changepoints the trend penalty changes nothing: every penalty ties.
+        let rules = ForecastRules { changepoints: 0, ..ForecastRules::default() };
+        let history = series(120, |i| (i % 7) as f64);
+        assert_eq!(choose_trend_penalty(&history, &[], &rules, &[1e-3, 1e-1], 30, 2), 1e-3);
     }
 
     #[test]
