@@ -2,59 +2,24 @@
 //! diagnostics documentation (cutoffs 2013-02-15, 2013-08-15, 2014-02-15; 30-day horizon;
 //! RMSE over every prediction), with and without the playoff and Super Bowl dates as events.
 //!
-//! `cargo run --release -p crm-analytics --example forecast_bench` (from the repository root)
+//! `cargo run --release -p crm-analytics --example forecast_bench`
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is the report")]
 
 use chrono::{Days, NaiveDate};
 use crm_analytics::forecast::{ForecastRules, choose_trend_penalty, fit, seasonal_naive};
 use std::time::Instant;
 
-const PLAYOFFS: [&str; 14] = [
-    "2008-01-13",
-    "2009-01-03",
-    "2010-01-16",
-    "2010-01-24",
-    "2010-02-07",
-    "2011-01-08",
-    "2013-01-12",
-    "2014-01-12",
-    "2014-01-19",
-    "2014-02-02",
-    "2015-01-11",
-    "2016-01-17",
-    "2016-01-24",
-    "2016-02-07",
-];
-const SUPER_BOWLS: [&str; 3] = ["2010-02-07", "2014-02-02", "2016-02-07"];
-const GRID: [f64; 6] = [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
+#[path = "../tests/peyton/mod.rs"]
+mod peyton;
 
-fn day(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
+use peyton::{CUTOFFS, GRID, day, events, series};
 
 fn main() {
-    let text = std::fs::read_to_string("tests/data/prophet/example_wp_log_peyton_manning.csv").unwrap();
-    let all: Vec<(NaiveDate, f64)> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (day(a.trim_matches('"')), b.parse().unwrap())
-        })
-        .collect();
-    let events: Vec<Vec<NaiveDate>> = [&PLAYOFFS[..], &SUPER_BOWLS[..]]
-        .iter()
-        .map(|dates| {
-            let mut days: Vec<NaiveDate> = dates.iter().flat_map(|d| [day(d), day(d) + Days::new(1)]).collect();
-            days.sort();
-            days.dedup();
-            days
-        })
-        .collect();
+    let (all, events) = (series(), events());
     for (label, events) in [("with events", &events[..]), ("without events", &[][..])] {
         let (mut model_sq, mut naive_sq, mut fit_ms, mut choose_ms, mut penalties) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for cutoff in ["2013-02-15", "2013-08-15", "2014-02-15"].map(day) {
+        for cutoff in CUTOFFS.map(day) {
             let known: Vec<(NaiveDate, f64)> = all.iter().copied().filter(|(d, _)| *d <= cutoff).collect();
             let started = Instant::now();
             let penalty = choose_trend_penalty(&known, events, &ForecastRules::default(), &GRID, 30, 4);
