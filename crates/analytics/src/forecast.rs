@@ -253,7 +253,8 @@ pub fn backtest(
 }
 
 /// The trend penalty among `grid` whose [`backtest`] erred least (the first of equals);
-/// the rules' own penalty when the history is too short to leave anything to score.
+/// the rules' own penalty when the history is too short to leave anything to score. See
+/// [`tune_trend_penalty`] for the backtest that chose it.
 ///
 /// ```
 /// use chrono::{Days, NaiveDate};
@@ -273,14 +274,36 @@ pub fn choose_trend_penalty(
     horizon: u64,
     folds: u64,
 ) -> f64 {
-    let mut best: Option<(f64, f64)> = None;
+    tune_trend_penalty(history, events, rules, grid, horizon, folds).0
+}
+
+/// [`choose_trend_penalty`] with the winning penalty's backtest: its error is how far off a
+/// forecast from this history tends to be (`None` when nothing could be scored).
+///
+/// ```
+/// use chrono::{Days, NaiveDate};
+/// use crm_analytics::forecast::{ForecastRules, tune_trend_penalty};
+/// let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+/// let history: Vec<(NaiveDate, f64)> = (0..100).map(|i| (start + Days::new(i), 7.0)).collect();
+/// let (penalty, backtest) = tune_trend_penalty(&history, &[], &ForecastRules::default(), &[1e-3], 30, 2);
+/// assert_eq!((penalty, backtest.unwrap().days), (1e-3, 60));
+/// ```
+pub fn tune_trend_penalty(
+    history: &[(NaiveDate, f64)],
+    events: &[Vec<NaiveDate>],
+    rules: &ForecastRules,
+    grid: &[f64],
+    horizon: u64,
+    folds: u64,
+) -> (f64, Option<Backtest>) {
+    let mut best: Option<(Backtest, f64)> = None;
     for &penalty in grid {
         let result = backtest(history, events, &ForecastRules { trend_penalty: penalty, ..*rules }, horizon, folds);
-        if result.days > 0 && best.is_none_or(|(least, _)| result.squared_error < least) {
-            best = Some((result.squared_error, penalty));
+        if result.days > 0 && best.is_none_or(|(least, _)| result.squared_error < least.squared_error) {
+            best = Some((result, penalty));
         }
     }
-    best.map_or(rules.trend_penalty, |(_, penalty)| penalty)
+    best.map_or((rules.trend_penalty, None), |(result, penalty)| (penalty, Some(result)))
 }
 
 /// Weekly seasonal naive: the value of the latest day on or before `origin` that falls on

@@ -7,6 +7,7 @@
 
 pub mod basket;
 pub mod customer;
+pub mod demand;
 pub mod forecast;
 pub mod popularity;
 pub mod purpose;

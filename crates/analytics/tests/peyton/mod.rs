@@ -58,3 +58,24 @@ pub fn events() -> Vec<Vec<NaiveDate>> {
         })
         .collect()
 }
+
+/// The same games as calendar events: each game a two-day occurrence (the game and the day
+/// after), all of one type, declared as changing nothing, so whatever effect a forecast
+/// gives them it learned.
+#[allow(dead_code, reason = "not every test uses it")]
+pub fn occurrences() -> Vec<crm_analytics::demand::Occurrence> {
+    [("Playoff", &PLAYOFFS[..]), ("Super Bowl", &SUPER_BOWLS[..])]
+        .iter()
+        .flat_map(|(name, dates)| {
+            dates.iter().map(|d| crm_analytics::demand::Occurrence {
+                identity: name.to_lowercase(),
+                name: (*name).to_owned(),
+                event_type: "sport".into(),
+                first_day: day(d),
+                last_day: day(d) + Days::new(1),
+                lead_days: 0,
+                declared: 1.0,
+            })
+        })
+        .collect()
+}

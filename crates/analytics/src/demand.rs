@@ -1,0 +1,1002 @@
+//! Demand forecasts a shop can act on, built on [`crate::forecast`]: a point forecast with
+//! 80% and 95% intervals for each coming day, and the calendar events that adjusted it,
+//! each with the multiplier used and where that multiplier came from.
+//!
+//! - **The store** (revenue, sale count): the model of [`crate::forecast`] fitted to
+//!   `ln(1 + y)`, so weekly, yearly and event effects act as ratios and nothing forecast is
+//!   negative. The point forecast is the median; the intervals come from the error of the
+//!   same model in a backtest on the history itself (the one that chose the trend penalty).
+//! - **Events** are learned from their past occurrences ([`EventEffects`]): the same event
+//!   (its identity: the case-folded name, or an iCalendar UID), failing that the same event
+//!   type. An event's days and its build-up (the lead days before it) each get their own
+//!   effect. A learned ratio is shrunk toward the declared multiplier while the history is
+//!   thin; with no history the declared multiplier is used. A declared multiplier of 0 (the
+//!   shop is shut), or an event the shop sold nothing on in every past occurrence, forecasts
+//!   zero.
+//! - **Products** ([`UnitsForecaster`]): a product that sells most days gets a lighter
+//!   version of the same model on its own daily units; one that sells on few days
+//!   (intermittent demand) gets the Teunter–Syntetos–Babai method, which forecasts how
+//!   often it sells and how much when it does, and so never goes negative or follows a
+//!   single big order. Both are adjusted by the store's event effects.
+
+use crate::forecast::{self, Backtest, ForecastRules, Model};
+use chrono::{Days, NaiveDate};
+use statrs::distribution::{ContinuousCDF, Normal};
+use std::collections::BTreeMap;
+
+/// One dated occurrence of a calendar event, as a forecast sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    /// What makes two occurrences the same event: the case-folded name, or an iCalendar UID.
+    pub identity: String,
+    /// The name shown.
+    pub name: String,
+    /// The event type (`festival`, `holiday`, ...): what is learned from when the event
+    /// itself has no past.
+    pub event_type: String,
+    /// First day.
+    pub first_day: NaiveDate,
+    /// Last day (the first, for a one-day event).
+    pub last_day: NaiveDate,
+    /// Days before the first day over which demand builds up.
+    pub lead_days: u64,
+    /// The declared demand multiplier: 1.5 sells half as much again; 0, closed.
+    pub declared: f64,
+}
+
+impl Occurrence {
+    /// Whether `day` is one of the event's days.
+    fn covers(&self, day: NaiveDate) -> bool {
+        self.first_day <= day && day <= self.last_day
+    }
+
+    /// Whether `day` is in the build-up before the event.
+    fn builds_up(&self, day: NaiveDate) -> bool {
+        day < self.first_day && (self.first_day - day).num_days() <= i64::try_from(self.lead_days).unwrap_or(i64::MAX)
+    }
+}
+
+/// Which part of an event adjusts a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// One of the lead days before the event.
+    BuildUp,
+    /// One of the event's own days.
+    Event,
+}
+
+/// What a learned effect was learned from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Past occurrences of the same event.
+    SameEvent,
+    /// Past occurrences of other events of the same type.
+    SameType,
+}
+
+/// Where a multiplier came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// From the history: `occurrences` past occurrences on the given basis.
+    Learned {
+        /// Same event or same type.
+        basis: Basis,
+        /// Past occurrences it was learned from.
+        occurrences: usize,
+    },
+    /// The event's declared multiplier (no history, or a declared closure).
+    Declared,
+}
+
+/// How one event adjusted one day's forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjustment {
+    /// The event's name.
+    pub name: String,
+    /// Build-up or the event's own day.
+    pub phase: Phase,
+    /// The ratio applied (0 = closed).
+    pub multiplier: f64,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// One day's forecast: the median and two central intervals, never negative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayForecast {
+    /// The day.
+    pub day: NaiveDate,
+    /// Point forecast.
+    pub point: f64,
+    /// 80% interval, low end.
+    pub lower_80: f64,
+    /// 80% interval, high end.
+    pub upper_80: f64,
+    /// 95% interval, low end.
+    pub lower_95: f64,
+    /// 95% interval, high end.
+    pub upper_95: f64,
+    /// The events that adjusted it.
+    pub adjustments: Vec<Adjustment>,
+}
+
+impl DayForecast {
+    /// The forecast of `day` from quantiles before any event, scaled by the product of the
+    /// `adjustments`' multipliers.
+    fn adjusted(day: NaiveDate, base: [f64; 5], adjustments: Vec<Adjustment>) -> Self {
+        let factor: f64 = adjustments.iter().map(|a| a.multiplier).product();
+        let [point, lower_80, upper_80, lower_95, upper_95] = base.map(|q| (q * factor).max(0.0));
+        Self { day, point, lower_80, upper_80, lower_95, upper_95, adjustments }
+    }
+}
+
+/// What shapes a store forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandRules {
+    /// The model's structure; its trend penalty is chosen from `penalty_grid`.
+    pub model: ForecastRules,
+    /// Trend penalties tried by the backtest.
+    pub penalty_grid: Vec<f64>,
+    /// Days each backtest fold forecasts.
+    pub backtest_horizon: u64,
+    /// Backtest folds.
+    pub backtest_folds: u64,
+    /// How many occurrences the declared multiplier counts as when a learned effect is
+    /// shrunk toward it (default 1: one past occurrence lands halfway between the two).
+    pub prior_occurrences: f64,
+}
+
+impl Default for DemandRules {
+    fn default() -> Self {
+        Self {
+            model: ForecastRules::default(),
+            penalty_grid: vec![1e-5, 1e-4, 1e-3, 1e-2],
+            backtest_horizon: 28,
+            backtest_folds: 2,
+            prior_occurrences: 1.0,
+        }
+    }
+}
+
+/// The standard normal quantiles of the 80% and 95% central intervals.
+fn z_scores() -> (f64, f64) {
+    let normal = Normal::standard();
+    (normal.inverse_cdf(0.9), normal.inverse_cdf(0.975))
+}
+
+/// What the history says about each event: per identity, and per event type.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventEffects {
+    by_identity: BTreeMap<String, Learned>,
+    by_type: BTreeMap<String, Learned>,
+    prior_occurrences: f64,
+}
+
+/// Effects on the log scale, learned from `occurrences` past occurrences.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Learned {
+    occurrences: usize,
+    event: f64,
+    /// Past occurrences whose build-up days are in the history (0: nothing learned of it).
+    build_up_occurrences: usize,
+    build_up: f64,
+    /// Nothing was sold on any day of any past occurrence.
+    closed: bool,
+}
+
+impl EventEffects {
+    /// The adjustments of `day` by the `events` covering it or building up to it.
+    pub fn adjustments(&self, events: &[Occurrence], day: NaiveDate) -> Vec<Adjustment> {
+        let mut out = Vec::new();
+        for event in events {
+            let phase = if event.covers(day) {
+                Phase::Event
+            } else if event.builds_up(day) {
+                Phase::BuildUp
+            } else {
+                continue;
+            };
+            if let Some((multiplier, source)) = self.effect(event, phase) {
+                out.push(Adjustment { name: event.name.clone(), phase, multiplier, source });
+            }
+        }
+        out
+    }
+
+    /// The multiplier of one phase of `event`, or `None` when it changes nothing (a build-up
+    /// nothing was learned about).
+    pub fn effect(&self, event: &Occurrence, phase: Phase) -> Option<(f64, Source)> {
+        let learned = match self.by_identity.get(&event.identity) {
+            Some(l) => Some((l, Basis::SameEvent)),
+            None => self.by_type.get(&event.event_type).map(|l| (l, Basis::SameType)),
+        };
+        if phase == Phase::Event && event.declared == 0.0 {
+            return Some((0.0, Source::Declared));
+        }
+        let Some((learned, basis)) = learned else {
+            return (phase == Phase::Event).then_some((event.declared, Source::Declared));
+        };
+        let occurrences = match phase {
+            Phase::Event => learned.occurrences,
+            Phase::BuildUp => learned.build_up_occurrences,
+        };
+        let source = Source::Learned { basis, occurrences };
+        let n = occurrences as f64;
+        let k = self.prior_occurrences.max(0.0);
+        let (estimate, prior) = match phase {
+            Phase::Event if learned.closed => return Some((0.0, source)),
+            Phase::Event => (learned.event, event.declared.ln()),
+            Phase::BuildUp if learned.build_up_occurrences == 0 => return None,
+            Phase::BuildUp => (learned.build_up, 0.0),
+        };
+        Some((((n * estimate + k * prior) / (n + k)).exp(), source))
+    }
+}
+
+/// A store series (revenue or sale count) fitted and ready to forecast any coming day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreForecaster {
+    model: Model,
+    /// Spread of a forecast's error on the log scale.
+    sigma: f64,
+    effects: EventEffects,
+    /// The chosen trend penalty.
+    pub trend_penalty: f64,
+    /// The backtest that chose it.
+    pub backtest: Option<Backtest>,
+}
+
+impl StoreForecaster {
+    /// Fits `history` (one value per day, each ≥ 0: the days without sales as 0) and learns
+    /// the effects of the `events` that fall in it. `None` with fewer than three days.
+    ///
+    /// ```
+    /// use chrono::{Days, NaiveDate};
+    /// use crm_analytics::demand::{DemandRules, Occurrence, StoreForecaster};
+    /// let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    /// // Two years of 1,000 a day, tripled on each 1 June ("Fair day"), declared as 1.5.
+    /// let fair = |year| Occurrence {
+    ///     identity: "fair day".into(), name: "Fair Day".into(), event_type: "festival".into(),
+    ///     first_day: NaiveDate::from_ymd_opt(year, 6, 1).unwrap(),
+    ///     last_day: NaiveDate::from_ymd_opt(year, 6, 1).unwrap(), lead_days: 0, declared: 1.5,
+    /// };
+    /// let events = [fair(2024), fair(2025), fair(2026)];
+    /// let history: Vec<(NaiveDate, f64)> = (0..731).map(|i| start + Days::new(i))
+    ///     .map(|d| (d, if events.iter().any(|e| e.first_day == d) { 3000.0 } else { 1000.0 }))
+    ///     .collect();
+    /// let origin = start + Days::new(731);
+    /// let forecaster = StoreForecaster::fit(&history, &events, &DemandRules::default()).unwrap();
+    /// let days = forecaster.forecast(&events, origin, 160);
+    /// let fair_day = days.iter().find(|d| d.day == events[2].first_day).unwrap();
+    /// // Learned from two occurrences (×3) and shrunk toward the declared 1.5: ×(3²·1.5)^⅓.
+    /// let multiplier = fair_day.adjustments[0].multiplier;
+    /// assert!((multiplier - (13.5f64).cbrt()).abs() < 0.02, "{multiplier}");
+    /// assert!((fair_day.point / days[0].point - multiplier).abs() < 0.01);
+    /// assert!(fair_day.lower_95 <= fair_day.point && fair_day.point <= fair_day.upper_95);
+    /// ```
+    pub fn fit(history: &[(NaiveDate, f64)], events: &[Occurrence], rules: &DemandRules) -> Option<Self> {
+        let (start, end) = span(history)?;
+        let logged: Vec<(NaiveDate, f64)> = history.iter().map(|&(d, v)| (d, v.max(0.0).ln_1p())).collect();
+        let columns = EventColumns::new(events, start, end);
+        let (trend_penalty, backtest) = forecast::tune_trend_penalty(
+            &logged,
+            &columns.days,
+            &rules.model,
+            &rules.penalty_grid,
+            rules.backtest_horizon,
+            rules.backtest_folds,
+        );
+        let model = forecast::fit(&logged, &columns.days, &ForecastRules { trend_penalty, ..rules.model })?;
+        let sigma = backtest.and_then(|b| b.rmse()).unwrap_or_else(|| model.residual_sd());
+        let effects = columns.learn(&model, history, rules.prior_occurrences);
+        Some(Self { model, sigma, effects, trend_penalty, backtest })
+    }
+
+    /// The forecast of the `days` days from `origin` (inclusive), adjusted by `events`.
+    pub fn forecast(&self, events: &[Occurrence], origin: NaiveDate, days: u32) -> Vec<DayForecast> {
+        let (z80, z95) = z_scores();
+        (0..u64::from(days))
+            .filter_map(|i| origin.checked_add_days(Days::new(i)))
+            .map(|day| {
+                // Event columns cover history days only: a coming day is predicted without
+                // them, and the events act through their multipliers.
+                let centre = self.model.predict(day);
+                let at = |z: f64| (centre + z * self.sigma).exp_m1();
+                let base = [at(0.0), at(-z80), at(z80), at(-z95), at(z95)];
+                DayForecast::adjusted(day, base, self.effects.adjustments(events, day))
+            })
+            .collect()
+    }
+
+    /// The event effects learned from the history.
+    pub fn effects(&self) -> &EventEffects {
+        &self.effects
+    }
+
+    /// The spread of a forecast's error on the `ln(1 + y)` scale.
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+}
+
+/// The first and last day of a history, when it has any.
+fn span(history: &[(NaiveDate, f64)]) -> Option<(NaiveDate, NaiveDate)> {
+    let start = history.iter().map(|(d, _)| *d).min()?;
+    let end = history.iter().map(|(d, _)| *d).max()?;
+    Some((start, end))
+}
+
+/// The model's event columns: for each event identity with days in the history, one column
+/// of its days and one of its build-up days.
+struct EventColumns<'a> {
+    days: Vec<Vec<NaiveDate>>,
+    /// Per identity: its type, its past occurrences, and its columns (event, build-up).
+    groups: Vec<(&'a str, &'a str, Vec<&'a Occurrence>)>,
+}
+
+impl<'a> EventColumns<'a> {
+    fn new(events: &'a [Occurrence], start: NaiveDate, end: NaiveDate) -> Self {
+        let mut by_identity: BTreeMap<&str, Vec<&Occurrence>> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.first_day <= end && e.last_day >= start) {
+            by_identity.entry(e.identity.as_str()).or_default().push(e);
+        }
+        let mut days = Vec::new();
+        let mut groups = Vec::new();
+        for (identity, past) in by_identity {
+            let within = |d: &NaiveDate| start <= *d && *d <= end;
+            let mut event: Vec<NaiveDate> = past
+                .iter()
+                .flat_map(|e| e.first_day.iter_days().take_while(|d| d <= &e.last_day))
+                .filter(within)
+                .collect();
+            event.sort();
+            event.dedup();
+            let mut build_up: Vec<NaiveDate> = past
+                .iter()
+                .flat_map(|e| {
+                    let from = e.first_day.checked_sub_days(Days::new(e.lead_days)).unwrap_or(e.first_day);
+                    from.iter_days().take_while(|d| d < &e.first_day)
+                })
+                .filter(|d| within(d) && event.binary_search(d).is_err())
+                .collect();
+            build_up.sort();
+            build_up.dedup();
+            days.push(event);
+            days.push(build_up);
+            groups.push((identity, past[0].event_type.as_str(), past));
+        }
+        Self { days, groups }
+    }
+
+    /// The effects the fitted `model` gives the columns, with the raw `history` to tell a
+    /// closure (nothing sold on any event day).
+    fn learn(&self, model: &Model, history: &[(NaiveDate, f64)], prior_occurrences: f64) -> EventEffects {
+        let mut effects = EventEffects { prior_occurrences, ..EventEffects::default() };
+        let values: BTreeMap<NaiveDate, f64> = history.iter().copied().collect();
+        for (g, (identity, event_type, past)) in self.groups.iter().enumerate() {
+            let event_days = &self.days[2 * g];
+            if event_days.is_empty() {
+                continue; // only the build-up is in the history: nothing learned yet
+            }
+            let build_up_days = &self.days[2 * g + 1];
+            let learned = Learned {
+                occurrences: past.iter().filter(|e| event_days.iter().any(|d| e.covers(*d))).count(),
+                event: model.event_effect(2 * g).unwrap_or(0.0),
+                build_up_occurrences: past.iter().filter(|e| build_up_days.iter().any(|d| e.builds_up(*d))).count(),
+                build_up: model.event_effect(2 * g + 1).unwrap_or(0.0),
+                closed: event_days.iter().all(|d| values.get(d).is_none_or(|v| *v <= 0.0)),
+            };
+            effects.by_identity.insert((*identity).to_owned(), learned);
+            let by_type = effects.by_type.entry((*event_type).to_owned()).or_insert(Learned {
+                occurrences: 0,
+                event: 0.0,
+                build_up_occurrences: 0,
+                build_up: 0.0,
+                closed: true,
+            });
+            // The type's effects: the occurrence-weighted means of its events' effects.
+            by_type.event = weighted(by_type.event, by_type.occurrences, learned.event, learned.occurrences);
+            by_type.occurrences += learned.occurrences;
+            by_type.build_up = weighted(
+                by_type.build_up,
+                by_type.build_up_occurrences,
+                learned.build_up,
+                learned.build_up_occurrences,
+            );
+            by_type.build_up_occurrences += learned.build_up_occurrences;
+            by_type.closed &= learned.closed;
+        }
+        effects
+    }
+}
+
+/// The mean of `a` weighing `n` and `b` weighing `m` (`a` when both weigh nothing).
+fn weighted(a: f64, n: usize, b: f64, m: usize) -> f64 {
+    if n + m == 0 { a } else { (a * n as f64 + b * m as f64) / (n + m) as f64 }
+}
+
+/// How a product's units are forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitsMethod {
+    /// The regression model on the product's own daily units.
+    Regression,
+    /// Teunter–Syntetos–Babai for intermittent demand.
+    Intermittent,
+}
+
+impl UnitsMethod {
+    /// The name shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Regression => "regression",
+            Self::Intermittent => "intermittent",
+        }
+    }
+}
+
+/// A product's daily units, fitted and ready to forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitsForecaster {
+    /// Sells most days: a light regression (trend with 5 bends, weekly pattern) on
+    /// `ln(1 + units)`.
+    Regression {
+        /// The fitted model.
+        model: Model,
+        /// Residual spread on the log scale, corrected for the coefficients fitted.
+        sigma: f64,
+    },
+    /// Sells on few days.
+    Intermittent(Tsb),
+}
+
+/// The shape of the regression for products: fewer bends, no yearly cycle (a product's
+/// year is too noisy to fit on its own), a stiffer trend.
+pub const PRODUCT_RULES: ForecastRules = ForecastRules {
+    changepoints: 5,
+    changepoint_range: 0.8,
+    weekly_terms: 3,
+    yearly_terms: 0,
+    trend_penalty: 1e-3,
+    seasonal_penalty: 0.01,
+};
+
+/// Average days between sales above which demand counts as intermittent (Syntetos and
+/// Boylan's cut-off).
+pub const INTERMITTENT_INTERVAL: f64 = 1.32;
+/// Fewer selling days than this and the regression is not trusted: the product is
+/// forecast as intermittent.
+pub const MIN_REGRESSION_DAYS: usize = 28;
+
+impl UnitsForecaster {
+    /// Fits a product's `units`, one value per day (zeros included) ending the day before
+    /// the forecast starts, first day `start`. `None` when it never sold.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use crm_analytics::demand::{UnitsForecaster, UnitsMethod};
+    /// let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    /// // Four units every fifth day: intermittent, forecast as 0.8 a day on average.
+    /// let units: Vec<f64> = (0..200).map(|i| if i % 5 == 0 { 4.0 } else { 0.0 }).collect();
+    /// let forecaster = UnitsForecaster::fit(start, &units).unwrap();
+    /// assert_eq!(forecaster.method(), UnitsMethod::Intermittent);
+    /// let [point, low_80, high_80, _, _] = forecaster.quantiles(start);
+    /// assert!((point - 0.8).abs() < 0.1, "{point}");
+    /// assert_eq!((low_80, high_80), (0.0, 4.0));
+    /// ```
+    pub fn fit(start: NaiveDate, units: &[f64]) -> Option<Self> {
+        let selling = units.iter().filter(|u| **u > 0.0).count();
+        if selling == 0 {
+            return None;
+        }
+        let interval = units.len() as f64 / selling as f64;
+        if interval >= INTERMITTENT_INTERVAL || selling < MIN_REGRESSION_DAYS {
+            return Tsb::fit(units).map(Self::Intermittent);
+        }
+        let history: Vec<(NaiveDate, f64)> = units
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| Some((start.checked_add_days(Days::new(i as u64))?, u.max(0.0).ln_1p())))
+            .collect();
+        let model = forecast::fit(&history, &[], &PRODUCT_RULES)?;
+        let n = history.len() as f64;
+        let fitted = 2.0 + 2.0 * PRODUCT_RULES.weekly_terms as f64 + PRODUCT_RULES.changepoints as f64;
+        let sigma = model.residual_sd() * (n / (n - fitted).max(1.0)).sqrt();
+        Some(Self::Regression { model, sigma })
+    }
+
+    /// Which method was chosen.
+    pub fn method(&self) -> UnitsMethod {
+        match self {
+            Self::Regression { .. } => UnitsMethod::Regression,
+            Self::Intermittent(_) => UnitsMethod::Intermittent,
+        }
+    }
+
+    /// Point, 80% and 95% bounds of `day` before any event: `[point, low 80, high 80,
+    /// low 95, high 95]`, never negative.
+    pub fn quantiles(&self, day: NaiveDate) -> [f64; 5] {
+        let (z80, z95) = z_scores();
+        match self {
+            Self::Regression { model, sigma } => {
+                let centre = model.predict(day);
+                [0.0, -z80, z80, -z95, z95].map(|z| (centre + z * sigma).exp_m1().max(0.0))
+            }
+            Self::Intermittent(tsb) => {
+                [tsb.mean(), tsb.quantile(0.1), tsb.quantile(0.9), tsb.quantile(0.025), tsb.quantile(0.975)]
+            }
+        }
+    }
+
+    /// The forecast of `day`, scaled by the store's `adjustments` of that day.
+    pub fn day(&self, day: NaiveDate, adjustments: Vec<Adjustment>) -> DayForecast {
+        DayForecast::adjusted(day, self.quantiles(day), adjustments)
+    }
+}
+
+/// Teunter, Syntetos and Babai's method for intermittent demand: the chance of selling on a
+/// day is updated every day, the size of a day's sale only on days it sells; the forecast
+/// is their product. The interval comes from the sizes seen: a day sells nothing with the
+/// chance of not selling, otherwise a size drawn from those seen, rescaled by the current
+/// size over their median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tsb {
+    /// Chance of selling on a day.
+    pub probability: f64,
+    /// Units on a day it sells.
+    pub size: f64,
+    /// The sizes seen, sorted.
+    sizes: Vec<f64>,
+}
+
+/// Smoothing of the chance of selling (per day).
+pub const TSB_PROBABILITY_SMOOTHING: f64 = 0.05;
+/// Smoothing of the size (per selling day).
+pub const TSB_SIZE_SMOOTHING: f64 = 0.1;
+
+impl Tsb {
+    /// Fits daily `units` (zeros included); `None` when nothing ever sold.
+    ///
+    /// ```
+    /// use crm_analytics::demand::Tsb;
+    /// let tsb = Tsb::fit(&[0.0, 2.0, 0.0, 2.0]).unwrap();
+    /// assert_eq!(tsb.size, 2.0);
+    /// assert!(tsb.probability > 0.4 && tsb.probability < 0.6, "{}", tsb.probability);
+    /// assert!(Tsb::fit(&[0.0, 0.0]).is_none());
+    /// ```
+    pub fn fit(units: &[f64]) -> Option<Self> {
+        let mut sizes: Vec<f64> = units.iter().copied().filter(|u| *u > 0.0).collect();
+        if sizes.is_empty() {
+            return None;
+        }
+        // Start from the averages of the whole history, then follow the latest days.
+        let mut probability = sizes.len() as f64 / units.len() as f64;
+        let mut size = sizes.iter().sum::<f64>() / sizes.len() as f64;
+        for &u in units {
+            let sold = u > 0.0;
+            probability += TSB_PROBABILITY_SMOOTHING * (f64::from(u8::from(sold)) - probability);
+            if sold {
+                size += TSB_SIZE_SMOOTHING * (u - size);
+            }
+        }
+        sizes.sort_by(f64::total_cmp);
+        Some(Self { probability, size, sizes })
+    }
+
+    /// The forecast of a day: expected units.
+    pub fn mean(&self) -> f64 {
+        self.probability * self.size
+    }
+
+    /// The `q` quantile of a day's units.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let none = 1.0 - self.probability;
+        if q <= none || self.sizes.is_empty() {
+            return 0.0;
+        }
+        let within = ((q - none) / self.probability).clamp(0.0, 1.0);
+        let at = (within * (self.sizes.len() - 1) as f64).round() as usize;
+        // Rescaled by the median, which one wholesale order does not move.
+        let median = self.sizes[self.sizes.len() / 2];
+        self.sizes[at.min(self.sizes.len() - 1)] * self.size / median
+    }
+}
+
+/// How far to trust a store forecast: a rolling-origin backtest on the history's own latest
+/// days, against weekly seasonal naive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accuracy {
+    /// The forecast origins (first forecast day of each fold).
+    pub origins: Vec<NaiveDate>,
+    /// Days forecast from each origin.
+    pub horizon: u32,
+    /// Days scored.
+    pub days: usize,
+    /// Weighted absolute percentage error of the model: Σ|error| / Σ actual (`None` when
+    /// nothing was sold on the scored days).
+    pub wape: Option<f64>,
+    /// The same of weekly seasonal naive.
+    pub naive_wape: Option<f64>,
+    /// Mean absolute scaled error of the model: its mean absolute error over that of a
+    /// one-week-back forecast inside the training history (`None` when that is 0).
+    pub mase: Option<f64>,
+    /// The same of weekly seasonal naive.
+    pub naive_mase: Option<f64>,
+}
+
+/// Backtests the store forecast on `history`: from each of `folds` origins, `horizon` days
+/// apart going back from the day after the last, it is fitted on the days before the origin
+/// (with `events`) and scored on the `horizon` days from it. `None` when no fold leaves
+/// two weeks to fit and a day to score.
+///
+/// ```
+/// use chrono::{Days, NaiveDate};
+/// use crm_analytics::demand::{DemandRules, accuracy};
+/// let start = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap(); // a Monday
+/// // Weekends sell 200, weekdays 100, with a slow rise: the model follows both.
+/// let history: Vec<(NaiveDate, f64)> = (0..200)
+///     .map(|i| (start + Days::new(i), if i % 7 >= 5 { 200.0 } else { 100.0 } + i as f64 / 10.0))
+///     .collect();
+/// let report = accuracy(&history, &[], &DemandRules::default(), 28, 3).unwrap();
+/// assert_eq!((report.days, report.origins.len()), (84, 3));
+/// assert!(report.wape.unwrap() < report.naive_wape.unwrap(), "{report:?}");
+/// ```
+pub fn accuracy(
+    history: &[(NaiveDate, f64)],
+    events: &[Occurrence],
+    rules: &DemandRules,
+    horizon: u32,
+    folds: u32,
+) -> Option<Accuracy> {
+    let (_, end) = span(history)?;
+    let mut report =
+        Accuracy { origins: Vec::new(), horizon, days: 0, wape: None, naive_wape: None, mase: None, naive_mase: None };
+    let (mut error, mut naive_error, mut actual, mut scale, mut scaled_days) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for fold in (1..=folds).rev() {
+        let Some(origin) = end.checked_sub_days(Days::new(u64::from(fold) * u64::from(horizon) - 1)) else {
+            continue;
+        };
+        let known: Vec<(NaiveDate, f64)> = history.iter().copied().filter(|(d, _)| *d < origin).collect();
+        if known.len() < 14 {
+            continue;
+        }
+        let Some(forecaster) = StoreForecaster::fit(&known, events, rules) else { continue };
+        let predicted: BTreeMap<NaiveDate, f64> =
+            forecaster.forecast(events, origin, horizon).into_iter().map(|d| (d.day, d.point)).collect();
+        let in_sample = weekly_naive_mae(&known);
+        report.origins.push(origin);
+        for &(day, value) in history.iter().filter(|(d, _)| predicted.contains_key(d)) {
+            let Some(naive) = forecast::seasonal_naive(&known, origin.pred_opt().unwrap_or(origin), day) else {
+                continue;
+            };
+            error += (value - predicted[&day]).abs();
+            naive_error += (value - naive).abs();
+            actual += value.abs();
+            if let Some(in_sample) = in_sample {
+                scale += in_sample;
+                scaled_days += 1.0;
+            }
+            report.days += 1;
+        }
+    }
+    if report.days == 0 {
+        return None;
+    }
+    let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+    report.wape = ratio(error, actual);
+    report.naive_wape = ratio(naive_error, actual);
+    // The errors are scaled by the folds' mean in-sample scale.
+    let mean_scale = if scaled_days > 0.0 { scale / scaled_days } else { 0.0 };
+    let days = report.days as f64;
+    report.mase = ratio(error / days, mean_scale);
+    report.naive_mase = ratio(naive_error / days, mean_scale);
+    Some(report)
+}
+
+/// Mean absolute difference between each day and the same weekday a week before.
+fn weekly_naive_mae(history: &[(NaiveDate, f64)]) -> Option<f64> {
+    let values: BTreeMap<NaiveDate, f64> = history.iter().copied().collect();
+    let diffs: Vec<f64> =
+        values.iter().filter_map(|(d, v)| Some((v - values.get(&d.checked_sub_days(Days::new(7))?)?).abs())).collect();
+    (!diffs.is_empty()).then(|| diffs.iter().sum::<f64>() / diffs.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn event(name: &str, event_type: &str, first: &str, days: u64, lead_days: u64, declared: f64) -> Occurrence {
+        let first_day = day(first);
+        Occurrence {
+            identity: name.to_lowercase(),
+            name: name.into(),
+            event_type: event_type.into(),
+            first_day,
+            last_day: first_day + Days::new(days - 1),
+            lead_days,
+            declared,
+        }
+    }
+
+    /// Daily values from `start` for `days` days: `normal` on ordinary days, `on(day)` where
+    /// it answers.
+    fn history(start: &str, days: u64, normal: f64, on: impl Fn(NaiveDate) -> Option<f64>) -> Vec<(NaiveDate, f64)> {
+        (0..days).map(|i| day(start) + Days::new(i)).map(|d| (d, on(d).unwrap_or(normal))).collect()
+    }
+
+    /// A small deterministic noise in -1..1 (a linear congruential generator).
+    fn noise(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((*seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+
+    fn forecast_of(history: &[(NaiveDate, f64)], events: &[Occurrence], from: &str, days: u32) -> Vec<DayForecast> {
+        StoreForecaster::fit(history, events, &DemandRules::default()).unwrap().forecast(events, day(from), days)
+    }
+
+    fn on<'a>(days: &'a [DayForecast], text: &str) -> &'a DayForecast {
+        days.iter().find(|d| d.day == day(text)).unwrap()
+    }
+
+    #[test]
+    fn with_no_past_occurrence_the_declared_multiplier_is_used() {
+        let sale = event("Summer Sale", "promotion", "2025-03-10", 2, 0, 1.8);
+        let days = forecast_of(&history("2025-01-01", 60, 500.0, |_| None), &[sale], "2025-03-02", 14);
+        let first = on(&days, "2025-03-10");
+        assert_eq!(
+            first.adjustments,
+            [Adjustment { name: "Summer Sale".into(), phase: Phase::Event, multiplier: 1.8, source: Source::Declared }]
+        );
+        assert!((first.point - 1.8 * on(&days, "2025-03-03").point).abs() < 1.0, "{first:?}");
+        assert_eq!(on(&days, "2025-03-11").adjustments.len(), 1);
+        assert!(on(&days, "2025-03-12").adjustments.is_empty());
+        assert!(on(&days, "2025-03-09").adjustments.is_empty(), "no lead days: no build-up");
+    }
+
+    #[test]
+    fn a_declared_closure_forecasts_zero_whatever_the_history() {
+        // The same event sold double last year; this year the shop declares itself shut.
+        let past = event("Stocktake", "closure", "2025-02-01", 1, 0, 2.0);
+        let shut = event("Stocktake", "closure", "2026-02-01", 1, 0, 0.0);
+        let sales = history("2025-01-01", 365, 800.0, |d| (d == past.first_day).then_some(1600.0));
+        let days = forecast_of(&sales, &[past, shut], "2026-01-25", 14);
+        let closed = on(&days, "2026-02-01");
+        assert_eq!([closed.point, closed.lower_80, closed.upper_80, closed.lower_95, closed.upper_95], [0.0; 5]);
+        assert_eq!(closed.adjustments[0].source, Source::Declared);
+        assert!(on(&days, "2026-02-02").point > 700.0);
+    }
+
+    #[test]
+    fn a_shop_closed_on_every_past_occurrence_is_forecast_closed() {
+        let christmas = |year: i32| event("Christmas Day", "holiday", &format!("{year}-12-25"), 1, 0, 1.1);
+        let events = [christmas(2023), christmas(2024), christmas(2025)];
+        let sales = history("2023-06-01", 900, 2_000.0, |d| events.iter().any(|e| e.first_day == d).then_some(0.0));
+        let days = forecast_of(&sales, &events, "2025-12-20", 10);
+        let closed = on(&days, "2025-12-25");
+        assert_eq!((closed.point, closed.upper_95), (0.0, 0.0));
+        assert_eq!(
+            closed.adjustments[0].source,
+            Source::Learned { basis: Basis::SameEvent, occurrences: 2 },
+            "2023 and 2024 are in the history"
+        );
+    }
+
+    #[test]
+    fn a_learned_effect_is_shrunk_toward_the_declared_multiplier() {
+        // Twice tripled; declared 1.0: the geometric mean weighs 2 occurrences against the
+        // prior's 1 (with the default rules), so (3·3·1)^(1/3).
+        let fair = |year: i32| event("Fair", "festival", &format!("{year}-06-01"), 1, 0, 1.0);
+        let events = [fair(2024), fair(2025), fair(2026)];
+        let sales = history("2024-01-01", 731, 1_000.0, |d| events.iter().any(|e| e.first_day == d).then_some(3_000.0));
+        let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
+        let (multiplier, source) = forecaster.effects().effect(&events[2], Phase::Event).unwrap();
+        assert!((multiplier - 9f64.cbrt()).abs() < 0.01, "{multiplier}");
+        assert_eq!(source, Source::Learned { basis: Basis::SameEvent, occurrences: 2 });
+        // A heavier prior pulls harder: with 8 occurrences' weight, (3²)^(1/5)... of 10.
+        let stubborn = DemandRules { prior_occurrences: 8.0, ..DemandRules::default() };
+        let forecaster = StoreForecaster::fit(&sales, &events, &stubborn).unwrap();
+        let (multiplier, _) = forecaster.effects().effect(&events[2], Phase::Event).unwrap();
+        assert!((multiplier - 9f64.powf(0.1)).abs() < 0.01, "{multiplier}");
+    }
+
+    #[test]
+    fn an_event_with_no_past_learns_from_its_type_and_the_case_folded_name_matches() {
+        let holi = event("Holi", "festival", "2025-03-14", 1, 0, 1.5);
+        let onam = event("Onam", "festival", "2025-09-05", 1, 0, 1.0);
+        let sale = event("SALE", "promotion", "2025-09-06", 1, 0, 1.2);
+        let sales = history("2024-09-01", 365, 1_000.0, |d| (d == holi.first_day).then_some(4_000.0));
+        let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&holi), &DemandRules::default()).unwrap();
+        let (multiplier, source) = forecaster.effects().effect(&onam, Phase::Event).unwrap();
+        assert_eq!(source, Source::Learned { basis: Basis::SameType, occurrences: 1 });
+        assert!((multiplier - 4f64.sqrt()).abs() < 0.02, "(4·1)^(1/2): {multiplier}");
+        assert_eq!(forecaster.effects().effect(&sale, Phase::Event), Some((1.2, Source::Declared)));
+        let shouted = Occurrence { name: "HOLI".into(), ..event("holi", "festival", "2026-03-04", 1, 0, 1.5) };
+        let (multiplier, source) = forecaster.effects().effect(&shouted, Phase::Event).unwrap();
+        assert_eq!(source, Source::Learned { basis: Basis::SameEvent, occurrences: 1 });
+        assert!((multiplier - 6f64.sqrt()).abs() < 0.03, "(4·1.5)^(1/2): {multiplier}");
+    }
+
+    #[test]
+    fn the_build_up_before_an_event_is_learned_on_its_own() {
+        // Three days before Diwali sell half as much again; Diwali itself doubles.
+        let diwali = |first: &str| event("Diwali", "festival", first, 1, 3, 2.0);
+        let events = [diwali("2024-11-01"), diwali("2025-10-21")];
+        let sales = history("2024-06-01", 500, 1_000.0, |d| {
+            let e = &events[0];
+            if d == e.first_day { Some(2_000.0) } else { e.builds_up(d).then_some(1_500.0) }
+        });
+        let days = forecast_of(&sales, &events, "2025-10-15", 10);
+        let before = on(&days, "2025-10-19");
+        assert_eq!(before.adjustments.len(), 1);
+        assert_eq!(before.adjustments[0].phase, Phase::BuildUp);
+        // One occurrence against a prior of no build-up: (1.5·1)^(1/2).
+        assert!((before.adjustments[0].multiplier - 1.5f64.sqrt()).abs() < 0.01, "{before:?}");
+        assert!(on(&days, "2025-10-17").adjustments.is_empty(), "four days before: outside the lead");
+        let diwali_day = on(&days, "2025-10-21");
+        assert_eq!(diwali_day.adjustments[0].phase, Phase::Event);
+        assert!((diwali_day.adjustments[0].multiplier - 2.0).abs() < 0.01, "{diwali_day:?}");
+    }
+
+    #[test]
+    fn overlapping_events_multiply() {
+        let a = event("A", "x", "2025-03-10", 3, 0, 2.0);
+        let b = event("B", "y", "2025-03-11", 1, 0, 1.5);
+        let days = forecast_of(&history("2025-01-01", 60, 100.0, |_| None), &[a, b], "2025-03-09", 4);
+        let ordinary = on(&days, "2025-03-09").point;
+        assert!((on(&days, "2025-03-10").point / ordinary - 2.0).abs() < 0.01);
+        assert!((on(&days, "2025-03-11").point / ordinary - 3.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn intervals_are_ordered_and_cover_about_what_they_say() {
+        // A year and a half of a weekly pattern with ±25% multiplicative noise; the last
+        // 120 days are forecast from four origins and compared.
+        let mut seed = 7;
+        let all: Vec<(NaiveDate, f64)> = history("2024-01-01", 540, 0.0, |_| None)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (d, _))| (d, (if i % 7 >= 5 { 900.0 } else { 600.0 }) * (0.25 * noise(&mut seed)).exp()))
+            .collect();
+        let (mut inside_80, mut inside_95, mut scored) = (0, 0, 0);
+        for fold in 0..4 {
+            let origin = all[420 + 30 * fold].0;
+            let known: Vec<(NaiveDate, f64)> = all.iter().copied().filter(|(d, _)| *d < origin).collect();
+            let days = StoreForecaster::fit(&known, &[], &DemandRules::default()).unwrap().forecast(&[], origin, 30);
+            for (f, (d, actual)) in days.iter().zip(all.iter().skip(420 + 30 * fold)) {
+                assert_eq!(f.day, *d);
+                assert!(f.lower_95 <= f.lower_80 && f.lower_80 <= f.point, "{f:?}");
+                assert!(f.point <= f.upper_80 && f.upper_80 <= f.upper_95, "{f:?}");
+                inside_80 += usize::from(f.lower_80 <= *actual && *actual <= f.upper_80);
+                inside_95 += usize::from(f.lower_95 <= *actual && *actual <= f.upper_95);
+                scored += 1;
+            }
+        }
+        assert_eq!(scored, 120);
+        // Uniform noise of ±0.25 on the log scale has sd 0.144: the 80% band is ±0.185 and
+        // holds 74% of it, the 95% band ±0.283 holds all of it; a little fitting error widens
+        // both.
+        assert!((84..=108).contains(&inside_80), "80%: {inside_80} of 120");
+        assert!(inside_95 >= 114, "95%: {inside_95} of 120");
+    }
+
+    #[test]
+    fn too_little_history_gives_no_forecaster() {
+        assert!(StoreForecaster::fit(&[], &[], &DemandRules::default()).is_none());
+        assert!(StoreForecaster::fit(&history("2025-01-01", 2, 5.0, |_| None), &[], &DemandRules::default()).is_none());
+        let short = StoreForecaster::fit(&history("2025-01-01", 5, 5.0, |_| None), &[], &DemandRules::default());
+        let short = short.expect("three days are enough for a level");
+        assert_eq!(short.backtest, None, "too short to backtest: the residual spread stands in");
+        assert!((short.forecast(&[], day("2025-01-06"), 1)[0].point - 5.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_product_selling_daily_gets_the_regression_with_its_weekly_pattern() {
+        // Two on weekdays, six on Saturdays and Sundays.
+        let start = day("2025-01-06"); // a Monday
+        let units: Vec<f64> = (0..120).map(|i| if i % 7 >= 5 { 6.0 } else { 2.0 }).collect();
+        let forecaster = UnitsForecaster::fit(start, &units).unwrap();
+        assert_eq!(forecaster.method(), UnitsMethod::Regression);
+        let saturday = forecaster.quantiles(start + Days::new(124))[0];
+        let monday = forecaster.quantiles(start + Days::new(126))[0];
+        assert!((saturday - 6.0).abs() < 0.3 && (monday - 2.0).abs() < 0.2, "{saturday} {monday}");
+    }
+
+    #[test]
+    fn the_method_follows_how_often_a_product_sells() {
+        let start = day("2025-01-01");
+        // Sells four days in five: interval 1.25 < 1.32.
+        let often: Vec<f64> = (0..100).map(|i| if i % 5 == 0 { 0.0 } else { 3.0 }).collect();
+        assert_eq!(UnitsForecaster::fit(start, &often).unwrap().method(), UnitsMethod::Regression);
+        // Three days in four: 1.33.
+        let less: Vec<f64> = (0..100).map(|i| if i % 4 == 0 { 0.0 } else { 3.0 }).collect();
+        assert_eq!(UnitsForecaster::fit(start, &less).unwrap().method(), UnitsMethod::Intermittent);
+        // Daily, but only 27 days of it: too few to trust a regression.
+        assert_eq!(UnitsForecaster::fit(start, &[1.0; 27]).unwrap().method(), UnitsMethod::Intermittent);
+        assert_eq!(UnitsForecaster::fit(start, &[1.0; 28]).unwrap().method(), UnitsMethod::Regression);
+        assert!(UnitsForecaster::fit(start, &[0.0; 50]).is_none());
+        assert_eq!(UnitsMethod::Intermittent.as_str(), "intermittent");
+        assert_eq!(UnitsMethod::Regression.as_str(), "regression");
+    }
+
+    #[test]
+    fn one_big_order_does_not_make_an_intermittent_forecast_absurd() {
+        // One unit every third day for a year, and one wholesale order of 200 units.
+        let mut units: Vec<f64> = (0..365).map(|i| if i % 3 == 0 { 1.0 } else { 0.0 }).collect();
+        units[200] = 200.0;
+        let tsb = Tsb::fit(&units).unwrap();
+        // The order lifts the size to about 21; the 55 selling days of one unit after it
+        // bring it back to 1 + 20·0.9⁵⁵ ≈ 1.06.
+        assert!((tsb.size - 1.06).abs() < 0.01, "{}", tsb.size);
+        assert!((tsb.probability - 1.0 / 3.0).abs() < 0.05, "{}", tsb.probability);
+        let forecaster = UnitsForecaster::Intermittent(tsb);
+        let [point, low_80, high_80, low_95, high_95] = forecaster.quantiles(day("2026-01-01"));
+        assert!(point > 0.3 && point < 0.4, "{point}");
+        assert_eq!((low_80, low_95), (0.0, 0.0));
+        assert!(high_80 < 1.1 && high_95 < 1.1, "the order is one size in 122: {high_80} {high_95}");
+    }
+
+    #[test]
+    fn tsb_quantiles_mix_the_days_without_sales_and_the_sizes_seen() {
+        let tsb = Tsb { probability: 0.5, size: 4.0, sizes: vec![2.0, 4.0, 6.0] };
+        assert_eq!(tsb.mean(), 2.0);
+        assert_eq!(tsb.quantile(0.5), 0.0, "half the days sell nothing");
+        assert_eq!(tsb.quantile(0.51), 2.0);
+        assert_eq!(tsb.quantile(0.75), 4.0);
+        assert_eq!(tsb.quantile(1.0), 6.0);
+        // Sizes rescale to the current size: seen median 4, now 8.
+        let grown = Tsb { size: 8.0, ..tsb };
+        assert_eq!(grown.quantile(1.0), 12.0);
+        // TSB follows the latest days: a product that stopped selling fades.
+        let stopped: Vec<f64> = (0..200).map(|i| if i < 100 { 1.0 } else { 0.0 }).collect();
+        let tsb = Tsb::fit(&stopped).unwrap();
+        assert!(tsb.probability < 0.01, "{}", tsb.probability);
+        assert_eq!(tsb.size, 1.0);
+    }
+
+    #[test]
+    fn product_forecasts_take_the_store_s_adjustments() {
+        let forecaster = UnitsForecaster::fit(day("2025-01-01"), &[2.0; 60]).unwrap();
+        let closed = Adjustment { name: "Shut".into(), phase: Phase::Event, multiplier: 0.0, source: Source::Declared };
+        let f = forecaster.day(day("2025-03-05"), vec![closed]);
+        assert_eq!([f.point, f.lower_80, f.upper_80, f.lower_95, f.upper_95], [0.0; 5]);
+        let doubled = Adjustment { multiplier: 2.0, ..f.adjustments[0].clone() };
+        let f = forecaster.day(day("2025-03-05"), vec![doubled]);
+        assert!((f.point - 4.0).abs() < 0.01, "{f:?}");
+    }
+
+    #[test]
+    fn accuracy_scores_each_fold_against_seasonal_naive() {
+        assert!(accuracy(&[], &[], &DemandRules::default(), 28, 3).is_none());
+        // 20 days: no fold of 28 leaves two weeks to fit.
+        assert!(accuracy(&history("2025-01-01", 20, 5.0, |_| None), &[], &DemandRules::default(), 28, 3).is_none());
+        // A constant: both methods exact, and the in-sample naive error is 0, so no MASE.
+        let flat = accuracy(&history("2025-01-01", 100, 5.0, |_| None), &[], &DemandRules::default(), 14, 2).unwrap();
+        // The last day is 10 April: folds of 14 days from 14 and 28 March.
+        assert_eq!(flat.origins, [day("2025-03-14"), day("2025-03-28")]);
+        assert_eq!(flat.days, 28);
+        assert!(flat.wape.unwrap() < 1e-6 && flat.naive_wape == Some(0.0), "{flat:?}");
+        assert_eq!((flat.mase, flat.naive_mase), (None, None));
+        // Nothing sold: no WAPE either.
+        let none = accuracy(&history("2025-01-01", 100, 0.0, |_| None), &[], &DemandRules::default(), 14, 2).unwrap();
+        assert_eq!((none.wape, none.naive_wape), (None, None));
+    }
+
+    #[test]
+    fn mase_scales_by_the_in_sample_weekly_naive_error() {
+        // Alternating weeks of 100 and 120: a week back is always 20 off in sample; the
+        // model, which cannot know the alternation, sits in the middle and is 10 off.
+        let sales = history("2025-01-06", 140, 0.0, |d| {
+            Some(if (d - day("2025-01-06")).num_days() / 7 % 2 == 0 { 100.0 } else { 120.0 })
+        });
+        let report = accuracy(&sales, &[], &DemandRules::default(), 14, 2).unwrap();
+        assert_eq!(report.days, 28);
+        // Naive forecasts the week before the origin for both weeks ahead: right one week
+        // in two, 20 off the other.
+        assert!((report.naive_mase.unwrap() - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.naive_wape.unwrap() - 280.0 / 3080.0).abs() < 1e-9, "{report:?}");
+        assert!((report.mase.unwrap() - 0.5).abs() < 0.05, "{report:?}");
+    }
+}
