@@ -76,7 +76,7 @@ fn bad_events_report_every_field_and_store_nothing() {
         "name": "  ",
         "date": "12/11/2025",
         "impact_level": "huge",
-        "expected_demand_multiplier": 0,
+        "expected_demand_multiplier": -0.5,
     });
     let reply = app.post("/api/calendar/events", &bad);
     assert_eq!((reply.status, reply.content_type.as_str()), (422, "application/problem+json"));
@@ -102,6 +102,66 @@ fn bad_events_report_every_field_and_store_nothing() {
     assert_eq!(bad_window.status, 400);
 
     assert!(listed(&app, "from=2025-01-01&days=730").is_empty(), "nothing was stored");
+}
+
+#[test]
+fn lead_days_are_listed_back_null_when_unset_and_refused_outside_0_to_60_by_field() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    let created = app.post("/api/calendar/events", &diwali());
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["leadDays"], Value::Null, "unset: the store's default applies");
+    let id = created.body["id"].as_i64().unwrap();
+
+    let mut early = diwali();
+    early["lead_days"] = json!(14);
+    let replaced = app.send("PUT", &format!("/api/calendar/events/{id}"), &[], Some(&early));
+    assert_eq!((replaced.status, &replaced.body["leadDays"]), (200, &json!(14)), "{:?}", replaced.body);
+    assert_eq!(app.get(&format!("/api/calendar/events/{id}")).body["leadDays"], 14);
+    early["lead_days"] = json!(0);
+    assert_eq!(app.send("PUT", &format!("/api/calendar/events/{id}"), &[], Some(&early)).body["leadDays"], 0);
+
+    for (lead_days, message) in [
+        (json!(-1), "must be between 0 and 60, got -1"),
+        (json!(61), "must be between 0 and 60, got 61"),
+        (json!(1.5), "invalid type: floating point `1.5`, expected i64"),
+        (json!("7"), "invalid type: string \"7\", expected i64"),
+    ] {
+        let mut bad = diwali();
+        bad["lead_days"] = lead_days.clone();
+        for reply in [
+            app.post("/api/calendar/events", &bad),
+            app.send("PUT", &format!("/api/calendar/events/{id}"), &[], Some(&bad)),
+        ] {
+            assert_eq!((reply.status, reply.content_type.as_str()), (422, "application/problem+json"), "{lead_days}");
+            assert_eq!(reply.body["errors"], json!([{"field": "lead_days", "message": message}]), "{lead_days}");
+        }
+    }
+    let events = app.get("/api/calendar/events?from=2025-11-01&days=30").body;
+    assert_eq!(events["events"].as_array().unwrap().len(), 1, "nothing more was stored");
+    assert_eq!(events["events"][0]["leadDays"], 0, "nor changed");
+}
+
+#[test]
+fn a_closure_with_a_multiplier_of_0_is_stored_and_listed_as_0() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    let closure = json!({
+        "event_type": "holiday",
+        "name": "Christmas Day",
+        "date": "2025-12-25",
+        "impact_level": "high",
+        "expected_demand_multiplier": 0,
+        "lead_days": 0
+    });
+    let created = app.post("/api/calendar/events", &closure);
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!((&created.body["expectedDemandMultiplier"], &created.body["leadDays"]), (&json!(0.0), &json!(0)));
+    let listed = &app.get("/api/calendar/events?from=2025-12-25&days=1").body["events"][0];
+    assert_eq!(
+        (listed["name"].as_str(), listed["expectedDemandMultiplier"].as_f64()),
+        (Some("Christmas Day"), Some(0.0))
+    );
 }
 
 #[test]

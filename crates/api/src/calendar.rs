@@ -55,13 +55,19 @@ pub struct CalendarEventInput {
     #[serde(default)]
     #[schema(required = true, value_type = ImpactLevelName, example = "high")]
     pub impact_level: String,
-    /// Expected demand relative to a normal day: above 0, at most 20. Default (null or
-    /// absent) by impact level: 1.1 low, 1.25 medium, 1.5 high.
-    #[schema(exclusive_minimum = 0.0, maximum = 20.0)]
+    /// Expected demand relative to a normal day: 0 to 20, where 0 declares a closure (the
+    /// store is shut and sells nothing). Default (null or absent) by impact level: 1.1 low,
+    /// 1.25 medium, 1.5 high.
+    #[schema(minimum = 0.0, maximum = 20.0)]
     pub expected_demand_multiplier: Option<f64>,
     /// Notes (up to 2,000 characters).
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
+    /// Days before `date` whose purchases earn the event's purpose tag (purchases during it
+    /// do too): a whole number, 0 to 60; 0 tags only buyers on the event's own days. Null or
+    /// absent: the store's default, the server's `CRM_EVENT_TAG_LEAD_DAYS` (7 unless set).
+    #[schema(minimum = 0, maximum = 60, example = 14)]
+    pub lead_days: Option<i64>,
 }
 
 impl CalendarEventInput {
@@ -81,6 +87,7 @@ impl CalendarEventInput {
             impact_level: &self.impact_level,
             expected_demand_multiplier: self.expected_demand_multiplier,
             notes: self.notes.as_deref(),
+            lead_days: self.lead_days,
         }
     }
 }
@@ -104,12 +111,16 @@ pub struct CalendarEventView {
     /// `low`, `medium` or `high`.
     #[schema(value_type = ImpactLevelName)]
     pub impact_level: String,
-    /// Expected demand relative to a normal day.
+    /// Expected demand relative to a normal day (0: a closure).
     pub expected_demand_multiplier: f64,
     /// Notes.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub notes: Option<String>,
+    /// The event's own lead days (0-60), as stored; null when it declares none, which means
+    /// the store's default, the server's `CRM_EVENT_TAG_LEAD_DAYS`.
+    #[schema(required = true, minimum = 0, maximum = 60)]
+    pub lead_days: Option<i32>,
     /// The purpose tag of customers who buy in the event's window.
     pub purpose_tag: String,
 }
@@ -126,6 +137,7 @@ impl From<CalendarEventRow> for CalendarEventView {
             impact_level: e.impact_level,
             expected_demand_multiplier: e.expected_demand_multiplier,
             notes: e.notes,
+            lead_days: e.lead_days,
         }
     }
 }
@@ -208,7 +220,8 @@ pub async fn get_event(
 /// buy in the days before it or during it get its purpose tag.
 ///
 /// Rules beyond the schema: `end_date`, when given, is not before `date`, and an event
-/// spans at most 366 days.
+/// spans at most 366 days. A multiplier of 0 declares a closure; `lead_days` (0-60, default
+/// the store's `CRM_EVENT_TAG_LEAD_DAYS`) sets how many days before it purchases earn its tag.
 #[utoipa::path(
     post,
     path = "/api/calendar/events",

@@ -1,14 +1,19 @@
 //! Calendar events: festivals, holidays, promotions and local happenings that move demand,
 //! each with an impact level and an expected demand multiplier.
 
+use crate::records::in_range;
 use crate::text::{TextRule, optional_text, required_text, rules};
 use crate::{DomainError, FieldError, Fields};
 use chrono::NaiveDate;
 
 /// Longest event accepted, in days (first and last day included).
 pub const MAX_EVENT_DAYS: i64 = 366;
-/// Largest expected demand multiplier accepted (the smallest is anything above zero).
+/// Largest expected demand multiplier accepted. The smallest is 0: a closure, a day the
+/// store is shut and sells nothing.
 pub const MAX_DEMAND_MULTIPLIER: f64 = 20.0;
+/// Most lead days an event may declare: the days before it whose purchases earn its purpose
+/// tag (the same range as the store-wide default, `CRM_EVENT_TAG_LEAD_DAYS`).
+pub const MAX_EVENT_LEAD_DAYS: u32 = 60;
 /// Rule for event types (`festival`, `holiday`, `promotion`, ...).
 const EVENT_TYPE: TextRule = TextRule::line(40);
 
@@ -71,10 +76,13 @@ pub struct CalendarEvent {
     pub end_date: Option<NaiveDate>,
     /// How strongly it moves demand.
     pub impact_level: ImpactLevel,
-    /// Expected demand relative to a normal day (1.5 = half as much again).
+    /// Expected demand relative to a normal day (1.5 = half as much again; 0 = closed).
     pub expected_demand_multiplier: f64,
     /// Free notes.
     pub notes: Option<String>,
+    /// Days before the first day whose purchases earn the event's purpose tag
+    /// (0..=[`MAX_EVENT_LEAD_DAYS`]); `None`: the store's default.
+    pub lead_days: Option<u32>,
 }
 
 /// An event as received, before validation.
@@ -94,6 +102,8 @@ pub struct EventFields<'a> {
     pub expected_demand_multiplier: Option<f64>,
     /// Notes.
     pub notes: Option<&'a str>,
+    /// Lead days, 0 to [`MAX_EVENT_LEAD_DAYS`]; the store's default when absent.
+    pub lead_days: Option<i64>,
 }
 
 /// A day written exactly `YYYY-MM-DD` (RFC 3339's full-date, as JSON Schema's `date`
@@ -133,17 +143,23 @@ impl CalendarEvent {
         let impact_level = f.check("impact_level", ImpactLevel::parse(fields.impact_level));
         let notes = f.check("notes", optional_text(fields.notes, rules::NOTES));
         let multiplier = match (fields.expected_demand_multiplier, impact_level) {
-            (Some(m), _) if !(m > 0.0 && m <= MAX_DEMAND_MULTIPLIER) => f.check(
+            // Written so that NaN fails the test too.
+            (Some(m), _) if !(0.0..=MAX_DEMAND_MULTIPLIER).contains(&m) => f.check(
                 "expected_demand_multiplier",
                 Err(DomainError::OutOfRange {
                     value: m.to_string(),
-                    min: "0 (exclusive)".into(),
+                    min: "0".into(),
                     max: MAX_DEMAND_MULTIPLIER.to_string(),
                 }),
             ),
-            (Some(m), _) => Some(m),
+            // -0.0 passes the range test; stored and listed back as the closure it means, 0.
+            (Some(m), _) => Some(m.abs()),
             (None, level) => level.map(ImpactLevel::default_multiplier),
         };
+        let lead_days = f
+            .check("lead_days", in_range(fields.lead_days, 0, i64::from(MAX_EVENT_LEAD_DAYS)))
+            // Within 0..=60, so every value fits.
+            .map(|days| days.and_then(|d| u32::try_from(d).ok()));
         if let (Some(first), Some(Some(last))) = (date, end_date) {
             if last < first {
                 f.fail("end_date", DomainError::EndsBeforeStart(first.to_string()));
@@ -168,6 +184,7 @@ impl CalendarEvent {
                 impact_level: impact_level?,
                 expected_demand_multiplier: multiplier?,
                 notes: notes?,
+                lead_days: lead_days?,
             })
         })();
         f.finish(event)
@@ -176,6 +193,19 @@ impl CalendarEvent {
     /// The last day (the first, for a one-day event).
     pub fn last_day(&self) -> NaiveDate {
         self.end_date.unwrap_or(self.date)
+    }
+
+    /// The event's own lead days, or `default` (the store's) when it declares none.
+    ///
+    /// ```
+    /// use crm_domain::{CalendarEvent, EventFields};
+    /// let fields = EventFields { event_type: "festival", name: "Diwali", date: "2025-11-12", impact_level: "high", ..EventFields::default() };
+    /// assert_eq!(CalendarEvent::parse(&fields).unwrap().lead_days_or(7), 7);
+    /// let early = CalendarEvent::parse(&EventFields { lead_days: Some(14), ..fields }).unwrap();
+    /// assert_eq!(early.lead_days_or(7), 14);
+    /// ```
+    pub fn lead_days_or(&self, default: u64) -> u64 {
+        self.lead_days.map_or(default, u64::from)
     }
 }
 
@@ -192,6 +222,7 @@ mod tests {
             impact_level: "high",
             expected_demand_multiplier: Some(1.8),
             notes: Some("Major shopping festival"),
+            lead_days: None,
         }
     }
 
@@ -204,7 +235,7 @@ mod tests {
 
     #[test]
     fn bad_multipliers_and_reversed_or_overlong_spans_are_refused() {
-        for m in [0.0, -1.0, 20.5, f64::NAN] {
+        for m in [-1.0, -0.001, 20.5, f64::NAN, f64::INFINITY] {
             let errors = CalendarEvent::parse(&EventFields { expected_demand_multiplier: Some(m), ..fields() });
             assert_eq!(errors.unwrap_err()[0].field, "expected_demand_multiplier", "{m}");
         }
@@ -212,6 +243,29 @@ mod tests {
         assert_eq!(reversed[0].message, "must not be before date 2025-11-12");
         let overlong = CalendarEvent::parse(&EventFields { end_date: Some("2026-11-13"), ..fields() }).unwrap_err();
         assert_eq!(overlong[0].field, "end_date");
+    }
+
+    #[test]
+    fn a_multiplier_of_zero_declares_a_closure_and_is_accepted() {
+        for (m, stored) in [(0.0, 0.0), (-0.0, 0.0), (20.0, 20.0)] {
+            let e = CalendarEvent::parse(&EventFields { expected_demand_multiplier: Some(m), ..fields() }).unwrap();
+            assert_eq!(e.expected_demand_multiplier.to_bits(), f64::to_bits(stored), "{m}");
+        }
+        let refused = CalendarEvent::parse(&EventFields { expected_demand_multiplier: Some(-1.0), ..fields() });
+        assert_eq!(refused.unwrap_err()[0].message, "must be between 0 and 20, got -1");
+    }
+
+    #[test]
+    fn lead_days_are_0_to_60_and_absent_means_the_store_default() {
+        for (days, stored) in [(None, None), (Some(0), Some(0)), (Some(14), Some(14)), (Some(60), Some(60))] {
+            let e = CalendarEvent::parse(&EventFields { lead_days: days, ..fields() }).unwrap();
+            assert_eq!(e.lead_days, stored, "{days:?}");
+            assert_eq!(e.lead_days_or(7), stored.map_or(7, u64::from), "{days:?}");
+        }
+        for (days, message) in [(-1, "must be between 0 and 60, got -1"), (61, "must be between 0 and 60, got 61")] {
+            let errors = CalendarEvent::parse(&EventFields { lead_days: Some(days), ..fields() }).unwrap_err();
+            assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("lead_days", message));
+        }
     }
 
     #[test]

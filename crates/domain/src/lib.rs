@@ -17,7 +17,9 @@ mod tags;
 mod text;
 mod time;
 
-pub use calendar::{CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS};
+pub use calendar::{
+    CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS, MAX_EVENT_LEAD_DAYS,
+};
 pub use daily::DaySales;
 pub use derived::{Direction, RfmSegment, Segment};
 pub use error::{DomainError, FieldError};

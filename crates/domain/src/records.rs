@@ -386,7 +386,7 @@ pub struct ProductFields {
 }
 
 /// The value when absent or within `min..=max`.
-fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Result<Option<T>, DomainError> {
+pub(crate) fn in_range<T: PartialOrd + ToString>(value: Option<T>, min: T, max: T) -> Result<Option<T>, DomainError> {
     match value {
         Some(v) if v < min || v > max => {
             Err(DomainError::OutOfRange { value: v.to_string(), min: min.to_string(), max: max.to_string() })

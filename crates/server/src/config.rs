@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use crm_analytics::purpose::PurposeRules;
 use crm_api::CorsPolicy;
-use crm_domain::StoreZone;
+use crm_domain::{MAX_EVENT_LEAD_DAYS, StoreZone};
 use crm_service::AnalyticsConfig;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -121,8 +121,10 @@ pub struct ServeOptions {
     pub purpose_tags: PurposeRules,
 
     /// Days before a calendar event whose purchases earn the event's purpose tag (the event's
-    /// name, such as `diwali`); purchases during the event earn it too.
-    #[arg(long, env = "CRM_EVENT_TAG_LEAD_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=60))]
+    /// name, such as `diwali`); purchases during the event earn it too. An event's own
+    /// `lead_days` (the same range) overrides it.
+    #[arg(long, env = "CRM_EVENT_TAG_LEAD_DAYS", default_value_t = 7,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_EVENT_LEAD_DAYS)))]
     pub event_tag_lead_days: u32,
 
     /// Serve a non-loopback address without API keys. Anyone who can reach the port can

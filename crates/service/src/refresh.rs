@@ -13,6 +13,7 @@ use crm_analytics::popularity::{PopularityRules, PopularityTally};
 use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
+use crm_domain::MAX_EVENT_LEAD_DAYS;
 use crm_storage::{AnalyticsRun, Conn, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -23,7 +24,8 @@ use std::time::{Duration, Instant};
 pub struct AnalyticsConfig {
     /// Category-to-purpose tag rules (none by default).
     pub purpose: PurposeRules,
-    /// Days before a calendar event whose purchases earn the event's tag.
+    /// Days before a calendar event whose purchases earn the event's tag, for events that
+    /// declare no lead days of their own.
     pub event_lead_days: u64,
     /// Segment rules.
     pub segments: SegmentRules,
@@ -189,7 +191,7 @@ fn compute(
 
 /// Purpose tags by rule, sorted: (customer, tag) for every customer who bought from a
 /// mapped category within `since..=as_of`, and for every customer who bought in an event's
-/// window (its lead days and its days) within the same span.
+/// window (its own lead days, or the store's default, and its days) within the same span.
 fn rule_tags(
     snap: &mut Conn,
     since: NaiveDate,
@@ -204,9 +206,12 @@ fn rule_tags(
             }
         })?;
     }
-    let lead = config.event_lead_days;
-    let events = crm_storage::reads::events_between(snap, since, as_of + Days::new(lead))?;
+    // Each event may declare its own lead days: look ahead by the longest any may have, so an
+    // event whose window has opened by `as_of` is read however far off its first day is.
+    let longest_lead = config.event_lead_days.max(u64::from(MAX_EVENT_LEAD_DAYS));
+    let events = crm_storage::reads::events_between(snap, since, as_of + Days::new(longest_lead))?;
     for event in events {
+        let lead = event.lead_days_or(config.event_lead_days);
         let (first, last) = event_window(event.date, event.end_date.unwrap_or(event.date), lead);
         let (first, last) = (first.max(since), last.min(as_of));
         if first > last {

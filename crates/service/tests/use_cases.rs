@@ -2,8 +2,9 @@
 //! directory, exact answers.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Days, Utc};
-use crm_domain::{CustomerFields, FieldError, SaleFields, SaleLineFields, Segment, StoreZone};
+use crm_domain::{CustomerFields, EventFields, FieldError, SaleFields, SaleLineFields, Segment, StoreZone};
 use crm_service::{AnalyticsConfig, Invalid, RecordFault, Service, ServiceError, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
@@ -126,4 +127,71 @@ fn tags_are_validated_in_one_place_and_an_unknown_customer_is_not_found() {
     assert!(
         matches!(service.set_customer_tags(2, &[]), Err(ServiceError::NotFound(m)) if m == "no customer with id 2")
     );
+}
+
+/// A completed sale of 10.00 at 10:00 UTC on `day`.
+fn sale_on(id: i64, customer: i64, day: &str) -> SaleFields {
+    SaleFields {
+        id,
+        customer_id: Some(customer),
+        total_amount: 10.0,
+        created_at: format!("{day}T10:00:00Z"),
+        ..SaleFields::default()
+    }
+}
+
+fn event<'a>(name: &'a str, date: &'a str, end_date: Option<&'a str>, lead_days: Option<i64>) -> EventFields<'a> {
+    EventFields {
+        event_type: "festival",
+        name,
+        date,
+        end_date,
+        impact_level: "high",
+        lead_days,
+        ..EventFields::default()
+    }
+}
+
+#[test]
+fn an_events_own_lead_days_decide_whose_purchases_earn_its_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&dir, 100);
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    // 14 lead days; the store default (7); none at all, and a closure.
+    let spring = service.add_event(&event("Spring Fair", "2026-03-20", None, Some(14))).unwrap();
+    assert_eq!(spring.lead_days, Some(14));
+    assert_eq!(service.add_event(&event("Autumn Fair", "2026-09-20", None, None)).unwrap().lead_days, None);
+    let stocktake = service
+        .add_event(&EventFields {
+            expected_demand_multiplier: Some(0.0),
+            ..event("Stocktake", "2026-06-10", Some("2026-06-11"), Some(0))
+        })
+        .unwrap();
+    assert_eq!((stocktake.lead_days, stocktake.expected_demand_multiplier), (Some(0), 0.0));
+
+    let customers = (1..=5).map(|id| Ok(customer(id, "Someone"))).collect();
+    service.sync_customers(customers, now()).unwrap();
+    let sales = vec![
+        Ok(sale_on(1, 1, "2026-03-06")), // 14 days before the Spring Fair: the first day of its window
+        Ok(sale_on(2, 2, "2026-03-05")), // 15 days before it: outside
+        Ok(sale_on(3, 3, "2026-09-10")), // 10 days before the Autumn Fair: outside its default 7
+        Ok(sale_on(4, 4, "2026-06-09")), // the day before the Stocktake, which has no lead days
+        Ok(sale_on(5, 5, "2026-06-11")), // the Stocktake's second day
+    ];
+    service.sync_sales(sales, now()).unwrap();
+    let tags = |id: i64| service.stored_card(id).unwrap().purpose_tags;
+
+    // 14 days ahead of the Spring Fair, beyond the default's look-ahead, its window is open.
+    service.refresh(Some(day("2026-03-06"))).unwrap();
+    assert_eq!(tags(1), ["spring-fair"]);
+
+    service.refresh(Some(day("2026-09-30"))).unwrap();
+    let every: Vec<Vec<String>> = (1..=5).map(tags).collect();
+    assert_eq!(every, [vec!["spring-fair".to_owned()], vec![], vec![], vec![], vec!["stocktake".to_owned()]]);
+
+    // The same purchase 10 days ahead earns the Autumn Fair's tag once it declares 14 lead days.
+    let autumn = service.events(Some(day("2026-09-20")), Some(1)).unwrap().events[0].id;
+    service.replace_event(autumn, &event("Autumn Fair", "2026-09-20", None, Some(14))).unwrap();
+    service.refresh(Some(day("2026-09-30"))).unwrap();
+    assert_eq!(tags(3), ["autumn-fair"]);
 }

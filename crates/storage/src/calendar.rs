@@ -72,6 +72,7 @@ fn fields(
     diesel::dsl::Eq<calendar_events::impact_level, &'static str>,
     diesel::dsl::Eq<calendar_events::expected_demand_multiplier, f64>,
     diesel::dsl::Eq<calendar_events::notes, Option<&str>>,
+    diesel::dsl::Eq<calendar_events::lead_days, Option<i32>>,
 ) {
     (
         calendar_events::event_type.eq(event.event_type.as_str()),
@@ -81,6 +82,7 @@ fn fields(
         calendar_events::impact_level.eq(event.impact_level.as_str()),
         calendar_events::expected_demand_multiplier.eq(event.expected_demand_multiplier),
         calendar_events::notes.eq(event.notes.as_deref()),
+        calendar_events::lead_days.eq(lead_days(event)),
     )
 }
 
@@ -94,5 +96,11 @@ fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
         impact_level: event.impact_level.as_str().to_owned(),
         expected_demand_multiplier: event.expected_demand_multiplier,
         notes: event.notes.clone(),
+        lead_days: lead_days(event),
     }
+}
+
+/// The event's lead days as the column holds them (0-60 always fits).
+fn lead_days(event: &CalendarEvent) -> Option<i32> {
+    event.lead_days.and_then(|days| i32::try_from(days).ok())
 }

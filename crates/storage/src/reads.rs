@@ -317,6 +317,16 @@ pub struct CalendarEventRow {
     pub expected_demand_multiplier: f64,
     /// Notes.
     pub notes: Option<String>,
+    /// Days before the event whose purchases earn its tag (0-60); `None`: the store's default.
+    pub lead_days: Option<i32>,
+}
+
+impl CalendarEventRow {
+    /// The event's own lead days, or `default` (the store's) when it declares none.
+    pub fn lead_days_or(&self, default: u64) -> u64 {
+        // The column's CHECK keeps it within 0-60, so it is never negative.
+        self.lead_days.and_then(|days| u64::try_from(days).ok()).unwrap_or(default)
+    }
 }
 
 /// Events starting in `from..=to` (or running through it), by date.

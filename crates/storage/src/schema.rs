@@ -92,6 +92,7 @@ diesel::table! {
         notes -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lead_days -> Nullable<Integer>,
     }
 }
 

@@ -42,6 +42,46 @@ fn every_migration_runs_up_down_and_up_again() {
     assert_eq!(table_names(&mut conn), after_up);
 }
 
+/// The columns of `table` in the database, in order.
+fn column_names(conn: &mut SqliteConnection, table: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    diesel::sql_query(format!("SELECT name FROM pragma_table_info('{table}')"))
+        .load::<Name>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+}
+
+#[test]
+fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite");
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+    conn.batch_execute(
+        "INSERT INTO calendar_events (event_type, name, date, impact_level, expected_demand_multiplier,
+             created_at, updated_at, lead_days)
+             VALUES ('festival', 'Diwali', '2025-11-12', 'high', 1.5, '2025-11-01 00:00:00',
+             '2025-11-01 00:00:00', 14);",
+    )
+    .unwrap();
+    assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
+
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261201000003", "the last migration is the event lead days'");
+    assert!(!column_names(&mut conn, "calendar_events").contains(&"lead_days".to_owned()));
+    let events: i64 = crm_storage::schema::calendar_events::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(events, 1, "the event outlives its lead days");
+
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
+}
+
 #[test]
 fn opening_twice_applies_nothing_new_and_keeps_data() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,65 @@
+//! Calendar events in the store: every field round-trips, the event's own lead days among
+//! them, and the schema keeps lead days within their range whoever writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
+
+mod common;
+
+use chrono::NaiveDate;
+use crm_domain::{CalendarEvent, EventFields};
+use crm_storage::{calendar, reads};
+use diesel::connection::SimpleConnection;
+
+fn event(lead_days: Option<i64>, multiplier: f64) -> CalendarEvent {
+    CalendarEvent::parse(&EventFields {
+        event_type: "holiday",
+        name: "Christmas",
+        date: "2025-12-25",
+        end_date: Some("2025-12-26"),
+        impact_level: "high",
+        expected_demand_multiplier: Some(multiplier),
+        notes: Some("closed"),
+        lead_days,
+    })
+    .unwrap()
+}
+
+#[test]
+fn lead_days_and_a_closure_round_trip_through_insert_replace_and_reads() {
+    let (_dir, db) = common::fresh_db();
+    let now = common::at("2025-12-01T00:00:00Z");
+    let stored = db.write(|c| calendar::insert_event(c, &event(Some(14), 0.0), now)).unwrap();
+    assert_eq!((stored.lead_days, stored.expected_demand_multiplier), (Some(14), 0.0));
+    assert_eq!(stored.lead_days_or(7), 14);
+    let read = db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap();
+    assert_eq!(read, stored);
+    let day = |d| NaiveDate::from_ymd_opt(2025, 12, d).unwrap();
+    assert_eq!(db.read(|c| reads::events_between(c, day(26), day(31))).unwrap(), std::slice::from_ref(&stored));
+
+    let replaced = db.write(|c| calendar::replace_event(c, stored.id, &event(None, 1.5), now)).unwrap().unwrap();
+    assert_eq!((replaced.lead_days, replaced.lead_days_or(7)), (None, 7));
+    assert_eq!(db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap(), replaced);
+    db.write(|c| calendar::replace_event(c, stored.id, &event(Some(0), 1.5), now)).unwrap().unwrap();
+    let zero = db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap();
+    assert_eq!((zero.lead_days, zero.lead_days_or(7)), (Some(0), 0), "0 is a lead of its own, not the default");
+}
+
+#[test]
+fn the_schema_refuses_lead_days_outside_0_to_60() {
+    let (_dir, db) = common::fresh_db();
+    let insert = |lead_days: i64| {
+        let sql = format!(
+            "INSERT INTO calendar_events (event_type, name, date, impact_level, expected_demand_multiplier,
+                 created_at, updated_at, lead_days)
+                 VALUES ('holiday', 'Christmas', '2025-12-25', 'high', 0, '2025-12-01 00:00:00',
+                 '2025-12-01 00:00:00', {lead_days});"
+        );
+        db.write(|c| Ok(c.batch_execute(&sql)?))
+    };
+    for refused in [-1, 61] {
+        let error = insert(refused).unwrap_err();
+        assert!(matches!(error, crm_storage::StorageError::Constraint(_)), "{refused}: {error:?}");
+    }
+    for accepted in [0, 60] {
+        insert(accepted).unwrap();
+    }
+}
