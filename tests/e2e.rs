@@ -7,6 +7,7 @@ mod support;
 
 mod access;
 mod calendar;
+mod forecast;
 mod insights;
 mod online_retail;
 mod openapi_spec;

@@ -277,6 +277,50 @@ const steps: Step[] = [
       return `${data.customerStats.total} customers, trend ${data.trend.direction}, ${data.topProducts.length} top products`;
     },
   },
+  {
+    name: "GET /api/analytics/forecast?product_id=85123A&as_of=2025-09-28&days=7",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/forecast", {
+        params: { query: { product_id: "85123A", as_of: "2025-09-28", days: 7 } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      // One day of history (2 units on 2025-09-27): too little for a regression, so the
+      // intermittent-demand method, which forecasts 2 a day from it.
+      check(data.method === "intermittent", `expected method "intermittent", got "${data.method}"`);
+      check(data.forecast.length === 7, `expected 7 days, got ${data.forecast.length}`);
+      const first = data.forecast[0]?.units;
+      check(first !== undefined && first.forecast === 2, `expected 2 units on 2025-09-28, got ${JSON.stringify(first)}`);
+      return `${data.productId}: ${first.forecast} units a day (80% ${first.lower80}-${first.upper80}), ${data.historyDays} day of history`;
+    },
+  },
+  {
+    name: "GET /api/analytics/forecast?days=0 (refused)",
+    async run(api) {
+      const { error, response } = await api.GET("/api/analytics/forecast", {
+        params: { query: { days: 0 } },
+        ...options(),
+      });
+      check(error !== undefined && response.status === 400, `expected HTTP 400, got HTTP ${response.status}`);
+      check(error.detail?.startsWith("days ") === true, `expected the detail to name days, got "${error.detail}"`);
+      return `HTTP 400 ${error.code}: ${error.detail}`;
+    },
+  },
+  {
+    name: "GET /api/analytics/forecast/accuracy",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/forecast/accuracy", options());
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const revenue = data.revenue;
+      check(revenue !== undefined, "expected a revenue backtest (the history reaches back to 2025-09-27)");
+      check(revenue.origins.length === 4 && revenue.horizon === 28, `expected 4 origins of 28 days, got ${JSON.stringify(revenue)}`);
+      return `revenue: ${revenue.days} days scored from ${revenue.origins.join(", ")}; MASE ${revenue.mase ?? "n/a"} (seasonal naive ${revenue.naiveMase ?? "n/a"})`;
+    },
+  },
 ];
 
 function describeThrown(err: unknown): string {

@@ -1,11 +1,16 @@
 //! The analytics read endpoints under `/api/analytics`, and the refresh trigger.
 
 pub(crate) mod dashboard;
+pub(crate) mod forecast;
 pub(crate) mod overview;
 pub(crate) mod trends;
 
 pub use dashboard::{
     CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, SegmentCounts, TopProduct, get_dashboard,
+};
+pub use forecast::{
+    AccuracyQuery, AccuracyView, Estimate, EventAdjustment, ForecastAccuracyResponse, ForecastDay, ForecastQuery,
+    ForecastResponse, get_forecast, get_forecast_accuracy,
 };
 pub use overview::{
     AnalyticsRunView, ProductsQuery, ProductsResponse, RefreshQuery, RfmCell, RfmSegmentCount, SegmentsResponse,

@@ -289,7 +289,7 @@ impl From<Invalid> for ApiError {
 pub enum ReadErrors {
     /// A query parameter or path segment could not be read.
     #[response(status = 400, description = "Bad parameter", content_type = "application/problem+json",
-        example = json!({"type": "urn:crm-trends:problem:bad-request", "title": "Bad request", "status": 400, "detail": "invalid query string: premature end of input", "code": "bad-request"}))]
+        example = json!({"type": "urn:crm-trends:problem:bad-request", "title": "Bad request", "status": 400, "detail": "query parameter days: invalid digit found in string", "code": "bad-request"}))]
     BadRequest(Problem),
     /// Keys are configured and none (or an unknown one) was presented.
     #[response(status = 401, description = "No valid API key", content_type = "application/problem+json",

@@ -2,8 +2,10 @@
 //! (actix's defaults answer in text/plain).
 
 use crate::ApiError;
+use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::web;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 
 /// JSON bodies: at most `limit` bytes; malformed JSON is 400, JSON of the wrong shape 422,
 /// another content type 415, an oversized body 413.
@@ -29,7 +31,59 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
     })
 }
 
-/// Query strings: a bad parameter is 400 naming it.
+/// A query string read into `T`, like `web::Query`, except that a parameter that does not
+/// fit its type is a 400 problem that names it (`query parameter days: invalid digit found
+/// in string`): actix's own extractor loses the name.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    /// The parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Reads `query` (the part after `?`) into `T`, naming the parameter that does not fit.
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Window { days: Option<u32> }
+/// let window: Window = crm_api::parse_query("days=7").unwrap();
+/// assert_eq!(window.days, Some(7));
+/// let error = crm_api::parse_query::<Window>("days=seven").unwrap_err();
+/// assert_eq!(error.to_string(), "query parameter days: invalid digit found in string");
+/// ```
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        if path == "." {
+            ApiError::BadRequest(format!("invalid query string: {}", error.inner()))
+        } else {
+            ApiError::BadRequest(format!("query parameter {path}: {}", error.inner()))
+        }
+    })
+}
+
+/// Query strings read by `web::Query`: a bad parameter is 400.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| {
         let QueryPayloadError::Deserialize(cause) = &error else {

@@ -13,6 +13,7 @@ mod card;
 mod cards;
 mod customers;
 mod error;
+mod forecast;
 mod refresh;
 mod status;
 mod sync;
@@ -23,6 +24,10 @@ pub use card::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmSco
 pub use cards::{CardBook, CardBookStats};
 pub use customers::{CustomerPage, CustomerQuery, MAX_LIMIT};
 pub use error::{Invalid, RecordFault, ServiceError};
+pub use forecast::{
+    ACCURACY_FOLDS, ACCURACY_HORIZON, DEFAULT_FORECAST_DAYS, Forecast, ForecastAccuracy, ForecastBook, ForecastRequest,
+    ForecastStats, ForecastTarget, MAX_FORECAST_DAYS, STORE_HISTORY_DAYS,
+};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
 pub use status::SyncState;
 pub use sync::Received;
@@ -36,6 +41,7 @@ pub use trends::{
 pub mod values {
     pub use crm_analytics::Granularity;
     pub use crm_analytics::customer::{ChurnLevel, ChurnRisk};
+    pub use crm_analytics::demand::{Accuracy, Adjustment, Basis, DayForecast, Phase, Source, UnitsMethod};
     pub use crm_analytics::purpose::event_tag;
     pub use crm_storage::reads::{CalendarEventRow, CustomerProfile};
     pub use crm_storage::{
@@ -70,13 +76,22 @@ pub struct Service {
     config: AnalyticsConfig,
     limits: ServiceLimits,
     cards: CardBook,
+    forecasts: ForecastBook,
     refresh: RefreshTrigger,
 }
 
 impl Service {
     /// The use cases over `db`, for a store in `zone`, with the analytics rules `config`.
     pub fn new(db: Arc<Database>, zone: StoreZone, config: AnalyticsConfig, limits: ServiceLimits) -> Self {
-        Self { db, zone, config, limits, cards: CardBook::default(), refresh: RefreshTrigger::default() }
+        Self {
+            db,
+            zone,
+            config,
+            limits,
+            cards: CardBook::default(),
+            forecasts: ForecastBook::default(),
+            refresh: RefreshTrigger::default(),
+        }
     }
 
     /// The store's time zone.

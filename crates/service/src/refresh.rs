@@ -7,6 +7,7 @@
 
 use crate::Service;
 use crate::cards::{CardBook, PreparedCards, RefreshResults};
+use crate::forecast::{ForecastBook, Prepared, ProductSeries};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
@@ -67,12 +68,14 @@ impl Service {
     /// returns what it computed. See [`refresh`].
     pub fn refresh(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, StorageError> {
         let today = self.zone.today(Utc::now());
-        refresh(&self.db, &self.config, &self.cards, as_of.unwrap_or(today), today)
+        refresh(&self.db, &self.config, &self.cards, &self.forecasts, as_of.unwrap_or(today), today)
     }
 }
 
 /// Runs one refresh as of the end of the store-local day `as_of`, installs the insight
-/// cards (ranked as of `today`, the store's current day) and returns what it computed.
+/// cards (ranked as of `today`, the store's current day) and the forecasts from the day
+/// after `as_of` (or from today, if that is earlier: today's sales are not yet a whole
+/// day), and returns what it computed.
 ///
 /// One refresh runs at a time: a second caller (the schedule and `POST
 /// /api/analytics/refresh` meeting) waits for the running one, then runs on what the store
@@ -83,19 +86,21 @@ pub fn refresh(
     db: &Database,
     config: &AnalyticsConfig,
     cards: &CardBook,
+    forecasts: &ForecastBook,
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<AnalyticsRun, StorageError> {
     let _one_at_a_time = cards.refreshing();
     // Noted before anything is read: every write marked up to here is in what follows.
     let sequence = cards.sequence();
-    let (run, prepared) = db.snapshot(|snap| compute(db, snap, config, sequence, as_of, today))?;
+    let (run, prepared, forecast) = db.snapshot(|snap| compute(db, snap, config, sequence, as_of, today))?;
     cards.install(prepared);
+    forecasts.install(forecast);
     Ok(run)
 }
 
 /// The refresh's work: reads through `snap`, stores the derived tables through `db`'s
-/// writer, and returns the run and the prepared cards.
+/// writer, and returns the run, the prepared cards and the prepared forecasts.
 fn compute(
     db: &Database,
     snap: &mut Conn,
@@ -103,7 +108,7 @@ fn compute(
     sequence: u64,
     as_of: NaiveDate,
     today: NaiveDate,
-) -> Result<(AnalyticsRun, PreparedCards), StorageError> {
+) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
     let started_at = Utc::now();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
@@ -154,8 +159,12 @@ fn compute(
 
     let history_start = as_of - Days::new(config.popularity_history_days.max(1));
     let mut tally = PopularityTally::new(as_of, &config.popularity);
+    // The same scan gathers each product's daily units for its forecast.
+    let forecast_from = as_of.succ_opt().unwrap_or(as_of).min(today);
+    let mut units = ProductSeries::new(forecast_from - Days::new(config.popularity_history_days.max(1)), forecast_from);
     crm_storage::for_each_product_day(snap, history_start, as_of, |d| {
         tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
+        units.add(&d.product_id, d.local_date, d.units);
     })?;
     let ranked = tally.ranked();
     let products: Vec<ProductTrendRow> = ranked
@@ -185,8 +194,9 @@ fn compute(
         products: i64::try_from(products.len()).unwrap_or(i64::MAX),
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
+    let forecast = crate::forecast::prepare(snap, config, forecast_from, units)?;
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
-    Ok((run, prepared))
+    Ok((run, prepared, forecast))
 }
 
 /// Purpose tags by rule, sorted: (customer, tag) for every customer who bought from a
@@ -314,8 +324,9 @@ pub fn run_forever(service: &Service, interval: Duration, delay: Duration, on_do
         let started = Instant::now();
         match service.refresh(None) {
             Ok(run) => {
+                let forecasts = service.forecasts.stats().map_or(0, |s| s.took.as_millis());
                 log::info!(
-                    "analytics refreshed in {} ms: {} customers, {} products, {} pairs",
+                    "analytics refreshed in {} ms: {} customers, {} products, {} pairs; forecasts fitted in {forecasts} ms",
                     started.elapsed().as_millis(),
                     run.customers,
                     run.products,

@@ -270,3 +270,32 @@ impl From<DailyTotals> for crm_domain::DaySales {
 pub fn daily_sales(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<crm_domain::DaySales>, StorageError> {
     Ok(daily_totals(conn, from, to)?.into_iter().map(Into::into).collect())
 }
+
+/// Units of `product` sold on each of `days` (completed sales), for the days it sold.
+///
+/// The table is keyed by day first, so a range filtered by product would read every
+/// product's rows; the days are looked up one key each instead (a few hundred lookups).
+pub fn product_units_on(
+    conn: &mut Conn,
+    product: &str,
+    days: &[NaiveDate],
+) -> Result<Vec<(NaiveDate, i64)>, StorageError> {
+    use crate::schema::product_sales_daily::dsl::*;
+    let mut found = Vec::new();
+    for chunk in days.chunks(crate::MAX_BINDS - 1) {
+        let rows: Vec<(NaiveDate, i64)> = product_sales_daily
+            .filter(product_id.eq(product))
+            .filter(local_date.eq_any(chunk))
+            .order(local_date)
+            .select((local_date, units))
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Whether a product with code `id` has been synced.
+pub fn product_exists(conn: &mut Conn, id: &str) -> Result<bool, StorageError> {
+    use crate::schema::products;
+    Ok(diesel::select(diesel::dsl::exists(products::table.filter(products::id.eq(id)))).get_result(conn)?)
+}

@@ -19,8 +19,8 @@ pub mod schema;
 mod status;
 
 pub use daily::{
-    DailyTotals, ProductDayTotals, daily_sales, daily_totals, product_daily_totals, recompute_daily_totals,
-    recompute_product_daily_totals,
+    DailyTotals, ProductDayTotals, daily_sales, daily_totals, product_daily_totals, product_exists, product_units_on,
+    recompute_daily_totals, recompute_product_daily_totals,
 };
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{

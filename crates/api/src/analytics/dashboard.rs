@@ -139,7 +139,7 @@ impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for To
 )]
 pub async fn get_dashboard(
     state: web::Data<AppState>,
-    query: web::Query<DashboardQuery>,
+    query: crate::Query<DashboardQuery>,
 ) -> Result<web::Json<DashboardResponse>, ApiError> {
     let days = query.days;
     let dashboard = state.read(move |service| service.dashboard(days)).await?;

@@ -39,7 +39,7 @@ pub struct ProductsResponse {
 )]
 pub async fn get_products(
     state: web::Data<AppState>,
-    query: web::Query<ProductsQuery>,
+    query: crate::Query<ProductsQuery>,
 ) -> Result<web::Json<ProductsResponse>, ApiError> {
     let limit = query.limit;
     let rows = state.read(move |service| service.popular_products(limit)).await?;
@@ -173,7 +173,7 @@ pub struct RefreshQuery {
 )]
 pub async fn refresh_analytics(
     state: web::Data<AppState>,
-    query: web::Query<RefreshQuery>,
+    query: crate::Query<RefreshQuery>,
 ) -> Result<web::Json<AnalyticsRunView>, ApiError> {
     let (as_of, metrics) = (query.as_of, std::sync::Arc::clone(&state.metrics));
     let run = state

@@ -140,7 +140,7 @@ pub struct TrendTotals {
 )]
 pub async fn get_trends(
     state: web::Data<AppState>,
-    query: web::Query<TrendsQuery>,
+    query: crate::Query<TrendsQuery>,
 ) -> Result<web::Json<TrendsResponse>, ApiError> {
     let request =
         TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default().into() };

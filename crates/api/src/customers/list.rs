@@ -107,7 +107,7 @@ impl From<CustomerProfile> for CustomerSummaryView {
 )]
 pub async fn list_customers(
     state: web::Data<AppState>,
-    query: web::Query<ListCustomersQuery>,
+    query: crate::Query<ListCustomersQuery>,
 ) -> Result<web::Json<CustomerListResponse>, ApiError> {
     let query = query.into_inner();
     let query = CustomerQuery {

@@ -3,6 +3,7 @@
 //! rule tags) is refreshed, and every customer's card is drawn both ways and compared.
 
 use super::*;
+use crate::ForecastBook;
 use crate::card::read_card;
 use crate::refresh::{AnalyticsConfig, refresh};
 use chrono::{DateTime, Days, Duration, Utc};
@@ -129,11 +130,11 @@ fn prepared_cards_equal_cards_read_from_the_store() {
     shop(&db, &mut Dice(0x9E37_79B9_7F4A_7C15));
     let (book, config) = (CardBook::default(), config());
     let today = now().date_naive();
-    refresh(&db, &config, &book, today, today).unwrap();
+    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // A refresh as of a past day still ranks the cards for today.
-    refresh(&db, &config, &book, today - Days::new(90), today).unwrap();
+    refresh(&db, &config, &book, &ForecastBook::default(), today - Days::new(90), today).unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // Prepared cards are for the day they were made.
@@ -149,7 +150,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     let (book, config) = (CardBook::default(), config());
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
-    refresh(&db, &config, &book, today, today).unwrap();
+    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
 
     book.customers_changed(&[5]);
     assert!(book.render(5, today, &rules, gap).is_none());
@@ -161,7 +162,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     book.products_relabelled(&[named]);
     assert!(book.render(6, today, &rules, gap).is_none());
 
-    refresh(&db, &config, &book, today, today).unwrap();
+    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
     assert!(book.render(5, today, &rules, gap).is_some() && book.render(6, today, &rules, gap).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
 }

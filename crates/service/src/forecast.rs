@@ -1,0 +1,403 @@
+//! Demand forecasts: the store's revenue and sale count, or one product's units, for the
+//! coming days, adjusted by the calendar's events (see `crm_analytics::demand`).
+//!
+//! The refresh prepares the forecasts from today ([`ForecastBook`]): the store's two series
+//! for [`MAX_FORECAST_DAYS`] days and a fitted forecaster per product sold in the popularity
+//! window, so a request for today evaluates what is ready. A request from another day (a
+//! backtest, a benchmark, a day before the first refresh) is computed on demand from the
+//! history before that day; its cost is bounded by the history read (at most
+//! [`STORE_HISTORY_DAYS`] days of store totals and one product's popularity window).
+
+use crate::{Service, ServiceError};
+use chrono::{Days, NaiveDate, Utc};
+use crm_analytics::demand::{
+    self, Accuracy, Adjustment, DayForecast, DemandRules, Occurrence, StoreForecaster, UnitsForecaster, UnitsMethod,
+};
+use crm_storage::reads::CalendarEventRow;
+use crm_storage::{Conn, StorageError};
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+/// Most days one forecast covers.
+pub const MAX_FORECAST_DAYS: u32 = 90;
+/// Days forecast when the request names none.
+pub const DEFAULT_FORECAST_DAYS: u32 = 28;
+/// Days of store totals a store forecast learns from: three years, so two full yearly cycles
+/// are in the history whatever the day.
+pub const STORE_HISTORY_DAYS: u64 = 3 * 365 + 1;
+/// Days each accuracy fold forecasts.
+pub const ACCURACY_HORIZON: u32 = 28;
+/// Accuracy folds (forecast origins).
+pub const ACCURACY_FOLDS: u32 = 4;
+
+/// What to forecast.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForecastRequest {
+    /// Days ahead, 1-90 (default 28).
+    pub days: Option<u32>,
+    /// One product's units instead of the store's revenue and sales.
+    pub product_id: Option<String>,
+    /// First forecast day; only the history before it is used (default: today).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// A forecast of the store or of one product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// First forecast day.
+    pub as_of: NaiveDate,
+    /// What was forecast.
+    pub target: ForecastTarget,
+    /// Days of history it learned from (from the first day with sales to the day before
+    /// `as_of`). A store forecast needs three: with fewer its series are empty.
+    pub history_days: usize,
+    /// Whether it was prepared by the refresh (`false`: computed for this request).
+    pub prepared: bool,
+}
+
+/// The series of a forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ForecastTarget {
+    /// The store: revenue in cents and completed sales, day by day.
+    Store {
+        /// Revenue, in cents.
+        revenue: Vec<DayForecast>,
+        /// Completed sales.
+        sales: Vec<DayForecast>,
+    },
+    /// One product's units, day by day.
+    Product {
+        /// The product code.
+        product_id: String,
+        /// How it was forecast; `None` when it sold nothing in its history window (every day
+        /// is then forecast as 0).
+        method: Option<UnitsMethod>,
+        /// Units.
+        units: Vec<DayForecast>,
+    },
+}
+
+/// The store forecast's track record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastAccuracy {
+    /// The day after the last day scored.
+    pub as_of: NaiveDate,
+    /// Revenue; `None` with too little history to backtest.
+    pub revenue: Option<Accuracy>,
+    /// Completed sales.
+    pub sales: Option<Accuracy>,
+}
+
+/// The forecasts the refresh prepared, from one day.
+#[derive(Debug, Default)]
+pub struct ForecastBook(RwLock<Option<Arc<Prepared>>>);
+
+/// What the last refresh prepared, for the operator and the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForecastStats {
+    /// The first forecast day.
+    pub as_of: NaiveDate,
+    /// Products with a forecast.
+    pub products: usize,
+    /// Time spent fitting the store's series and the products'.
+    pub took: Duration,
+}
+
+/// What the refresh prepared.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    as_of: NaiveDate,
+    /// How long preparing took (the fits; the product scan is shared with popularity).
+    took: Duration,
+    store: StoreDays,
+    /// Per product sold in the window: its forecaster (`None`: sold nothing before `as_of`)
+    /// and days of history.
+    products: HashMap<String, (Option<UnitsForecaster>, usize)>,
+}
+
+/// The store's forecasts for [`MAX_FORECAST_DAYS`] days, and the events' adjustments of each
+/// day for products (those learned on the sale count).
+#[derive(Debug, Clone, Default)]
+struct StoreDays {
+    revenue: Vec<DayForecast>,
+    sales: Vec<DayForecast>,
+    history_days: usize,
+}
+
+impl StoreDays {
+    /// The adjustments of the `i`th day for a product's units.
+    fn product_adjustments(&self, i: usize) -> Vec<Adjustment> {
+        self.sales.get(i).map(|d| d.adjustments.clone()).unwrap_or_default()
+    }
+}
+
+impl ForecastBook {
+    /// The prepared forecasts, if they start on `as_of`.
+    fn from(&self, as_of: NaiveDate) -> Option<Arc<Prepared>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner).clone().filter(|p| p.as_of == as_of)
+    }
+
+    pub(crate) fn install(&self, prepared: Prepared) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(prepared));
+    }
+
+    /// What the last refresh prepared, if anything.
+    pub fn stats(&self) -> Option<ForecastStats> {
+        let prepared = self.0.read().unwrap_or_else(PoisonError::into_inner).clone()?;
+        Some(ForecastStats { as_of: prepared.as_of, products: prepared.products.len(), took: prepared.took })
+    }
+}
+
+impl Service {
+    /// Forecasts the store, or one product, for the days from `as_of` (see
+    /// [`ForecastRequest`]). Bad `days`, an `as_of` more than [`MAX_FORECAST_DAYS`] days
+    /// ahead, or an unknown product are refused.
+    pub fn forecast(&self, request: ForecastRequest) -> Result<Forecast, ServiceError> {
+        let days = request.days.unwrap_or(DEFAULT_FORECAST_DAYS);
+        if !(1..=MAX_FORECAST_DAYS).contains(&days) {
+            return Err(ServiceError::BadParameter(format!(
+                "days must be between 1 and {MAX_FORECAST_DAYS}, got {days}"
+            )));
+        }
+        let as_of = self.forecast_day(request.as_of)?;
+        let prepared = self.forecasts.from(as_of);
+        match request.product_id {
+            None => {
+                if let Some(p) = prepared {
+                    return Ok(store_forecast(as_of, &p.store, days, true));
+                }
+                let store = self.db.read(|conn| store_days(conn, &self.config, as_of, days))?;
+                Ok(store_forecast(as_of, &store, days, false))
+            }
+            Some(product) => {
+                if !self.db.read(|conn| crm_storage::product_exists(conn, &product))? {
+                    return Err(ServiceError::NotFound(format!("product_id {product:?} is not a known product")));
+                }
+                if let Some(p) = prepared {
+                    let (forecaster, history_days) = p.products.get(&product).cloned().unwrap_or((None, 0));
+                    return Ok(product_forecast(as_of, product, forecaster, history_days, &p.store, days, true));
+                }
+                let (forecaster, history_days, store) = self.db.read(|conn| {
+                    let store = store_days(conn, &self.config, as_of, days)?;
+                    let (forecaster, history_days) = product_forecaster(conn, &self.config, &product, as_of)?;
+                    Ok((forecaster, history_days, store))
+                })?;
+                Ok(product_forecast(as_of, product, forecaster, history_days, &store, days, false))
+            }
+        }
+    }
+
+    /// Backtests the store forecast on its own history before `as_of` (default today):
+    /// [`ACCURACY_FOLDS`] origins, [`ACCURACY_HORIZON`] days each.
+    pub fn forecast_accuracy(&self, as_of: Option<NaiveDate>) -> Result<ForecastAccuracy, ServiceError> {
+        let as_of = self.forecast_day(as_of)?;
+        let (revenue, sales, events) = self.db.read(|conn| {
+            let (revenue, sales) = store_history(conn, as_of)?;
+            let events = occurrences(conn, &self.config, revenue.first().map_or(as_of, |d| d.0), as_of)?;
+            Ok((revenue, sales, events))
+        })?;
+        let rules = DemandRules::default();
+        Ok(ForecastAccuracy {
+            as_of,
+            revenue: demand::accuracy(&revenue, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS),
+            sales: demand::accuracy(&sales, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS),
+        })
+    }
+
+    /// `as_of`, or today; refused when more than [`MAX_FORECAST_DAYS`] days ahead.
+    fn forecast_day(&self, as_of: Option<NaiveDate>) -> Result<NaiveDate, ServiceError> {
+        let today = self.zone.today(Utc::now());
+        let as_of = as_of.unwrap_or(today);
+        let latest = today + Days::new(u64::from(MAX_FORECAST_DAYS));
+        if as_of > latest {
+            return Err(ServiceError::BadParameter(format!(
+                "as_of must be no later than {latest} ({MAX_FORECAST_DAYS} days from today), got {as_of}"
+            )));
+        }
+        Ok(as_of)
+    }
+
+    /// The prepared forecasts' book.
+    pub fn forecast_book(&self) -> &ForecastBook {
+        &self.forecasts
+    }
+}
+
+fn store_forecast(as_of: NaiveDate, store: &StoreDays, days: u32, prepared: bool) -> Forecast {
+    let take = |series: &[DayForecast]| series.iter().take(days as usize).cloned().collect();
+    Forecast {
+        as_of,
+        target: ForecastTarget::Store { revenue: take(&store.revenue), sales: take(&store.sales) },
+        history_days: store.history_days,
+        prepared,
+    }
+}
+
+fn product_forecast(
+    as_of: NaiveDate,
+    product_id: String,
+    forecaster: Option<UnitsForecaster>,
+    history_days: usize,
+    store: &StoreDays,
+    days: u32,
+    prepared: bool,
+) -> Forecast {
+    let units = (0..days as usize)
+        .filter_map(|i| Some((i, as_of.checked_add_days(Days::new(i as u64))?)))
+        .map(|(i, day)| match &forecaster {
+            Some(f) => f.day(day, store.product_adjustments(i)),
+            None => no_sales(day),
+        })
+        .collect();
+    Forecast {
+        as_of,
+        target: ForecastTarget::Product { product_id, method: forecaster.as_ref().map(UnitsForecaster::method), units },
+        history_days,
+        prepared,
+    }
+}
+
+/// The forecast of a day for a product that sold nothing in its window.
+fn no_sales(day: NaiveDate) -> DayForecast {
+    DayForecast { day, point: 0.0, lower_80: 0.0, upper_80: 0.0, lower_95: 0.0, upper_95: 0.0, adjustments: Vec::new() }
+}
+
+/// A daily series: (day, value), one entry per day.
+type Series = Vec<(NaiveDate, f64)>;
+
+/// The store's daily revenue (cents) and sale count before `as_of`, from its first day with
+/// sales in the [`STORE_HISTORY_DAYS`] before it; days without sales are zeros.
+fn store_history(conn: &mut Conn, as_of: NaiveDate) -> Result<(Series, Series), StorageError> {
+    let Some(last) = as_of.pred_opt() else { return Ok((Vec::new(), Vec::new())) };
+    let from = as_of.checked_sub_days(Days::new(STORE_HISTORY_DAYS)).unwrap_or(NaiveDate::MIN);
+    let totals = crm_storage::daily_totals(conn, from, last)?;
+    let Some(first) = totals.first().map(|t| t.local_date) else { return Ok((Vec::new(), Vec::new())) };
+    let by_day: HashMap<NaiveDate, (i64, i64)> =
+        totals.iter().map(|t| (t.local_date, (t.revenue_cents, t.sale_count))).collect();
+    let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+    let value = |d: &NaiveDate| by_day.get(d).copied().unwrap_or((0, 0));
+    Ok((days.iter().map(|d| (*d, value(d).0 as f64)).collect(), days.iter().map(|d| (*d, value(d).1 as f64)).collect()))
+}
+
+/// The calendar's events that touch `from` .. `until` plus the horizon, as occurrences.
+fn occurrences(
+    conn: &mut Conn,
+    config: &crate::AnalyticsConfig,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Occurrence>, StorageError> {
+    // An event starting after the horizon can still reach into it with its build-up.
+    let longest_lead = config.event_lead_days.max(u64::from(crm_domain::MAX_EVENT_LEAD_DAYS));
+    let to = until + Days::new(u64::from(MAX_FORECAST_DAYS) + longest_lead);
+    let rows = crm_storage::reads::events_between(conn, from, to)?;
+    Ok(rows.iter().map(|row| occurrence(row, config.event_lead_days)).collect())
+}
+
+/// An event as the forecast sees it: the same event is the same case-folded name.
+pub(crate) fn occurrence(row: &CalendarEventRow, default_lead_days: u64) -> Occurrence {
+    Occurrence {
+        identity: row.name.to_lowercase(),
+        name: row.name.clone(),
+        event_type: row.event_type.clone(),
+        first_day: row.date,
+        last_day: row.end_date.unwrap_or(row.date),
+        lead_days: row.lead_days_or(default_lead_days),
+        declared: row.expected_demand_multiplier,
+    }
+}
+
+/// The store's forecasts of `days` days from `as_of`, learned from the history before it.
+fn store_days(
+    conn: &mut Conn,
+    config: &crate::AnalyticsConfig,
+    as_of: NaiveDate,
+    days: u32,
+) -> Result<StoreDays, StorageError> {
+    let (revenue, sales) = store_history(conn, as_of)?;
+    let Some(first) = revenue.first().map(|d| d.0) else { return Ok(StoreDays::default()) };
+    let events = occurrences(conn, config, first, as_of)?;
+    let rules = DemandRules::default();
+    let forecast = |history: &[(NaiveDate, f64)]| {
+        StoreForecaster::fit(history, &events, &rules).map(|f| f.forecast(&events, as_of, days)).unwrap_or_default()
+    };
+    Ok(StoreDays { revenue: forecast(&revenue), sales: forecast(&sales), history_days: revenue.len() })
+}
+
+/// One product's forecaster, from its units in the popularity window before `as_of`
+/// (starting at its first sale there), and the days of history it learned from.
+fn product_forecaster(
+    conn: &mut Conn,
+    config: &crate::AnalyticsConfig,
+    product: &str,
+    as_of: NaiveDate,
+) -> Result<(Option<UnitsForecaster>, usize), StorageError> {
+    let from = as_of.checked_sub_days(Days::new(config.popularity_history_days.max(1))).unwrap_or(NaiveDate::MIN);
+    let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d < as_of).collect();
+    let sold = crm_storage::product_units_on(conn, product, &days)?;
+    let mut series = ProductSeries::new(from, as_of);
+    for (day, units) in sold {
+        series.add(product, day, units);
+    }
+    Ok(series.forecasters().remove(product).unwrap_or((None, 0)))
+}
+
+/// Daily units per product over a window, gathered from a scan of the per-product totals.
+#[derive(Debug)]
+pub(crate) struct ProductSeries {
+    from: NaiveDate,
+    /// Days in the window (the last is the day before the forecast starts).
+    len: usize,
+    units: HashMap<String, Vec<f32>>,
+}
+
+impl ProductSeries {
+    /// An empty series for the days `from` up to (not including) `until`.
+    pub(crate) fn new(from: NaiveDate, until: NaiveDate) -> Self {
+        let len = usize::try_from((until - from).num_days().max(0)).unwrap_or(0);
+        Self { from, len, units: HashMap::new() }
+    }
+
+    /// Records a product-day (days outside the window are ignored).
+    pub(crate) fn add(&mut self, product: &str, day: NaiveDate, units: i64) {
+        let Ok(i) = usize::try_from((day - self.from).num_days()) else { return };
+        if i >= self.len {
+            return;
+        }
+        let len = self.len;
+        let series = match self.units.get_mut(product) {
+            Some(series) => series,
+            None => self.units.entry(product.to_owned()).or_insert_with(|| vec![0.0; len]),
+        };
+        series[i] += units as f32;
+    }
+
+    /// Each product's forecaster, fitted from its first sale in the window, and the days
+    /// of history it had.
+    pub(crate) fn forecasters(self) -> HashMap<String, (Option<UnitsForecaster>, usize)> {
+        let from = self.from;
+        self.units
+            .into_iter()
+            .map(|(product, units)| {
+                let first = units.iter().position(|u| *u > 0.0).unwrap_or(units.len());
+                let history: Vec<f64> = units[first..].iter().map(|u| f64::from(*u)).collect();
+                let start = from + Days::new(first as u64);
+                (product, (UnitsForecaster::fit(start, &history), history.len()))
+            })
+            .collect()
+    }
+}
+
+/// Prepares the forecasts from `as_of` in the refresh: the store's, and one forecaster per
+/// product in `products`.
+pub(crate) fn prepare(
+    conn: &mut Conn,
+    config: &crate::AnalyticsConfig,
+    as_of: NaiveDate,
+    products: ProductSeries,
+) -> Result<Prepared, StorageError> {
+    let started = Instant::now();
+    let store = store_days(conn, config, as_of, MAX_FORECAST_DAYS)?;
+    let products = products.forecasters();
+    Ok(Prepared { as_of, took: started.elapsed(), store, products })
+}
