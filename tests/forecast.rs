@@ -160,6 +160,12 @@ fn bad_parameters_are_problems_that_name_them() {
         assert_eq!(reply.status, 400, "{query}: {:?}", reply.body);
         assert_eq!(reply.body["detail"], detail, "{query}");
     }
+    // Every endpoint's query names its bad parameter the same way.
+    let reply = app.get("/api/calendar/events?from=2025-02-30");
+    assert_eq!(
+        (reply.status, reply.body["detail"].as_str()),
+        (400, Some("query parameter from: input is out of range"))
+    );
     let reply = app.get("/api/analytics/trends?granularity=year");
     assert_eq!(reply.status, 400, "{:?}", reply.body);
     assert!(reply.body["detail"].as_str().unwrap().starts_with("query parameter granularity: unknown variant `year`"));

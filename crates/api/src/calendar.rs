@@ -179,7 +179,7 @@ pub struct CalendarEventsResponse {
 )]
 pub async fn list_events(
     state: web::Data<AppState>,
-    query: web::Query<ListEventsQuery>,
+    query: crate::Query<ListEventsQuery>,
 ) -> Result<web::Json<CalendarEventsResponse>, ApiError> {
     let (from, days) = (query.from, query.days);
     let span = state.read(move |service| service.events(from, days)).await?;

@@ -3,7 +3,7 @@
 
 use crate::ApiError;
 use actix_web::dev::Payload;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
@@ -80,16 +80,6 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         } else {
             ApiError::BadRequest(format!("query parameter {path}: {}", error.inner()))
         }
-    })
-}
-
-/// Query strings read by `web::Query`: a bad parameter is 400.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error, _req| {
-        let QueryPayloadError::Deserialize(cause) = &error else {
-            return ApiError::BadRequest(format!("invalid query string: {error}")).into();
-        };
-        ApiError::BadRequest(format!("invalid query string: {cause}")).into()
     })
 }
 

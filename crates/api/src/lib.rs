@@ -24,7 +24,7 @@ pub mod sync;
 pub use access::{Access, AccessKeys, AccessPolicy, Caller, Role};
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Problem, ProblemCode, ReadErrors, RecordError, WriteErrors};
-pub use extract::{Query, json_config, parse_query, path_config, query_config};
+pub use extract::{Query, json_config, parse_query, path_config};
 pub use metrics::Metrics;
 pub use openapi::{ApiDoc, openapi};
 pub use state::{AppState, Limits};

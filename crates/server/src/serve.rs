@@ -91,7 +91,6 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .app_data(spec.clone())
             .app_data(swagger.clone())
             .app_data(crm_api::json_config(limits.max_body_bytes))
-            .app_data(crm_api::query_config())
             .app_data(crm_api::path_config())
             .configure(|cfg| crm_api::routes::register(cfg, endpoints()))
             .default_service(web::to(crm_api::routes::unknown_path));
