@@ -26,6 +26,20 @@ measure() { # DIR CUSTOMERS LABEL
   wrk -t2 -c8 -d10s --latency "$url/api/analytics/dashboard?days=30" | grep -E "Requests/sec|50%|99%"
   echo "== $label: insight cards of random customers, 32 connections, 15 s"
   wrk -t2 -c32 -d15s --latency -s scripts/insights.lua "$url" -- "$customers" | grep -E "Requests/sec|50%|99%"
+  echo "== $label: store forecast, 28 days from 2025-12-01 (computed per request), 1 connection, 10 s"
+  wrk -t1 -c1 -d10s --latency "$url/api/analytics/forecast?as_of=2025-12-01&days=28" | grep -E "Requests/sec|50%|99%"
+  echo "== $label: store forecast, 90 days from 2026-01-01 (prepared by the refresh), 1 connection, 10 s"
+  wrk -t1 -c1 -d10s --latency "$url/api/analytics/forecast?as_of=2026-01-01&days=90" | grep -E "Requests/sec|50%|99%"
+  echo "== $label: product forecast, 90 days (prepared), 1 connection, 10 s"
+  wrk -t1 -c1 -d10s --latency "$url/api/analytics/forecast?as_of=2026-01-01&days=90&product_id=P00001" | grep -E "Requests/sec|50%|99%"
+  echo "== $label: forecast accuracy report (computed per request), 1 connection, 10 s"
+  wrk -t1 -c1 -d10s --latency "$url/api/analytics/forecast/accuracy?as_of=2026-01-01" | grep -E "Requests/sec|50%|99%"
+  echo "== $label: insight cards, 32 connections, 15 s, while refreshes run back to back"
+  ( end=$((SECONDS + 16)); while [ $SECONDS -lt $end ]; do
+      curl -s -o /dev/null -X POST "$url/api/analytics/refresh?as_of=2025-12-31"; done ) &
+  local refreshing=$!
+  wrk -t2 -c32 -d15s --latency -s scripts/insights.lua "$url" -- "$customers" | grep -E "Requests/sec|50%|99%"
+  wait $refreshing
   echo "   server peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2 / 1024 " MiB"}')"
 }
 

@@ -834,6 +834,7 @@ mod tests {
         assert_eq!(before.adjustments[0].phase, Phase::BuildUp);
         // One occurrence against a prior of no build-up: (1.5·1)^(1/2).
         assert!((before.adjustments[0].multiplier - 1.5f64.sqrt()).abs() < 0.01, "{before:?}");
+        assert_eq!(on(&days, "2025-10-18").adjustments[0].phase, Phase::BuildUp, "three days before: the lead's first");
         assert!(on(&days, "2025-10-17").adjustments.is_empty(), "four days before: outside the lead");
         let diwali_day = on(&days, "2025-10-21");
         assert_eq!(diwali_day.adjustments[0].phase, Phase::Event);
@@ -905,6 +906,19 @@ mod tests {
     }
 
     #[test]
+    fn a_product_s_spread_is_its_residual_spread_corrected_for_the_coefficients() {
+        // 1 and 3 units on alternate days: no weekly term can follow a two-day cycle, so
+        // the fit is the middle of ln 2 and ln 4, off by ln 2 / 2 every day; corrected for
+        // the 13 coefficients of 60 days: (ln 2 / 2)·√(60/47).
+        let units: Vec<f64> = (0..60).map(|i| if i % 2 == 0 { 1.0 } else { 3.0 }).collect();
+        let UnitsForecaster::Regression { sigma, .. } = UnitsForecaster::fit(day("2025-01-01"), &units).unwrap() else {
+            panic!("a product selling daily gets the regression");
+        };
+        let expected = 2f64.ln() / 2.0 * (60.0f64 / 47.0).sqrt();
+        assert!((sigma - expected).abs() < 0.01, "{sigma} vs {expected}");
+    }
+
+    #[test]
     fn the_method_follows_how_often_a_product_sells() {
         let start = day("2025-01-01");
         // Sells four days in five: interval 1.25 < 1.32.
@@ -972,6 +986,11 @@ mod tests {
         assert!(accuracy(&[], &[], &DemandRules::default(), 28, 3).is_none());
         // 20 days: no fold of 28 leaves two weeks to fit.
         assert!(accuracy(&history("2025-01-01", 20, 5.0, |_| None), &[], &DemandRules::default(), 28, 3).is_none());
+        // A fold needs two weeks before its origin: 21 days leave exactly 14 before a
+        // 7-day fold.
+        let three_weeks = history("2025-01-01", 21, 5.0, |_| None);
+        assert_eq!(accuracy(&three_weeks, &[], &DemandRules::default(), 7, 1).unwrap().days, 7);
+        assert!(accuracy(&three_weeks[1..], &[], &DemandRules::default(), 7, 1).is_none());
         // A constant: both methods exact, and the in-sample naive error is 0, so no MASE.
         let flat = accuracy(&history("2025-01-01", 100, 5.0, |_| None), &[], &DemandRules::default(), 14, 2).unwrap();
         // The last day is 10 April: folds of 14 days from 14 and 28 March.
