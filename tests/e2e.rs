@@ -7,6 +7,7 @@ mod support;
 
 mod access;
 mod calendar;
+mod calendar_ics;
 mod forecast;
 mod insights;
 mod online_retail;

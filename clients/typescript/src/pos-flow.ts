@@ -46,6 +46,23 @@ const INVALID_SALES: Schemas["SyncSalesRequest"] = {
   ],
 };
 
+// A yearly public holiday as a calendar app exports it (imported over 2025-2026: two events).
+const HOLIDAYS_ICS = [
+  "BEGIN:VCALENDAR",
+  "VERSION:2.0",
+  "PRODID:-//Example//Holidays//EN",
+  "BEGIN:VEVENT",
+  "UID:new-year@example.org",
+  "DTSTAMP:20250101T000000Z",
+  "SUMMARY:New Year's Day",
+  "DTSTART;VALUE=DATE:20200101",
+  "DTEND;VALUE=DATE:20200102",
+  "RRULE:FREQ=YEARLY",
+  "END:VEVENT",
+  "END:VCALENDAR",
+  "",
+].join("\r\n");
+
 /** A check that did not hold: the run stops with this message. */
 class CheckFailed extends Error {
   override name = "CheckFailed";
@@ -260,6 +277,44 @@ const steps: Step[] = [
       }
       check(data.events.length === 1, `expected 1 event, got ${data.events.length}`);
       return `${data.from}..${data.to}: ${data.events.map((e) => e.name).join(", ")}`;
+    },
+  },
+  {
+    name: "POST /api/calendar/import (an iCalendar file, twice)",
+    async run(api) {
+      const importOnce = () =>
+        api.POST("/api/calendar/import", {
+          params: { query: { from: "2025-01-01", to: "2026-12-31", event_type: "holiday", impact_level: "low" } },
+          body: HOLIDAYS_ICS,
+          bodySerializer: (body: string) => body,
+          headers: { "Content-Type": "text/calendar" },
+          ...options(),
+        });
+      const first = await importOnce();
+      if (first.error !== undefined) {
+        throw unexpected(first.response, first.error);
+      }
+      check(first.data.created === 2, `expected 2 occurrences created (2025, 2026), got ${JSON.stringify(first.data)}`);
+      const again = await importOnce();
+      if (again.error !== undefined) {
+        throw unexpected(again.response, again.error);
+      }
+      check(again.data.created === 0 && again.data.unchanged === 2, `expected nothing new, got ${JSON.stringify(again.data)}`);
+      return `created ${first.data.created}, then unchanged ${again.data.unchanged} (idempotent)`;
+    },
+  },
+  {
+    name: "GET /api/calendar/events.ics",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/calendar/events.ics", { parseAs: "text", ...options() });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(response.headers.get("content-type")?.startsWith("text/calendar") === true, "expected text/calendar");
+      const events = data.split("BEGIN:VEVENT").length - 1;
+      check(events === 3, `expected 3 events (Diwali and two New Year's Days), got ${events}`);
+      check(data.includes("X-CRM-DEMAND-MULTIPLIER:1.8"), "expected Diwali's multiplier in an X-CRM property");
+      return `${events} events, ${data.length} bytes`;
     },
   },
   {

@@ -189,10 +189,10 @@ impl EventEffects {
     pub fn adjustments(&self, events: &[Occurrence], day: NaiveDate) -> Vec<Adjustment> {
         let mut out = Vec::new();
         for event in events {
-            let phase = if event.covers(day) {
-                Phase::Event
-            } else if event.builds_up(day) {
+            let phase = if event.builds_up(day) {
                 Phase::BuildUp
+            } else if event.covers(day) {
+                Phase::Event
             } else {
                 continue;
             };
@@ -597,7 +597,8 @@ impl Tsb {
         let at = (within * (self.sizes.len() - 1) as f64).round() as usize;
         // Rescaled by the median, which one wholesale order does not move.
         let median = self.sizes[self.sizes.len() / 2];
-        self.sizes[at.min(self.sizes.len() - 1)] * self.size / median
+        // `within` is at most 1, so `at` is at most the last index.
+        self.sizes[at] * self.size / median
     }
 }
 
@@ -684,8 +685,9 @@ pub fn accuracy(
     let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
     report.wape = ratio(error, actual);
     report.naive_wape = ratio(naive_error, actual);
-    // The errors are scaled by the folds' mean in-sample scale.
-    let mean_scale = if scaled_days > 0.0 { scale / scaled_days } else { 0.0 };
+    // The errors are scaled by the folds' mean in-sample scale (NaN when no fold had one,
+    // which `ratio` turns into no figure).
+    let mean_scale = scale / scaled_days;
     let days = report.days as f64;
     report.mase = ratio(error / days, mean_scale);
     report.naive_mase = ratio(naive_error / days, mean_scale);
@@ -950,6 +952,13 @@ mod tests {
         assert!(point > 0.3 && point < 0.4, "{point}");
         assert_eq!((low_80, low_95), (0.0, 0.0));
         assert!(high_80 < 1.1 && high_95 < 1.1, "the order is one size in 122: {high_80} {high_95}");
+    }
+
+    #[test]
+    fn a_type_s_effect_weighs_its_events_by_their_occurrences() {
+        assert_eq!(weighted(1.0, 1, 4.0, 2), 3.0);
+        assert_eq!(weighted(2.0, 3, 10.0, 1), 4.0);
+        assert_eq!(weighted(5.0, 0, 9.0, 0), 5.0);
     }
 
     #[test]

@@ -123,6 +123,11 @@ pub struct CalendarEventView {
     pub lead_days: Option<i32>,
     /// The purpose tag of customers who buy in the event's window.
     pub purpose_tag: String,
+    /// The iCalendar `UID` of an imported event (all occurrences of a recurring one share
+    /// it, and the forecast learns them as one event); absent for events entered here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "new-year@example.org")]
+    pub uid: Option<String>,
 }
 
 impl From<CalendarEventRow> for CalendarEventView {
@@ -138,6 +143,7 @@ impl From<CalendarEventRow> for CalendarEventView {
             expected_demand_multiplier: e.expected_demand_multiplier,
             notes: e.notes,
             lead_days: e.lead_days,
+            uid: e.uid,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod customers;
 mod error;
 mod extract;
 pub mod health;
+pub mod ical;
 pub mod metrics;
 mod openapi;
 pub mod routes;

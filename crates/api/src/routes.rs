@@ -108,7 +108,7 @@ fn actix_method(method: &HttpMethod) -> Method {
 /// a write key; the exceptions are health (open: status for anyone, row counts for readers)
 /// and metrics (a read key, or a scraper on this machine).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    use crate::{analytics, calendar, customers, health, metrics, sync};
+    use crate::{analytics, calendar, customers, health, ical, metrics, sync};
     use Access::{Open, Read, ReadOrLocal, Write};
     vec![
         Endpoint::operation(Open, health::__path_get_health, health::get_health),
@@ -131,6 +131,8 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         Endpoint::operation(Read, calendar::__path_get_event, calendar::get_event),
         Endpoint::operation(Write, calendar::__path_replace_event, calendar::replace_event),
         Endpoint::operation(Write, calendar::__path_delete_event, calendar::delete_event),
+        Endpoint::operation(Write, ical::__path_import_calendar, ical::import_calendar),
+        Endpoint::operation(Read, ical::__path_export_calendar, ical::export_calendar),
         Endpoint::operation(ReadOrLocal, metrics::__path_get_metrics, metrics::get_metrics),
     ]
 }

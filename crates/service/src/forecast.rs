@@ -294,10 +294,13 @@ fn occurrences(
     Ok(rows.iter().map(|row| occurrence(row, config.event_lead_days)).collect())
 }
 
-/// An event as the forecast sees it: the same event is the same case-folded name.
+/// An event as the forecast sees it: the same event is the same iCalendar UID (the
+/// occurrences of an imported recurring event), else the same case-folded name.
 pub(crate) fn occurrence(row: &CalendarEventRow, default_lead_days: u64) -> Occurrence {
+    // A UID this store gave an event it exported names that one event, not a series.
+    let imported = row.uid.as_deref().filter(|uid| !uid.ends_with("@crm-trends"));
     Occurrence {
-        identity: row.name.to_lowercase(),
+        identity: imported.map_or_else(|| row.name.to_lowercase(), |uid| format!("uid:{uid}")),
         name: row.name.clone(),
         event_type: row.event_type.clone(),
         first_day: row.date,

@@ -14,6 +14,7 @@ mod cards;
 mod customers;
 mod error;
 mod forecast;
+mod ical;
 mod refresh;
 mod status;
 mod sync;
@@ -28,6 +29,7 @@ pub use forecast::{
     ACCURACY_FOLDS, ACCURACY_HORIZON, DEFAULT_FORECAST_DAYS, Forecast, ForecastAccuracy, ForecastBook, ForecastRequest,
     ForecastStats, ForecastTarget, MAX_FORECAST_DAYS, STORE_HISTORY_DAYS,
 };
+pub use ical::{ImportReport, ImportRequest, ImportedOccurrence, MAX_IMPORT_OCCURRENCES, read_calendar_file};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
 pub use status::SyncState;
 pub use sync::Received;

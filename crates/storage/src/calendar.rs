@@ -35,7 +35,74 @@ pub fn replace_event(
     let changed = diesel::update(calendar_events::table.find(id))
         .set((fields(event), calendar_events::updated_at.eq(now.naive_utc())))
         .execute(conn)?;
-    Ok((changed == 1).then(|| row(id, event)))
+    if changed == 0 {
+        return Ok(None);
+    }
+    // Read back: an imported event keeps its UID.
+    event_by_id(conn, id)
+}
+
+/// An event imported from `uid`'s occurrence on `source_date`, and whether someone edited
+/// it since the import last wrote it.
+pub fn event_by_source(
+    conn: &mut Conn,
+    uid: &str,
+    source_date: NaiveDate,
+) -> Result<Option<(CalendarEventRow, bool)>, StorageError> {
+    let found: Option<(CalendarEventRow, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
+        calendar_events::table
+            .filter(calendar_events::uid.eq(uid))
+            .filter(calendar_events::source_date.eq(source_date))
+            .select((CalendarEventRow::as_select(), calendar_events::updated_at, calendar_events::imported_at))
+            .first(conn)
+            .optional()?;
+    Ok(found.map(|(row, updated, imported)| (row, imported.is_none_or(|at| updated > at))))
+}
+
+/// Stores an event imported from `uid`'s occurrence on `source_date`; its id.
+pub fn insert_imported(
+    conn: &mut Conn,
+    event: &CalendarEvent,
+    uid: &str,
+    source_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<i64, StorageError> {
+    Ok(diesel::insert_into(calendar_events::table)
+        .values((
+            fields(event),
+            calendar_events::uid.eq(uid),
+            calendar_events::source_date.eq(source_date),
+            calendar_events::imported_at.eq(now.naive_utc()),
+            calendar_events::created_at.eq(now.naive_utc()),
+            calendar_events::updated_at.eq(now.naive_utc()),
+        ))
+        .returning(calendar_events::id)
+        .get_result(conn)?)
+}
+
+/// Rewrites an imported event with what a newer import of its file says.
+pub fn update_imported(
+    conn: &mut Conn,
+    id: i64,
+    event: &CalendarEvent,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    diesel::update(calendar_events::table.find(id))
+        .set((
+            fields(event),
+            calendar_events::imported_at.eq(now.naive_utc()),
+            calendar_events::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every event, by date (for the calendar export).
+pub fn all_events(conn: &mut Conn) -> Result<Vec<CalendarEventRow>, StorageError> {
+    Ok(calendar_events::table
+        .order((calendar_events::date, calendar_events::id))
+        .select(CalendarEventRow::as_select())
+        .load(conn)?)
 }
 
 /// Deletes an event; whether there was one.
@@ -97,6 +164,8 @@ fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
         expected_demand_multiplier: event.expected_demand_multiplier,
         notes: event.notes.clone(),
         lead_days: lead_days(event),
+        uid: None,
+        source_date: None,
     }
 }
 

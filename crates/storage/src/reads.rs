@@ -319,6 +319,10 @@ pub struct CalendarEventRow {
     pub notes: Option<String>,
     /// Days before the event whose purchases earn its tag (0-60); `None`: the store's default.
     pub lead_days: Option<i32>,
+    /// The iCalendar UID it was imported with; `None` for an event entered here.
+    pub uid: Option<String>,
+    /// The occurrence's date in the imported file (with `uid`, what a re-import finds it by).
+    pub source_date: Option<NaiveDate>,
 }
 
 impl CalendarEventRow {

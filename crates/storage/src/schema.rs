@@ -93,6 +93,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         lead_days -> Nullable<Integer>,
+        uid -> Nullable<Text>,
+        source_date -> Nullable<Date>,
+        imported_at -> Nullable<Timestamp>,
     }
 }
 

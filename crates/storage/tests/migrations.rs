@@ -70,16 +70,22 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
              '2025-11-01 00:00:00', 14);",
     )
     .unwrap();
-    assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
+    let columns = column_names(&mut conn, "calendar_events");
+    assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 
+    // The import's columns came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261201000003", "the last migration is the event lead days'");
+    assert_eq!(reverted.to_string(), "20261201000004", "the last migration is the event import's");
+    assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261201000003", "then the event lead days'");
     assert!(!column_names(&mut conn, "calendar_events").contains(&"lead_days".to_owned()));
     let events: i64 = crm_storage::schema::calendar_events::table.count().get_result(&mut conn).unwrap();
     assert_eq!(events, 1, "the event outlives its lead days");
 
     conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
+    let columns = column_names(&mut conn, "calendar_events");
+    assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 }
 
 #[test]
