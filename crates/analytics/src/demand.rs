@@ -527,6 +527,21 @@ impl UnitsForecaster {
         }
     }
 
+    /// The mean and variance of `day`'s units, scaled by `factor` (the product of the
+    /// day's event multipliers): what reorder advice adds up over a lead time. For the
+    /// regression, those of `exp(X) − 1` with `X` normal (`mean = e^(m+σ²/2) − 1`,
+    /// `variance = (e^σ² − 1)·e^(2m+σ²)`); for TSB, those of the mixture.
+    pub fn demand(&self, day: NaiveDate, factor: f64) -> crate::reorder::DayDemand {
+        let (mean, variance) = match self {
+            Self::Regression { model, sigma } => {
+                let (m, s2) = (model.predict(day), sigma * sigma);
+                ((m + s2 / 2.0).exp() - 1.0, (s2.exp() - 1.0) * (2.0 * m + s2).exp())
+            }
+            Self::Intermittent(tsb) => (tsb.mean(), tsb.variance()),
+        };
+        crate::reorder::DayDemand { mean: mean.max(0.0) * factor, variance: variance.max(0.0) * factor * factor }
+    }
+
     /// The forecast of `day`, scaled by the store's `adjustments` of that day.
     pub fn day(&self, day: NaiveDate, adjustments: Vec<Adjustment>) -> DayForecast {
         DayForecast::adjusted(day, self.quantiles(day), adjustments)
@@ -585,6 +600,17 @@ impl Tsb {
     /// The forecast of a day: expected units.
     pub fn mean(&self) -> f64 {
         self.probability * self.size
+    }
+
+    /// The variance of a day's units: a size drawn from those seen (rescaled) with chance
+    /// `probability`, else none.
+    pub fn variance(&self) -> f64 {
+        if self.sizes.is_empty() {
+            return 0.0;
+        }
+        let scale = self.size / self.sizes[self.sizes.len() / 2];
+        let second_moment = self.sizes.iter().map(|s| (s * scale).powi(2)).sum::<f64>() / self.sizes.len() as f64;
+        (self.probability * second_moment - self.mean().powi(2)).max(0.0)
     }
 
     /// The `q` quantile of a day's units.
@@ -977,6 +1003,26 @@ mod tests {
         let tsb = Tsb::fit(&stopped).unwrap();
         assert!(tsb.probability < 0.01, "{}", tsb.probability);
         assert_eq!(tsb.size, 1.0);
+    }
+
+    #[test]
+    fn a_day_s_demand_has_the_mean_and_variance_reorder_advice_adds_up() {
+        // TSB: half the days sell 2, 4 or 6 (size 4): mean 2, E[Y²] = ½·(4+16+36)/3 = 9.33.
+        let tsb = Tsb { probability: 0.5, size: 4.0, sizes: vec![2.0, 4.0, 6.0] };
+        assert!((tsb.variance() - (28.0 / 3.0 - 4.0)).abs() < 1e-9, "{}", tsb.variance());
+        let demand = UnitsForecaster::Intermittent(tsb).demand(day("2025-03-01"), 2.0);
+        assert!((demand.mean - 4.0).abs() < 1e-9 && (demand.variance - 4.0 * 16.0 / 3.0).abs() < 1e-9, "{demand:?}");
+        // The regression on a steady 3 a day: no spread, the mean is the level.
+        let steady = UnitsForecaster::fit(day("2025-01-01"), &[3.0; 60]).unwrap();
+        let demand = steady.demand(day("2025-03-05"), 1.0);
+        assert!((demand.mean - 3.0).abs() < 0.01 && demand.variance < 1e-6, "{demand:?}");
+        // With spread σ on the log scale the mean rises above the median by e^(σ²/2).
+        let UnitsForecaster::Regression { model, .. } = steady else { panic!() };
+        let spread = UnitsForecaster::Regression { model, sigma: 0.5 };
+        let (m, s2) = (4f64.ln(), 0.25);
+        let demand = spread.demand(day("2025-03-05"), 1.0);
+        assert!((demand.mean - ((m + s2 / 2.0).exp() - 1.0)).abs() < 0.01, "{demand:?}");
+        assert!((demand.variance - (s2.exp() - 1.0) * (2.0 * m + s2).exp()).abs() < 0.05, "{demand:?}");
     }
 
     #[test]

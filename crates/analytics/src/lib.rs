@@ -11,6 +11,7 @@ pub mod demand;
 pub mod forecast;
 pub mod popularity;
 pub mod purpose;
+pub mod reorder;
 pub mod rfm;
 pub mod segments;
 pub mod series;
