@@ -870,6 +870,53 @@ mod tests {
     }
 
     #[test]
+    fn a_build_up_is_learned_from_the_type_too() {
+        // Holi's two days before sold half as much again; Onam, a festival with no past,
+        // learns its build-up from Holi: (1.5·1)^(1/2) with the default prior.
+        let holi = event("Holi", "festival", "2025-03-14", 1, 2, 1.0);
+        let onam = event("Onam", "festival", "2025-09-05", 1, 2, 1.0);
+        let sales = history("2024-09-01", 365, 1_000.0, |d| holi.builds_up(d).then_some(1_500.0));
+        let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&holi), &DemandRules::default()).unwrap();
+        let (multiplier, source) = forecaster.effects().effect(&onam, Phase::BuildUp).unwrap();
+        assert_eq!(source, Source::Learned { basis: Basis::SameType, occurrences: 1 });
+        assert!((multiplier - 1.5f64.sqrt()).abs() < 0.01, "{multiplier}");
+    }
+
+    #[test]
+    fn a_build_up_never_seen_in_the_history_adjusts_nothing() {
+        // Last year's fair had no lead days; this year's declares three: nothing is known of
+        // its build-up, so those days stay as they are while the fair's own day is learned.
+        let past = event("Fair", "festival", "2024-11-01", 1, 0, 2.0);
+        let coming = event("Fair", "festival", "2025-10-21", 1, 3, 2.0);
+        let sales = history("2024-06-01", 500, 1_000.0, |d| (d == past.first_day).then_some(2_000.0));
+        let days = forecast_of(&sales, &[past, coming], "2025-10-15", 10);
+        assert!(on(&days, "2025-10-19").adjustments.is_empty(), "{:?}", on(&days, "2025-10-19"));
+        let fair = &on(&days, "2025-10-21").adjustments[0];
+        assert_eq!(
+            (fair.phase, fair.source),
+            (Phase::Event, Source::Learned { basis: Basis::SameEvent, occurrences: 1 })
+        );
+    }
+
+    #[test]
+    fn the_spread_is_the_backtest_s_error_or_with_too_little_history_the_fit_s() {
+        let mut seed = 3;
+        let noisy: Vec<(NaiveDate, f64)> = history("2025-01-01", 120, 0.0, |_| None)
+            .into_iter()
+            .map(|(d, _)| (d, 500.0 * (0.3 * noise(&mut seed)).exp()))
+            .collect();
+        let forecaster = StoreForecaster::fit(&noisy, &[], &DemandRules::default()).unwrap();
+        let backtest = forecaster.backtest.unwrap();
+        assert_eq!(backtest.days, 56, "two folds of 28");
+        assert_eq!(forecaster.sigma(), backtest.rmse().unwrap());
+        assert!(forecaster.sigma() > 0.1 && forecaster.sigma() < 0.3, "{}", forecaster.sigma());
+        let short = StoreForecaster::fit(&noisy[..10], &[], &DemandRules::default()).unwrap();
+        assert_eq!(short.backtest, None);
+        assert_eq!(short.sigma(), short.model.residual_sd());
+        assert!(short.sigma() > 0.0);
+    }
+
+    #[test]
     fn overlapping_events_multiply() {
         let a = event("A", "x", "2025-03-10", 3, 0, 2.0);
         let b = event("B", "y", "2025-03-11", 1, 0, 1.5);
@@ -939,11 +986,31 @@ mod tests {
         // the fit is the middle of ln 2 and ln 4, off by ln 2 / 2 every day; corrected for
         // the 13 coefficients of 60 days: (ln 2 / 2)·√(60/47).
         let units: Vec<f64> = (0..60).map(|i| if i % 2 == 0 { 1.0 } else { 3.0 }).collect();
-        let UnitsForecaster::Regression { sigma, .. } = UnitsForecaster::fit(day("2025-01-01"), &units).unwrap() else {
+        let UnitsForecaster::Regression { sigma, model } = UnitsForecaster::fit(day("2025-01-01"), &units).unwrap()
+        else {
             panic!("a product selling daily gets the regression");
         };
         let expected = 2f64.ln() / 2.0 * (60.0f64 / 47.0).sqrt();
         assert!((sigma - expected).abs() < 0.01, "{sigma} vs {expected}");
+        assert!((sigma - model.residual_sd() * (60.0f64 / 47.0).sqrt()).abs() < 1e-12, "13 coefficients, not 12");
+    }
+
+    #[test]
+    fn a_regression_product_s_intervals_are_the_log_scale_bands_brought_back() {
+        // A steady 3 a day (centre ln 4) with a spread of 0.5 on the log scale.
+        let UnitsForecaster::Regression { model, .. } = UnitsForecaster::fit(day("2025-01-01"), &[3.0; 60]).unwrap()
+        else {
+            panic!("daily sales get the regression");
+        };
+        let forecaster = UnitsForecaster::Regression { model, sigma: 0.5 };
+        let (z80, z95) = z_scores();
+        let at = |z: f64| (4f64.ln() + z * 0.5).exp() - 1.0;
+        let got = forecaster.quantiles(day("2025-03-05"));
+        let want = [at(0.0), at(-z80), at(z80), at(-z95), at(z95)];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 0.01, "{got:?} vs {want:?}");
+        }
+        assert!((want[1] - 1.1075).abs() < 0.001 && (want[4] - 9.6576).abs() < 0.001, "{want:?}");
     }
 
     #[test]
