@@ -322,30 +322,28 @@ fn is_date(prop: &icalendar::parser::Property<'_>) -> bool {
 fn duration_days(value: &str) -> Result<u64, String> {
     let bad = || format!("{value:?} is not a duration of days or weeks (P3D, P1W)");
     let rest = value.trim().strip_prefix('P').ok_or_else(bad)?;
-    let (days, time) = rest.split_once('T').unwrap_or((rest, ""));
     let mut total_hours = 0u64;
     let mut number = String::new();
-    for c in days.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'W' => total_hours += number.parse::<u64>().map_err(|_| bad())? * 7 * 24,
-            'D' => total_hours += number.parse::<u64>().map_err(|_| bad())? * 24,
+    let mut in_time = false;
+    for c in rest.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n = if c == 'T' { 0 } else { number.parse::<u64>().map_err(|_| bad())? };
+        total_hours += match (in_time, c) {
+            (false, 'T') => {
+                in_time = true;
+                0
+            }
+            (false, 'W') => n * 7 * 24,
+            (false, 'D') => n * 24,
+            (true, 'H') => n,
+            // Minutes or seconds past whole hours still reach into the next day.
+            (true, 'M' | 'S') => u64::from(n > 0),
             _ => return Err(bad()),
-        }
-        if c.is_ascii_alphabetic() {
-            number.clear();
-        }
-    }
-    for c in time.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'H' => total_hours += number.parse::<u64>().map_err(|_| bad())?,
-            'M' | 'S' => total_hours += u64::from(number.parse::<u64>().map_err(|_| bad())? > 0),
-            _ => return Err(bad()),
-        }
-        if c.is_ascii_alphabetic() {
-            number.clear();
-        }
+        };
+        number.clear();
     }
     Ok(total_hours.div_ceil(24).max(1))
 }
