@@ -12,4 +12,5 @@ mod forecast;
 mod insights;
 mod online_retail;
 mod openapi_spec;
+mod reorder;
 mod sync_api;

@@ -484,19 +484,42 @@ impl UnitsForecaster {
     /// assert_eq!((low_80, high_80), (0.0, 4.0));
     /// ```
     pub fn fit(start: NaiveDate, units: &[f64]) -> Option<Self> {
-        let selling = units.iter().filter(|u| **u > 0.0).count();
+        let days: Vec<Option<f64>> = units.iter().copied().map(Some).collect();
+        Self::fit_observed(start, &days)
+    }
+
+    /// Like [`fit`](Self::fit), with the days whose demand is unknown as `None`: a day the
+    /// product was out of stock sold nothing because there was nothing to sell, so it is
+    /// left out of the history instead of counting as a day without demand.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use crm_analytics::demand::UnitsForecaster;
+    /// let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    /// // Two a day, but out of stock every other day of the second half.
+    /// let days: Vec<Option<f64>> = (0..120).map(|i| (i < 60 || i % 2 == 0).then_some(2.0)).collect();
+    /// let mean = UnitsForecaster::fit_observed(start, &days).unwrap().demand(start, 1.0).mean;
+    /// assert!((mean - 2.0).abs() < 0.1, "{mean}");
+    /// // Counted as days without sales, the same history would halve the recent demand.
+    /// let zeros: Vec<f64> = days.iter().map(|d| d.unwrap_or(0.0)).collect();
+    /// assert!(UnitsForecaster::fit(start, &zeros).unwrap().demand(start, 1.0).mean < 1.6);
+    /// ```
+    pub fn fit_observed(start: NaiveDate, days: &[Option<f64>]) -> Option<Self> {
+        let observed: Vec<(NaiveDate, f64)> = days
+            .iter()
+            .enumerate()
+            .filter_map(|(i, units)| Some((start.checked_add_days(Days::new(i as u64))?, (*units)?)))
+            .collect();
+        let selling = observed.iter().filter(|(_, u)| *u > 0.0).count();
         if selling == 0 {
             return None;
         }
-        let interval = units.len() as f64 / selling as f64;
+        let interval = observed.len() as f64 / selling as f64;
         if interval >= INTERMITTENT_INTERVAL || selling < MIN_REGRESSION_DAYS {
-            return Tsb::fit(units).map(Self::Intermittent);
+            let units: Vec<f64> = observed.iter().map(|(_, u)| *u).collect();
+            return Tsb::fit(&units).map(Self::Intermittent);
         }
-        let history: Vec<(NaiveDate, f64)> = units
-            .iter()
-            .enumerate()
-            .filter_map(|(i, u)| Some((start.checked_add_days(Days::new(i as u64))?, u.max(0.0).ln_1p())))
-            .collect();
+        let history: Vec<(NaiveDate, f64)> = observed.iter().map(|(day, u)| (*day, u.max(0.0).ln_1p())).collect();
         let model = forecast::fit(&history, &[], &PRODUCT_RULES)?;
         let n = history.len() as f64;
         let fitted = 2.0 + 2.0 * PRODUCT_RULES.weekly_terms as f64 + PRODUCT_RULES.changepoints as f64;
@@ -1028,6 +1051,43 @@ mod tests {
         assert!(UnitsForecaster::fit(start, &[0.0; 50]).is_none());
         assert_eq!(UnitsMethod::Intermittent.as_str(), "intermittent");
         assert_eq!(UnitsMethod::Regression.as_str(), "regression");
+    }
+
+    #[test]
+    fn days_out_of_stock_are_left_out_not_counted_as_no_demand() {
+        let start = day("2025-01-01");
+        // Sells 3 every fourth day, but was out of stock for 20 days in the middle.
+        let days: Vec<Option<f64>> = (0..100)
+            .map(|i| {
+                if (60..80).contains(&i) {
+                    None
+                } else if i % 4 == 0 {
+                    Some(3.0)
+                } else {
+                    Some(0.0)
+                }
+            })
+            .collect();
+        let Some(UnitsForecaster::Intermittent(tsb)) = UnitsForecaster::fit_observed(start, &days) else {
+            panic!("intermittent")
+        };
+        // The chance of a sale stays a quarter; counting the 20 days as days without demand
+        // would pull it down to about 0.19 (0.25·0.95²⁰ after them, half-way back since).
+        assert!((tsb.probability - 0.25).abs() < 0.03, "{}", tsb.probability);
+        let zeros: Vec<f64> = days.iter().map(|d| d.unwrap_or(0.0)).collect();
+        let Some(UnitsForecaster::Intermittent(biased)) = UnitsForecaster::fit(start, &zeros) else {
+            panic!("intermittent")
+        };
+        assert!((biased.probability - 0.19).abs() < 0.02, "{}", biased.probability);
+        assert_eq!(tsb.size, 3.0);
+        // Every day unknown, or unknown and zero: nothing to fit.
+        assert!(UnitsForecaster::fit_observed(start, &[None; 40]).is_none());
+        assert!(UnitsForecaster::fit_observed(start, &[None, Some(0.0), None]).is_none());
+        // A regression learns the level of the days it saw: 6 a day, out of stock every third day.
+        let busy: Vec<Option<f64>> = (0..120).map(|i| (i % 3 != 0).then_some(6.0)).collect();
+        let regression = UnitsForecaster::fit_observed(start, &busy).unwrap();
+        assert_eq!(regression.method(), UnitsMethod::Regression);
+        assert!((regression.quantiles(day("2025-05-01"))[0] - 6.0).abs() < 0.01);
     }
 
     #[test]

@@ -3,10 +3,12 @@
 pub(crate) mod dashboard;
 pub(crate) mod forecast;
 pub(crate) mod overview;
+pub(crate) mod reorder;
 pub(crate) mod trends;
 
 pub use dashboard::{
-    CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, SegmentCounts, TopProduct, get_dashboard,
+    CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, ReorderSummaryView, SegmentCounts, TopProduct,
+    get_dashboard,
 };
 pub use forecast::{
     AccuracyQuery, AccuracyView, Estimate, EventAdjustment, ForecastAccuracyResponse, ForecastDay, ForecastQuery,
@@ -15,6 +17,9 @@ pub use forecast::{
 pub use overview::{
     AnalyticsRunView, ProductsQuery, ProductsResponse, RefreshQuery, RfmCell, RfmSegmentCount, SegmentsResponse,
     get_products, get_segments, refresh_analytics,
+};
+pub use reorder::{
+    MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, StatusParam, get_reorder,
 };
 pub use trends::{GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
 

@@ -120,6 +120,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         Endpoint::operation(Read, analytics::dashboard::__path_get_dashboard, analytics::get_dashboard),
         Endpoint::operation(Read, analytics::forecast::__path_get_forecast, analytics::get_forecast),
         Endpoint::operation(Read, analytics::forecast::__path_get_forecast_accuracy, analytics::get_forecast_accuracy),
+        Endpoint::operation(Read, analytics::reorder::__path_get_reorder, analytics::get_reorder),
         Endpoint::operation(Read, analytics::overview::__path_get_products, analytics::get_products),
         Endpoint::operation(Read, analytics::overview::__path_get_segments, analytics::get_segments),
         Endpoint::operation(Write, analytics::overview::__path_refresh_analytics, analytics::refresh_analytics),

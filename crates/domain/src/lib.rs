@@ -27,8 +27,8 @@ pub use fields::Fields;
 pub use ids::{CustomerId, ProductId, SaleId};
 pub use money::{Money, UnitPrice};
 pub use records::{
-    Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_STOCK, Product, ProductFields, Sale, SaleFields, SaleItem,
-    SaleLineFields, SaleStatus,
+    Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_ORDER_UNITS, MAX_STOCK, Product, ProductFields, Sale, SaleFields,
+    SaleItem, SaleLineFields, SaleStatus,
 };
 pub use tags::{MAX_TAGS, TAG, parse_tags};
 pub use text::{TextRule, optional_email, optional_text, required_text, rules};

@@ -313,6 +313,8 @@ pub struct CustomerFields {
 pub const MAX_STOCK: i64 = 1_000_000_000;
 /// Longest lead time accepted, in days.
 pub const MAX_LEAD_TIME_DAYS: i32 = 365;
+/// Largest pack size and minimum order accepted, in units.
+pub const MAX_ORDER_UNITS: i64 = 1_000_000;
 
 /// A catalogue entry with its stock level, for reorder advice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,6 +331,12 @@ pub struct Product {
     pub lead_time_days: Option<i32>,
     /// What one unit costs the shop.
     pub unit_cost: Option<UnitPrice>,
+    /// Units per pack: the supplier sells whole packs.
+    pub pack_size: Option<i64>,
+    /// The smallest order the supplier accepts, in units.
+    pub min_order_quantity: Option<i64>,
+    /// No longer sold: never recommended for reorder.
+    pub discontinued: bool,
 }
 
 impl Product {
@@ -354,6 +362,8 @@ impl Product {
                 .map(|days| days.and_then(|d| i32::try_from(d).ok())),
         );
         let unit_cost = f.check("unit_cost", fields.unit_cost.map(UnitPrice::from_decimal).transpose());
+        let pack_size = f.check("pack_size", in_range(fields.pack_size, 1, MAX_ORDER_UNITS));
+        let min_order_quantity = f.check("min_order_quantity", in_range(fields.min_order_quantity, 1, MAX_ORDER_UNITS));
         let product = (|| {
             Some(Self {
                 id: id?,
@@ -362,6 +372,9 @@ impl Product {
                 stock_on_hand: stock_on_hand?,
                 lead_time_days: lead_time_days?,
                 unit_cost: unit_cost?,
+                pack_size: pack_size?,
+                min_order_quantity: min_order_quantity?,
+                discontinued: fields.discontinued.unwrap_or(false),
             })
         })();
         f.finish(product)
@@ -383,6 +396,12 @@ pub struct ProductFields {
     pub lead_time_days: Option<i64>,
     /// What one unit costs the shop.
     pub unit_cost: Option<f64>,
+    /// Units per pack.
+    pub pack_size: Option<i64>,
+    /// Smallest order, in units.
+    pub min_order_quantity: Option<i64>,
+    /// No longer sold (absent: `false`).
+    pub discontinued: Option<bool>,
 }
 
 /// The value when absent or within `min..=max`.

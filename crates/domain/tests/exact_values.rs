@@ -155,6 +155,31 @@ fn stock_and_lead_time_are_accepted_up_to_their_limits_and_no_further() {
 }
 
 #[test]
+fn pack_size_and_minimum_order_are_whole_units_from_one_to_a_million() {
+    let product = |pack: i64, min: i64, discontinued: Option<bool>| {
+        Product::parse(ProductFields {
+            id: "P1".into(),
+            name: "Tea".into(),
+            pack_size: Some(pack),
+            min_order_quantity: Some(min),
+            discontinued,
+            ..ProductFields::default()
+        })
+    };
+    let ok = product(1, 1_000_000, Some(true)).unwrap();
+    assert_eq!((ok.pack_size, ok.min_order_quantity, ok.discontinued), (Some(1), Some(1_000_000), true));
+    let ok = product(1_000_000, 1, None).unwrap();
+    assert_eq!((ok.pack_size, ok.min_order_quantity, ok.discontinued), (Some(1_000_000), Some(1), false));
+    let errors = product(0, 1_000_001, Some(false)).unwrap_err();
+    assert_eq!(fields_of(&errors), ["pack_size", "min_order_quantity"]);
+    assert_eq!(errors[0].message, "must be between 1 and 1000000, got 0");
+    assert_eq!(errors[1].message, "must be between 1 and 1000000, got 1000001");
+    let absent = Product::parse(ProductFields { id: "P1".into(), name: "Tea".into(), ..ProductFields::default() });
+    let absent = absent.unwrap();
+    assert_eq!((absent.pack_size, absent.min_order_quantity, absent.discontinued), (None, None, false));
+}
+
+#[test]
 fn twenty_tags_are_allowed_and_twenty_one_are_not() {
     let tags = |n: usize| (0..n).map(|i| format!("t{i:02}")).collect::<Vec<_>>();
     assert_eq!(parse_tags(&tags(20)).unwrap().len(), 20);

@@ -141,9 +141,12 @@ fn preload(db: &Database, args: &Args, rng: &mut Rng, start: DateTime<Utc>) {
             stock_on_hand: Some(100),
             lead_time_days: Some(7),
             unit_cost: None,
+            pack_size: None,
+            min_order_quantity: None,
+            discontinued: false,
         })
         .collect();
-    db.write(|c| ingest::sync_products(c, &products, now)).unwrap();
+    db.write(|c| ingest::sync_products(c, &products, now, now.date_naive())).unwrap();
     let started = Instant::now();
     let mut id = 0_i64;
     while (id as usize) < args.preload {

@@ -2,8 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use crm_analytics::purpose::PurposeRules;
+use crm_analytics::reorder::ReorderPolicy;
 use crm_api::CorsPolicy;
-use crm_domain::{MAX_EVENT_LEAD_DAYS, StoreZone};
+use crm_domain::{MAX_EVENT_LEAD_DAYS, MAX_LEAD_TIME_DAYS, StoreZone};
 use crm_service::AnalyticsConfig;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -127,6 +128,21 @@ pub struct ServeOptions {
         value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_EVENT_LEAD_DAYS)))]
     pub event_tag_lead_days: u32,
 
+    /// Reorder advice's service level, in percent: the chance of not running out before an
+    /// order arrives (50-99.9; its normal quantile sizes the safety stock).
+    #[arg(long, env = "CRM_REORDER_SERVICE_LEVEL", default_value_t = 95.0, value_parser = parse_service_level)]
+    pub reorder_service_level: f64,
+
+    /// Days until the reorder list is looked at again: an order covers the lead time and
+    /// this review period.
+    #[arg(long, env = "CRM_REORDER_REVIEW_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=90))]
+    pub reorder_review_days: u32,
+
+    /// Lead time in days of a product whose `lead_time_days` the catalogue does not give.
+    #[arg(long, env = "CRM_DEFAULT_LEAD_TIME_DAYS", default_value_t = 7,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_LEAD_TIME_DAYS)))]
+    pub default_lead_time_days: u32,
+
     /// Serve a non-loopback address without API keys. Anyone who can reach the port can
     /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
@@ -158,6 +174,11 @@ impl ServeOptions {
         config.segments.vip_min_purchases = i64::from(self.vip_min_purchases);
         config.segments.lapsed_after_days = i64::from(self.lapsed_after_days);
         config.popularity.half_life_days = f64::from(self.popularity_half_life_days);
+        config.reorder = ReorderPolicy {
+            service_level: self.reorder_service_level / 100.0,
+            review_days: self.reorder_review_days,
+            default_lead_time_days: self.default_lead_time_days,
+        };
         config
     }
 
@@ -182,6 +203,13 @@ fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
 }
 
 /// Comma-separated exact origins; empty for none.
+fn parse_service_level(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(level) if (50.0..=99.9).contains(&level) => Ok(level),
+        _ => Err(format!("expected a percentage from 50 to 99.9, got {text:?}")),
+    }
+}
+
 fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
     let origins = text.split(',').map(str::trim).filter(|o| !o.is_empty()).map(parse_origin);
     origins.collect::<Result<Vec<_>, _>>().map(CorsOrigins)
@@ -255,5 +283,33 @@ mod tests {
     #[test]
     fn an_unknown_time_zone_is_refused_at_start() {
         assert!(Cli::try_parse_from(["crm-trends", "serve", "--timezone", "Mars/Olympus"]).is_err());
+    }
+
+    #[test]
+    fn the_reorder_policy_is_set_in_percent_and_days_within_bounds() {
+        let policy = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["crm-trends", "serve"], args].concat()).map_err(|e| e.to_string())?;
+            let Command::Serve(options) = cli.command else { panic!("expected serve") };
+            Ok::<_, String>(options.analytics().reorder)
+        };
+        assert_eq!(
+            policy(&[]).unwrap(),
+            ReorderPolicy { service_level: 0.95, review_days: 7, default_lead_time_days: 7 }
+        );
+        let set = policy(&[
+            "--reorder-service-level",
+            "97.5",
+            "--reorder-review-days",
+            "0",
+            "--default-lead-time-days",
+            "365",
+        ])
+        .unwrap();
+        assert_eq!(set, ReorderPolicy { service_level: 0.975, review_days: 0, default_lead_time_days: 365 });
+        let refused = policy(&["--reorder-service-level", "100"]).unwrap_err();
+        assert!(refused.contains("expected a percentage from 50 to 99.9, got \"100\""), "{refused}");
+        assert!(policy(&["--reorder-service-level", "49.9"]).is_err());
+        assert!(policy(&["--reorder-review-days", "91"]).is_err());
+        assert!(policy(&["--default-lead-time-days", "366"]).is_err());
     }
 }

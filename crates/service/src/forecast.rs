@@ -8,6 +8,7 @@
 //! history before that day; its cost is bounded by the history read (at most
 //! [`STORE_HISTORY_DAYS`] days of store totals and one product's popularity window).
 
+use crate::reorder::{ReorderList, reorder_list};
 use crate::{Service, ServiceError};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::demand::{
@@ -108,20 +109,23 @@ pub struct ForecastStats {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     as_of: NaiveDate,
-    /// How long preparing took (the fits; the product scan is shared with popularity).
+    /// How long preparing took (the fits and the reorder list; the product scan is shared
+    /// with popularity).
     took: Duration,
-    store: StoreDays,
+    pub(crate) store: StoreDays,
     /// Per product sold in the window: its forecaster (`None`: sold nothing before `as_of`)
     /// and days of history.
-    products: HashMap<String, (Option<UnitsForecaster>, usize)>,
+    pub(crate) products: HashMap<String, (Option<UnitsForecaster>, usize)>,
+    /// The reorder list from `as_of`.
+    pub(crate) reorder: Arc<ReorderList>,
 }
 
 /// The store's forecasts for [`MAX_FORECAST_DAYS`] days, and the events' adjustments of each
 /// day for products (those learned on the sale count).
 #[derive(Debug, Clone, Default)]
-struct StoreDays {
+pub(crate) struct StoreDays {
     revenue: Vec<DayForecast>,
-    sales: Vec<DayForecast>,
+    pub(crate) sales: Vec<DayForecast>,
     history_days: usize,
 }
 
@@ -134,7 +138,7 @@ impl StoreDays {
 
 impl ForecastBook {
     /// The prepared forecasts, if they start on `as_of`.
-    fn from(&self, as_of: NaiveDate) -> Option<Arc<Prepared>> {
+    pub(crate) fn from(&self, as_of: NaiveDate) -> Option<Arc<Prepared>> {
         self.0.read().unwrap_or_else(PoisonError::into_inner).clone().filter(|p| p.as_of == as_of)
     }
 
@@ -342,23 +346,44 @@ fn product_forecaster(
     for (day, units) in sold {
         series.add(product, day, units);
     }
+    series.leave_out(&crm_storage::stock_outs(conn, from, as_of, Some(product))?);
     Ok(series.forecasters().remove(product).unwrap_or((None, 0)))
 }
 
-/// Daily units per product over a window, gathered from a scan of the per-product totals.
+/// Daily units per product over a window, gathered from a scan of the per-product totals,
+/// and the days each was out of stock.
 #[derive(Debug)]
 pub(crate) struct ProductSeries {
     from: NaiveDate,
     /// Days in the window (the last is the day before the forecast starts).
     len: usize,
     units: HashMap<String, Vec<f32>>,
+    /// Per product, the days (indices) it closed out of stock.
+    out: HashMap<String, Vec<usize>>,
 }
 
 impl ProductSeries {
     /// An empty series for the days `from` up to (not including) `until`.
     pub(crate) fn new(from: NaiveDate, until: NaiveDate) -> Self {
         let len = usize::try_from((until - from).num_days().max(0)).unwrap_or(0);
-        Self { from, len, units: HashMap::new() }
+        Self { from, len, units: HashMap::new(), out: HashMap::new() }
+    }
+
+    /// The first day of the window, and the day after its last.
+    pub(crate) fn window(&self) -> (NaiveDate, NaiveDate) {
+        (self.from, self.from + Days::new(self.len as u64))
+    }
+
+    /// Marks the days of `stock_outs` within the window: a day a product closed out of
+    /// stock and sold nothing is left out of its history (its demand is unknown, not 0).
+    pub(crate) fn leave_out(&mut self, stock_outs: &[crm_storage::StockOut]) {
+        let (from, until) = self.window();
+        for out in stock_outs {
+            let first = out.first.max(from);
+            let end = out.until.map_or(until, |u| u.min(until));
+            let days = self.out.entry(out.product_id.clone()).or_default();
+            days.extend(first.iter_days().take_while(|d| *d < end).map(|d| (d - from).num_days() as usize));
+        }
     }
 
     /// Records a product-day (days outside the window are ignored).
@@ -379,28 +404,59 @@ impl ProductSeries {
     /// of history it had.
     pub(crate) fn forecasters(self) -> HashMap<String, (Option<UnitsForecaster>, usize)> {
         let from = self.from;
+        let out = self.out;
         self.units
             .into_iter()
             .map(|(product, units)| {
+                let mut days: Vec<Option<f64>> = units.iter().map(|u| Some(f64::from(*u))).collect();
+                for &i in out.get(&product).into_iter().flatten() {
+                    if let Some(day) = days.get_mut(i).filter(|d| **d == Some(0.0)) {
+                        *day = None;
+                    }
+                }
                 let first = units.iter().position(|u| *u > 0.0).unwrap_or(units.len());
-                let history: Vec<f64> = units[first..].iter().map(|u| f64::from(*u)).collect();
                 let start = from + Days::new(first as u64);
-                (product, (UnitsForecaster::fit(start, &history), history.len()))
+                let history = &days[first..];
+                (product, (UnitsForecaster::fit_observed(start, history), history.len()))
             })
             .collect()
     }
 }
 
-/// Prepares the forecasts from `as_of` in the refresh: the store's, and one forecaster per
-/// product in `products`.
+/// Prepares the forecasts from `as_of` in the refresh: the store's, one forecaster per
+/// product in `products` (their stock-outs left out), and the reorder list.
 pub(crate) fn prepare(
     conn: &mut Conn,
     config: &crate::AnalyticsConfig,
     as_of: NaiveDate,
-    products: ProductSeries,
+    mut products: ProductSeries,
 ) -> Result<Prepared, StorageError> {
     let started = Instant::now();
     let store = store_days(conn, config, as_of, MAX_FORECAST_DAYS)?;
+    let (from, until) = products.window();
+    products.leave_out(&crm_storage::stock_outs(conn, from, until, None)?);
     let products = products.forecasters();
-    Ok(Prepared { as_of, took: started.elapsed(), store, products })
+    let catalogue = crm_storage::catalogue(conn)?;
+    let mut prepared =
+        Prepared { as_of, took: Duration::ZERO, store, products, reorder: Arc::new(ReorderList::empty(as_of)) };
+    prepared.reorder = Arc::new(reorder_list(catalogue, &prepared, &config.reorder, as_of));
+    prepared.took = started.elapsed();
+    Ok(prepared)
+}
+
+/// What the refresh would prepare from `as_of`, computed outside it (for a request that
+/// comes before the day's first refresh): reads the products' window itself.
+pub(crate) fn prepare_now(
+    conn: &mut Conn,
+    config: &crate::AnalyticsConfig,
+    as_of: NaiveDate,
+) -> Result<Prepared, StorageError> {
+    let from = as_of.checked_sub_days(Days::new(config.popularity_history_days.max(1))).unwrap_or(NaiveDate::MIN);
+    let mut series = ProductSeries::new(from, as_of);
+    if let Some(last) = as_of.pred_opt() {
+        crm_storage::for_each_product_day(conn, from, last, |d| series.add(&d.product_id, d.local_date, d.units))?;
+    }
+    let mut prepared = prepare(conn, config, as_of, series)?;
+    Arc::make_mut(&mut prepared.reorder).prepared = false;
+    Ok(prepared)
 }

@@ -16,6 +16,7 @@ mod error;
 mod forecast;
 mod ical;
 mod refresh;
+mod reorder;
 mod status;
 mod sync;
 mod trends;
@@ -31,6 +32,9 @@ pub use forecast::{
 };
 pub use ical::{ImportReport, ImportRequest, ImportedOccurrence, MAX_IMPORT_OCCURRENCES, read_calendar_file};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
+pub use reorder::{
+    DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,
+};
 pub use status::SyncState;
 pub use sync::Received;
 pub use trends::{
@@ -45,6 +49,7 @@ pub mod values {
     pub use crm_analytics::customer::{ChurnLevel, ChurnRisk};
     pub use crm_analytics::demand::{Accuracy, Adjustment, Basis, DayForecast, Phase, Source, UnitsMethod};
     pub use crm_analytics::purpose::event_tag;
+    pub use crm_analytics::reorder::{Advice, ReorderPolicy};
     pub use crm_storage::reads::{CalendarEventRow, CustomerProfile};
     pub use crm_storage::{
         AnalyticsRun, CustomerAnalyticsRow, KindStatus, ProductTrendRow, StorageError, SyncCounts, SyncKind,

@@ -12,6 +12,7 @@ use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
 use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
+use crm_analytics::reorder::ReorderPolicy;
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
 use crm_domain::MAX_EVENT_LEAD_DAYS;
@@ -44,6 +45,8 @@ pub struct AnalyticsConfig {
     pub pair_max_basket: usize,
     /// Days with no visit after which the churn rule uses this gap for one-visit customers.
     pub default_gap_days: f64,
+    /// Reorder rules: service level, review period, default lead time.
+    pub reorder: ReorderPolicy,
 }
 
 impl Default for AnalyticsConfig {
@@ -59,6 +62,7 @@ impl Default for AnalyticsConfig {
             pair_min_baskets: 2,
             pair_max_basket: 50,
             default_gap_days: 30.0,
+            reorder: ReorderPolicy::default(),
         }
     }
 }

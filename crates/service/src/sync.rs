@@ -51,7 +51,8 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let products = self.validate(batch, Product::parse, |p| p.id.clone())?;
-        let synced = self.db.write(|conn| ingest::sync_products(conn, &products, now))?;
+        let today = self.zone.today(now);
+        let synced = self.db.write(|conn| ingest::sync_products(conn, &products, now, today))?;
         self.cards.products_relabelled(&synced.relabelled);
         self.refresh.request();
         Ok(synced.counts)

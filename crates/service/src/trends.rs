@@ -149,6 +149,8 @@ pub struct Dashboard {
     pub top_products: Vec<(ProductTrendRow, String, Option<String>)>,
     /// Calendar events in the next 30 days.
     pub upcoming_events: Vec<CalendarEventRow>,
+    /// The reorder list's summary: products to order now, the most urgent first.
+    pub reorder: crate::ReorderOverview,
 }
 
 /// Segment counts and the RFM grid, as of the last refresh.
@@ -192,6 +194,8 @@ impl Service {
         let today = self.zone.today(Utc::now());
         let from = today - Days::new(u64::from(days) - 1);
         let previous_from = from - Days::new(u64::from(days));
+        let list = self.reorder()?;
+        let reorder = crate::ReorderOverview::of(&list);
         Ok(self.db.read(|conn| {
             let window = fill_days(&daily_sales(conn, previous_from, today)?, previous_from, today);
             let (previous, current) = window.split_at(days as usize);
@@ -206,6 +210,7 @@ impl Service {
                 sales: current.to_vec(),
                 top_products: reads::top_products(conn, TOP_PRODUCTS)?,
                 upcoming_events: reads::events_between(conn, today, today + Days::new(EVENT_DAYS))?,
+                reorder,
             })
         })?)
     }

@@ -17,6 +17,7 @@ pub mod reads;
 mod rows;
 pub mod schema;
 mod status;
+mod stock;
 
 pub use daily::{
     DailyTotals, ProductDayTotals, daily_sales, daily_totals, product_daily_totals, product_exists, product_units_on,
@@ -31,6 +32,7 @@ pub use derived::{
 pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced, SyncCounts};
 pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
+pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 
 /// The connection type every repository function takes.
 pub type Conn = diesel::SqliteConnection;

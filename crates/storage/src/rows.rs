@@ -80,6 +80,9 @@ pub struct ProductRow {
     pub unit_cost_e4: Option<i64>,
     pub placeholder: bool,
     pub updated_at: NaiveDateTime,
+    pub pack_size: Option<i64>,
+    pub min_order_quantity: Option<i64>,
+    pub discontinued: bool,
 }
 
 impl ProductRow {
@@ -93,6 +96,9 @@ impl ProductRow {
             unit_cost_e4: product.unit_cost.map(|c| c.ten_thousandths()),
             placeholder: false,
             updated_at: now.naive_utc(),
+            pack_size: product.pack_size,
+            min_order_quantity: product.min_order_quantity,
+            discontinued: product.discontinued,
         }
     }
 
@@ -107,20 +113,15 @@ impl ProductRow {
             unit_cost_e4: None,
             placeholder: true,
             updated_at: now.naive_utc(),
+            pack_size: None,
+            min_order_quantity: None,
+            discontinued: false,
         }
     }
 
     /// Whether two rows describe the product alike, ignoring bookkeeping timestamps.
     pub fn same_entry(&self, other: &Self) -> bool {
-        (&self.name, &self.category, self.stock_on_hand, self.lead_time_days, self.unit_cost_e4, self.placeholder)
-            == (
-                &other.name,
-                &other.category,
-                other.stock_on_hand,
-                other.lead_time_days,
-                other.unit_cost_e4,
-                other.placeholder,
-            )
+        Self { updated_at: other.updated_at, ..self.clone() } == *other
     }
 }
 

@@ -29,6 +29,17 @@ diesel::table! {
         unit_cost_e4 -> Nullable<BigInt>,
         placeholder -> Bool,
         updated_at -> Timestamp,
+        pack_size -> Nullable<BigInt>,
+        min_order_quantity -> Nullable<BigInt>,
+        discontinued -> Bool,
+    }
+}
+
+diesel::table! {
+    stock_snapshots (product_id, day) {
+        product_id -> Text,
+        day -> Date,
+        stock_on_hand -> BigInt,
     }
 }
 
@@ -211,6 +222,7 @@ diesel::joinable!(product_trends -> products (product_id));
 diesel::joinable!(sale_items -> sales (sale_id));
 diesel::joinable!(sale_items -> products (product_id));
 diesel::joinable!(product_sales_daily -> products (product_id));
+diesel::joinable!(stock_snapshots -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
@@ -230,4 +242,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_tags,
     customer_rule_tags,
     analytics_runs,
+    stock_snapshots,
 );

@@ -137,14 +137,17 @@ fn a_catalogue_sync_fills_products_first_seen_on_sale_lines() {
         stock_on_hand: Some(12),
         lead_time_days: Some(7),
         unit_cost: None,
+        pack_size: None,
+        min_order_quantity: None,
+        discontinued: false,
     };
-    let filled = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
+    let filled = db.write(|c| sync_products(c, std::slice::from_ref(&product), now, day("2025-09-30"))).unwrap();
     assert_eq!(filled.counts.created, 1);
     assert_eq!(filled.relabelled, vec!["85123A".to_owned()], "the placeholder was named after the code");
-    let again = db.write(|c| sync_products(c, std::slice::from_ref(&product), now)).unwrap();
+    let again = db.write(|c| sync_products(c, std::slice::from_ref(&product), now, day("2025-09-30"))).unwrap();
     assert_eq!((again.counts.unchanged, again.relabelled.len()), (1, 0));
     let restocked = Product { stock_on_hand: Some(40), ..product };
-    let stock_only = db.write(|c| sync_products(c, std::slice::from_ref(&restocked), now)).unwrap();
+    let stock_only = db.write(|c| sync_products(c, std::slice::from_ref(&restocked), now, day("2025-09-30"))).unwrap();
     assert_eq!((stock_only.counts.updated, stock_only.relabelled.len()), (1, 0), "stock is not a label");
     assert_eq!(db.read(table_counts).unwrap().products, 1);
     assert_eq!(db.read(table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());

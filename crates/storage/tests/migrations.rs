@@ -73,9 +73,11 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
     let columns = column_names(&mut conn, "calendar_events");
     assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 
-    // The import's columns came after; they go first.
+    // The reorder migration and the import's columns came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261201000004", "the last migration is the event import's");
+    assert_eq!(reverted.to_string(), "20261202000005", "the last migration is the reorder one");
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261201000004", "then the event import's");
     assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
     assert_eq!(reverted.to_string(), "20261201000003", "then the event lead days'");
@@ -246,4 +248,42 @@ fn a_stored_label_this_version_does_not_know_is_an_error_not_a_default() {
     insert("vip", "Gold Members").unwrap();
     let error = db.read(|c| crm_storage::reads::customer_profile(c, 1)).unwrap_err();
     assert_eq!(error.to_string(), "column rfm_segment holds \"Gold Members\", which this version does not know");
+}
+
+#[test]
+fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_reverts_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite");
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+    conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    conn.batch_execute(
+        "INSERT INTO products (id, name, stock_on_hand, placeholder, updated_at) VALUES
+             ('A', 'Tea', 0, FALSE, '2025-11-03 18:00:00'),
+             ('B', 'Cups', NULL, FALSE, '2025-11-03 18:00:00'),
+             ('C', 'Seen on a line', 5, TRUE, '2025-11-03 18:00:00'),
+             ('D', 'Jam', 12, FALSE, '2025-11-04 09:30:00');",
+    )
+    .unwrap();
+    conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+    let columns = column_names(&mut conn, "products");
+    assert_eq!(columns[columns.len() - 3..], ["pack_size", "min_order_quantity", "discontinued"]);
+    let catalogue = crm_storage::catalogue(&mut conn).unwrap();
+    assert_eq!(catalogue.iter().filter(|p| p.discontinued).count(), 0, "no product starts discontinued");
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let outs = crm_storage::stock_outs(&mut conn, day("2025-11-01"), day("2025-11-10"), None).unwrap();
+    assert_eq!(
+        outs,
+        [crm_storage::StockOut { product_id: "A".into(), first: day("2025-11-03"), until: None }],
+        "A's level of 0 starts the record; the unknown, the placeholder's and D's positive level are no stock-out"
+    );
+    let snapshots: i64 = crm_storage::schema::stock_snapshots::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(snapshots, 2, "A and D");
+
+    conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert!(!table_names(&mut conn).contains(&"stock_snapshots".to_owned()));
+    assert_eq!(column_names(&mut conn, "products").last().map(String::as_str), Some("updated_at"));
+    let products: i64 = crm_storage::schema::products::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(products, 4, "the catalogue outlives the reorder columns");
 }

@@ -38,6 +38,20 @@ pub struct DashboardResponse {
     pub top_products: Vec<TopProduct>,
     /// Calendar events in the next 30 days.
     pub upcoming_events: Vec<CalendarEventView>,
+    /// Products to order now (`GET /api/analytics/reorder` has the whole list).
+    pub reorder: ReorderSummaryView,
+}
+
+/// What the reorder list says, in short.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReorderSummaryView {
+    /// Products at or below their reorder point.
+    pub order_now: usize,
+    /// Cost of those orders whose unit cost is known.
+    pub order_cost: f64,
+    /// The most urgent of them (fewest days of cover first), at most 5.
+    pub most_urgent: Vec<super::ReorderLine>,
 }
 
 /// Customer counts.
@@ -170,6 +184,11 @@ impl DashboardResponse {
             trend: d.trend.into(),
             top_products: d.top_products.into_iter().map(TopProduct::from).collect(),
             upcoming_events: d.upcoming_events.into_iter().map(Into::into).collect(),
+            reorder: ReorderSummaryView {
+                order_now: d.reorder.order_now,
+                order_cost: d.reorder.order_cost.to_decimal(),
+                most_urgent: d.reorder.most_urgent.iter().map(super::reorder::line).collect(),
+            },
         }
     }
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 /// A batch of catalogue entries.
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"products": [{"id": "85123A", "name": "White hanging heart T-light holder", "category": "Home", "stock_on_hand": 24, "lead_time_days": 7, "unit_cost": 1.65}]}))]
+#[schema(example = json!({"products": [{"id": "85123A", "name": "White hanging heart T-light holder", "category": "Home", "stock_on_hand": 24, "lead_time_days": 7, "unit_cost": 1.65, "pack_size": 6, "min_order_quantity": 12, "discontinued": false}]}))]
 pub struct SyncProductsRequest {
     /// Up to the batch limit (default 10,000) products, ids unique within the batch.
     #[schema(value_type = Vec<ProductInput>)]
@@ -40,6 +40,17 @@ pub struct ProductInput {
     /// What one unit costs the shop, up to 4 decimals.
     #[schema(minimum = 0, example = 1.65)]
     pub unit_cost: Option<f64>,
+    /// Units per pack: a recommended order is a whole number of packs.
+    #[schema(minimum = 1, maximum = 1_000_000, example = 6)]
+    #[serde(default, deserialize_with = "super::code::whole_or_null")]
+    pub pack_size: Option<i64>,
+    /// The smallest order the supplier accepts, in units.
+    #[schema(minimum = 1, maximum = 1_000_000, example = 12)]
+    #[serde(default, deserialize_with = "super::code::whole_or_null")]
+    pub min_order_quantity: Option<i64>,
+    /// No longer sold: never recommended for reorder (absent: `false`).
+    #[schema(example = false)]
+    pub discontinued: Option<bool>,
 }
 
 impl From<ProductInput> for ProductFields {
@@ -51,6 +62,9 @@ impl From<ProductInput> for ProductFields {
             stock_on_hand: p.stock_on_hand,
             lead_time_days: p.lead_time_days,
             unit_cost: p.unit_cost,
+            pack_size: p.pack_size,
+            min_order_quantity: p.min_order_quantity,
+            discontinued: p.discontinued,
         }
     }
 }
@@ -58,7 +72,9 @@ impl From<ProductInput> for ProductFields {
 /// Sync products
 ///
 /// Upserts catalogue entries and stock levels by product code. Idempotent and
-/// all-or-nothing like the other sync endpoints. Products first seen on sale lines exist
+/// all-or-nothing like the other sync endpoints. A new or changed `stock_on_hand` is kept
+/// as the product's level at the close of the store's day (the daily stock snapshot that
+/// reorder advice reads stock-outs from). Products first seen on sale lines exist
 /// as placeholders until synced here; filling one in counts as created.
 ///
 /// Rules beyond the schema: codes are unique within a batch, a code is not blank once

@@ -55,9 +55,12 @@ fn shop(db: &Database, dice: &mut Dice) {
             stock_on_hand: None,
             lead_time_days: None,
             unit_cost: None,
+            pack_size: None,
+            min_order_quantity: None,
+            discontinued: false,
         })
         .collect();
-    db.write(|c| ingest::sync_products(c, &products, now())).unwrap();
+    db.write(|c| ingest::sync_products(c, &products, now(), now().date_naive())).unwrap();
 
     let mut sales = Vec::new();
     for id in 1..=2_500_i64 {

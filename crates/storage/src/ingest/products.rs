@@ -5,7 +5,7 @@ use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, row
 use crate::rows::ProductRow;
 use crate::schema::products;
 use crate::{Conn, StorageError, SyncKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::{Product, SaleItem};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -20,8 +20,15 @@ pub struct ProductsSynced {
     pub relabelled: Vec<String>,
 }
 
-/// Upserts a batch of catalogue entries. Filling a placeholder counts as created.
-pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> Result<ProductsSynced, StorageError> {
+/// Upserts a batch of catalogue entries. Filling a placeholder counts as created. A stock
+/// level that is new or changed is recorded as the product's level at the close of `today`
+/// (the store-local day), replacing an earlier report of the same day.
+pub fn sync_products(
+    conn: &mut Conn,
+    batch: &[Product],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<ProductsSynced, StorageError> {
     let ids: Vec<String> = batch.iter().map(|p| p.id.as_str().to_owned()).collect();
     let existing = load_by_keys(
         &ids,
@@ -31,8 +38,13 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
     let mut counts = SyncCounts::received(batch.len());
     let mut fresh = Vec::new();
     let mut relabelled = Vec::new();
+    let mut levels = Vec::new();
     for product in batch {
         let row = ProductRow::from_domain(product, now);
+        let known_level = existing.get(&row.id).filter(|old| !old.placeholder).and_then(|old| old.stock_on_hand);
+        if let Some(level) = row.stock_on_hand.filter(|level| known_level != Some(*level)) {
+            levels.push(StockSnapshot { product_id: row.id.clone(), day: today, stock_on_hand: level });
+        }
         match existing.get(&row.id) {
             None => {
                 counts.created += 1;
@@ -56,9 +68,36 @@ pub fn sync_products(conn: &mut Conn, batch: &[Product], now: DateTime<Utc>) -> 
         diesel::insert_into(products::table).values(chunk).execute(conn)?;
     }
     count_inserted(conn, SyncKind::Products, fresh.len())?;
+    record_levels(conn, levels)?;
     record_run(conn, SyncKind::Products, &counts, HighWater::default(), now, Utc::now())?;
     relabelled.sort();
     Ok(ProductsSynced { counts, relabelled })
+}
+
+/// A product's stock level at the close of a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StockSnapshot {
+    product_id: String,
+    day: NaiveDate,
+    stock_on_hand: i64,
+}
+
+/// Stores the day's levels; the latest report of a day replaces an earlier one.
+fn record_levels(conn: &mut Conn, levels: Vec<StockSnapshot>) -> Result<(), StorageError> {
+    use crate::schema::stock_snapshots::dsl::*;
+    let rows: Vec<_> = levels
+        .into_iter()
+        .map(|s| (product_id.eq(s.product_id), day.eq(s.day), stock_on_hand.eq(s.stock_on_hand)))
+        .collect();
+    for chunk in rows.chunks(rows_per_insert(3)) {
+        diesel::insert_into(stock_snapshots)
+            .values(chunk)
+            .on_conflict((product_id, day))
+            .do_update()
+            .set(stock_on_hand.eq(diesel::upsert::excluded(stock_on_hand)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Makes sure every line's product has a row, adding placeholders named as the first
