@@ -63,6 +63,14 @@ const HOLIDAYS_ICS = [
   "",
 ].join("\r\n");
 
+// The catalogue with what reorder advice needs: stock, lead time, packs and a minimum order.
+const PRODUCTS: Schemas["SyncProductsRequest"] = {
+  products: [
+    { id: "85123A", name: "White hanging heart T-light holder", category: "Home", stock_on_hand: 3, lead_time_days: 7, pack_size: 6, min_order_quantity: 12, unit_cost: 6.5 },
+    { id: "85124B", name: "Glass star frosted T-light holder", category: "Home", stock_on_hand: 0, discontinued: true },
+  ],
+};
+
 /** A check that did not hold: the run stops with this message. */
 class CheckFailed extends Error {
   override name = "CheckFailed";
@@ -314,7 +322,55 @@ const steps: Step[] = [
       const events = data.split("BEGIN:VEVENT").length - 1;
       check(events === 3, `expected 3 events (Diwali and two New Year's Days), got ${events}`);
       check(data.includes("X-CRM-DEMAND-MULTIPLIER:1.8"), "expected Diwali's multiplier in an X-CRM property");
-      return `${events} events, ${data.length} bytes`;
+      // The round trip: importing our own export finds every event already there.
+      const back = await api.POST("/api/calendar/import", {
+        params: { query: { from: "2025-01-01", to: "2026-12-31" } },
+        body: data,
+        bodySerializer: (body: string) => body,
+        headers: { "Content-Type": "text/calendar" },
+        ...options(),
+      });
+      if (back.error !== undefined) {
+        throw unexpected(back.response, back.error);
+      }
+      check(back.data.created === 0 && back.data.updated === 0, `expected the export to re-import as nothing new, got ${JSON.stringify(back.data)}`);
+      return `${events} events, ${data.length} bytes; re-imported: ${back.data.unchanged} unchanged, nothing new`;
+    },
+  },
+  {
+    name: "POST /api/sync/products (stock, pack size, minimum order)",
+    async run(api) {
+      const { data, error, response } = await api.POST("/api/sync/products", { body: PRODUCTS, ...options() });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      // The sale line created 85123A as a placeholder: the catalogue fills it in.
+      check(data.received === 2 && data.created === 2, `expected 2 created, got ${counts(data)}`);
+      return counts(data);
+    },
+  },
+  {
+    name: "GET /api/analytics/reorder (JSON, then CSV)",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/reorder", options());
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      // The operation answers JSON or CSV; without an Accept header, JSON.
+      check(typeof data !== "string", `expected JSON, got ${response.headers.get("content-type")}`);
+      // Both products' only sales are older than the 180-day history window: no demand to
+      // plan for, so neither is ordered, and both are listed rather than dropped.
+      check(data.summary.products === 2, `expected 2 products, got ${JSON.stringify(data.summary)}`);
+      const statuses = data.items.map((i) => `${i.productId}:${i.status}`).sort().join(" ");
+      check(statuses === "85123A:no_sales_history 85124B:no_sales_history", `unexpected statuses: ${statuses}`);
+      const csv = await api.GET("/api/analytics/reorder", { parseAs: "text", headers: { Accept: "text/csv" }, ...options() });
+      if (csv.error !== undefined) {
+        throw unexpected(csv.response, csv.error);
+      }
+      const [header, ...rows] = csv.data.trimEnd().split("\n");
+      check(header?.startsWith("product_id,name,category,status,") === true, `unexpected CSV header: ${header}`);
+      check(rows.length === 2, `expected 2 CSV rows, got ${rows.length}`);
+      return `${data.summary.products} products (order now: ${data.summary.orderNow}), service level ${data.policy.serviceLevelPercent}%; CSV ${rows.length} rows`;
     },
   },
   {
@@ -329,7 +385,8 @@ const steps: Step[] = [
       }
       check(data.salesTrend.length === 30, `expected 30 daily points, got ${data.salesTrend.length}`);
       check(data.customerStats.total === 1, `expected 1 customer, got ${data.customerStats.total}`);
-      return `${data.customerStats.total} customers, trend ${data.trend.direction}, ${data.topProducts.length} top products`;
+      check(data.reorder.orderNow === 0, `expected nothing to order, got ${JSON.stringify(data.reorder)}`);
+      return `${data.customerStats.total} customers, trend ${data.trend.direction}, ${data.topProducts.length} top products, ${data.reorder.orderNow} to reorder`;
     },
   },
   {

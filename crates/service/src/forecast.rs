@@ -17,6 +17,7 @@ use crm_analytics::demand::{
 use crm_storage::reads::CalendarEventRow;
 use crm_storage::{Conn, StorageError};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -90,9 +91,16 @@ pub struct ForecastAccuracy {
     pub sales: Option<Accuracy>,
 }
 
-/// The forecasts the refresh prepared, from one day.
+/// The forecasts the refresh prepared, from one day; and the reorder list recomputed from
+/// them after a products sync changed the catalogue.
 #[derive(Debug, Default)]
-pub struct ForecastBook(RwLock<Option<Arc<Prepared>>>);
+pub struct ForecastBook {
+    prepared: RwLock<Option<Arc<Prepared>>>,
+    /// Counts the products syncs: a reorder list computed before the latest is stale.
+    catalogue: AtomicU64,
+    /// The list recomputed for a newer catalogue: (first day, catalogue version, list).
+    recomputed: RwLock<Option<(NaiveDate, u64, Arc<ReorderList>)>>,
+}
 
 /// What the last refresh prepared, for the operator and the benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +126,8 @@ pub(crate) struct Prepared {
     pub(crate) products: HashMap<String, (Option<UnitsForecaster>, usize)>,
     /// The reorder list from `as_of`.
     pub(crate) reorder: Arc<ReorderList>,
+    /// The catalogue version the list was computed from.
+    pub(crate) catalogue_version: u64,
 }
 
 /// The store's forecasts for [`MAX_FORECAST_DAYS`] days, and the events' adjustments of each
@@ -139,16 +149,38 @@ impl StoreDays {
 impl ForecastBook {
     /// The prepared forecasts, if they start on `as_of`.
     pub(crate) fn from(&self, as_of: NaiveDate) -> Option<Arc<Prepared>> {
-        self.0.read().unwrap_or_else(PoisonError::into_inner).clone().filter(|p| p.as_of == as_of)
+        self.prepared.read().unwrap_or_else(PoisonError::into_inner).clone().filter(|p| p.as_of == as_of)
     }
 
     pub(crate) fn install(&self, prepared: Prepared) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(prepared));
+        *self.prepared.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(prepared));
+        *self.recomputed.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Notes that a products sync changed the catalogue (stock levels, packs, ...).
+    pub(crate) fn catalogue_changed(&self) {
+        self.catalogue.fetch_add(1, AtomicOrdering::SeqCst);
+    }
+
+    /// The catalogue's version: it grows with every products sync.
+    pub(crate) fn catalogue_version(&self) -> u64 {
+        self.catalogue.load(AtomicOrdering::SeqCst)
+    }
+
+    /// The list recomputed from `as_of` for catalogue `version`, if it is kept.
+    pub(crate) fn recomputed(&self, as_of: NaiveDate, version: u64) -> Option<Arc<ReorderList>> {
+        let kept = self.recomputed.read().unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref().filter(|(day, v, _)| (*day, *v) == (as_of, version)).map(|(_, _, list)| Arc::clone(list))
+    }
+
+    /// Keeps a list recomputed from `as_of` for catalogue `version`.
+    pub(crate) fn keep_recomputed(&self, as_of: NaiveDate, version: u64, list: Arc<ReorderList>) {
+        *self.recomputed.write().unwrap_or_else(PoisonError::into_inner) = Some((as_of, version, list));
     }
 
     /// What the last refresh prepared, if anything.
     pub fn stats(&self) -> Option<ForecastStats> {
-        let prepared = self.0.read().unwrap_or_else(PoisonError::into_inner).clone()?;
+        let prepared = self.prepared.read().unwrap_or_else(PoisonError::into_inner).clone()?;
         Some(ForecastStats { as_of: prepared.as_of, products: prepared.products.len(), took: prepared.took })
     }
 }
@@ -430,6 +462,7 @@ pub(crate) fn prepare(
     config: &crate::AnalyticsConfig,
     as_of: NaiveDate,
     mut products: ProductSeries,
+    catalogue_version: u64,
 ) -> Result<Prepared, StorageError> {
     let started = Instant::now();
     let store = store_days(conn, config, as_of, MAX_FORECAST_DAYS)?;
@@ -437,8 +470,14 @@ pub(crate) fn prepare(
     products.leave_out(&crm_storage::stock_outs(conn, from, until, None)?);
     let products = products.forecasters();
     let catalogue = crm_storage::catalogue(conn)?;
-    let mut prepared =
-        Prepared { as_of, took: Duration::ZERO, store, products, reorder: Arc::new(ReorderList::empty(as_of)) };
+    let mut prepared = Prepared {
+        as_of,
+        took: Duration::ZERO,
+        store,
+        products,
+        reorder: Arc::new(ReorderList::empty(as_of)),
+        catalogue_version,
+    };
     prepared.reorder = Arc::new(reorder_list(catalogue, &prepared, &config.reorder, as_of));
     prepared.took = started.elapsed();
     Ok(prepared)
@@ -456,7 +495,7 @@ pub(crate) fn prepare_now(
     if let Some(last) = as_of.pred_opt() {
         crm_storage::for_each_product_day(conn, from, last, |d| series.add(&d.product_id, d.local_date, d.units))?;
     }
-    let mut prepared = prepare(conn, config, as_of, series)?;
+    let mut prepared = prepare(conn, config, as_of, series, 0)?;
     Arc::make_mut(&mut prepared.reorder).prepared = false;
     Ok(prepared)
 }

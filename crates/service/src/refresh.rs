@@ -97,19 +97,22 @@ pub fn refresh(
     let _one_at_a_time = cards.refreshing();
     // Noted before anything is read: every write marked up to here is in what follows.
     let sequence = cards.sequence();
-    let (run, prepared, forecast) = db.snapshot(|snap| compute(db, snap, config, sequence, as_of, today))?;
+    let catalogue = forecasts.catalogue_version();
+    let (run, prepared, forecast) =
+        db.snapshot(|snap| compute(db, snap, config, (sequence, catalogue), as_of, today))?;
     cards.install(prepared);
     forecasts.install(forecast);
     Ok(run)
 }
 
 /// The refresh's work: reads through `snap`, stores the derived tables through `db`'s
-/// writer, and returns the run, the prepared cards and the prepared forecasts.
+/// writer, and returns the run, the prepared cards and the prepared forecasts. The card
+/// sequence and the catalogue version were noted before the snapshot was taken.
 fn compute(
     db: &Database,
     snap: &mut Conn,
     config: &AnalyticsConfig,
-    sequence: u64,
+    (sequence, catalogue): (u64, u64),
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
@@ -198,7 +201,7 @@ fn compute(
         products: i64::try_from(products.len()).unwrap_or(i64::MAX),
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
-    let forecast = crate::forecast::prepare(snap, config, forecast_from, units)?;
+    let forecast = crate::forecast::prepare(snap, config, forecast_from, units, catalogue)?;
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
     Ok((run, prepared, forecast))
 }

@@ -4,8 +4,10 @@
 //! `GET /api/analytics/forecast` (events included).
 //!
 //! The refresh computes the list with the forecasts it prepares and serves it until the
-//! next refresh ([`crate::forecast::ForecastBook`]); before the first refresh of the day it
-//! is computed for the request. Stock is one level per product, as the products sync sends
+//! next refresh ([`crate::forecast::ForecastBook`]). A products sync changes stock levels
+//! between refreshes: the next request recomputes the list from the same forecasts and the
+//! catalogue as it is then (no model is fitted), once per sync. Before the first refresh of
+//! the day the whole list is computed for the request. Stock is one level per product, as the products sync sends
 //! it: per-store stock is not modelled.
 
 use crate::forecast::{Prepared, StoreDays};
@@ -156,12 +158,24 @@ impl ReorderOverview {
 }
 
 impl Service {
-    /// The reorder list as of today: the one the refresh prepared, or computed now when the
-    /// refresh has not yet run today.
+    /// The reorder list as of today: the one the refresh prepared; after a products sync
+    /// changed the catalogue, the same forecasts with the stock as synced (computed once per
+    /// sync, without fitting anything); or, when the refresh has not yet run today, all of it
+    /// computed now.
     pub fn reorder(&self) -> Result<Arc<ReorderList>, ServiceError> {
         let today = self.zone.today(chrono::Utc::now());
+        let version = self.forecasts.catalogue_version();
         if let Some(prepared) = self.forecasts.from(today) {
-            return Ok(Arc::clone(&prepared.reorder));
+            if prepared.catalogue_version == version {
+                return Ok(Arc::clone(&prepared.reorder));
+            }
+            if let Some(list) = self.forecasts.recomputed(today, version) {
+                return Ok(list);
+            }
+            let catalogue = self.db.read(crm_storage::catalogue)?;
+            let list = Arc::new(reorder_list(catalogue, &prepared, &self.config.reorder, today));
+            self.forecasts.keep_recomputed(today, version, Arc::clone(&list));
+            return Ok(list);
         }
         let prepared = self.db.read(|conn| crate::forecast::prepare_now(conn, &self.config, today))?;
         Ok(prepared.reorder)

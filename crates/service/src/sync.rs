@@ -53,6 +53,7 @@ impl Service {
         let products = self.validate(batch, Product::parse, |p| p.id.clone())?;
         let today = self.zone.today(now);
         let synced = self.db.write(|conn| ingest::sync_products(conn, &products, now, today))?;
+        self.forecasts.catalogue_changed();
         self.cards.products_relabelled(&synced.relabelled);
         self.refresh.request();
         Ok(synced.counts)

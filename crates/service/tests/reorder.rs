@@ -148,6 +148,15 @@ fn the_refresh_prepares_the_same_list_and_the_policy_shapes_it() {
     let item = &prepared.items[0];
     assert_eq!(item.advice.unwrap().lead_time_days, 2);
     assert_eq!((item.status, item.order_quantity()), (ReorderStatus::OrderNow, 35));
+
+    // A delivery synced after the refresh shows at once: the same forecasts, the new stock.
+    catalogue(&service, today(), vec![product("STEADY", Some(60)), product("SPOON", Some(4))]);
+    let restocked = service.reorder().unwrap();
+    let steady = restocked.items.iter().find(|i| i.product_id == "STEADY").unwrap();
+    assert_eq!((steady.status, steady.order_quantity()), (ReorderStatus::Enough, 0));
+    assert!((steady.days_of_cover().unwrap() - 6.0).abs() < 1e-6);
+    assert_eq!(restocked.items.len(), 2, "the new product is listed");
+    assert!(std::sync::Arc::ptr_eq(&restocked, &service.reorder().unwrap()), "computed once per sync");
 }
 
 #[test]
