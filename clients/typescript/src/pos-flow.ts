@@ -334,7 +334,7 @@ const steps: Step[] = [
         throw unexpected(back.response, back.error);
       }
       check(back.data.created === 0 && back.data.updated === 0, `expected the export to re-import as nothing new, got ${JSON.stringify(back.data)}`);
-      return `${events} events, ${data.length} bytes; re-imported: ${back.data.unchanged} unchanged, nothing new`;
+      return `${events} events, ${data.length} bytes; re-imported: ${back.data.unchanged} unchanged, ${back.data.skipped} already ours, nothing new`;
     },
   },
   {
@@ -358,11 +358,11 @@ const steps: Step[] = [
       }
       // The operation answers JSON or CSV; without an Accept header, JSON.
       check(typeof data !== "string", `expected JSON, got ${response.headers.get("content-type")}`);
-      // Both products' only sales are older than the 180-day history window: no demand to
-      // plan for, so neither is ordered, and both are listed rather than dropped.
+      // 85123A's only sale is older than the 180-day history window: no demand to plan for.
+      // 85124B is discontinued: never ordered. Both are listed rather than dropped.
       check(data.summary.products === 2, `expected 2 products, got ${JSON.stringify(data.summary)}`);
       const statuses = data.items.map((i) => `${i.productId}:${i.status}`).sort().join(" ");
-      check(statuses === "85123A:no_sales_history 85124B:no_sales_history", `unexpected statuses: ${statuses}`);
+      check(statuses === "85123A:no_sales_history 85124B:discontinued", `unexpected statuses: ${statuses}`);
       const csv = await api.GET("/api/analytics/reorder", { parseAs: "text", headers: { Accept: "text/csv" }, ...options() });
       if (csv.error !== undefined) {
         throw unexpected(csv.response, csv.error);
