@@ -109,8 +109,11 @@ pub struct ForecastStats {
     pub as_of: NaiveDate,
     /// Products with a forecast.
     pub products: usize,
-    /// Time spent fitting the store's series and the products'.
+    /// Time spent fitting the store's series and the products', and computing the
+    /// reorder list.
     pub took: Duration,
+    /// Of which the reorder list (reading the catalogue and advising on every product).
+    pub reorder_took: Duration,
 }
 
 /// What the refresh prepared.
@@ -120,6 +123,8 @@ pub(crate) struct Prepared {
     /// How long preparing took (the fits and the reorder list; the product scan is shared
     /// with popularity).
     took: Duration,
+    /// Of which the reorder list.
+    reorder_took: Duration,
     pub(crate) store: StoreDays,
     /// Per product sold in the window: its forecaster (`None`: sold nothing before `as_of`)
     /// and days of history.
@@ -181,7 +186,12 @@ impl ForecastBook {
     /// What the last refresh prepared, if anything.
     pub fn stats(&self) -> Option<ForecastStats> {
         let prepared = self.prepared.read().unwrap_or_else(PoisonError::into_inner).clone()?;
-        Some(ForecastStats { as_of: prepared.as_of, products: prepared.products.len(), took: prepared.took })
+        Some(ForecastStats {
+            as_of: prepared.as_of,
+            products: prepared.products.len(),
+            took: prepared.took,
+            reorder_took: prepared.reorder_took,
+        })
     }
 }
 
@@ -469,16 +479,19 @@ pub(crate) fn prepare(
     let (from, until) = products.window();
     products.leave_out(&crm_storage::stock_outs(conn, from, until, None)?);
     let products = products.forecasters();
+    let reorder_started = Instant::now();
     let catalogue = crm_storage::catalogue(conn)?;
     let mut prepared = Prepared {
         as_of,
         took: Duration::ZERO,
+        reorder_took: Duration::ZERO,
         store,
         products,
         reorder: Arc::new(ReorderList::empty(as_of)),
         catalogue_version,
     };
     prepared.reorder = Arc::new(reorder_list(catalogue, &prepared, &config.reorder, as_of));
+    prepared.reorder_took = reorder_started.elapsed();
     prepared.took = started.elapsed();
     Ok(prepared)
 }

@@ -161,24 +161,26 @@ impl Service {
     /// The reorder list as of today: the one the refresh prepared; after a products sync
     /// changed the catalogue, the same forecasts with the stock as synced (computed once per
     /// sync, without fitting anything); or, when the refresh has not yet run today, all of it
-    /// computed now.
+    /// computed now (and kept until the refresh or a products sync).
     pub fn reorder(&self) -> Result<Arc<ReorderList>, ServiceError> {
         let today = self.zone.today(chrono::Utc::now());
         let version = self.forecasts.catalogue_version();
-        if let Some(prepared) = self.forecasts.from(today) {
-            if prepared.catalogue_version == version {
-                return Ok(Arc::clone(&prepared.reorder));
-            }
-            if let Some(list) = self.forecasts.recomputed(today, version) {
-                return Ok(list);
-            }
-            let catalogue = self.db.read(crm_storage::catalogue)?;
-            let list = Arc::new(reorder_list(catalogue, &prepared, &self.config.reorder, today));
-            self.forecasts.keep_recomputed(today, version, Arc::clone(&list));
+        let prepared = self.forecasts.from(today);
+        if let Some(prepared) = prepared.as_ref().filter(|p| p.catalogue_version == version) {
+            return Ok(Arc::clone(&prepared.reorder));
+        }
+        if let Some(list) = self.forecasts.recomputed(today, version) {
             return Ok(list);
         }
-        let prepared = self.db.read(|conn| crate::forecast::prepare_now(conn, &self.config, today))?;
-        Ok(prepared.reorder)
+        let list = match prepared {
+            Some(prepared) => {
+                let catalogue = self.db.read(crm_storage::catalogue)?;
+                Arc::new(reorder_list(catalogue, &prepared, &self.config.reorder, today))
+            }
+            None => self.db.read(|conn| crate::forecast::prepare_now(conn, &self.config, today))?.reorder,
+        };
+        self.forecasts.keep_recomputed(today, version, Arc::clone(&list));
+        Ok(list)
     }
 }
 

@@ -91,6 +91,7 @@ fn steady_demand_gives_the_exact_reorder_point_order_and_cover() {
     let list = service.reorder().unwrap();
     assert_eq!(list.as_of, today());
     assert!(!list.prepared, "no refresh has run");
+    assert!(std::sync::Arc::ptr_eq(&list, &service.reorder().unwrap()), "kept until the refresh");
     let order: Vec<(&str, ReorderStatus)> = list.items.iter().map(|i| (i.product_id.as_str(), i.status)).collect();
     assert_eq!(
         order,
