@@ -69,8 +69,8 @@ fn main() {
         name: format!("Product {id}"),
         stock_on_hand: Some(stock),
         lead_time_days: Some(1 + (i % 14) as i64),
-        pack_size: (i % 3 == 0).then_some(6),
-        min_order_quantity: (i % 5 == 0).then_some(24),
+        pack_size: i.is_multiple_of(3).then_some(6),
+        min_order_quantity: i.is_multiple_of(5).then_some(24),
         unit_cost: Some(0.5 + (i % 40) as f64 * 0.25),
         ..ProductFields::default()
     };
@@ -82,7 +82,7 @@ fn main() {
     };
     let all = |levels: &[i64]| codes.iter().enumerate().map(|(i, id)| Ok(entry(i, id, levels[i]))).collect();
     let every_20th = |stock: i64| {
-        codes.iter().enumerate().filter(|(i, _)| i % 20 == 0).map(|(i, id)| Ok(entry(i, id, stock))).collect()
+        codes.iter().enumerate().filter(|(i, _)| i.is_multiple_of(20)).map(|(i, id)| Ok(entry(i, id, stock))).collect()
     };
     sync_at(today - Days::new(args.days.min(60)), all(&levels));
     sync_at(today - Days::new(30), every_20th(0));
@@ -161,7 +161,8 @@ fn main() {
         assert!(service.reorder().unwrap().prepared);
     }
     println!("reorder list, prepared: {:.4} ms a request (1000 runs)", started.elapsed().as_secs_f64());
-    let restocked: Vec<i64> = levels.iter().enumerate().map(|(i, l)| if i % 10 == 0 { l + 100 } else { *l }).collect();
+    let restocked: Vec<i64> =
+        levels.iter().enumerate().map(|(i, l)| if i.is_multiple_of(10) { l + 100 } else { *l }).collect();
     for run in 1..=3 {
         sync_at(today, all(&restocked));
         let started = Instant::now();
