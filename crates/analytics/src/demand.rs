@@ -1091,6 +1091,21 @@ mod tests {
     }
 
     #[test]
+    fn tsb_spread_rescales_the_sizes_seen_by_their_median() {
+        // Sizes 1-5 (median 3) seen, the current size 6: every size counts double.
+        let tsb = Tsb { probability: 0.5, size: 6.0, sizes: vec![1.0, 2.0, 3.0, 4.0, 5.0] };
+        assert_eq!(tsb.mean(), 3.0);
+        // E[X²] = 0.5 · (2² + 4² + 6² + 8² + 10²) / 5 = 22; minus the mean squared, 9.
+        assert_eq!(tsb.variance(), 13.0);
+        // 97.5%: past the half of days without sales, the 95th percentile of the sizes, 5 · 2.
+        assert_eq!(tsb.quantile(0.975), 10.0);
+        assert_eq!(tsb.quantile(0.5), 0.0);
+        // Of two sizes the median is the upper: 4, so the sizes are scaled by 3/4.
+        let even = Tsb { probability: 0.5, size: 3.0, sizes: vec![2.0, 4.0] };
+        assert_eq!((even.variance(), even.quantile(1.0)), (0.5625, 3.0));
+    }
+
+    #[test]
     fn one_big_order_does_not_make_an_intermittent_forecast_absurd() {
         // One unit every third day for a year, and one wholesale order of 200 units.
         let mut units: Vec<f64> = (0..365).map(|i| if i % 3 == 0 { 1.0 } else { 0.0 }).collect();
