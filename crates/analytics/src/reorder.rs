@@ -147,7 +147,8 @@ pub fn round_order(wanted: i64, min_order: Option<i64>, pack_size: Option<i64>) 
         return 0;
     }
     let at_least = wanted.max(min_order.unwrap_or(0));
-    match pack_size.filter(|p| *p > 1) {
+    // A pack of one changes nothing; a pack of none or fewer is no pack at all.
+    match pack_size.filter(|p| *p > 0) {
         Some(pack) => at_least.saturating_add(pack - 1) / pack * pack,
         None => at_least,
     }
@@ -240,6 +241,10 @@ mod tests {
         // Past the forecast's days, at its mean rate (2.5 a day): 10 left over, 4 more days.
         assert_eq!(days_of_cover(20.0, &rising), Some(8.0));
         assert_eq!(days_of_cover(5.0, &flat(0.0, 0.0, 10)), None, "nothing sells: no end");
+        assert_eq!(days_of_cover(0.0, &flat(0.0, 0.0, 10)), None, "nothing in stock, and nothing sells");
+        let quiet_first: Vec<DayDemand> =
+            [0.0, 2.0, 2.0].iter().map(|&mean| DayDemand { mean, variance: 0.0 }).collect();
+        assert_eq!(days_of_cover(0.0, &quiet_first), Some(1.0), "empty shelves matter from the first sale");
         assert_eq!(days_of_cover(5.0, &[]), None);
     }
 
@@ -258,6 +263,8 @@ mod tests {
         assert_eq!(round_order(1, Some(5), None), 5);
         assert_eq!(round_order(12, Some(5), Some(6)), 12);
         assert_eq!(round_order(13, Some(5), Some(1)), 13, "a pack of one changes nothing");
+        assert_eq!(round_order(13, None, Some(0)), 13, "a pack of none is no pack");
+        assert_eq!(round_order(13, None, Some(-4)), 13);
         assert_eq!(round_order(-3, None, Some(6)), 0);
         assert_eq!(round_order(i64::MAX - 1, None, Some(4)) % 4, 0, "no overflow at the edge");
     }
