@@ -256,6 +256,73 @@ fn the_dashboard_covers_the_window_day_by_day() {
 }
 
 #[test]
+fn a_past_window_of_the_dashboard_and_what_sold_best_in_it() {
+    let dir = temp_dir();
+    let app = support::spawn_app_with(dir.path(), &["--currency", "EUR"]);
+    shop(&app);
+    let today = Utc::now().date_naive();
+    let day = |back: u64| today - Days::new(back);
+    let old = app.get(&format!("/api/analytics/dashboard?from={}&to={}", day(300), day(290))).body;
+    assert_eq!(
+        (old["from"].as_str(), old["asOf"].as_str()),
+        (Some(&*day(300).to_string()), Some(&*day(290).to_string()))
+    );
+    assert_eq!((old["days"].as_u64(), old["currency"].as_str()), (Some(11), Some("EUR")));
+    assert_eq!(old["salesTrend"].as_array().unwrap().len(), 11);
+    assert_eq!(cents(&old["trend"]["revenue"]), 9_999, "the vase, 300 days ago");
+    assert_eq!(old["customerStats"]["activeInWindow"], 1, "Old Timer bought then");
+    let last_week = app.get(&format!("/api/analytics/dashboard?days=7&to={}", day(3))).body;
+    assert_eq!((last_week["from"].as_str(), last_week["days"].as_u64()), (Some(&*day(9).to_string()), Some(7)));
+    // Tea and cake 5 days ago (6 × 8.00), bread 5 and 4 days ago: John bought nothing then.
+    assert_eq!(cents(&last_week["trend"]["revenue"]), 4_800 + 400);
+    assert_eq!(last_week["customerStats"]["activeInWindow"], 0);
+    for (query, detail) in [
+        (format!("days=5&from={}", day(10)), "give days or from, not both".to_owned()),
+        (
+            format!("from={}", day(400)),
+            format!("the window may cover at most 365 days, got 401 from {} to {today}", day(400)),
+        ),
+        (format!("from={}&to={}", day(1), day(2)), format!("from ({}) is after to ({})", day(1), day(2))),
+    ] {
+        let reply = app.get(&format!("/api/analytics/dashboard?{query}"));
+        assert_eq!((reply.status, reply.body["detail"].as_str()), (400, Some(detail.as_str())), "{query}");
+    }
+
+    let ranked = |query: &str| -> Vec<(String, i64, i64)> {
+        let reply = app.get(&format!("/api/analytics/products?{query}"));
+        assert_eq!(reply.status, 200, "{query}: {:?}", reply.body);
+        reply.body["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["productId"].as_str().unwrap().to_owned(), p["units"].as_i64().unwrap(), cents(&p["revenue"])))
+            .collect()
+    };
+    let month = format!("from={}&to={today}", day(29));
+    let by = |id: &str, units: i64, cents: i64| (id.to_owned(), units, cents);
+    assert_eq!(
+        ranked(&month),
+        [by("TEA", 10, 5_000), by("CAKE", 6, 1_800), by("BREAD", 2, 400), by("JAM", 1, 1_050)],
+        "by units"
+    );
+    assert_eq!(
+        ranked(&format!("{month}&sort=revenue&limit=2")),
+        [by("TEA", 10, 5_000), by("CAKE", 6, 1_800)],
+        "by revenue, the first two"
+    );
+    let vase = app.get(&format!("/api/analytics/products?from={}&to={}", day(300), day(290))).body;
+    assert_eq!(
+        vase["products"],
+        json!([{"productId": "VASE", "name": "Product VASE", "category": "Gifts", "score": 0.0, "rank": 1, "direction": "flat",
+            "recentUnits": 0, "units": 1, "revenue": 99.99, "sales": 1}]),
+        "sold long ago: no popularity now"
+    );
+    let sort_alone = app.get("/api/analytics/products?sort=units");
+    assert_eq!(sort_alone.status, 400);
+    assert_eq!(sort_alone.body["detail"], "query parameter sort: ranks a window: give from and/or to with it");
+}
+
+#[test]
 fn segments_products_and_sync_status_report_the_refresh() {
     let dir = temp_dir();
     let app = spawn_app(dir.path());

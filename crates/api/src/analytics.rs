@@ -16,7 +16,7 @@ pub use forecast::{
 };
 pub use overview::{
     AnalyticsRunView, ProductsQuery, ProductsResponse, RefreshQuery, RfmCell, RfmSegmentCount, SegmentsResponse,
-    get_products, get_segments, refresh_analytics,
+    SortParam, get_products, get_segments, refresh_analytics,
 };
 pub use reorder::{
     MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, StatusParam, get_reorder,

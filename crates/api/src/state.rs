@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Request bounds.
     pub limits: Limits,
+    /// The store's currency, an ISO 4217 code (`EUR`): what every amount is in.
+    pub currency: String,
     /// The use cases.
     pub service: Arc<Service>,
     /// Admits as many reads to the blocking pool as there are read connections, so

@@ -6,6 +6,7 @@ use crm_analytics::reorder::ReorderPolicy;
 use crm_api::CorsPolicy;
 use crm_domain::{MAX_EVENT_LEAD_DAYS, MAX_LEAD_TIME_DAYS, StoreZone};
 use crm_service::AnalyticsConfig;
+use iso_currency::Currency;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -128,6 +129,10 @@ pub struct ServeOptions {
         value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_EVENT_LEAD_DAYS)))]
     pub event_tag_lead_days: u32,
 
+    /// The store's currency, an ISO 4217 code: what the dashboard shows amounts in.
+    #[arg(long, env = "CRM_CURRENCY", default_value = "USD", value_parser = parse_currency)]
+    pub currency: Currency,
+
     /// Reorder advice's service level, in percent: the chance of not running out before an
     /// order arrives (50-99.9; its normal quantile sizes the safety stock).
     #[arg(long, env = "CRM_REORDER_SERVICE_LEVEL", default_value_t = 95.0, value_parser = parse_service_level)]
@@ -203,6 +208,11 @@ fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
 }
 
 /// Comma-separated exact origins; empty for none.
+fn parse_currency(code: &str) -> Result<Currency, String> {
+    Currency::from_code(code.trim())
+        .ok_or_else(|| format!("expected an ISO 4217 currency code such as EUR, got {code:?}"))
+}
+
 fn parse_service_level(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(level) if (50.0..=99.9).contains(&level) => Ok(level),
@@ -311,5 +321,20 @@ mod tests {
         assert!(policy(&["--reorder-service-level", "49.9"]).is_err());
         assert!(policy(&["--reorder-review-days", "91"]).is_err());
         assert!(policy(&["--default-lead-time-days", "366"]).is_err());
+    }
+
+    #[test]
+    fn the_currency_is_an_iso_4217_code() {
+        let currency = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["crm-trends", "serve"], args].concat()).map_err(|e| e.to_string())?;
+            let Command::Serve(options) = cli.command else { panic!("expected serve") };
+            Ok::<_, String>(options.currency.code())
+        };
+        assert_eq!(currency(&[]).unwrap(), "USD");
+        assert_eq!(currency(&["--currency", "EUR"]).unwrap(), "EUR");
+        assert_eq!(currency(&["--currency", "INR"]).unwrap(), "INR");
+        let refused = currency(&["--currency", "XYZ"]).unwrap_err();
+        assert!(refused.contains("expected an ISO 4217 currency code such as EUR, got \"XYZ\""), "{refused}");
+        assert!(currency(&["--currency", "eur"]).is_err(), "codes are upper case");
     }
 }

@@ -53,6 +53,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         cors: CorsPolicy::new(options.cors_origins()),
         metrics: Arc::new(Metrics::default()),
         limits: Limits { max_body_bytes: options.max_body_mb as usize * 1024 * 1024 },
+        currency: options.currency.code().to_owned(),
         service: Arc::new(service),
         read_gate: Arc::new(Semaphore::new(options.read_connections as usize)),
         write_gate: Arc::new(Semaphore::new(1)),

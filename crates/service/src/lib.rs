@@ -38,8 +38,8 @@ pub use reorder::{
 pub use status::SyncState;
 pub use sync::Received;
 pub use trends::{
-    Dashboard, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, SegmentCounts, SegmentReport, TrendPoint,
-    TrendRequest, TrendSeries, TrendSummary,
+    Dashboard, DashboardRequest, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, ProductSold, ProductSort,
+    ProductsRequest, SegmentCounts, SegmentReport, TrendPoint, TrendRequest, TrendSeries, TrendSummary,
 };
 
 /// The store's and the analytics' values that use cases return, so a caller of the service

@@ -126,10 +126,99 @@ impl SegmentCounts {
     }
 }
 
+/// Which days the dashboard covers: `days` up to `to`, or `from` to `to`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DashboardRequest {
+    /// Days in the window, 1-365 (default 30); not with `from`.
+    pub days: Option<u32>,
+    /// First store-local day.
+    pub from: Option<NaiveDate>,
+    /// Last store-local day, included (default: today).
+    pub to: Option<NaiveDate>,
+}
+
+impl DashboardRequest {
+    /// The window's first and last day, or why the request is refused.
+    fn window(self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ServiceError> {
+        let to = self.to.unwrap_or(today);
+        let from = match (self.days, self.from) {
+            (Some(_), Some(_)) => {
+                return Err(ServiceError::BadParameter("give days or from, not both".to_owned()));
+            }
+            (days, None) => {
+                let days = days.unwrap_or(30);
+                if !(1..=MAX_DASHBOARD_DAYS).contains(&days) {
+                    return Err(ServiceError::BadParameter(format!(
+                        "days must be between 1 and {MAX_DASHBOARD_DAYS}, got {days}"
+                    )));
+                }
+                to - Days::new(u64::from(days) - 1)
+            }
+            (None, Some(from)) => from,
+        };
+        if from > to {
+            return Err(ServiceError::BadParameter(format!("from ({from}) is after to ({to})")));
+        }
+        if (to - from).num_days() >= i64::from(MAX_DASHBOARD_DAYS) {
+            return Err(ServiceError::BadParameter(format!(
+                "the window may cover at most {MAX_DASHBOARD_DAYS} days, got {} from {from} to {to}",
+                (to - from).num_days() + 1
+            )));
+        }
+        Ok((from, to))
+    }
+}
+
+/// How window rankings order products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProductSort {
+    /// Units sold (then revenue).
+    #[default]
+    Units,
+    /// Revenue (then units).
+    Revenue,
+}
+
+/// Which products sold best over a range of days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProductsRequest {
+    /// First store-local day (default: 29 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last store-local day, included (default: today).
+    pub to: Option<NaiveDate>,
+    /// Units or revenue.
+    pub sort: ProductSort,
+    /// 1-1000, default 50.
+    pub limit: Option<i64>,
+}
+
+/// What a product sold over a range of days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductSold {
+    /// Product code.
+    pub product_id: String,
+    /// Name (the code for a product never named).
+    pub name: String,
+    /// Category.
+    pub category: Option<String>,
+    /// 1 = sold the most.
+    pub rank: i64,
+    /// Units sold on completed sales.
+    pub units: i64,
+    /// Revenue of its lines.
+    pub revenue: Money,
+    /// Completed sales with the product.
+    pub sales: i64,
+    /// Its popularity now (the last refresh's), when ranked there.
+    pub popularity: Option<ProductTrendRow>,
+}
+
 /// What the manager's dashboard shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
-    /// Today, store-local: the window's last day.
+    /// The window's first day.
+    pub from: NaiveDate,
+    /// The window's last day (today, unless asked otherwise).
     pub as_of: NaiveDate,
     /// Days in the window.
     pub days: u32,
@@ -171,40 +260,40 @@ impl Service {
     pub fn trends(&self, request: TrendRequest) -> Result<TrendSeries, ServiceError> {
         let to = request.to.unwrap_or_else(|| self.zone.today(Utc::now()));
         let from = request.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
-        if from > to {
-            return Err(ServiceError::BadParameter(format!("from ({from}) is after to ({to})")));
-        }
-        if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(ServiceError::BadParameter(format!("a range may cover at most {MAX_RANGE_DAYS} days")));
-        }
+        check_range(from, to)?;
         let span = u64::try_from((to - from).num_days() + 1).unwrap_or(1);
         let previous_from = from - Days::new(span);
         let days = self.db.read(|conn| daily_sales(conn, previous_from, to))?;
         Ok(series(&fill_days(&days, previous_from, to), from, to, request.granularity))
     }
 
-    /// The dashboard over the last `days` days (1-365, default 30), today included.
-    pub fn dashboard(&self, days: Option<u32>) -> Result<Dashboard, ServiceError> {
-        let days = days.unwrap_or(30);
-        if !(1..=MAX_DASHBOARD_DAYS).contains(&days) {
-            return Err(ServiceError::BadParameter(format!(
-                "days must be between 1 and {MAX_DASHBOARD_DAYS}, got {days}"
-            )));
-        }
+    /// The dashboard over a window of store-local days: the last `days` (1-365, default 30)
+    /// up to `to` (default today), or `from` to `to`, at most 365 days. Sales are compared
+    /// with the window of equal length before.
+    pub fn dashboard(&self, request: DashboardRequest) -> Result<Dashboard, ServiceError> {
         let today = self.zone.today(Utc::now());
-        let from = today - Days::new(u64::from(days) - 1);
+        let (from, to) = request.window(today)?;
+        let days = u32::try_from((to - from).num_days() + 1).unwrap_or(MAX_DASHBOARD_DAYS);
         let previous_from = from - Days::new(u64::from(days));
         let list = self.reorder()?;
         let reorder = crate::ReorderOverview::of(&list);
         Ok(self.db.read(|conn| {
-            let window = fill_days(&daily_sales(conn, previous_from, today)?, previous_from, today);
+            let window = fill_days(&daily_sales(conn, previous_from, to)?, previous_from, to);
             let (previous, current) = window.split_at(days as usize);
+            // Up to today the refresh's per-day counts answer; a window that ends earlier
+            // counts its own sales.
+            let active_in_window = if to >= today {
+                reads::active_customers_since(conn, from)?
+            } else {
+                reads::active_customers_between(conn, from, to)?
+            };
             Ok(Dashboard {
-                as_of: today,
+                from,
+                as_of: to,
                 days,
                 customers: crm_storage::table_counts(conn)?.customers,
                 by_segment: SegmentCounts::of(&reads::segment_counts(conn)?),
-                active_in_window: reads::active_customers_since(conn, from)?,
+                active_in_window,
                 analytics_as_of: crm_storage::last_analytics_run(conn)?.map(|r| r.as_of),
                 trend: TrendSummary::of(current, previous),
                 sales: current.to_vec(),
@@ -213,6 +302,51 @@ impl Service {
                 reorder,
             })
         })?)
+    }
+
+    /// Products ranked by what they sold from `from` to `to` (store-local days, at most
+    /// [`MAX_RANGE_DAYS`]), by units or revenue; each with its popularity now when the last
+    /// refresh ranked it.
+    pub fn products_sold(&self, request: ProductsRequest) -> Result<Vec<ProductSold>, ServiceError> {
+        let limit = request.limit.unwrap_or(50);
+        if !(1..=MAX_PRODUCTS).contains(&limit) {
+            return Err(ServiceError::BadParameter(format!("limit must be between 1 and {MAX_PRODUCTS}, got {limit}")));
+        }
+        let to = request.to.unwrap_or_else(|| self.zone.today(Utc::now()));
+        let from = request.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
+        check_range(from, to)?;
+        let (sold, labels, trends) = self.db.read(|conn| {
+            let sold = crm_storage::product_window_totals(conn, from, to)?;
+            let mut ranked: Vec<_> = sold.into_iter().collect();
+            ranked.sort_by(|a, b| {
+                let key = |p: &crm_storage::ProductWindowTotals| match request.sort {
+                    ProductSort::Units => (p.units, p.revenue_cents),
+                    ProductSort::Revenue => (p.revenue_cents, p.units),
+                };
+                key(b).cmp(&key(a)).then_with(|| a.product_id.cmp(&b.product_id))
+            });
+            ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let ids: Vec<String> = ranked.iter().map(|p| p.product_id.clone()).collect();
+            Ok((ranked, reads::product_names(conn, &ids)?, reads::product_trends_of(conn, &ids)?))
+        })?;
+        Ok(sold
+            .into_iter()
+            .zip(1..)
+            .map(|(p, rank)| {
+                let (name, category) =
+                    labels.get(&p.product_id).cloned().unwrap_or_else(|| (p.product_id.clone(), None));
+                ProductSold {
+                    popularity: trends.get(&p.product_id).cloned(),
+                    product_id: p.product_id,
+                    name,
+                    category,
+                    rank,
+                    units: p.units,
+                    revenue: Money::from_cents(p.revenue_cents),
+                    sales: p.sale_count,
+                }
+            })
+            .collect())
     }
 
     /// Products by popularity, most popular first (1-1000, default 50), as of the last
@@ -242,6 +376,17 @@ impl Service {
             as_of: run.map(|r| r.as_of),
         })
     }
+}
+
+/// Refuses a range that ends before it starts or covers more than [`MAX_RANGE_DAYS`].
+fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), ServiceError> {
+    if from > to {
+        return Err(ServiceError::BadParameter(format!("from ({from}) is after to ({to})")));
+    }
+    if (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(ServiceError::BadParameter(format!("a range may cover at most {MAX_RANGE_DAYS} days")));
+    }
+    Ok(())
 }
 
 /// The series over `from..=to` from `daily`, which holds every day from as many days before

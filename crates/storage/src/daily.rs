@@ -294,6 +294,42 @@ pub fn product_units_on(
     Ok(found)
 }
 
+/// What one product sold over a range of days (completed sales).
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct ProductWindowTotals {
+    /// The product code.
+    #[diesel(sql_type = Text)]
+    pub product_id: String,
+    /// Units sold.
+    #[diesel(sql_type = BigInt)]
+    pub units: i64,
+    /// Line revenue, in cents.
+    #[diesel(sql_type = BigInt)]
+    pub revenue_cents: i64,
+    /// Sales with the product (a sale is counted once per day it is dated).
+    #[diesel(sql_type = BigInt)]
+    pub sale_count: i64,
+}
+
+/// Every product's totals over the store-local days `from` to `to`, for the products that
+/// sold then. One range read of `product_sales_daily` (keyed by day first).
+pub fn product_window_totals(
+    conn: &mut Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ProductWindowTotals>, StorageError> {
+    Ok(diesel::sql_query(
+        "SELECT product_id, SUM(units) AS units, SUM(revenue_cents) AS revenue_cents,
+                SUM(sale_count) AS sale_count
+         FROM product_sales_daily
+         WHERE local_date BETWEEN ? AND ?
+         GROUP BY product_id",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(conn)?)
+}
+
 /// Whether a product with code `id` has been synced.
 pub fn product_exists(conn: &mut Conn, id: &str) -> Result<bool, StorageError> {
     use crate::schema::products;

@@ -20,8 +20,8 @@ mod status;
 mod stock;
 
 pub use daily::{
-    DailyTotals, ProductDayTotals, daily_sales, daily_totals, product_daily_totals, product_exists, product_units_on,
-    recompute_daily_totals, recompute_product_daily_totals,
+    DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
+    product_exists, product_units_on, product_window_totals, recompute_daily_totals, recompute_product_daily_totals,
 };
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{

@@ -255,6 +255,34 @@ pub fn active_customers_since(conn: &mut Conn, since: NaiveDate) -> Result<i64, 
     Ok(counts.into_iter().sum())
 }
 
+/// Customers with a completed purchase on a store-local day from `from` to `to`: for a
+/// window that ends before the last refresh's day, counted from the sales themselves.
+pub fn active_customers_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<i64, StorageError> {
+    use crate::schema::sales::dsl::*;
+    Ok(sales
+        .filter(local_date.between(from, to))
+        .filter(status.eq("completed"))
+        .filter(customer_id.is_not_null())
+        .select(diesel::dsl::count(customer_id).aggregate_distinct())
+        .first(conn)?)
+}
+
+/// The last refresh's popularity of each of `ids` it ranked, by code.
+pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, ProductTrendRow>, StorageError> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let rows: Vec<TrendRecord> = product_trends::table
+            .filter(product_trends::product_id.eq_any(chunk))
+            .select(TrendRecord::as_select())
+            .load(conn)?;
+        for row in rows {
+            let row: ProductTrendRow = row.try_into()?;
+            found.insert(row.product_id.clone(), row);
+        }
+    }
+    Ok(found)
+}
+
 /// Customers per cell of the RFM grid and per named RFM segment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RfmCounts {

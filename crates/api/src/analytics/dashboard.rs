@@ -5,29 +5,40 @@ use crate::calendar::CalendarEventView;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
-use crm_service::Dashboard;
+use crm_service::{Dashboard, DashboardRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// The dashboard's window.
+/// The dashboard's window: the last `days` days up to `to`, or `from` to `to`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
-    /// Days of sales shown, ending today (1-365, default 30).
+    /// Days of sales shown, ending `to` (1-365, default 30); not with `from`.
     #[param(minimum = 1, maximum = 365)]
     pub days: Option<u32>,
+    /// First store-local day of a custom window (at most 365 days, `to` included).
+    #[param(value_type = Option<String>, format = Date, example = "2025-11-01")]
+    pub from: Option<NaiveDate>,
+    /// Last store-local day of the window, included (default: today).
+    #[param(value_type = Option<String>, format = Date, example = "2025-11-30")]
+    pub to: Option<NaiveDate>,
 }
 
 /// The dashboard.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DashboardResponse {
-    /// Today in the store's time zone: the window's last day.
+    /// The window's first day.
+    pub from: NaiveDate,
+    /// The window's last day (today in the store's time zone, unless `to` says otherwise).
     pub as_of: NaiveDate,
     /// Days in the window.
     pub days: u32,
     /// The store's IANA time zone.
     pub time_zone: String,
+    /// The store's currency, ISO 4217 (`CRM_CURRENCY`): every amount is in it.
+    #[schema(example = "EUR")]
+    pub currency: String,
     /// Customer counts.
     pub customer_stats: CustomerStats,
     /// One point per day of the window, oldest first, days without sales as zeros.
@@ -122,6 +133,18 @@ pub struct TopProduct {
     pub direction: String,
     /// Units sold in the last 28 days.
     pub recent_units: i64,
+    /// With `from`/`to`: units sold in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub units: Option<i64>,
+    /// With `from`/`to`: revenue of its lines in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub revenue: Option<f64>,
+    /// With `from`/`to`: completed sales with the product in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sales: Option<i64>,
 }
 
 impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for TopProduct {
@@ -134,6 +157,27 @@ impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for To
             rank: t.popularity_rank,
             direction: t.trend_direction.as_str().to_owned(),
             recent_units: t.recent_units,
+            units: None,
+            revenue: None,
+            sales: None,
+        }
+    }
+}
+
+impl From<crm_service::ProductSold> for TopProduct {
+    fn from(p: crm_service::ProductSold) -> Self {
+        let popularity = p.popularity.as_ref();
+        Self {
+            product_id: p.product_id,
+            name: p.name,
+            category: p.category,
+            score: popularity.map_or(0.0, |t| t.popularity_score),
+            rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
+            direction: popularity.map_or("flat", |t| t.trend_direction.as_str()).to_owned(),
+            recent_units: popularity.map_or(0, |t| t.recent_units),
+            units: Some(p.units),
+            revenue: Some(p.revenue.to_decimal()),
+            sales: Some(p.sales),
         }
     }
 }
@@ -155,17 +199,19 @@ pub async fn get_dashboard(
     state: web::Data<AppState>,
     query: crate::Query<DashboardQuery>,
 ) -> Result<web::Json<DashboardResponse>, ApiError> {
-    let days = query.days;
-    let dashboard = state.read(move |service| service.dashboard(days)).await?;
-    Ok(web::Json(DashboardResponse::new(dashboard, state.service.zone().name())))
+    let request = DashboardRequest { days: query.days, from: query.from, to: query.to };
+    let dashboard = state.read(move |service| service.dashboard(request)).await?;
+    Ok(web::Json(DashboardResponse::new(dashboard, state.service.zone().name(), &state.currency)))
 }
 
 impl DashboardResponse {
-    fn new(d: Dashboard, time_zone: &str) -> Self {
+    fn new(d: Dashboard, time_zone: &str, currency: &str) -> Self {
         Self {
+            from: d.from,
             as_of: d.as_of,
             days: d.days,
             time_zone: time_zone.to_owned(),
+            currency: currency.to_owned(),
             customer_stats: CustomerStats {
                 total: d.customers,
                 by_segment: d.by_segment.into(),

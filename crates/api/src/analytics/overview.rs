@@ -5,24 +5,43 @@ use super::dashboard::{SegmentCounts, TopProduct};
 use crate::{ApiError, AppState, ReadErrors, WriteErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_service::{SegmentReport, Service};
+use crm_service::{ProductSort, ProductsRequest, SegmentReport, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// How many products.
+/// Which products: by popularity now, or by what they sold from `from` to `to`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProductsQuery {
     /// 1-1000, default 50.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+    /// Rank by what sold from this store-local day (default with `to`: 29 days before it).
+    #[param(value_type = Option<String>, format = Date, example = "2025-11-01")]
+    pub from: Option<NaiveDate>,
+    /// Rank by what sold up to this store-local day, included (default with `from`: today).
+    #[param(value_type = Option<String>, format = Date, example = "2025-11-30")]
+    pub to: Option<NaiveDate>,
+    /// With `from`/`to`: rank by `units` (default) or `revenue`.
+    #[param(inline)]
+    pub sort: Option<SortParam>,
 }
 
-/// Products by popularity.
+/// What a window ranking orders by.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortParam {
+    /// Units sold (then revenue).
+    Units,
+    /// Revenue (then units).
+    Revenue,
+}
+
+/// Products by popularity, or by what they sold in a window.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductsResponse {
-    /// Most popular first.
+    /// Most popular first; with `from`/`to`, the most sold first.
     pub products: Vec<TopProduct>,
 }
 
@@ -30,6 +49,13 @@ pub struct ProductsResponse {
 ///
 /// Products ranked by popularity (units and revenue decayed with a 14-day half-life,
 /// scored 0-100), each with its own trend direction, as of the last refresh.
+///
+/// With `from` and/or `to`: products ranked by what they sold over those store-local days
+/// (at most 3,660), by `units` or `revenue` (`sort`), read from the per-day product totals;
+/// each line adds `units`, `revenue` and `sales` in the window, keeps its popularity now
+/// (`score` 0 and `direction` flat when the last refresh did not rank it), and `rank` is its
+/// place in the window. "What sold best in November?" is
+/// `?from=2025-11-01&to=2025-11-30&sort=revenue`.
 #[utoipa::path(
     get,
     path = "/api/analytics/products",
@@ -41,8 +67,27 @@ pub async fn get_products(
     state: web::Data<AppState>,
     query: crate::Query<ProductsQuery>,
 ) -> Result<web::Json<ProductsResponse>, ApiError> {
-    let limit = query.limit;
-    let rows = state.read(move |service| service.popular_products(limit)).await?;
+    let query = query.into_inner();
+    if query.from.is_none() && query.to.is_none() {
+        if query.sort.is_some() {
+            return Err(ApiError::BadRequest(
+                "query parameter sort: ranks a window: give from and/or to with it".to_owned(),
+            ));
+        }
+        let limit = query.limit;
+        let rows = state.read(move |service| service.popular_products(limit)).await?;
+        return Ok(web::Json(ProductsResponse { products: rows.into_iter().map(TopProduct::from).collect() }));
+    }
+    let request = ProductsRequest {
+        from: query.from,
+        to: query.to,
+        sort: match query.sort {
+            Some(SortParam::Revenue) => ProductSort::Revenue,
+            Some(SortParam::Units) | None => ProductSort::Units,
+        },
+        limit: query.limit,
+    };
+    let rows = state.read(move |service| service.products_sold(request)).await?;
     Ok(web::Json(ProductsResponse { products: rows.into_iter().map(TopProduct::from).collect() }))
 }
 
