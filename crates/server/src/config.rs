@@ -27,6 +27,9 @@ pub enum Command {
     Serve(Box<ServeOptions>),
     /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
     Openapi(OpenapiOptions),
+    /// Fill the database with a generated shop (customers, products with stock, sales with
+    /// lines, festivals on the calendar), deterministic per seed, ending today.
+    Demo(Box<DemoOptions>),
 }
 
 /// Options of `crm-trends serve`. Every flag can also be set by its environment variable.
@@ -189,9 +192,53 @@ impl ServeOptions {
 
     /// The database file path, without any `sqlite://` prefix.
     pub fn database_path(&self) -> PathBuf {
-        let url = self.database_url.trim();
-        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-        PathBuf::from(path)
+        strip_sqlite_prefix(&self.database_url)
+    }
+}
+
+/// A database URL's file path.
+fn strip_sqlite_prefix(url: &str) -> PathBuf {
+    let url = url.trim();
+    PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url))
+}
+
+/// Options of `crm-trends demo`.
+#[derive(Debug, Args)]
+pub struct DemoOptions {
+    /// SQLite database file to fill (the server's).
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
+    pub database_url: String,
+
+    /// The store's IANA time zone (the server's).
+    #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: StoreZone,
+
+    /// Customers to generate.
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub customers: u32,
+
+    /// Sales to generate, about (the calendar and the weekly rhythm shape each day's).
+    #[arg(long, default_value_t = 25_000, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
+    pub sales: u32,
+
+    /// Days of history, ending today (at least 28; two years let the forecast learn each
+    /// festival from its past occurrence).
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u32).range(28..=3_660))]
+    pub days: u32,
+
+    /// Seed of the generator: the same seed gives the same shop.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Write into a database that already holds data (the demo's records upsert by id).
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl DemoOptions {
+    /// The database file path, without any `sqlite://` prefix.
+    pub fn database_path(&self) -> PathBuf {
+        strip_sqlite_prefix(&self.database_url)
     }
 }
 
@@ -207,7 +254,7 @@ fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
     PurposeRules::parse(text)
 }
 
-/// Comma-separated exact origins; empty for none.
+/// An ISO 4217 code, upper case.
 fn parse_currency(code: &str) -> Result<Currency, String> {
     Currency::from_code(code.trim())
         .ok_or_else(|| format!("expected an ISO 4217 currency code such as EUR, got {code:?}"))
@@ -220,6 +267,7 @@ fn parse_service_level(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Comma-separated exact origins; empty for none.
 fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
     let origins = text.split(',').map(str::trim).filter(|o| !o.is_empty()).map(parse_origin);
     origins.collect::<Result<Vec<_>, _>>().map(CorsOrigins)

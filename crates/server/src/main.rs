@@ -1,9 +1,12 @@
 //! `crm-trends`: the analytics and insights service beside a shop's POS.
 //!
 //! One binary: `serve` runs the HTTP service (dashboard, API, Swagger UI) over an embedded
-//! SQLite file; `openapi` prints the API specification.
+//! SQLite file; `demo` fills that file with a generated shop; `openapi` prints the API
+//! specification.
 
 mod config;
+mod demo;
+mod lock;
 mod serve;
 
 use clap::Parser;
@@ -16,6 +19,7 @@ fn main() -> anyhow::Result<()> {
             init_logging();
             serve::run(*options)
         }
+        Command::Demo(options) => demo::run(&options),
         Command::Openapi(options) => {
             let spec = crm_api::openapi().to_pretty_json()?;
             match options.output {

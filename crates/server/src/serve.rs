@@ -39,6 +39,9 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     let path = options.database_path();
+    let _held = crate::lock::hold(&path).map_err(|e| {
+        anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
+    })?;
     let db = Database::open(&path, DbOptions { read_connections: options.read_connections, ..DbOptions::default() })
         .with_context(|| format!("opening database {}", path.display()))?;
     log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());

@@ -1,0 +1,56 @@
+//! One process at a time per database file: a server holds an exclusive lock on
+//! `<database>.lock` while it runs, and `crm-trends demo` takes the same lock, so neither
+//! writes under the other (a server's prepared insight cards and forecasts would not see
+//! what another process wrote).
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+
+/// The lock, held until dropped (or the process ends).
+#[derive(Debug)]
+pub struct Held {
+    _file: File,
+}
+
+/// The lock file beside `database`.
+pub fn lock_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the lock of `database`, or says why not.
+pub fn hold(database: &Path) -> Result<Held, String> {
+    let path = lock_path(database);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Held { _file: file }),
+        Err(TryLockError::WouldBlock) => Err(format!("{} is locked by another process", path.display())),
+        Err(TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("data").join("crm.sqlite");
+        assert_eq!(lock_path(&db), dir.path().join("data").join("crm.sqlite.lock"));
+        let first = hold(&db).unwrap_or_else(|e| panic!("{e}"));
+        let refused = hold(&db).unwrap_err();
+        assert!(refused.ends_with("crm.sqlite.lock is locked by another process"), "{refused}");
+        drop(first);
+        assert!(hold(&db).is_ok(), "free again");
+    }
+}
