@@ -8,6 +8,7 @@ mod support;
 mod access;
 mod calendar;
 mod calendar_ics;
+mod dashboard;
 mod demo;
 mod forecast;
 mod insights;

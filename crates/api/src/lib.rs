@@ -12,6 +12,7 @@ pub mod analytics;
 pub mod calendar;
 pub mod cors;
 pub mod customers;
+pub mod dashboard;
 mod error;
 mod extract;
 pub mod health;

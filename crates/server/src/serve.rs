@@ -150,8 +150,8 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::page(Access::Open, Method::GET, SPEC_PATH, serve_spec),
         Endpoint::page(Access::Open, Method::GET, "/swagger-ui/{file:.*}", serve_swagger_ui),
         Endpoint::page(Access::Open, Method::GET, "/swagger-ui", || async { redirect("/swagger-ui/") }),
-        Endpoint::page(Access::Open, Method::GET, "/", || async { redirect("/swagger-ui/") }),
     ]);
+    endpoints.extend(crm_api::dashboard::endpoints());
     endpoints
 }
 
@@ -190,7 +190,15 @@ mod tests {
             .collect();
         assert_eq!(
             open,
-            ["GET /api/health", "GET /api-docs/openapi.json", "GET /swagger-ui/{file:.*}", "GET /swagger-ui", "GET /",]
+            [
+                "GET /api/health",
+                "GET /api-docs/openapi.json",
+                "GET /swagger-ui/{file:.*}",
+                "GET /swagger-ui",
+                "GET /",
+                "GET /dashboard/{file:.*}",
+                "GET /favicon.ico",
+            ]
         );
     }
 }
