@@ -13,7 +13,8 @@ const STRICT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self
 #[test]
 fn the_page_and_its_files_are_open_typed_cached_and_strictly_confined() {
     let dir = temp_dir();
-    let app = spawn_app_with(dir.path(), &["--read-keys", "rrrrrrrrrrrrrrrrrrrr", "--write-keys", "wwwwwwwwwwwwwwwwwwww"]);
+    let app =
+        spawn_app_with(dir.path(), &["--read-keys", "rrrrrrrrrrrrrrrrrrrr", "--write-keys", "wwwwwwwwwwwwwwwwwwww"]);
     let page = app.send("GET", "/", &[], None);
     assert_eq!(page.status, 200, "open without a key");
     assert_eq!(page.content_type, "text/html; charset=utf-8");
