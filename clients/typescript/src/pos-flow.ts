@@ -390,6 +390,38 @@ const steps: Step[] = [
     },
   },
   {
+    name: `GET /api/analytics/dashboard?from=${DAY}&to=${DAY} (a past window)`,
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/dashboard", {
+        params: { query: { from: DAY, to: DAY } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.from === DAY && data.asOf === DAY && data.days === 1, `expected the window ${DAY}..${DAY}, got ${data.from}..${data.asOf}`);
+      check(data.trend.revenue === EXPECTED_DAY_REVENUE, `expected revenue ${EXPECTED_DAY_REVENUE}, got ${data.trend.revenue}`);
+      check(/^[A-Z]{3}$/.test(data.currency), `expected an ISO 4217 currency, got "${data.currency}"`);
+      return `${data.from}: revenue ${new Intl.NumberFormat("en", { style: "currency", currency: data.currency }).format(data.trend.revenue)}, ${data.customerStats.activeInWindow} active customer`;
+    },
+  },
+  {
+    name: "GET /api/analytics/products?from=2025-09-01&to=2025-09-30&sort=revenue",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/analytics/products", {
+        params: { query: { from: "2025-09-01", to: "2025-09-30", sort: "revenue" } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const best = data.products[0];
+      check(best !== undefined && best.productId === "85123A", `expected 85123A first, got ${JSON.stringify(best)}`);
+      check(best.units === 2 && best.revenue === 25.5, `expected 2 units for 25.50, got ${best.units} for ${best.revenue}`);
+      return `best seller of September 2025: ${best.name} (${best.units} units, ${best.revenue})`;
+    },
+  },
+  {
     name: "GET /api/analytics/forecast?product_id=85123A&as_of=2025-09-28&days=7",
     async run(api) {
       const { data, error, response } = await api.GET("/api/analytics/forecast", {
