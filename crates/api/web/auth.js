@@ -41,8 +41,8 @@ function close(entered) {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const key = input.value.trim();
-  if (key.length < 16 || /\s/.test(key)) {
-    error.textContent = 'An API key is at least 16 characters, without spaces.';
+  if (!key || /\s/.test(key)) {
+    error.textContent = 'Enter the key, without spaces.';
     input.setAttribute('aria-invalid', 'true');
     input.focus();
     return;

@@ -1,102 +1,77 @@
-// The calendar: list, add, edit and delete events; import an .ics file; download ours.
-// The API validates; a 422's `errors[]` are shown next to the fields they name.
+// The calendar: list, add, edit and delete events; import an .ics file; download ours. The
+// API validates: a 422's `errors[]` are shown next to the fields they name.
 
-import {
-  createEvent, deleteEvent, getCalendarIcs, getEvents, importIcs, updateEvent,
-} from './api.js';
+import { createEvent, deleteEvent, getCalendarIcs, getEvents, importIcs, updateEvent } from './api.js';
 import { askForKey } from './auth.js';
 import { byId, el, renderIfChanged, replace, saveBlob, stateMessage } from './dom.js';
 import { addDays, formatDaySpan, formatInt, localToday } from './format.js';
-import { impactBadge } from './panels.js';
-import { multiplierText } from './trend.js';
+import { impactBadge, multiplierText } from './panels.js';
 
 const form = byId('event-form');
-const status = byId('event-form-status');
+const status = byId('event-status');
 const submit = byId('event-submit');
 const cancel = byId('event-cancel');
-const title = byId('event-form-title');
 const list = byId('event-list');
 const range = byId('event-range');
+const importStatus = byId('import-status');
 
-/** API field name → the id of its input (its error paragraph is `${id}-error`). */
+/** The API's field → the suffix of its input's id (`ev-…`, its error paragraph `ev-…-error`). */
 const FIELDS = {
-  name: 'ev-name',
-  event_type: 'ev-type',
-  impact_level: 'ev-impact',
-  date: 'ev-date',
-  end_date: 'ev-end',
-  expected_demand_multiplier: 'ev-mult',
-  lead_days: 'ev-lead',
-  notes: 'ev-notes',
+  name: 'name', event_type: 'type', impact_level: 'impact', date: 'date', end_date: 'end',
+  expected_demand_multiplier: 'mult', lead_days: 'lead', notes: 'notes',
 };
+const input = (field) => byId(`ev-${FIELDS[field]}`);
+const errorOf = (field) => byId(`ev-${FIELDS[field]}-error`);
 
-let editing = null; // the event being edited, or null when adding
-let today = localToday(); // the store's day, from the dashboard once loaded
-let onChange = () => {}; // called after every successful write
+let editing = null; // the event being edited; null when adding
+let today = localToday(); // the store's today, from the dashboard once loaded
+let onChange = () => {}; // runs after every successful write
 
-const input = (field) => byId(FIELDS[field]);
-
-/** The message for a failed write: 403 means the key may only read. */
+/** What to say when a write failed: a 403 means the key may only read. */
 function writeFailure(error) {
-  if (error.status === 403) {
-    return ['Changing the calendar needs a write key; the key in use may only read. ',
-      el('button', {
-        type: 'button', className: 'button button--quiet',
-        on: { click: () => askForKey('Enter a write key to change the calendar.') },
-      }, 'Enter a write key')];
-  }
   if (error.status === 401) return ['An API key is needed: enter it, then try again.'];
-  return [error.message];
+  if (error.status !== 403) return [error.message];
+  return ['Changing the calendar needs a write key; the key in use may only read. ',
+    el('button', { type: 'button', className: 'quiet', on: { click: () => askForKey('Enter a write key to change the calendar.') } },
+      'Enter a write key')];
 }
 
-// --- The list ---------------------------------------------------------------------------
+function changed() {
+  loadEvents();
+  onChange();
+}
 
-/** Loads the list for the chosen range (next or past 12 months). */
+// --- The list -----------------------------------------------------------------------------
+
+/** Loads the list: the next or the past 12 months. */
 export async function loadEvents() {
-  const from = range.value === 'past' ? addDays(today, -365) : today;
-  try {
-    const answer = await getEvents(from, 365);
-    renderIfChanged(list, answer.events, renderList);
-  } catch (error) {
-    renderIfChanged(list, { error: error.message }, () => replace(list, stateMessage('error', error.message)));
-  }
+  const past = range.value === 'past';
+  const events = await getEvents(past ? addDays(today, -365) : today, 365).then((a) => a.events, (e) => ({ error: e.message }));
+  renderIfChanged(list, events, () => replace(list, events.error ? stateMessage('error', events.error)
+    : events.length ? el('ul', { className: 'events events--all' }, events.map(eventItem))
+      : stateMessage('empty', `No events in the ${past ? 'past' : 'next'} 12 months.`)));
 }
 
-function renderList(node, events) {
-  if (!events.length) {
-    replace(node, stateMessage('empty', range.value === 'past' ? 'No events in the past 12 months.' : 'No events in the next 12 months.'));
-    return;
-  }
-  replace(node, el('ul', { className: 'event-list event-list--manage' }, events.map((ev) => {
-    const confirmBox = el('div', { className: 'confirm', hidden: true },
-      el('span', {}, `Delete “${ev.name}”?`),
-      el('button', { type: 'button', className: 'button button--danger', on: { click: () => remove(ev) } }, 'Delete'),
-      el('button', {
-        type: 'button', className: 'button',
-        on: { click: () => { confirmBox.hidden = true; deleteButton.focus(); } },
-      }, 'Keep'));
-    const deleteButton = el('button', {
-      type: 'button', className: 'button button--quiet', attrs: { 'aria-label': `Delete ${ev.name}` },
-      on: { click: () => { confirmBox.hidden = false; confirmBox.querySelector('.button--danger').focus(); } },
-    }, 'Delete');
-    const details = [ev.eventType, multiplierText(ev.expectedDemandMultiplier),
-      ev.leadDays === null || ev.leadDays === undefined ? null : `${formatInt(ev.leadDays)} lead days`,
-      ev.uid ? 'imported' : null].filter(Boolean).join(' · ');
-    return el('li', { className: 'event' },
-      el('div', { className: 'event__when' }, el('strong', {}, formatDaySpan(ev.date, ev.endDate))),
-      el('div', { className: 'event__what' },
-        el('span', { className: 'event__name' }, ev.name),
-        el('span', { className: 'muted' }, ` · ${details}`),
-        ev.notes && el('p', { className: 'muted event__notes' }, ev.notes)),
-      el('div', { className: 'event__impact' }, impactBadge(ev.impactLevel)),
-      el('div', { className: 'event__actions' },
-        el('button', {
-          type: 'button', className: 'button button--quiet', attrs: { 'aria-label': `Edit ${ev.name}` },
-          on: { click: () => startEdit(ev) },
-        }, 'Edit'),
-        deleteButton),
-      confirmBox);
-  })));
+function eventItem(ev) {
+  const details = [ev.eventType, multiplierText(ev.expectedDemandMultiplier),
+    Number.isInteger(ev.leadDays) && `${formatInt(ev.leadDays)} lead days`, ev.uid && 'imported'].filter(Boolean).join(' · ');
+  // Deleting asks first, in the row itself.
+  const ask = el('button', {
+    type: 'button', className: 'quiet', attrs: { 'aria-label': `Delete ${ev.name}` },
+    on: { click: () => { confirmRow.hidden = false; confirmRow.querySelector('.danger').focus(); } },
+  }, 'Delete');
+  const confirmRow = el('div', { className: 'actions confirm', hidden: true }, `Delete “${ev.name}”?`,
+    el('button', { type: 'button', className: 'danger', on: { click: () => remove(ev) } }, 'Delete'),
+    el('button', { type: 'button', on: { click: () => { confirmRow.hidden = true; ask.focus(); } } }, 'Keep'));
+  return el('li', { className: 'event' },
+    el('div', { className: 'when' }, el('strong', {}, formatDaySpan(ev.date, ev.endDate))),
+    el('div', { className: 'what' }, ev.name, el('span', { className: 'muted' }, ` · ${details}`),
+      ev.notes && el('p', { className: 'muted' }, ev.notes)),
+    el('div', { className: 'impact' }, impactBadge(ev.impactLevel)),
+    el('div', { className: 'actions' },
+      el('button', { type: 'button', className: 'quiet', attrs: { 'aria-label': `Edit ${ev.name}` }, on: { click: () => startEdit(ev) } }, 'Edit'),
+      ask),
+    confirmRow);
 }
 
 async function remove(ev) {
@@ -106,17 +81,17 @@ async function remove(ev) {
     replace(status, `Deleted “${ev.name}”.`);
     changed();
   } catch (error) {
-    replace(status, ...writeFailure(error));
+    replace(status, writeFailure(error));
     status.scrollIntoView({ block: 'nearest' });
   }
 }
 
-// --- The form ---------------------------------------------------------------------------
+// --- The form -----------------------------------------------------------------------------
 
 function clearErrors() {
   for (const field of Object.keys(FIELDS)) {
     input(field).removeAttribute('aria-invalid');
-    byId(`${FIELDS[field]}-error`).textContent = '';
+    errorOf(field).textContent = '';
   }
   replace(status);
 }
@@ -125,7 +100,7 @@ function resetForm() {
   editing = null;
   form.reset();
   clearErrors();
-  title.textContent = 'Add an event';
+  byId('event-form-title').textContent = 'Add an event';
   submit.textContent = 'Add event';
   cancel.hidden = true;
 }
@@ -133,69 +108,54 @@ function resetForm() {
 function startEdit(ev) {
   resetForm();
   editing = ev;
-  input('name').value = ev.name;
-  input('event_type').value = ev.eventType;
-  input('impact_level').value = ev.impactLevel;
-  input('date').value = ev.date;
-  input('end_date').value = ev.endDate ?? '';
-  input('expected_demand_multiplier').value = String(ev.expectedDemandMultiplier);
-  input('lead_days').value = ev.leadDays ?? '';
-  input('notes').value = ev.notes ?? '';
-  title.textContent = `Edit “${ev.name}”`;
+  const values = {
+    name: ev.name, event_type: ev.eventType, impact_level: ev.impactLevel, date: ev.date, end_date: ev.endDate,
+    expected_demand_multiplier: ev.expectedDemandMultiplier, lead_days: ev.leadDays, notes: ev.notes,
+  };
+  for (const [field, value] of Object.entries(values)) input(field).value = value ?? '';
+  byId('event-form-title').textContent = `Edit “${ev.name}”`;
   submit.textContent = 'Save changes';
   cancel.hidden = false;
   form.scrollIntoView({ block: 'start' });
   input('name').focus();
 }
 
-/** Reads the form into the API's body; optional fields left empty are sent as null. */
+/** The form as the API's body: optional fields left empty are null. */
 function readForm() {
-  const text = (field) => input(field).value.trim();
-  const optional = (field) => text(field) || null;
-  const number = (field) => {
+  const body = {};
+  const unreadable = [];
+  for (const field of Object.keys(FIELDS)) {
     const node = input(field);
-    if (node.validity.badInput) return { bad: true };
-    return node.value === '' ? null : Number(node.value);
-  };
-  const body = {
-    name: text('name'),
-    event_type: text('event_type'),
-    impact_level: input('impact_level').value,
-    date: text('date'),
-    end_date: optional('end_date'),
-    expected_demand_multiplier: number('expected_demand_multiplier'),
-    lead_days: number('lead_days'),
-    notes: optional('notes'),
-  };
-  // Only what the API cannot see: text in a number box the browser could not read.
-  const unreadable = ['expected_demand_multiplier', 'lead_days']
-    .filter((field) => body[field]?.bad)
-    .map((field) => ({ field, message: 'must be a number' }));
+    const text = node.value.trim();
+    if (node.type === 'number') {
+      // Only what the API cannot see: text in a number box that the browser could not read.
+      if (node.validity.badInput) unreadable.push({ field, message: 'must be a number' });
+      body[field] = text === '' ? null : Number(text);
+    } else {
+      body[field] = text || (['end_date', 'notes'].includes(field) ? null : '');
+    }
+  }
   return { body, unreadable };
 }
 
 /** Shows each error next to its field (others in the form's status) and focuses the first. */
-function showErrors(errors, detail) {
+function showErrors(errors) {
   const general = [];
-  let first = null;
   for (const { field, message } of errors) {
-    const key = Object.hasOwn(FIELDS, field) ? field : null;
-    if (!key) { general.push(`${field}: ${message}`); continue; }
-    const node = input(key);
-    node.setAttribute('aria-invalid', 'true');
-    const out = byId(`${FIELDS[key]}-error`);
+    if (!Object.hasOwn(FIELDS, field)) { general.push(`${field}: ${message}`); continue; }
+    input(field).setAttribute('aria-invalid', 'true');
+    const out = errorOf(field);
     out.textContent = out.textContent ? `${out.textContent}; ${message}` : message;
-    first ??= node;
   }
-  replace(status, [detail, ...general].filter(Boolean).join(' '));
-  first?.focus();
+  replace(status, ['Please correct the marked fields.', ...general].join(' '));
+  form.querySelector('[aria-invalid="true"]')?.focus();
 }
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearErrors();
   const { body, unreadable } = readForm();
-  if (unreadable.length) { showErrors(unreadable, 'Please correct the marked fields.'); return; }
+  if (unreadable.length) { showErrors(unreadable); return; }
   submit.disabled = true;
   replace(status, 'Saving…');
   try {
@@ -204,8 +164,8 @@ form.addEventListener('submit', async (event) => {
     replace(status, `Saved “${saved.name}” (${formatDaySpan(saved.date, saved.endDate)}).`);
     changed();
   } catch (error) {
-    if (error.status === 422 && error.fieldErrors.length) showErrors(error.fieldErrors, 'Please correct the marked fields.');
-    else replace(status, ...writeFailure(error));
+    if (error.status === 422 && error.fieldErrors.length) showErrors(error.fieldErrors);
+    else replace(status, writeFailure(error));
   } finally {
     submit.disabled = false;
   }
@@ -216,31 +176,24 @@ cancel.addEventListener('click', () => {
   replace(status, 'Editing cancelled.');
 });
 
-// --- Files ------------------------------------------------------------------------------
+// --- Files ----------------------------------------------------------------------------------
 
-const importForm = byId('import-form');
-const importStatus = byId('import-status');
-
-importForm.addEventListener('submit', async (event) => {
+byId('import-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = byId('ics-file').files[0];
   if (!file) { replace(importStatus, 'Choose an .ics file first.'); return; }
   replace(importStatus, `Importing ${file.name}…`);
   try {
-    const report = await importIcs(await file.text());
-    replace(importStatus,
-      `Imported ${formatInt(report.occurrences)} occurrences (${formatDaySpan(report.from, report.to)}): `,
-      `${formatInt(report.created)} created, ${formatInt(report.updated)} updated, `,
-      `${formatInt(report.unchanged)} unchanged, ${formatInt(report.skipped)} skipped (edited here since).`);
-    importForm.reset();
+    const r = await importIcs(await file.text());
+    replace(importStatus, `Imported ${formatInt(r.occurrences)} occurrences (${formatDaySpan(r.from, r.to)}): `
+      + `${formatInt(r.created)} created, ${formatInt(r.updated)} updated, ${formatInt(r.unchanged)} unchanged, `
+      + `${formatInt(r.skipped)} skipped (edited here since).`);
+    event.target.reset();
     changed();
   } catch (error) {
-    if (error.status === 422 && error.fieldErrors.length) {
-      replace(importStatus, el('p', {}, error.message),
-        el('ul', { className: 'plain-list' }, error.fieldErrors.map((e) => el('li', {}, `${e.field}: ${e.message}`))));
-    } else {
-      replace(importStatus, ...writeFailure(error));
-    }
+    replace(importStatus, error.status === 422 && error.fieldErrors.length
+      ? [el('p', {}, error.message), el('ul', {}, error.fieldErrors.map((e) => el('li', {}, `${e.field}: ${e.message}`)))]
+      : writeFailure(error));
   }
 });
 
@@ -255,17 +208,10 @@ byId('ics-download').addEventListener('click', async () => {
 
 range.addEventListener('change', loadEvents);
 
-function changed() {
-  loadEvents();
-  onChange();
-}
+/** `change` runs after each write (the dashboard reloads: the chart shows the event). */
+export const initCalendar = (change) => { onChange = change; };
 
-/** Wires the calendar: `change` runs after each write (the dashboard reloads). */
-export function initCalendar(change) {
-  onChange = change;
-}
-
-/** The store's today (from the dashboard's `asOf`), for the list's range. */
+/** The store's today (from the dashboard), for the list's range. */
 export function setToday(day) {
   if (day && day !== today) {
     today = day;

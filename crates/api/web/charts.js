@@ -1,172 +1,135 @@
-// Chart.js charts (the vendored UMD build defines window.Chart). Colours come from the CSS
-// custom properties in styles.css, so light and dark mode are decided in one place; the
-// charts are drawn again when the colour scheme changes. Each chart's text alternative
-// (aria-label, tables, legends) is written by the caller.
+// Chart.js charts (the vendored UMD build defines window.Chart). Colours are CSS custom
+// properties of styles.css, so light and dark live in one place; the charts are drawn again
+// when the colour scheme changes. Their text alternatives are written by the callers.
 
-import { formatDay, formatInt, formatMoney, formatMoneyCompact, formatNumber } from './format.js';
+import { formatDay, formatInt, formatMoney, formatMoneyCompact } from './format.js';
 
-const drawn = new Map(); // canvas → { chart, draw } (draw re-creates it from scratch)
+const drawn = new Map(); // canvas → {chart, draw}: draw() makes it again from scratch
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
-
-/** Whether Chart.js loaded; without it the page shows the text alternatives only. */
-export const chartsAvailable = () => typeof window.Chart === 'function';
-
-/** Reads a CSS custom property of the root element (e.g. '--chart-revenue'). */
 const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const maxOf = (...arrays) => Math.max(0, ...arrays.flat().filter(Number.isFinite));
 
-/** The categorical palette (--c0 ... --c9), shared with the HTML legends' swatches. */
-export const paletteColor = (i) => cssVar(`--c${i % 10}`);
-
-function applyTheme() {
-  const { defaults } = window.Chart;
-  defaults.color = cssVar('--chart-text');
-  defaults.borderColor = cssVar('--chart-grid');
-  defaults.font.family = getComputedStyle(document.body).fontFamily;
-  defaults.animation = reducedMotion.matches ? false : { duration: 300 };
+/** A round axis limit at or above x: 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × a power of ten. */
+function niceCeil(x) {
+  const power = 10 ** Math.floor(Math.log10(x));
+  return x > 0 ? [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * power).find((limit) => limit >= x) : undefined;
 }
 
-/** Creates the chart on `canvas`, or updates the existing one in place (no flicker). */
+/**
+ * Draws a chart on `canvas` (`makeConfig()` gives its type, data, options and plugins), or
+ * updates the one there in place, without animation. False when Chart.js did not load.
+ */
 function upsert(canvas, makeConfig) {
-  if (!chartsAvailable()) return false;
-  applyTheme();
+  if (typeof window.Chart !== 'function') return false;
+  const configure = () => {
+    Object.assign(window.Chart.defaults, { color: cssVar('--chart-text'), borderColor: cssVar('--chart-grid') });
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    const config = makeConfig();
+    Object.assign(config.options, { responsive: true, maintainAspectRatio: false, animation: reducedMotion.matches ? false : { duration: 300 } });
+    return config;
+  };
   const draw = () => {
     drawn.get(canvas)?.chart.destroy();
-    applyTheme();
-    drawn.set(canvas, { chart: new window.Chart(canvas, makeConfig()), draw });
+    drawn.set(canvas, { chart: new window.Chart(canvas, configure()), draw });
   };
   const existing = drawn.get(canvas);
-  if (existing) {
-    const config = makeConfig();
-    existing.draw = draw;
-    existing.chart.data = config.data;
-    existing.chart.options = config.options;
-    existing.chart.update('none');
-  } else {
-    draw();
+  if (!existing) draw();
+  else {
+    const { data, options } = configure();
+    Object.assign(existing, { draw });
+    Object.assign(existing.chart, { data, options }).update('none');
   }
   return true;
 }
 
-// Light/dark switch: draw every chart again with the new colours.
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-  for (const { draw } of [...drawn.values()]) draw();
-});
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => [...drawn.values()].forEach(({ draw }) => draw()));
 
-/** The largest finite number in the arrays (0 if none). */
-const maxOf = (...arrays) => Math.max(0, ...arrays.flat().filter(Number.isFinite));
-
-/** Rounds up to a round axis limit (1, 1.5, 2, ... × a power of ten); undefined for 0. */
-function niceCeil(x) {
-  if (!(x > 0)) return undefined;
-  const step = 10 ** Math.floor(Math.log10(x)) / 2;
-  return Math.ceil(x / step) * step;
-}
-
-/**
- * Shades each calendar event's days behind the trend chart's data. Spans are index ranges
- * kept on the events dataset (`eventSpans`).
- */
+/** Shades each calendar event's days (`eventSpans`, index ranges on a dataset) behind the data. */
 const eventBands = {
   id: 'eventBands',
-  beforeDatasetsDraw(chart) {
-    const spans = chart.data.datasets.find((d) => d.eventSpans)?.eventSpans ?? [];
-    const { ctx, chartArea, scales: { x } } = chart;
-    if (!spans.length || !x) return;
+  beforeDatasetsDraw({ ctx, chartArea: area, scales: { x }, data }) {
+    const spans = data.datasets.find((d) => d.eventSpans)?.eventSpans ?? [];
     const half = (x.getPixelForValue(1) - x.getPixelForValue(0)) / 2 || 4;
     ctx.save();
     ctx.fillStyle = cssVar('--chart-event-band');
     for (const [start, end] of spans) {
-      const left = Math.max(chartArea.left, x.getPixelForValue(start) - half);
-      const right = Math.min(chartArea.right, x.getPixelForValue(end) + half);
-      if (right > left) ctx.fillRect(left, chartArea.top, right - left, chartArea.bottom - chartArea.top);
+      const left = Math.max(area.left, x.getPixelForValue(start) - half);
+      const right = Math.min(area.right, x.getPixelForValue(end) + half);
+      if (right > left) ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
     }
     ctx.restore();
   },
 };
 
 /**
- * The sales trend: revenue (line) and sale count (bars, right axis) per day, the 7-day moving
- * average, the forecast with its 80% band, and calendar events as markers on the axis.
- *
- * `series`: {labels: [day], revenue, count, average, forecast, lower80, upper80: arrays
- * aligned with labels (null where absent), eventNotes: [[line]] (tooltip lines per day,
- * empty where no event), eventSpans: [[startIndex, endIndex]], forecastNotes: [[line]]}.
+ * The sales trend: revenue (line) and sale count (bars, right axis) per day, the 7-day
+ * average, the forecast with its 80% band, calendar events as ▲ on the axis. `series` has
+ * `labels` (days) and, aligned with them (null where absent), `revenue`, `count`, `average`,
+ * `forecast`, `lower80`, `upper80`, `eventNotes` and `forecastNotes` (tooltip lines per
+ * day), besides `eventSpans` ([first, last] indices).
  */
 export function drawTrendChart(canvas, series) {
   return upsert(canvas, () => {
-    const colour = {
-      revenue: cssVar('--chart-revenue'), count: cssVar('--chart-count'), average: cssVar('--chart-average'),
-      forecast: cssVar('--chart-forecast'), band: cssVar('--chart-band'), event: cssVar('--chart-event'),
-    };
-    const line = (label, data, color, extra = {}) => ({
-      type: 'line', label, data, borderColor: color, backgroundColor: color, yAxisID: 'y',
-      borderWidth: 2, pointRadius: 0, pointHoverRadius: 4, tension: 0.25, spanGaps: false, order: 1, ...extra,
+    const line = (label, data, colour, extra) => ({
+      type: 'line', label, data, borderColor: cssVar(colour), backgroundColor: cssVar(colour), yAxisID: 'y',
+      borderWidth: 2, pointRadius: 0, pointHoverRadius: 4, tension: 0.25, order: 1, ...extra,
     });
-    const markers = series.eventNotes.map((notes) => (notes.length ? 0 : null));
-    // Keep the revenue readable: a wide forecast band may run off the top (the table and
-    // tooltips give it exactly), and the bars keep to the lower half.
+    const band = { band: true, borderColor: 'transparent', pointHoverRadius: 0, order: 4 };
+    // Revenue stays readable: a wide forecast band may run off the top (the tooltips and the
+    // table give it exactly), and the bars keep to the lower half.
     const peak = maxOf(series.revenue, series.average, series.forecast);
-    const yMax = maxOf(series.upper80) > peak * 1.5 ? niceCeil(peak * 1.5) : undefined;
-    const y1Max = niceCeil(maxOf(series.count) * 1.8);
+    const narrow = canvas.parentElement.clientWidth < 500; // a phone: smaller type
+    const font = narrow ? { size: 10 } : undefined;
     return {
       type: 'bar',
       data: {
         labels: series.labels,
         datasets: [
-          { type: 'bar', label: 'Sales', data: series.count, yAxisID: 'y1', order: 5,
-            backgroundColor: colour.count, borderRadius: 2, maxBarThickness: 18 },
-          line('Revenue', series.revenue, colour.revenue, { order: 2 }),
-          line('7-day average', series.average, colour.average, { borderDash: [2, 3], borderWidth: 2 }),
-          line('80% range (low)', series.lower80, 'transparent', { band: true, pointHoverRadius: 0, order: 4 }),
-          line('80% forecast range', series.upper80, 'transparent',
-            { band: true, pointHoverRadius: 0, fill: '-1', backgroundColor: colour.band, order: 4 }),
-          line('Forecast', series.forecast, colour.forecast, { borderDash: [6, 4], order: 3, notes: series.forecastNotes }),
-          line('Events', markers, colour.event, {
-            showLine: false, pointStyle: 'triangle', pointRadius: 7, pointHoverRadius: 9, clip: false,
-            order: 0, notes: series.eventNotes, eventSpans: series.eventSpans,
+          { label: 'Sales', data: series.count, yAxisID: 'y1', order: 5, backgroundColor: cssVar('--chart-count'), borderRadius: 2, maxBarThickness: 18 },
+          line('Revenue', series.revenue, '--chart-revenue', { order: 2 }),
+          line('7-day average', series.average, '--chart-average', { borderDash: [2, 3] }),
+          line('80% range (low)', series.lower80, '--chart-band', { ...band, edge: true }),
+          line('80% forecast range', series.upper80, '--chart-band', { ...band, fill: '-1' }),
+          line('Forecast', series.forecast, '--chart-forecast', { borderDash: [6, 4], order: 3, notes: series.forecastNotes }),
+          line('Events', series.eventNotes.map((notes) => (notes.length ? 0 : null)), '--chart-event', {
+            showLine: false, pointStyle: 'triangle', pointRadius: 7, pointHoverRadius: 9, clip: false, order: 0,
+            notes: series.eventNotes, eventSpans: series.eventSpans,
           }),
         ],
       },
       options: {
-        responsive: true,
-        maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
           x: {
             grid: { display: false },
-            ticks: {
-              autoSkip: true, maxRotation: 0, autoSkipPadding: 12,
-              callback(value) { return formatDay(this.getLabelForValue(value), 'short'); },
-            },
+            ticks: { maxRotation: 0, autoSkipPadding: 12, font, callback(i) { return formatDay(this.getLabelForValue(i), 'short'); } },
           },
-          y: { beginAtZero: true, max: yMax, ticks: { callback: (v) => formatMoneyCompact(v), maxTicksLimit: 6 } },
+          y: {
+            beginAtZero: true, max: maxOf(series.upper80) > peak * 1.5 ? niceCeil(peak * 1.5) : undefined,
+            ticks: { callback: formatMoneyCompact, maxTicksLimit: 6, font },
+          },
           y1: {
-            beginAtZero: true, max: y1Max, position: 'right', grid: { drawOnChartArea: false },
-            ticks: { precision: 0, maxTicksLimit: 6 }, title: { display: true, text: 'Sales' },
+            beginAtZero: true, max: niceCeil(maxOf(series.count) * 1.8), position: 'right', grid: { drawOnChartArea: false },
+            ticks: { precision: 0, maxTicksLimit: 6, font }, title: { display: !narrow, text: 'Sales' },
           },
         },
         plugins: {
           legend: {
-            labels: { usePointStyle: true, boxHeight: 8, filter: (item, data) => !data.datasets[item.datasetIndex].band },
+            labels: {
+              usePointStyle: true, boxHeight: 8, font,
+              // Only what is drawn, and the band once.
+              filter: ({ datasetIndex }, { datasets }) => !datasets[datasetIndex].edge && datasets[datasetIndex].data.some((v) => v !== null),
+            },
           },
           tooltip: {
-            filter: (item) => item.raw !== null && !item.dataset.band,
+            filter: ({ raw, dataset }) => raw !== null && !dataset.band,
             callbacks: {
-              title: (items) => formatDay(items[0]?.label, 'long'),
-              label(item) {
-                const { dataset, raw, dataIndex } = item;
-                if (dataset.label === 'Events') return dataset.notes[dataIndex];
-                if (dataset.yAxisID === 'y1') return `${dataset.label}: ${formatInt(raw)}`;
-                return `${dataset.label}: ${formatMoney(raw)}`;
-              },
-              afterLabel(item) {
-                const { dataset, dataIndex } = item;
-                if (dataset.label !== 'Forecast') return '';
-                const low = series.lower80[dataIndex];
-                const high = series.upper80[dataIndex];
-                const range = low === null ? [] : [`80% range: ${formatMoney(low)} – ${formatMoney(high)}`];
-                return [...range, ...(dataset.notes[dataIndex] ?? [])];
-              },
+              title: ([item]) => formatDay(item?.label, 'long'),
+              label: ({ dataset, raw, dataIndex }) => (dataset.label === 'Events' ? dataset.notes[dataIndex]
+                : `${dataset.label}: ${dataset.yAxisID === 'y1' ? formatInt(raw) : formatMoney(raw)}`),
+              afterLabel: ({ dataset, dataIndex: i }) => (dataset.label !== 'Forecast' ? ''
+                : [series.lower80[i] !== series.upper80[i] && `80% range: ${formatMoney(series.lower80[i])} – ${formatMoney(series.upper80[i])}`,
+                  ...dataset.notes[i]].filter(Boolean)),
             },
           },
         },
@@ -176,37 +139,17 @@ export function drawTrendChart(canvas, series) {
   });
 }
 
-/**
- * A doughnut of counts. `slices`: [{label, value}] (colours are the palette in order, as in
- * the HTML legend the caller draws beside it).
- */
+/** A doughnut of `slices` ([{label, value}]) in the palette's order (--c0 ... --c9), as the caller's legend. */
 export function drawDoughnut(canvas, slices) {
-  return upsert(canvas, () => {
-    const total = slices.reduce((sum, s) => sum + s.value, 0);
-    return {
-      type: 'doughnut',
-      data: {
-        labels: slices.map((s) => s.label),
-        datasets: [{
-          data: slices.map((s) => s.value),
-          backgroundColor: slices.map((_, i) => paletteColor(i)),
-          borderColor: cssVar('--surface'),
-          borderWidth: 2,
-        }],
-      },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        cutout: '60%',
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            callbacks: {
-              label: (item) => `${item.label}: ${formatInt(item.raw)} (${formatNumber(total ? (100 * item.raw) / total : 0)}%)`,
-            },
-          },
-        },
-      },
-    };
-  });
+  return upsert(canvas, () => ({
+    type: 'doughnut',
+    data: {
+      labels: slices.map((s) => s.label),
+      datasets: [{
+        data: slices.map((s) => s.value), backgroundColor: slices.map((_, i) => cssVar(`--c${i % 10}`)),
+        borderColor: cssVar('--surface'), borderWidth: 2,
+      }],
+    },
+    options: { cutout: '60%', plugins: { legend: { display: false } } },
+  }));
 }

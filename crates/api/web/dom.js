@@ -1,33 +1,24 @@
 // Building DOM safely: every piece of text goes in as a text node, never as HTML.
 
 /**
- * Creates an element. `props` sets properties (className, id, type, value, hidden...), with
- * two special keys: `attrs` for attributes (aria-*, data-*, for) and `on` for listeners.
- * Children are nodes or strings (strings become text nodes); null/false are skipped.
+ * Creates an element. `props` sets properties (className, id, type, hidden...), except `attrs`
+ * (attributes: aria-*, data-*) and `on` (listeners). Children are nodes or strings (made text
+ * nodes); null, undefined and false are skipped, arrays flattened.
  */
 export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  const { attrs, on, ...rest } = props;
-  Object.assign(node, rest);
-  for (const [name, value] of Object.entries(attrs ?? {})) {
+  const { attrs = {}, on = {}, ...rest } = props;
+  const node = Object.assign(document.createElement(tag), rest);
+  for (const [name, value] of Object.entries(attrs)) {
     if (value !== undefined && value !== null && value !== false) node.setAttribute(name, String(value));
   }
-  for (const [type, handler] of Object.entries(on ?? {})) node.addEventListener(type, handler);
-  append(node, children);
+  for (const [type, handler] of Object.entries(on)) node.addEventListener(type, handler);
+  node.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
 
-function append(node, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-/** Replaces the children of `node`. */
+/** Replaces the children of `node` (same children rules as `el`). */
 export function replace(node, ...children) {
-  node.replaceChildren();
-  append(node, children);
+  node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
 
@@ -41,8 +32,8 @@ export function byId(id) {
 const rendered = new WeakMap();
 
 /**
- * Renders `data` into `node` with `render(node, data)` only when the data differs from the
- * last render, so the 60-second refresh does not move keyboard focus or scroll for nothing.
+ * Calls `render(node, data)` only when `data` differs from the last render into `node`, so the
+ * 60-second refresh neither moves keyboard focus nor re-announces live regions for nothing.
  */
 export function renderIfChanged(node, data, render) {
   const key = JSON.stringify(data);
@@ -51,33 +42,27 @@ export function renderIfChanged(node, data, render) {
   render(node, data);
 }
 
-/** Forgets what `renderIfChanged` drew into `node` (for a forced re-render). */
-export const forget = (node) => rendered.delete(node);
+/** A loading, empty or error message inside a panel. */
+export const stateMessage = (kind, ...text) =>
+  el('p', { className: `state state--${kind}`, attrs: { role: kind === 'error' ? 'alert' : null } }, ...text);
 
-/** A paragraph for a loading, empty or error state inside a panel. */
-export function stateMessage(kind, ...text) {
-  return el('p', { className: `state state--${kind}`, attrs: { role: kind === 'error' ? 'alert' : null } }, ...text);
-}
+/** A <dl> from [term, value] pairs, leaving out pairs whose value is null. */
+export const definitionList = (pairs) => el('dl', { className: 'facts' },
+  pairs.filter(([, value]) => value !== null && value !== undefined)
+    .map(([term, value]) => el('div', {}, el('dt', {}, term), el('dd', {}, value))));
 
-/** A definition list from [term, value] pairs, skipping pairs whose value is null. */
-export function definitionList(pairs, className = 'facts') {
-  return el('dl', { className },
-    pairs.filter(([, value]) => value !== null && value !== undefined)
-      .map(([term, value]) => el('div', {}, el('dt', {}, term), el('dd', {}, value))));
-}
+/**
+ * A table: columns are {label, numeric}, rows arrays of cells (strings or nodes). Each cell
+ * carries its column's label (`data-label`) for the card layout on phones.
+ */
+export const table = ({ caption, columns, rows, className = '' }) => el('table', { className },
+  caption && el('caption', {}, caption),
+  el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col', className: c.numeric ? 'num' : '' }, c.label)))),
+  el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((cell, i) => el('td', {
+    className: columns[i].numeric ? 'num' : '', attrs: { 'data-label': columns[i].label },
+  }, cell))))));
 
-/** A table with a caption, column headers and rows of cells (strings or nodes). */
-export function table({ caption, columns, rows, className = 'data', captionHidden = false }) {
-  return el('table', { className },
-    caption && el('caption', { className: captionHidden ? 'visually-hidden' : '' }, caption),
-    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { attrs: { scope: 'col' }, className: c.numeric ? 'num' : '' }, c.label)))),
-    el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((cell, i) => el('td', {
-      className: columns[i].numeric ? 'num' : '',
-      attrs: { 'data-label': columns[i].label },
-    }, cell))))));
-}
-
-/** Offers a Blob to the user as a file download (through a short-lived blob: URL). */
+/** Offers a Blob as a file download, through a short-lived blob: URL. */
 export function saveBlob(blob, filename) {
   const href = URL.createObjectURL(blob);
   const link = el('a', { href, download: filename, hidden: true });
