@@ -31,23 +31,25 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** This process's environment without the server's own settings, plus a write key (none: no keys). */
-function serverEnv(writeKey) {
+/** This process's environment without the server's own settings, plus a write key and a
+ * read key (none: no keys). */
+function serverEnv(writeKey, readKey) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('CRM_') && name !== 'DATABASE_URL'),
   );
-  const keys = writeKey ? { CRM_WRITE_KEYS: writeKey } : {};
+  const keys = { ...(writeKey ? { CRM_WRITE_KEYS: writeKey } : {}), ...(readKey ? { CRM_READ_KEYS: readKey } : {}) };
   return { ...env, ...keys, RUST_LOG: process.env.RUST_LOG ?? 'info' };
 }
 
-/** Starts `crm-trends serve` on a free loopback port with an empty database. */
-export function startServer({ host = '127.0.0.1', writeKey, dataDir }) {
+/** Starts `crm-trends serve` on a free loopback port over `dataDir`'s database (a new one
+ * unless something was put there). */
+export function startServer({ host = '127.0.0.1', writeKey, readKey, dataDir }) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       serverBin,
       ['serve', '--host', host, '--port', '0', '--database-url', path.join(dataDir, 'crm.sqlite')],
       {
-        env: serverEnv(writeKey),
+        env: serverEnv(writeKey, readKey),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
