@@ -342,6 +342,7 @@ fn segments_products_and_sync_status_report_the_refresh() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]));
 
     let status = app.get("/api/sync/status").body;
+    assert_eq!(status["stale"], json!([]), "synced and refreshed just now");
     assert_eq!(status["analytics"]["customers"], 3);
     let analytics = &status["analytics"];
     assert_eq!(analytics["asOf"], Utc::now().date_naive().to_string());

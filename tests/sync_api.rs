@@ -84,7 +84,13 @@ fn a_batch_with_one_bad_record_writes_nothing_and_names_the_record() {
         [(1, "customer_id"), (1, "total_amount"), (1, "created_at"), (2, "items[0].quantity"), (3, "id")]
     );
     assert_eq!(app.get("/api/health").body["database"]["counts"]["sales"], 0);
-    assert_eq!(app.get("/api/sync/status").body["sales"]["batches"], 0);
+    let status = app.get("/api/sync/status").body;
+    assert_eq!(status["sales"]["batches"], 0);
+    assert_eq!(
+        status["stale"],
+        serde_json::json!(["No sales have been synced yet."]),
+        "the refused batch wrote nothing"
+    );
 }
 
 #[test]

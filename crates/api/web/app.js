@@ -102,7 +102,7 @@ async function loadOnce() {
   byId('store-line').textContent = `${formatDaySpan(span.from, span.to, 'long')} · store time zone ${dash.timeZone}`
     + (dash.currency ? ` · ${dash.currency}` : '');
   renderKpis(dash, span, previous);
-  const warnings = renderFreshness(sync, dash, today);
+  const warnings = renderFreshness(sync, dash);
   renderTrend({
     dash, span, trends, forecast, events: [...events.values()],
     latestSaleDay: sync?.sales.maxCreatedAt?.slice(0, 10), onShowRange: showCustom,

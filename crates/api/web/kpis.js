@@ -2,9 +2,8 @@
 // and data freshness (last sync of each kind, last analytics refresh, stale warnings).
 
 import { byId, el, replace } from './dom.js';
-import { addDays, formatAgo, formatChange, formatDay, formatInt, formatMoney } from './format.js';
+import { formatAgo, formatChange, formatDay, formatInt, formatMoney } from './format.js';
 
-const DAY_MS = 86_400_000;
 const pairs = (rows) => el('ul', { className: 'pairs' }, rows.map(([label, value]) => el('li', {}, el('span', {}, label), el('strong', {}, value))));
 
 /** Sets a tile's value and note; `trend` ('up', 'down' or null) colours the note. */
@@ -45,25 +44,19 @@ export function renderKpis(dash, span, previous) {
 
 /**
  * The freshness tile: the last sync of each kind and the last refresh, against the server's
- * clock. Returns the stale warnings (the banner repeats them): no sales synced in 24 hours,
- * analytics not refreshed for a day.
+ * clock. Returns the stale warnings the server gives (`stale` of /api/sync/status; the
+ * banner repeats them).
  */
-export function renderFreshness(sync, dash, today) {
+export function renderFreshness(sync, dash) {
   const body = byId('kpi-fresh');
   if (!sync) {
     replace(body, el('p', { className: 'note' }, 'Sync status unavailable.'));
     return [];
   }
   const now = new Date(sync.serverTime);
-  const old = (iso) => !iso || now - new Date(iso) > DAY_MS;
   const refreshed = sync.analytics?.finishedAt;
   const asOf = dash.customerStats.analyticsAsOf ?? sync.analytics?.asOf;
-  const warnings = [];
-  if (!sync.sales.lastSyncAt) warnings.push('No sales have been synced yet.');
-  else if (old(sync.sales.lastSyncAt)) warnings.push(`No sales synced in the last 24 hours (last ${formatAgo(sync.sales.lastSyncAt, now)}).`);
-  if (sync.sales.records > 0 && (old(refreshed) || (asOf && asOf < addDays(today, -1)))) {
-    warnings.push(`Analytics were last refreshed ${formatAgo(refreshed, now)}${asOf ? ` (as of ${formatDay(asOf)})` : ''}.`);
-  }
+  const warnings = sync.stale ?? [];
   replace(body,
     pairs([['Sales synced', sync.sales.lastSyncAt], ['Customers synced', sync.customers.lastSyncAt],
       ['Products synced', sync.products.lastSyncAt], ['Analytics refreshed', refreshed]].map(([label, iso]) => [label, formatAgo(iso, now)])),

@@ -35,7 +35,7 @@ pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
 pub use reorder::{
     DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,
 };
-pub use status::SyncState;
+pub use status::{STALE_AFTER, SyncState, staleness};
 pub use sync::Received;
 pub use trends::{
     Dashboard, DashboardRequest, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, ProductSold, ProductSort,

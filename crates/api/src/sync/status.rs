@@ -24,6 +24,10 @@ pub struct SyncStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub analytics: Option<crate::analytics::AnalyticsRunView>,
+    /// Why the data may be stale, as sentences to show (empty when fresh): no sales synced
+    /// yet or for 24 hours; with sales, no analytics refresh for 24 hours or as of yesterday.
+    #[schema(example = json!(["No sales synced in the last 24 hours (the last batch came at 2025-11-30 18:05 UTC)."]))]
+    pub stale: Vec<String>,
 }
 
 /// Sync state of one kind.
@@ -103,6 +107,7 @@ impl From<SyncState> for SyncStatusResponse {
             sales: of(SyncKind::Sales),
             products: of(SyncKind::Products),
             analytics: state.analytics.map(Into::into),
+            stale: state.stale,
         }
     }
 }
