@@ -229,6 +229,11 @@ fn the_dashboard_covers_the_window_day_by_day() {
     let sales: i64 = trend.iter().map(|p| p["salesCount"].as_i64().unwrap()).sum();
     assert_eq!((revenue, sales), (1000 + 1550 + 500 + 6 * 800 + 2 * 200, 11), "the sale 300 days ago is outside");
     assert_eq!(cents(&dashboard["trend"]["revenue"]), revenue);
+    assert_eq!(
+        dashboard["totals"],
+        json!({"revenue": 82.5, "salesCount": 11, "averageBasket": 7.5, "previousRevenue": 0.0, "previousSalesCount": 0}),
+        "82.50 over 11 sales; nothing in the 30 days before"
+    );
     // Revenue at x = 9, 19, 24, 25, 27 of 0..29: Σ(x - x̄)² = 30 × 899 / 12 = 2247.5 and
     // Σxy - n x̄ ȳ = 1769.5 - 14.5 × 82.5 = 573.25, so the slope is 0.255 a day; its t is
     // 1.28, below 2.048 (df 28): not a trend.

@@ -8,7 +8,7 @@ pub(crate) mod trends;
 
 pub use dashboard::{
     CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, ReorderSummaryView, SegmentCounts, TopProduct,
-    get_dashboard,
+    WindowTotals, get_dashboard,
 };
 pub use forecast::{
     AccuracyQuery, AccuracyView, Estimate, EventAdjustment, ForecastAccuracyResponse, ForecastDay, ForecastQuery,

@@ -83,7 +83,7 @@ async function loadOnce() {
   const forecastOn = span.to === today; // the forecast continues a window that ends today
   const [sync, trends, forecast, calendar, segments, reorder, products] = await settle([
     syncPromise,
-    getTrends(addDays(span.from, -span.days), span.to), // this window and the previous one
+    getTrends(span.from, span.to), // with the API's 7-day averages (they reach before `from`)
     forecastOn ? getForecast(FORECAST_DAYS) : null,
     getEvents(span.from, Math.min(730, span.days + (forecastOn ? FORECAST_DAYS : 0))),
     getSegments(),
@@ -92,16 +92,11 @@ async function loadOnce() {
   ].map((p) => Promise.resolve(p)));
   last = { dash, span };
 
-  const before = trends?.points.filter((p) => p.period < span.from);
-  const previous = before && {
-    revenue: before.reduce((sum, p) => sum + p.revenue, 0),
-    salesCount: before.reduce((sum, p) => sum + p.salesCount, 0),
-  };
   const events = new Map([...(calendar?.events ?? []), ...dash.upcomingEvents].map((ev) => [ev.id, ev]));
 
   byId('store-line').textContent = `${formatDaySpan(span.from, span.to, 'long')} · store time zone ${dash.timeZone}`
     + (dash.currency ? ` · ${dash.currency}` : '');
-  renderKpis(dash, span, previous);
+  renderKpis(dash, span);
   const warnings = renderFreshness(sync, dash);
   renderTrend({
     dash, span, trends, forecast, events: [...events.values()],

@@ -22,17 +22,16 @@ function change(now, before, days, format, pct = (100 * (now - before)) / before
 }
 
 /**
- * Fills the tiles: `dash` is the dashboard, `span` the window, `previous` the previous
- * window's {revenue, salesCount} from the trends API (null if it failed).
+ * Fills the tiles from `dash`, the dashboard (its `totals` carry this window's and the
+ * previous window's revenue, sales and average basket), for the window `span`.
  */
-export function renderKpis(dash, span, previous) {
-  const { trend, customerStats: stats, reorder } = dash;
-  const sales = dash.salesTrend.reduce((sum, p) => sum + p.salesCount, 0);
-  setTile('revenue', formatMoney(trend.revenue), change(trend.revenue, trend.previousRevenue, span.days, formatMoney, trend.changePercent));
-  setTile('sales', formatInt(sales), previous ? change(sales, previous.salesCount, span.days, formatInt) : undefined);
-  const basket = sales ? trend.revenue / sales : null;
+export function renderKpis(dash, span) {
+  const { trend, totals, customerStats: stats, reorder } = dash;
+  setTile('revenue', formatMoney(totals.revenue), change(totals.revenue, totals.previousRevenue, span.days, formatMoney, trend.changePercent));
+  setTile('sales', formatInt(totals.salesCount), change(totals.salesCount, totals.previousSalesCount, span.days, formatInt));
+  const basket = totals.averageBasket ?? null;
   setTile('basket', formatMoney(basket), basket === null ? ['no sales in the window', null]
-    : previous?.salesCount ? change(basket, previous.revenue / previous.salesCount, span.days, formatMoney) : undefined);
+    : change(basket, totals.previousAverageBasket ?? 0, span.days, formatMoney));
   const share = stats.total ? Math.round((100 * stats.activeInWindow) / stats.total) : 0;
   setTile('active', formatInt(stats.activeInWindow), [`bought in the window: ${share}% of ${formatInt(stats.total)} customers`]);
   const seg = stats.bySegment;

@@ -39,7 +39,7 @@ pub use status::{STALE_AFTER, SyncState, staleness};
 pub use sync::Received;
 pub use trends::{
     Dashboard, DashboardRequest, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, ProductSold, ProductSort,
-    ProductsRequest, SegmentCounts, SegmentReport, TrendPoint, TrendRequest, TrendSeries, TrendSummary,
+    ProductsRequest, SegmentCounts, SegmentReport, TrendPoint, TrendRequest, TrendSeries, TrendSummary, average_basket,
 };
 
 /// The store's and the analytics' values that use cases return, so a caller of the service

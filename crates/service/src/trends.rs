@@ -232,6 +232,8 @@ pub struct Dashboard {
     pub analytics_as_of: Option<NaiveDate>,
     /// Every day of the window, oldest first, days without sales as zeros.
     pub sales: Vec<DaySales>,
+    /// Completed sales in the window of equal length before.
+    pub previous_sale_count: i64,
     /// Direction of daily revenue over the window, and change against the window before.
     pub trend: TrendSummary,
     /// The most popular products, with names and categories.
@@ -240,6 +242,29 @@ pub struct Dashboard {
     pub upcoming_events: Vec<CalendarEventRow>,
     /// The reorder list's summary: products to order now, the most urgent first.
     pub reorder: crate::ReorderOverview,
+}
+
+impl Dashboard {
+    /// Completed sales in the window.
+    pub fn sale_count(&self) -> i64 {
+        self.sales.iter().map(|d| d.sale_count).sum()
+    }
+}
+
+/// Revenue over `sales`, rounded half away from zero to the cent; `None` without sales.
+///
+/// ```
+/// use crm_domain::Money;
+/// assert_eq!(crm_service::average_basket(Money::from_cents(1_000), 3), Some(Money::from_cents(333)));
+/// assert_eq!(crm_service::average_basket(Money::from_cents(1_001), 2), Some(Money::from_cents(501)));
+/// assert_eq!(crm_service::average_basket(Money::from_cents(500), 0), None);
+/// ```
+pub fn average_basket(revenue: Money, sales: i64) -> Option<Money> {
+    (sales > 0).then(|| {
+        let (cents, n) = (i128::from(revenue.cents()), i128::from(sales));
+        let rounded = (2 * cents + cents.signum() * n) / (2 * n);
+        Money::from_cents(i64::try_from(rounded).unwrap_or(i64::MAX))
+    })
 }
 
 /// Segment counts and the RFM grid, as of the last refresh.
@@ -297,6 +322,7 @@ impl Service {
                 analytics_as_of: crm_storage::last_analytics_run(conn)?.map(|r| r.as_of),
                 trend: TrendSummary::of(current, previous),
                 sales: current.to_vec(),
+                previous_sale_count: previous.iter().map(|d| d.sale_count).sum(),
                 top_products: reads::top_products(conn, TOP_PRODUCTS)?,
                 upcoming_events: reads::events_between(conn, today, today + Days::new(EVENT_DAYS))?,
                 reorder,

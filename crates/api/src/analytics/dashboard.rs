@@ -5,7 +5,7 @@ use crate::calendar::CalendarEventView;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
-use crm_service::{Dashboard, DashboardRequest};
+use crm_service::{Dashboard, DashboardRequest, average_basket};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,6 +45,8 @@ pub struct DashboardResponse {
     pub sales_trend: Vec<DailyPoint>,
     /// Direction of daily revenue over the window, and change against the previous window.
     pub trend: TrendView,
+    /// The window's key figures beside the previous window's.
+    pub totals: WindowTotals,
     /// The most popular products (as of the last refresh).
     pub top_products: Vec<TopProduct>,
     /// Calendar events in the next 30 days.
@@ -63,6 +65,29 @@ pub struct ReorderSummaryView {
     pub order_cost: f64,
     /// The most urgent of them (fewest days of cover first), at most 5.
     pub most_urgent: Vec<super::ReorderLine>,
+}
+
+/// Revenue, completed sales and the average basket of the window and of the window of equal
+/// length before it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowTotals {
+    /// Revenue of completed sales.
+    pub revenue: f64,
+    /// Completed sales.
+    pub sales_count: i64,
+    /// Revenue per completed sale, rounded to the cent; absent without sales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub average_basket: Option<f64>,
+    /// The previous window's revenue.
+    pub previous_revenue: f64,
+    /// The previous window's completed sales.
+    pub previous_sales_count: i64,
+    /// The previous window's average basket; absent without sales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub previous_average_basket: Option<f64>,
 }
 
 /// Customer counts.
@@ -227,6 +252,15 @@ impl DashboardResponse {
                     sales_count: day.sale_count,
                 })
                 .collect(),
+            totals: WindowTotals {
+                revenue: d.trend.revenue.to_decimal(),
+                sales_count: d.sale_count(),
+                average_basket: average_basket(d.trend.revenue, d.sale_count()).map(|m| m.to_decimal()),
+                previous_revenue: d.trend.previous_revenue.to_decimal(),
+                previous_sales_count: d.previous_sale_count,
+                previous_average_basket: average_basket(d.trend.previous_revenue, d.previous_sale_count)
+                    .map(|m| m.to_decimal()),
+            },
             trend: d.trend.into(),
             top_products: d.top_products.into_iter().map(TopProduct::from).collect(),
             upcoming_events: d.upcoming_events.into_iter().map(Into::into).collect(),
