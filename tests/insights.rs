@@ -322,9 +322,7 @@ fn a_past_window_of_the_dashboard_and_what_sold_best_in_it() {
             "recentUnits": 0, "units": 1, "revenue": 99.99, "sales": 1}]),
         "sold long ago: no popularity now"
     );
-    let sort_alone = app.get("/api/analytics/products?sort=units");
-    assert_eq!(sort_alone.status, 400);
-    assert_eq!(sort_alone.body["detail"], "query parameter sort: ranks a window: give from and/or to with it");
+    assert_eq!(ranked("sort=revenue"), ranked(&format!("{month}&sort=revenue")), "sort alone ranks the last 30 days");
 }
 
 #[test]

@@ -209,9 +209,11 @@ impl From<crm_service::ProductSold> for TopProduct {
 
 /// Dashboard
 ///
-/// Customer statistics, daily revenue and sale counts over the window (default 30 days),
-/// the trend direction and change against the previous window, top products and upcoming
-/// events. Reads per-day aggregates and the last refresh's results: its cost grows with
+/// Customer statistics, daily revenue and sale counts over the window, the trend direction
+/// and the totals against the previous window of equal length, top products, upcoming
+/// events and the reorder summary. The window is the last `days` (1-365, default 30) up to
+/// `to` (default today), or `from` to `to`; `days` and `from` together are refused (400),
+/// as are `from` after `to` and a window longer than 365 days. Reads per-day aggregates and the last refresh's results: its cost grows with
 /// the days shown, not with the sales stored.
 #[utoipa::path(
     get,

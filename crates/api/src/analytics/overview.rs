@@ -22,7 +22,7 @@ pub struct ProductsQuery {
     /// Rank by what sold up to this store-local day, included (default with `from`: today).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-30")]
     pub to: Option<NaiveDate>,
-    /// With `from`/`to`: rank by `units` (default) or `revenue`.
+    /// Rank what sold in a window by `units` (default) or `revenue`; alone, over the last 30 days.
     #[param(inline)]
     pub sort: Option<SortParam>,
 }
@@ -50,8 +50,9 @@ pub struct ProductsResponse {
 /// Products ranked by popularity (units and revenue decayed with a 14-day half-life,
 /// scored 0-100), each with its own trend direction, as of the last refresh.
 ///
-/// With `from` and/or `to`: products ranked by what they sold over those store-local days
-/// (at most 3,660), by `units` or `revenue` (`sort`), read from the per-day product totals;
+/// With `from`, `to` or `sort`: products ranked by what they sold over those store-local
+/// days (at most 3,660; `to` defaults to today and `from` to 29 days before `to`), by
+/// `units` or `revenue` (`sort`), read from the per-day product totals;
 /// each line adds `units`, `revenue` and `sales` in the window, keeps its popularity now
 /// (`score` 0 and `direction` flat when the last refresh did not rank it), and `rank` is its
 /// place in the window. "What sold best in November?" is
@@ -68,12 +69,7 @@ pub async fn get_products(
     query: crate::Query<ProductsQuery>,
 ) -> Result<web::Json<ProductsResponse>, ApiError> {
     let query = query.into_inner();
-    if query.from.is_none() && query.to.is_none() {
-        if query.sort.is_some() {
-            return Err(ApiError::BadRequest(
-                "query parameter sort: ranks a window: give from and/or to with it".to_owned(),
-            ));
-        }
+    if query.from.is_none() && query.to.is_none() && query.sort.is_none() {
         let limit = query.limit;
         let rows = state.read(move |service| service.popular_products(limit)).await?;
         return Ok(web::Json(ProductsResponse { products: rows.into_iter().map(TopProduct::from).collect() }));
