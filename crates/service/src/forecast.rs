@@ -481,19 +481,9 @@ pub(crate) fn prepare(
     let products = products.forecasters();
     let reorder_started = Instant::now();
     let catalogue = crm_storage::catalogue(conn)?;
-    let mut prepared = Prepared {
-        as_of,
-        took: Duration::ZERO,
-        reorder_took: Duration::ZERO,
-        store,
-        products,
-        reorder: Arc::new(ReorderList::empty(as_of)),
-        catalogue_version,
-    };
-    prepared.reorder = Arc::new(reorder_list(catalogue, &prepared, &config.reorder, as_of));
-    prepared.reorder_took = reorder_started.elapsed();
-    prepared.took = started.elapsed();
-    Ok(prepared)
+    let reorder = Arc::new(reorder_list(catalogue, &store, &products, &config.reorder, as_of));
+    let reorder_took = reorder_started.elapsed();
+    Ok(Prepared { as_of, took: started.elapsed(), reorder_took, store, products, reorder, catalogue_version })
 }
 
 /// What the refresh would prepare from `as_of`, computed outside it (for a request that

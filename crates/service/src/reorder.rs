@@ -10,7 +10,7 @@
 //! the day the whole list is computed for the request. Stock is one level per product, as the products sync sends
 //! it: per-store stock is not modelled.
 
-use crate::forecast::{Prepared, StoreDays};
+use crate::forecast::StoreDays;
 use crate::{Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_analytics::demand::{UnitsForecaster, UnitsMethod};
@@ -18,6 +18,7 @@ use crm_analytics::reorder::{Advice, DayDemand, ReorderPolicy, Stock, advise};
 use crm_domain::{Money, UnitPrice};
 use crm_storage::CatalogueEntry;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Fewest days of demand a product's advice looks at, so days of cover see past a short
@@ -110,11 +111,6 @@ pub struct ReorderList {
 }
 
 impl ReorderList {
-    /// A list with no products.
-    pub(crate) fn empty(as_of: NaiveDate) -> Self {
-        Self { as_of, policy: ReorderPolicy::default(), prepared: true, items: Vec::new() }
-    }
-
     /// Products per status, in [`ReorderStatus::ALL`]'s order.
     pub fn counts(&self) -> [(ReorderStatus, usize); 5] {
         ReorderStatus::ALL.map(|status| (status, self.items.iter().filter(|i| i.status == status).count()))
@@ -175,7 +171,7 @@ impl Service {
         let list = match prepared {
             Some(prepared) => {
                 let catalogue = self.db.read(crm_storage::catalogue)?;
-                Arc::new(reorder_list(catalogue, &prepared, &self.config.reorder, today))
+                Arc::new(reorder_list(catalogue, &prepared.store, &prepared.products, &self.config.reorder, today))
             }
             None => self.db.read(|conn| crate::forecast::prepare_now(conn, &self.config, today))?.reorder,
         };
@@ -184,18 +180,20 @@ impl Service {
     }
 }
 
-/// The list from `as_of`, from the prepared forecasts and the catalogue.
+/// The list from `as_of`, from the prepared forecasts (the store's days and each product's
+/// forecaster) and the catalogue.
 pub(crate) fn reorder_list(
     catalogue: Vec<CatalogueEntry>,
-    prepared: &Prepared,
+    store: &StoreDays,
+    products: &HashMap<String, (Option<UnitsForecaster>, usize)>,
     policy: &ReorderPolicy,
     as_of: NaiveDate,
 ) -> ReorderList {
-    let factors = event_factors(&prepared.store);
+    let factors = event_factors(store);
     let mut items: Vec<ReorderItem> = catalogue
         .into_iter()
         .map(|entry| {
-            let forecaster = prepared.products.get(&entry.id).and_then(|(f, _)| f.as_ref());
+            let forecaster = products.get(&entry.id).and_then(|(f, _)| f.as_ref());
             item(entry, forecaster, &factors, policy, as_of)
         })
         .collect();

@@ -342,8 +342,7 @@ impl Service {
         let from = request.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
         check_range(from, to)?;
         let (sold, labels, trends) = self.db.read(|conn| {
-            let sold = crm_storage::product_window_totals(conn, from, to)?;
-            let mut ranked: Vec<_> = sold.into_iter().collect();
+            let mut ranked = crm_storage::product_window_totals(conn, from, to)?;
             ranked.sort_by(|a, b| {
                 let key = |p: &crm_storage::ProductWindowTotals| match request.sort {
                     ProductSort::Units => (p.units, p.revenue_cents),
