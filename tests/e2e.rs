@@ -11,6 +11,7 @@ mod calendar_ics;
 mod dashboard;
 mod demo;
 mod forecast;
+mod hardening;
 mod insights;
 mod online_retail;
 mod openapi_spec;

@@ -42,12 +42,12 @@ function serverEnv(writeKey, readKey) {
 }
 
 /** Starts `crm-trends serve` on a free loopback port over `dataDir`'s database (a new one
- * unless something was put there). */
-export function startServer({ host = '127.0.0.1', writeKey, readKey, dataDir }) {
+ * unless something was put there), with extra `serve` arguments. */
+export function startServer({ host = '127.0.0.1', writeKey, readKey, dataDir, args = [] }) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       serverBin,
-      ['serve', '--host', host, '--port', '0', '--database-url', path.join(dataDir, 'crm.sqlite')],
+      ['serve', '--host', host, '--port', '0', '--database-url', path.join(dataDir, 'crm.sqlite'), ...args],
       {
         env: serverEnv(writeKey, readKey),
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,11 +125,11 @@ export async function waitUntil(what, read, accept, timeout = UI_TIMEOUT_MS) {
   }
 }
 
-export async function launchBrowser(userDataDir) {
+export async function launchBrowser(userDataDir, extraArgs = []) {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumBin,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1280, height: 900 },
     timeout: UI_TIMEOUT_MS,
   });

@@ -182,9 +182,22 @@ impl App {
     /// percent-encodings, dot segments and absolute-form targets reach the server as
     /// written), with extra headers and an optional JSON body.
     pub fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Option<&str>) -> RawReply {
+        self.raw_as(self.authority(), method, target, headers, body)
+    }
+
+    /// [`raw`](Self::raw) with the `Host` header naming `host`, as a page whose name was
+    /// re-pointed at this machine (DNS rebinding) would send it.
+    pub fn raw_as(
+        &self,
+        host: &str,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> RawReply {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(self.authority()).expect("connect");
-        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.authority());
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }

@@ -157,6 +157,7 @@ pub struct ListEventsQuery {
     pub days: Option<u32>,
     /// First day covered (default: today, store-local).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub from: Option<NaiveDate>,
 }
 

@@ -9,6 +9,7 @@
 //! is refused (403) before it reaches a handler, so a page the user happens to visit cannot
 //! make the browser write to this server (even with no keys configured).
 
+use crate::host::HostPolicy;
 use crate::{ApiError, AppState};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -46,13 +47,15 @@ impl CorsPolicy {
     }
 
     /// The request's `Origin` when it names a page of another origin that is not allowed.
-    /// A page of this server's own origin (Swagger UI, the dashboard) is not cross-origin.
-    fn refused_origin<'a>(&self, headers: &'a HeaderMap) -> Option<&'a str> {
+    /// A page of this server's own origin (Swagger UI, the dashboard) is not cross-origin:
+    /// its origin is the `Host` it calls, and that host is one the server answers to (never
+    /// merely whatever name the request claims, which DNS rebinding controls).
+    fn refused_origin<'a>(&self, headers: &'a HeaderMap, hosts: &HostPolicy) -> Option<&'a str> {
         let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("(unreadable)");
         if self.allows(origin) {
             return None;
         }
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|host| hosts.allows(host));
         let own = host.is_some_and(|host| {
             let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
             authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
@@ -128,7 +131,7 @@ pub async fn decorate(
     let (refused, origin, enabled) = match AppState::of(req.request()) {
         Ok(state) => {
             let policy = &state.cors;
-            let refused = policy.refused_origin(req.headers()).map(str::to_owned);
+            let refused = policy.refused_origin(req.headers(), &state.hosts).map(str::to_owned);
             let origin =
                 req.headers().get(header::ORIGIN).filter(|o| o.to_str().is_ok_and(|o| policy.allows(o))).cloned();
             (refused, origin, !policy.origins.is_empty())
@@ -174,8 +177,11 @@ mod tests {
     #[test]
     fn only_listed_origins_and_the_servers_own_pages_may_call() {
         let policy = seed();
+        let hosts = HostPolicy::default();
         let from = |origin: &str, host: &str| {
-            policy.refused_origin(&headers(&[(header::ORIGIN, origin), (header::HOST, host)])).map(str::to_owned)
+            policy
+                .refused_origin(&headers(&[(header::ORIGIN, origin), (header::HOST, host)]), &hosts)
+                .map(str::to_owned)
         };
         assert_eq!(from("http://localhost:3000", "127.0.0.1:3001"), None);
         assert_eq!(from("http://127.0.0.1:3000", "127.0.0.1:3001"), None);
@@ -183,11 +189,21 @@ mod tests {
         assert_eq!(from("http://127.0.0.1:4000", "127.0.0.1:3001"), Some("http://127.0.0.1:4000".into()));
         assert_eq!(from("http://localhost:3000.evil.example", "x"), Some("http://localhost:3000.evil.example".into()));
         assert_eq!(from("null", "127.0.0.1:3001"), Some("null".into()));
-        assert_eq!(policy.refused_origin(&HeaderMap::new()), None, "not from a browser page");
+        assert_eq!(policy.refused_origin(&HeaderMap::new(), &hosts), None, "not from a browser page");
         assert_eq!(
-            CorsPolicy::default().refused_origin(&headers(&[(header::ORIGIN, "http://localhost:3000")])),
+            CorsPolicy::default().refused_origin(&headers(&[(header::ORIGIN, "http://localhost:3000")]), &hosts),
             Some("http://localhost:3000")
         );
+    }
+
+    #[test]
+    fn a_page_is_same_origin_only_on_a_host_the_server_answers_to() {
+        // After DNS rebinding, a page of evil.com calls this server as evil.com: same origin
+        // by the headers, but not a name a keyless server answers to.
+        let rebound = headers(&[(header::ORIGIN, "http://evil.com:39014"), (header::HOST, "evil.com:39014")]);
+        assert_eq!(seed().refused_origin(&rebound, &HostPolicy::default()), Some("http://evil.com:39014"));
+        let with_keys = HostPolicy::new(&[], true).unwrap();
+        assert_eq!(seed().refused_origin(&rebound, &with_keys), None, "with keys, the key stops a foreign page");
     }
 
     #[test]

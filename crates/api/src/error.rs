@@ -57,14 +57,22 @@ pub enum ProblemCode {
     NotFound,
     /// 405: the path exists, the method does not; `Allow` lists those that do.
     MethodNotAllowed,
+    /// 406: no answer in a form the request accepts (`Accept-Encoding`).
+    NotAcceptable,
     /// 413: body or batch too large.
     PayloadTooLarge,
     /// 415: body not JSON.
     UnsupportedMediaType,
+    /// 421: the request names a host this server does not answer to (`Host`).
+    MisdirectedRequest,
     /// 422: records broke the rules.
     ValidationFailed,
     /// 503: database busy; retry.
     Unavailable,
+    /// 503: every turn for this kind of work is taken; retry after `Retry-After`.
+    Busy,
+    /// 503: the work needed more time than a request may take.
+    OverBudget,
     /// 500: a fault; see the server log.
     Internal,
 }
@@ -78,10 +86,14 @@ impl ProblemCode {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::NotAcceptable => "not-acceptable",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::MisdirectedRequest => "misdirected-request",
             Self::ValidationFailed => "validation-failed",
             Self::Unavailable => "unavailable",
+            Self::Busy => "busy",
+            Self::OverBudget => "over-budget",
             Self::Internal => "internal",
         }
     }
@@ -131,6 +143,14 @@ pub enum ApiError {
     },
     /// The database is busy; try again shortly: 503.
     Unavailable(String),
+    /// Every turn for this kind of work is taken: 503, retry after a few seconds.
+    Busy(String),
+    /// The work needed more time than a request may take: 503.
+    OverBudget(String),
+    /// The request names a host this server does not answer to: 421.
+    MisdirectedRequest(String),
+    /// No answer in a form the request accepts: 406.
+    NotAcceptable(String),
     /// Anything else: 500, with the cause (and its causes) logged once and not shown.
     Internal(Box<dyn Error + Send + Sync>),
 }
@@ -171,6 +191,12 @@ impl ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed, "Method not allowed")
             }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, "Service unavailable"),
+            Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Busy, "Busy"),
+            Self::OverBudget(_) => (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::OverBudget, "Over budget"),
+            Self::MisdirectedRequest(_) => {
+                (StatusCode::MISDIRECTED_REQUEST, ProblemCode::MisdirectedRequest, "Misdirected request")
+            }
+            Self::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, ProblemCode::NotAcceptable, "Not acceptable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, "Internal server error"),
         }
     }
@@ -188,7 +214,11 @@ impl ApiError {
             | Self::UnsupportedMediaType(d)
             | Self::PayloadTooLarge(d)
             | Self::NotFound(d)
-            | Self::Unavailable(d) => (d.clone(), vec![]),
+            | Self::Unavailable(d)
+            | Self::Busy(d)
+            | Self::OverBudget(d)
+            | Self::MisdirectedRequest(d)
+            | Self::NotAcceptable(d) => (d.clone(), vec![]),
         };
         Problem {
             problem_type: format!("urn:crm-trends:problem:{}", code.as_str()),
@@ -212,7 +242,11 @@ impl fmt::Display for ApiError {
             | Self::UnsupportedMediaType(detail)
             | Self::PayloadTooLarge(detail)
             | Self::NotFound(detail)
-            | Self::Unavailable(detail) => f.write_str(detail),
+            | Self::Unavailable(detail)
+            | Self::Busy(detail)
+            | Self::OverBudget(detail)
+            | Self::MisdirectedRequest(detail)
+            | Self::NotAcceptable(detail) => f.write_str(detail),
             Self::Internal(cause) => write!(f, "internal error: {cause}"),
         }
     }
@@ -232,6 +266,12 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            Self::Busy(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            Self::OverBudget(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("30")));
             }
             Self::Unauthorized(_) => {
                 response
@@ -266,6 +306,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::BadParameter(detail) => Self::BadRequest(detail),
             ServiceError::TooLarge(detail) => Self::PayloadTooLarge(detail),
             ServiceError::NotFound(detail) => Self::NotFound(detail),
+            ServiceError::OverBudget(detail) => Self::OverBudget(detail),
             ServiceError::Storage(error) => error.into(),
         }
     }
@@ -296,10 +337,15 @@ pub enum ReadErrors {
         headers(("WWW-Authenticate" = String, description = "Bearer realm=\"crm-trends\"")),
         example = json!({"type": "urn:crm-trends:problem:unauthorized", "title": "Unauthorized", "status": 401, "detail": "send an API key as Authorization: Bearer <key>", "code": "unauthorized"}))]
     Unauthorized(Problem),
-    /// The database was busy.
-    #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
+    /// The request named a host the server does not answer to (DNS rebinding).
+    #[response(status = 421, description = "Host not answered", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:misdirected-request", "title": "Misdirected request", "status": 421, "detail": "this server does not answer to the host \"evil.example:3001\"; it answers to localhost, 127.0.0.1, [::1] and the names in CRM_ALLOWED_HOSTS", "code": "misdirected-request"}))]
+    MisdirectedRequest(Problem),
+    /// The database was busy, every turn for this work was taken, or the work needed more
+    /// time than a request may take (codes `unavailable`, `busy`, `over-budget`).
+    #[response(status = 503, description = "Busy or over budget; retry after Retry-After", content_type = "application/problem+json",
         headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
-        example = json!({"type": "urn:crm-trends:problem:unavailable", "title": "Service unavailable", "status": 503, "detail": "the database is busy; retry the request shortly", "code": "unavailable"}))]
+        example = json!({"type": "urn:crm-trends:problem:busy", "title": "Busy", "status": 503, "detail": "every slot for expensive reads (forecasts, backtests, imports, exports) is busy: no turn within 5 s; retry shortly", "code": "busy"}))]
     Unavailable(Problem),
     /// A fault; the cause is in the server log.
     #[response(status = 500, description = "Internal error", content_type = "application/problem+json",
@@ -338,10 +384,15 @@ pub enum WriteErrors {
         content_type = "application/problem+json"
     )]
     ValidationFailed(Problem),
-    /// The database was busy; nothing was written.
-    #[response(status = 503, description = "Database busy; retry", content_type = "application/problem+json",
+    /// The request named a host the server does not answer to (DNS rebinding).
+    #[response(status = 421, description = "Host not answered", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:misdirected-request", "title": "Misdirected request", "status": 421, "detail": "this server does not answer to the host \"evil.example:3001\"; it answers to localhost, 127.0.0.1, [::1] and the names in CRM_ALLOWED_HOSTS", "code": "misdirected-request"}))]
+    MisdirectedRequest(Problem),
+    /// The database was busy, the writer was taken for too long, or the work needed more
+    /// time than a request may take; nothing was written.
+    #[response(status = 503, description = "Busy; nothing written; retry after Retry-After", content_type = "application/problem+json",
         headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
-        example = json!({"type": "urn:crm-trends:problem:unavailable", "title": "Service unavailable", "status": 503, "detail": "the database is busy; retry the request shortly", "code": "unavailable"}))]
+        example = json!({"type": "urn:crm-trends:problem:busy", "title": "Busy", "status": 503, "detail": "the writer is busy with earlier writes; nothing was written: no turn within 5 s; retry shortly", "code": "busy"}))]
     Unavailable(Problem),
     /// A fault; the cause is in the server log.
     #[response(status = 500, description = "Internal error", content_type = "application/problem+json",

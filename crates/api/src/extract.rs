@@ -5,6 +5,8 @@ use crate::ApiError;
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError};
 use actix_web::{FromRequest, HttpRequest, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// JSON bodies: at most `limit` bytes; malformed JSON is 400, JSON of the wrong shape 422,
@@ -81,6 +83,15 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             ApiError::BadRequest(format!("query parameter {path}: {}", error.inner()))
         }
     })
+}
+
+/// `deserialize_with` for an optional day in a query string: exactly `YYYY-MM-DD` with a
+/// four-digit year (RFC 3339's full-date, what the spec's `format: date` says), so a year
+/// such as `-262143` is a 400 naming the parameter rather than date arithmetic past the
+/// calendar's end.
+pub(crate) fn query_day<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crm_domain::parse_day(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// Path segments: a malformed id is 404-worthy in spirit but reported as 400 naming it.

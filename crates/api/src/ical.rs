@@ -27,9 +27,11 @@ pub struct ImportQuery {
     /// First day occurrences are taken from (default: two years before today, so past
     /// occurrences can teach the forecast).
     #[param(value_type = Option<String>, format = Date, example = "2024-01-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub from: Option<NaiveDate>,
     /// Last day (default: a year after today); at most four years after `from`.
     #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub to: Option<NaiveDate>,
 }
 
@@ -130,7 +132,9 @@ pub async fn import_calendar(
         from: query.from,
         to: query.to,
     };
-    let report = state.write(move |service| service.import_calendar(&text, &request)).await?;
+    // Read where the file's cost cannot hold up the writer; stored in one short write.
+    let import = state.expensive(move |service, budget| service.read_import(&text, &request, budget)).await?;
+    let report = state.write(move |service| service.store_import(&import)).await?;
     Ok(web::Json(report.into()))
 }
 
@@ -150,7 +154,7 @@ pub async fn import_calendar(
     )
 )]
 pub async fn export_calendar(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let file = state.read(|service| service.export_calendar()).await?;
+    let file = state.expensive(|service, _| service.export_calendar()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"crm-trends.ics\""))

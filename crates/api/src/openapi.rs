@@ -19,33 +19,64 @@ macro_rules! control {
     };
 }
 
-/// One-line text as the domain accepts it: once trimmed, no control characters.
-pub(crate) const ONE_LINE_TEXT: &str = concat!("^[", whitespace!(), "]*[^", control!(), "]*[", whitespace!(), "]*$");
-/// Required one-line text: the same, and not blank.
+/// What the domain trims from a text's edges besides whitespace: zero-width spaces and
+/// byte-order marks.
+macro_rules! edge {
+    () => {
+        concat!(whitespace!(), r"\u200B\uFEFF")
+    };
+}
+/// Bidirectional override and isolate controls, refused anywhere.
+macro_rules! bidi {
+    () => {
+        r"\u202A-\u202E\u2066-\u2069"
+    };
+}
+/// Default-ignorable code points of the Basic Multilingual Plane (`crm_domain::is_default_ignorable`):
+/// a text of these and whitespace alone is blank.
+macro_rules! ignorable {
+    () => {
+        r"\u00AD\u034F\u061C\u115F-\u1160\u17B4-\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8"
+    };
+}
+
+/// One-line text as the domain accepts it: blank (whitespace and invisible characters only),
+/// or, once its edges are trimmed, no control or bidirectional control characters.
+pub(crate) const ONE_LINE_TEXT: &str =
+    concat!("^(?:[", edge!(), "]*[^", control!(), bidi!(), "]*[", edge!(), "]*|[", whitespace!(), ignorable!(), "]*)$");
+/// Required one-line text: once trimmed, no control or bidirectional control characters,
+/// and at least one visible character.
 pub(crate) const REQUIRED_LINE_TEXT: &str = concat!(
     "^[",
-    whitespace!(),
+    edge!(),
     "]*[^",
     control!(),
+    bidi!(),
     "]*[^",
     whitespace!(),
     control!(),
+    ignorable!(),
     "][^",
     control!(),
+    bidi!(),
     "]*[",
-    whitespace!(),
+    edge!(),
     "]*$"
 );
-/// Multi-line text (notes, addresses): once trimmed, no control characters but tabs and
-/// line breaks.
+/// Multi-line text (notes, addresses): blank, or once trimmed no control characters but
+/// tabs and line breaks, and no bidirectional controls.
 pub(crate) const MULTILINE_TEXT: &str = concat!(
-    "^[",
-    whitespace!(),
+    "^(?:[",
+    edge!(),
     "]*[^",
     r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F",
+    bidi!(),
     "]*[",
+    edge!(),
+    "]*|[",
     whitespace!(),
-    "]*$"
+    ignorable!(),
+    "]*)$"
 );
 
 /// The request bodies whose free-text fields follow the domain's text rules.
@@ -105,8 +136,9 @@ impl Modify for BearerAuth {
 
 /// Says in each request body's free-text fields what the domain's text rules enforce
 /// (`crm_domain::TextRule`): the text is trimmed; once trimmed it holds no control
-/// characters (multi-line fields allow tabs and line breaks); a required field is not
-/// blank. `maxLength` (set on each field) counts the text as sent.
+/// characters (multi-line fields allow tabs and line breaks) and no bidirectional controls;
+/// a required field is not blank (whitespace and invisible characters alone are blank).
+/// `maxLength` (set on each field) counts the text as sent.
 struct TextRules;
 
 impl Modify for TextRules {
@@ -179,6 +211,12 @@ mod tests {
             Just('\u{7f}'),
             Just('\u{9f}'),
             Just('\u{feff}'),
+            Just('\u{200b}'),
+            Just('\u{200d}'),
+            Just('\u{ad}'),
+            Just('\u{202e}'),
+            Just('\u{2066}'),
+            Just('\u{e0020}'),
         ];
         proptest::collection::vec(chars, 0..8).prop_map(|c| c.into_iter().collect())
     }

@@ -3,21 +3,36 @@
 
 use crate::access::AccessPolicy;
 use crate::cors::CorsPolicy;
+use crate::host::HostPolicy;
 use crate::{ApiError, Metrics};
-use crm_service::{Service, ServiceError};
+use crm_service::{Budget, Service, ServiceError};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Bounds on what one request may carry.
+/// Bounds on what one request may carry and the work it may start.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Expensive reads (a forecast or backtest computed for the request, a calendar file
+    /// read, an export) that may run at once.
+    pub expensive_reads: usize,
+    /// Longest one expensive read may run before it is abandoned (503).
+    pub expensive_budget: Duration,
+    /// Longest a request waits for a turn: an expensive read for a free slot, a write for
+    /// the writer; then 503 with `Retry-After`.
+    pub queue_wait: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 32 * 1024 * 1024 }
+        Self {
+            max_body_bytes: 32 * 1024 * 1024,
+            expensive_reads: 1,
+            expensive_budget: Duration::from_secs(20),
+            queue_wait: Duration::from_secs(5),
+        }
     }
 }
 
@@ -28,6 +43,8 @@ pub struct AppState {
     pub access: AccessPolicy,
     /// Which browser origins may call the API.
     pub cors: CorsPolicy,
+    /// Which host names the server answers to.
+    pub hosts: HostPolicy,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// Request bounds.
@@ -39,12 +56,53 @@ pub struct AppState {
     /// Admits as many reads to the blocking pool as there are read connections, so
     /// blocked threads never queue on the connection pool (under load, that queue costs
     /// more in thread switches than the queries themselves).
-    pub read_gate: Arc<Semaphore>,
+    read_gate: Arc<Semaphore>,
     /// Admits one write at a time to the blocking pool: writes are serial anyway.
-    pub write_gate: Arc<Semaphore>,
+    write_gate: Arc<Semaphore>,
+    /// Admits [`Limits::expensive_reads`] expensive reads at a time, apart from the read
+    /// gate, so they never stand in front of the checkout card.
+    expensive_gate: Arc<Semaphore>,
+}
+
+/// Everything an [`AppState`] is made of but its gates.
+#[derive(Debug)]
+pub struct StateParts {
+    /// Keys and trusted proxies.
+    pub access: AccessPolicy,
+    /// Allowed browser origins.
+    pub cors: CorsPolicy,
+    /// Allowed host names.
+    pub hosts: HostPolicy,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Bounds.
+    pub limits: Limits,
+    /// The store's currency.
+    pub currency: String,
+    /// The use cases.
+    pub service: Arc<Service>,
+    /// Read connections of the store: reads admitted at once.
+    pub read_connections: usize,
 }
 
 impl AppState {
+    /// The state, with its gates sized from `parts`.
+    pub fn new(parts: StateParts) -> Self {
+        let StateParts { access, cors, hosts, metrics, limits, currency, service, read_connections } = parts;
+        Self {
+            access,
+            cors,
+            hosts,
+            metrics,
+            limits,
+            currency,
+            service,
+            read_gate: Arc::new(Semaphore::new(read_connections.max(1))),
+            write_gate: Arc::new(Semaphore::new(1)),
+            expensive_gate: Arc::new(Semaphore::new(limits.expensive_reads.max(1))),
+        }
+    }
+
     /// The state registered with the app serving `req`; an error (500) if there is none,
     /// so a route mounted without it is refused rather than served unchecked.
     pub fn of(req: &actix_web::HttpRequest) -> Result<&Self, ApiError> {
@@ -56,13 +114,61 @@ impl AppState {
     /// Runs a use case that writes on the blocking pool, one at a time. It runs to the end
     /// even when the client has gone away meanwhile, so what follows a commit (marking the
     /// insight cards it changed) is never skipped.
+    ///
+    /// A write waits for its turn at most [`Limits::queue_wait`], then is refused with 503
+    /// and `Retry-After` (nothing written), so a slow write never holds a queue of others
+    /// for longer than a client would wait.
     pub async fn write<T, F>(&self, use_case: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
     {
-        let _turn = self.write_gate.acquire().await.map_err(ApiError::internal)?;
-        self.block(use_case).await
+        let turn = self.turn(&self.write_gate, "the writer is busy with earlier writes; nothing was written").await?;
+        self.block(move |service| {
+            // Held until the write ends, even when its client has stopped waiting.
+            let _turn = turn;
+            use_case(service)
+        })
+        .await
+    }
+
+    /// Runs an expensive read (its cost set by the request: a forecast computed for it, a
+    /// backtest, a calendar file read, an export) on its own bounded slots, within
+    /// [`Limits::expensive_budget`]. With every slot taken for [`Limits::queue_wait`] it is
+    /// refused with 503 and `Retry-After`. The use case checks its [`Budget`] between
+    /// steps: once the time is spent, or the client has gone (this future dropped), it
+    /// stops at the next step.
+    pub async fn expensive<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service, &Budget) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let slot = self
+            .turn(
+                &self.expensive_gate,
+                "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
+            )
+            .await?;
+        let budget = Budget::new(self.limits.expensive_budget);
+        // Dropped with this future: when the client hangs up, the work stops at its next check.
+        let _cancel_on_drop = CancelOnDrop(budget.clone());
+        self.block(move |service| {
+            // The slot is held until the work ends, not until its caller stops waiting.
+            let _slot = slot;
+            use_case(service, &budget)
+        })
+        .await
+    }
+
+    /// A permit of `gate`, waited for at most [`Limits::queue_wait`].
+    async fn turn(&self, gate: &Arc<Semaphore>, busy: &str) -> Result<OwnedSemaphorePermit, ApiError> {
+        match actix_web::rt::time::timeout(self.limits.queue_wait, Arc::clone(gate).acquire_owned()).await {
+            Ok(permit) => permit.map_err(ApiError::internal),
+            Err(_) => Err(ApiError::Busy(format!(
+                "{busy}: no turn within {} s; retry shortly",
+                self.limits.queue_wait.as_secs_f64()
+            ))),
+        }
     }
 
     /// Runs a use case that reads on the blocking pool.
@@ -84,5 +190,148 @@ impl AppState {
     {
         let service = Arc::clone(&self.service);
         Ok(actix_web::web::block(move || use_case(&service)).await.map_err(ApiError::internal)??)
+    }
+}
+
+/// Cancels a budget when dropped: the work it bounds stops at its next check.
+struct CancelOnDrop(Budget);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_service::{AnalyticsConfig, ServiceLimits};
+    use crm_storage::{Database, DbOptions};
+    use std::sync::mpsc;
+
+    fn state(dir: &tempfile::TempDir, limits: Limits) -> AppState {
+        let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+        let service = Service::new(
+            Arc::new(db),
+            crm_domain::StoreZone::UTC,
+            AnalyticsConfig::default(),
+            ServiceLimits::default(),
+        );
+        AppState::new(StateParts {
+            access: AccessPolicy::default(),
+            cors: CorsPolicy::default(),
+            hosts: HostPolicy::default(),
+            metrics: Arc::default(),
+            limits,
+            currency: "EUR".into(),
+            service: Arc::new(service),
+            read_connections: 2,
+        })
+    }
+
+    fn limits() -> Limits {
+        Limits { expensive_reads: 1, queue_wait: Duration::from_millis(200), ..Limits::default() }
+    }
+
+    /// Waits (without blocking the runtime) until `ready` holds.
+    async fn until(ready: impl Fn() -> bool) {
+        while !ready() {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_expensive_read_waits_for_a_slot_no_longer_than_the_queue_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, limits());
+        let (release, hold) = mpsc::channel::<()>();
+        let first = actix_web::rt::spawn({
+            let state = state.clone();
+            async move { state.expensive(move |_, _| Ok(hold.recv().is_ok())).await }
+        });
+        until(|| state.expensive_gate.available_permits() == 0).await;
+        let second = state.expensive(|_, _| Ok(false)).await.unwrap_err();
+        assert_eq!(second.problem().status, 503);
+        assert_eq!(
+            second.to_string(),
+            "every slot for expensive reads (forecasts, backtests, imports, exports) is busy: no turn within 0.2 s; \
+             retry shortly"
+        );
+        assert_eq!(second.problem().code, crate::ProblemCode::Busy);
+        // Cheap reads never wait behind it.
+        assert_eq!(state.read(|_| Ok(7)).await.unwrap(), 7);
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
+        assert!(!state.expensive(|_, _| Ok(false)).await.unwrap());
+    }
+
+    #[actix_web::test]
+    async fn an_abandoned_expensive_read_stops_at_its_next_check_and_frees_its_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, limits());
+        let (started, has_started) = mpsc::channel::<()>();
+        let (stopped, why) = mpsc::channel::<String>();
+        let request = actix_web::rt::spawn({
+            let state = state.clone();
+            async move {
+                state
+                    .expensive::<(), _>(move |_, budget| {
+                        let _ = started.send(());
+                        loop {
+                            if let Err(e) = budget.check() {
+                                let _ = stopped.send(e.to_string());
+                                return Err(e);
+                            }
+                            std::thread::sleep(Duration::from_millis(2));
+                        }
+                    })
+                    .await
+            }
+        });
+        until(|| has_started.try_recv().is_ok()).await;
+        // The client hangs up: actix drops the handler's future.
+        request.abort();
+        let mut reason = None;
+        while reason.is_none() {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            reason = why.try_recv().ok();
+        }
+        assert_eq!(reason.as_deref(), Some("the request was abandoned by its caller"));
+        until(|| state.expensive_gate.available_permits() == 1).await;
+    }
+
+    #[actix_web::test]
+    async fn an_expensive_read_that_outlives_its_budget_is_over_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, Limits { expensive_budget: Duration::from_millis(50), ..limits() });
+        let answer = state
+            .expensive::<(), _>(|_, budget| {
+                loop {
+                    budget.check()?;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!((answer.problem().status, answer.problem().code), (503, crate::ProblemCode::OverBudget));
+    }
+
+    #[actix_web::test]
+    async fn a_write_waits_for_the_writer_no_longer_than_the_queue_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, limits());
+        let (release, hold) = mpsc::channel::<()>();
+        let first = actix_web::rt::spawn({
+            let state = state.clone();
+            async move { state.write(move |_| Ok(hold.recv().is_ok())).await }
+        });
+        until(|| state.write_gate.available_permits() == 0).await;
+        let second = state.write(|_| Ok(false)).await.unwrap_err();
+        assert_eq!(
+            second.to_string(),
+            "the writer is busy with earlier writes; nothing was written: no turn within 0.2 s; retry shortly"
+        );
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::records::in_range;
 use crate::text::{TextRule, optional_text, required_text, rules};
+use crate::time::parse_day;
 use crate::{DomainError, FieldError, Fields};
 use chrono::NaiveDate;
 
@@ -106,17 +107,6 @@ pub struct EventFields<'a> {
     pub lead_days: Option<i64>,
 }
 
-/// A day written exactly `YYYY-MM-DD` (RFC 3339's full-date, as JSON Schema's `date`
-/// format means it): four-digit year, two-digit month and day, nothing around it.
-fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    shaped
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten()
-        .ok_or_else(|| DomainError::BadDate(text.to_owned()))
-}
-
 impl CalendarEvent {
     /// Validates every field and reports every broken rule, by field name.
     ///
@@ -135,10 +125,10 @@ impl CalendarEvent {
         let mut f = Fields::default();
         let event_type = f.check("event_type", required_text(fields.event_type, EVENT_TYPE).map(|t| t.to_lowercase()));
         let name = f.check("name", required_text(fields.name, rules::NAME));
-        let date = f.check("date", parse_date(fields.date));
+        let date = f.check("date", parse_day(fields.date));
         let end_date = match fields.end_date {
             None => Some(None),
-            Some(text) => f.check("end_date", parse_date(text)).map(Some),
+            Some(text) => f.check("end_date", parse_day(text)).map(Some),
         };
         let impact_level = f.check("impact_level", ImpactLevel::parse(fields.impact_level));
         let notes = f.check("notes", optional_text(fields.notes, rules::NOTES));
@@ -276,7 +266,7 @@ mod tests {
             let errors = CalendarEvent::parse(&EventFields { end_date: Some(bad), ..fields() }).unwrap_err();
             assert_eq!(errors[0].field, "end_date", "{bad:?}");
         }
-        assert_eq!(parse_date("0000-01-01").unwrap(), NaiveDate::from_ymd_opt(0, 1, 1).unwrap());
+        assert_eq!(parse_day("0000-01-01").unwrap(), NaiveDate::from_ymd_opt(0, 1, 1).unwrap());
         for bad in ["High", " high", "HIGH", ""] {
             let errors = CalendarEvent::parse(&EventFields { impact_level: bad, ..fields() }).unwrap_err();
             assert_eq!(errors[0].message, format!("must be one of low, medium, high; got {bad:?}"));

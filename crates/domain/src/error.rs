@@ -35,7 +35,7 @@ pub enum DomainError {
         /// The largest value accepted.
         max: String,
     },
-    /// A required text was missing or blank.
+    /// A required text was missing, blank, or made only of invisible characters.
     #[error("must not be empty")]
     Empty,
     /// A text was longer than its field allows.
@@ -49,6 +49,10 @@ pub enum DomainError {
     /// A text held a character that the field does not accept.
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// A text held a bidirectional override or isolate control, which can make the text
+    /// display as something other than what it stores.
+    #[error("must not contain bidirectional override or isolate characters (U+202A-U+202E, U+2066-U+2069)")]
+    BidiControl,
     /// An e-mail address did not have the shape of one.
     #[error("must look like an e-mail address (name@domain)")]
     BadEmail,

@@ -5,6 +5,12 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The largest customer or sale id accepted: 2^53 - 1, the largest integer a JavaScript
+/// client (the dashboard, a POS front end, a generated TypeScript client) holds exactly.
+/// Larger ids would come back rounded, naming another record, so they are refused at the
+/// edge instead.
+pub const MAX_ID: i64 = (1 << 53) - 1;
+
 macro_rules! integer_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -23,7 +29,13 @@ macro_rules! integer_id {
             type Error = DomainError;
 
             fn try_from(value: i64) -> Result<Self, Self::Error> {
-                if value > 0 { Ok(Self(value)) } else { Err(DomainError::NonPositiveId(value)) }
+                if value <= 0 {
+                    Err(DomainError::NonPositiveId(value))
+                } else if value > MAX_ID {
+                    Err(DomainError::OutOfRange { value: value.to_string(), min: "1".into(), max: MAX_ID.to_string() })
+                } else {
+                    Ok(Self(value))
+                }
             }
         }
 
@@ -62,10 +74,13 @@ impl ProductId {
     /// assert!(ProductId::parse("").is_err());
     /// ```
     pub fn parse(code: &str) -> Result<Self, DomainError> {
-        let within = code.chars().count() <= Self::MAX_LEN;
-        let code = code.trim();
-        let ok = !code.is_empty() && within && !code.chars().any(char::is_control);
-        if ok { Ok(Self(code.to_owned())) } else { Err(DomainError::BadProductCode { max: Self::MAX_LEN }) }
+        // The rule of every required one-line text (normalised, edges trimmed, something
+        // visible), with its own message but for bidirectional controls.
+        match crate::required_text(code, crate::TextRule::line(Self::MAX_LEN)) {
+            Ok(code) => Ok(Self(code)),
+            Err(DomainError::BidiControl) => Err(DomainError::BidiControl),
+            Err(_) => Err(DomainError::BadProductCode { max: Self::MAX_LEN }),
+        }
     }
 
     /// The code as text.
@@ -97,9 +112,30 @@ mod tests {
     }
 
     #[test]
+    fn ids_above_what_javascript_holds_exactly_are_refused() {
+        assert_eq!(CustomerId::try_from(9_007_199_254_740_991).map(CustomerId::get), Ok(9_007_199_254_740_991));
+        assert_eq!(
+            SaleId::try_from(9_007_199_254_740_992),
+            Err(DomainError::OutOfRange {
+                value: "9007199254740992".into(),
+                min: "1".into(),
+                max: "9007199254740991".into()
+            })
+        );
+        assert!(CustomerId::try_from(i64::MAX).is_err());
+    }
+
+    #[test]
     fn product_codes_reject_control_characters_and_overlong_text() {
         assert!(ProductId::parse("ab\ncd").is_err());
         assert!(ProductId::parse(&"x".repeat(65)).is_err());
         assert!(ProductId::parse(&"x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn product_codes_are_normalised_and_must_show_something() {
+        assert_eq!(ProductId::parse("CAFE\u{301}-1"), ProductId::parse("CAF\u{c9}-1"));
+        assert_eq!(ProductId::parse("\u{200b}"), Err(DomainError::BadProductCode { max: 64 }));
+        assert_eq!(ProductId::parse("A\u{202e}1"), Err(DomainError::BidiControl));
     }
 }

@@ -24,15 +24,17 @@ pub use daily::DaySales;
 pub use derived::{Direction, RfmSegment, Segment};
 pub use error::{DomainError, FieldError};
 pub use fields::Fields;
-pub use ids::{CustomerId, ProductId, SaleId};
+pub use ids::{CustomerId, MAX_ID, ProductId, SaleId};
 pub use money::{Money, UnitPrice};
 pub use records::{
     Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_ORDER_UNITS, MAX_STOCK, Product, ProductFields, Sale, SaleFields,
     SaleItem, SaleLineFields, SaleStatus,
 };
 pub use tags::{MAX_TAGS, TAG, parse_tags};
-pub use text::{TextRule, optional_email, optional_text, required_text, rules};
-pub use time::{StoreZone, parse_timestamp};
+pub use text::{
+    TextRule, is_bidi_control, is_default_ignorable, nfc, optional_email, optional_text, required_text, rules,
+};
+pub use time::{StoreZone, parse_day, parse_timestamp};
 
 /// Largest quantity accepted on one sale line.
 pub const MAX_QUANTITY: i64 = 1_000_000;

@@ -122,15 +122,16 @@ fn scaled_non_negative(value: f64, scale: u32) -> Result<i64, DomainError> {
     if fraction.len() > scale as usize {
         return Err(DomainError::TooManyDecimals { value: text, max: scale });
     }
-    let whole: i64 = match whole.parse() {
-        Ok(w) if w <= MAX_UNITS => w,
-        _ => {
-            return Err(DomainError::OutOfRange { value: text, min: "0".into(), max: MAX_UNITS.to_string() });
-        }
-    };
+    let out_of_range = || DomainError::OutOfRange { value: text.clone(), min: "0".into(), max: MAX_UNITS.to_string() };
+    let whole: i64 = whole.parse().map_err(|_| out_of_range())?;
     let padded = format!("{fraction:0<width$}", width = scale as usize);
     let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().unwrap_or(0) };
-    Ok(whole * 10_i64.pow(scale) + fraction)
+    // The limit holds for the whole amount, fraction included: 10000000000.99 is above it.
+    let unit = 10_i64.pow(scale);
+    match whole.checked_mul(unit).and_then(|w| w.checked_add(fraction)) {
+        Some(scaled) if scaled <= MAX_UNITS * unit => Ok(scaled),
+        _ => Err(out_of_range()),
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +154,13 @@ mod tests {
 
     #[test]
     fn amounts_above_ten_billion_are_out_of_range() {
+        assert_eq!(Money::from_decimal(10_000_000_000.0), Ok(Money(1_000_000_000_000)));
+        assert_eq!(
+            Money::from_decimal(10_000_000_000.99),
+            Err(DomainError::OutOfRange { value: "10000000000.99".into(), min: "0".into(), max: "10000000000".into() })
+        );
+        assert!(matches!(Money::from_decimal(10_000_000_000.01), Err(DomainError::OutOfRange { .. })));
+        assert!(matches!(UnitPrice::from_decimal(10_000_000_000.000_1), Err(DomainError::OutOfRange { .. })));
         assert!(matches!(Money::from_decimal(1e11), Err(DomainError::OutOfRange { .. })));
         assert!(matches!(Money::from_decimal(f64::INFINITY), Err(DomainError::OutOfRange { .. })));
     }

@@ -1,8 +1,16 @@
 //! Bounded free-text fields (names, phones, notes). POS data is messy: blank strings
 //! mean "not given", surrounding whitespace is trimmed, and length is bounded so one bad
 //! record cannot bloat the store.
+//!
+//! Text is stored in Unicode normalization form C, so `café` typed on one till (one code
+//! point for `é`) and pasted on another (`e` and a combining accent) is one name, one tag,
+//! one product. A text made only of invisible characters (zero-width spaces, a lone
+//! byte-order mark) is blank. Bidirectional override and isolate controls are refused: they
+//! make a text display as something other than what it holds. Zero-width joiners and
+//! non-joiners stay: Hindi, Malayalam and Persian names need them.
 
 use crate::DomainError;
+use unicode_normalization::UnicodeNormalization;
 
 /// The rule for one text field: its longest length and whether line breaks are allowed.
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +41,63 @@ impl TextRule {
         if text.chars().any(|c| c.is_control() && !allowed(c)) {
             return Err(DomainError::ControlCharacter);
         }
+        if text.chars().any(is_bidi_control) {
+            return Err(DomainError::BidiControl);
+        }
         Ok(())
     }
+}
+
+/// Whether `c` is a bidirectional embedding, override or isolate control (U+202A-U+202E,
+/// U+2066-U+2069): the characters of "Trojan Source" text.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` is a default-ignorable code point of the Basic Multilingual Plane (Unicode's
+/// `Default_Ignorable_Code_Point`, DerivedCoreProperties.txt): a character that shows
+/// nothing by itself, such as a zero-width space. The few of the supplementary planes (tag
+/// characters, shorthand and musical format controls) count as ordinary characters, so the
+/// rule can be written as a JSON Schema pattern that every regular expression dialect reads
+/// alike (the API's spec says it so).
+pub fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+    )
+}
+
+/// What a text looks like once the marks that never mean anything at its edges are gone:
+/// whitespace, zero-width spaces and byte-order marks (a file's BOM pasted into a field).
+fn trim_edges(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}'))
+}
+
+/// Whether every character of `text` is invisible (whitespace or default-ignorable).
+fn is_invisible(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || is_default_ignorable(c))
+}
+
+/// `text` in normalization form C (composed: `e` + U+0301 becomes `é`).
+///
+/// ```
+/// assert_eq!(crm_domain::nfc("cafe\u{301}"), "café");
+/// ```
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
 }
 
 /// A required text: trimmed, not blank, within its rule.
@@ -69,12 +132,12 @@ pub fn optional_text(text: Option<&str>, rule: TextRule) -> Result<Option<String
     if len > rule.max_chars {
         return Err(DomainError::TooLong { len, max: rule.max_chars });
     }
-    let text = text.trim();
-    if text.is_empty() {
+    let text = trim_edges(text);
+    if is_invisible(text) {
         return Ok(None);
     }
     rule.check(text)?;
-    Ok(Some(text.to_owned()))
+    Ok(Some(nfc(text)))
 }
 
 #[cfg(test)]
@@ -85,6 +148,45 @@ mod tests {
     fn one_line_fields_refuse_line_breaks_but_notes_accept_them() {
         assert_eq!(optional_text(Some("a\nb"), TextRule::line(10)), Err(DomainError::ControlCharacter));
         assert!(optional_text(Some("a\nb"), TextRule::multiline(10)).is_ok());
+    }
+
+    #[test]
+    fn composed_and_decomposed_text_are_one_text() {
+        let composed = optional_text(Some("caf\u{e9}"), TextRule::line(10)).unwrap();
+        let decomposed = optional_text(Some("cafe\u{301}"), TextRule::line(10)).unwrap();
+        assert_eq!(composed.as_deref(), Some("caf\u{e9}"));
+        assert_eq!(decomposed, composed);
+    }
+
+    #[test]
+    fn a_text_of_invisible_characters_is_blank() {
+        for invisible in ["\u{200b}", "\u{feff}", " \u{200b}\u{feff} ", "\u{200d}", "\u{2060}\u{ad}"] {
+            assert_eq!(optional_text(Some(invisible), TextRule::line(10)), Ok(None), "{invisible:?}");
+            assert_eq!(required_text(invisible, TextRule::line(10)), Err(DomainError::Empty), "{invisible:?}");
+        }
+        assert_eq!(required_text("\u{feff}John\u{200b}", TextRule::line(10)).as_deref(), Ok("John"));
+    }
+
+    #[test]
+    fn bidi_overrides_and_isolates_are_refused() {
+        for c in
+            ['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            let text = format!("abc{c}def");
+            assert_eq!(optional_text(Some(&text), TextRule::multiline(20)), Err(DomainError::BidiControl), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn joiners_stay_inside_names() {
+        // Malayalam chillu with ZWJ, Hindi half forms with ZWNJ, Persian "mi-" prefix with ZWNJ.
+        for name in [
+            "\u{0d28}\u{0d4d}\u{200d}",
+            "\u{0915}\u{094d}\u{200c}\u{0937}",
+            "\u{0645}\u{06cc}\u{200c}\u{0631}\u{0648}\u{0645}",
+        ] {
+            assert_eq!(required_text(name, TextRule::line(20)).as_deref(), Ok(name), "{name:?}");
+        }
     }
 
     #[test]

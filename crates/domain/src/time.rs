@@ -55,6 +55,26 @@ impl Default for StoreZone {
     }
 }
 
+/// A day written exactly `YYYY-MM-DD` (RFC 3339's full-date, as JSON Schema's `date`
+/// format means it): four-digit year, two-digit month and day, nothing around it. Years
+/// outside 0000-9999 (`-262143-01-01`, `+10000-01-01`), which date arithmetic could carry
+/// past the calendar's end, are not dates here.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// assert_eq!(crm_domain::parse_day("2025-11-12"), Ok(NaiveDate::from_ymd_opt(2025, 11, 12).unwrap()));
+/// assert!(crm_domain::parse_day("-262143-01-01").is_err());
+/// assert!(crm_domain::parse_day("2025-1-12").is_err());
+/// ```
+pub fn parse_day(text: &str) -> Result<NaiveDate, DomainError> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| DomainError::BadDate(text.to_owned()))
+}
+
 /// The earliest sale time accepted: older data is almost surely a unit mix-up.
 const EARLIEST: &str = "1990-01-01T00:00:00Z";
 

@@ -90,6 +90,28 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
 
+    /// Host names the server answers to besides `localhost`, `127.0.0.1` and `[::1]`,
+    /// comma-separated (`shop.example.com,192.0.2.7`; a port is ignored). Without API keys
+    /// any other `Host` is refused (421), which stops DNS rebinding; with keys, the list is
+    /// enforced when set and every name is answered when it is not.
+    #[arg(long, env = "CRM_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Expensive reads (a forecast or backtest computed for the request, a calendar file
+    /// read, an export) run at once; more wait for a slot (see CRM_QUEUE_WAIT_SECS), apart
+    /// from the checkout card's reads.
+    #[arg(long, env = "CRM_EXPENSIVE_READS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub expensive_reads: u32,
+
+    /// Seconds one expensive read may run before it is abandoned with 503.
+    #[arg(long, env = "CRM_EXPENSIVE_READ_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub expensive_read_secs: u64,
+
+    /// Seconds a request waits for its turn (an expensive read for a slot, a write for the
+    /// writer) before 503 with Retry-After.
+    #[arg(long, env = "CRM_QUEUE_WAIT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub queue_wait_secs: u64,
+
     /// Seconds between scheduled analytics refreshes (segments, RFM, popularity, pairs).
     #[arg(long, env = "CRM_REFRESH_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub refresh_interval_secs: u64,

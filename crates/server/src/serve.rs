@@ -9,13 +9,12 @@ use actix_web::middleware::{Compress, DefaultHeaders, Logger, NormalizePath, Tra
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
 use crm_api::routes::Endpoint;
-use crm_api::{Access, AccessKeys, AccessPolicy, AppState, CorsPolicy, Limits, Metrics};
+use crm_api::{Access, AccessKeys, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, StateParts};
 use crm_service::{Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 use utoipa_swagger_ui::Config;
 
 /// Runs the server until it is told to stop.
@@ -38,6 +37,17 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
             options.host
         );
     }
+    let hosts = HostPolicy::new(&options.allowed_hosts, keys.enabled()).map_err(|e| anyhow::anyhow!(e))?;
+    if !hosts.allows_any() {
+        log::info!(
+            "answering requests for localhost, 127.0.0.1 and [::1]{}; any other Host is refused (421)",
+            if options.allowed_hosts.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", options.allowed_hosts.join(", "))
+            }
+        );
+    }
     let path = options.database_path();
     let _held = crate::lock::hold(&path).map_err(|e| {
         anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
@@ -51,16 +61,21 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         options.analytics(),
         ServiceLimits { max_batch_records: options.max_batch as usize },
     );
-    let state = AppState {
+    let state = AppState::new(StateParts {
         access: AccessPolicy::new(keys, options.trusted_proxies.clone(), options.insecure_no_auth),
         cors: CorsPolicy::new(options.cors_origins()),
+        hosts,
         metrics: Arc::new(Metrics::default()),
-        limits: Limits { max_body_bytes: options.max_body_mb as usize * 1024 * 1024 },
+        limits: Limits {
+            max_body_bytes: options.max_body_mb as usize * 1024 * 1024,
+            expensive_reads: options.expensive_reads as usize,
+            expensive_budget: Duration::from_secs(options.expensive_read_secs),
+            queue_wait: Duration::from_secs(options.queue_wait_secs),
+        },
         currency: options.currency.code().to_owned(),
         service: Arc::new(service),
-        read_gate: Arc::new(Semaphore::new(options.read_connections as usize)),
-        write_gate: Arc::new(Semaphore::new(1)),
-    };
+        read_connections: options.read_connections as usize,
+    });
     start_refresh_thread(&options, &state)?;
     actix_web::rt::System::new().block_on(listen(options, state))
 }
@@ -100,8 +115,10 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .default_service(web::to(crm_api::routes::unknown_path));
         // Listed innermost first: the logger and metrics see every answer, refusals included.
         app.wrap(from_fn(crm_api::cors::decorate))
-            .wrap(security_headers())
+            .wrap(from_fn(crm_api::host::check))
             .wrap(Compress::default())
+            .wrap(from_fn(crm_api::problem_only))
+            .wrap(security_headers())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(crm_api::metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))

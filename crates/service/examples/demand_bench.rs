@@ -21,7 +21,7 @@
 use chrono::{Datelike, Days, Utc};
 use clap::Parser;
 use crm_domain::{ProductFields, StoreZone};
-use crm_service::{AnalyticsConfig, ForecastRequest, ForecastTarget, Received, Service, ServiceLimits};
+use crm_service::{AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, Received, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use diesel::RunQueryDsl;
 use std::sync::Arc;
@@ -177,7 +177,7 @@ fn main() {
     let time = |label: &str, runs: usize, request: &dyn Fn(usize) -> ForecastRequest| {
         let started = Instant::now();
         for i in 0..runs {
-            let forecast = service.forecast(request(i)).unwrap();
+            let forecast = service.forecast(request(i), &Budget::unlimited()).unwrap();
             assert!(match forecast.target {
                 ForecastTarget::Store { revenue, .. } => !revenue.is_empty(),
                 ForecastTarget::Product { units, .. } => !units.is_empty(),
@@ -204,7 +204,7 @@ fn main() {
         as_of: past,
     });
     let started = Instant::now();
-    let report = service.forecast_accuracy(None).unwrap();
+    let report = service.forecast_accuracy(None, &Budget::unlimited()).unwrap();
     println!(
         "accuracy report: {:.0} ms; revenue WAPE {:.3} (seasonal naive {:.3})",
         started.elapsed().as_secs_f64() * 1e3,

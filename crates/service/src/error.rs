@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// The named record does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The work outgrew its [`Budget`](crate::Budget): it took too long, or its caller left.
+    #[error("{0}")]
+    OverBudget(String),
     /// The store failed (busy, or a fault).
     #[error("the store failed")]
     Storage(#[from] StorageError),

@@ -9,7 +9,7 @@
 //! [`STORE_HISTORY_DAYS`] days of store totals and one product's popularity window).
 
 use crate::reorder::{ReorderList, reorder_list};
-use crate::{Service, ServiceError};
+use crate::{Budget, Service, ServiceError};
 use chrono::{Days, NaiveDate, Utc};
 use crm_analytics::demand::{
     self, Accuracy, Adjustment, DayForecast, DemandRules, Occurrence, StoreForecaster, UnitsForecaster, UnitsMethod,
@@ -197,58 +197,82 @@ impl ForecastBook {
 
 impl Service {
     /// Forecasts the store, or one product, for the days from `as_of` (see
-    /// [`ForecastRequest`]). Bad `days`, an `as_of` more than [`MAX_FORECAST_DAYS`] days
-    /// ahead, or an unknown product are refused.
-    pub fn forecast(&self, request: ForecastRequest) -> Result<Forecast, ServiceError> {
+    /// [`ForecastRequest`]): the refresh's prepared forecast when it starts on `as_of`,
+    /// else one computed for the request within `budget`. Bad `days`, an `as_of` more than
+    /// [`MAX_FORECAST_DAYS`] days ahead, or an unknown product are refused.
+    pub fn forecast(&self, request: ForecastRequest, budget: &Budget) -> Result<Forecast, ServiceError> {
+        if let Some(forecast) = self.prepared_forecast(&request)? {
+            return Ok(forecast);
+        }
+        let (days, as_of) = self.forecast_window(&request)?;
+        match request.product_id {
+            None => {
+                let inputs = self.db.read(|conn| store_inputs(conn, &self.config, as_of))?;
+                Ok(store_forecast(as_of, &fit_store(&inputs, as_of, days, budget)?, days, false))
+            }
+            Some(product) => {
+                let (inputs, series) = self.db.read(|conn| {
+                    Ok((store_inputs(conn, &self.config, as_of)?, product_series(conn, &self.config, &product, as_of)?))
+                })?;
+                let store = fit_store(&inputs, as_of, days, budget)?;
+                budget.check()?;
+                let (forecaster, history_days) = series.forecasters().remove(&product).unwrap_or((None, 0));
+                Ok(product_forecast(as_of, product, forecaster, history_days, &store, days, false))
+            }
+        }
+    }
+
+    /// The forecast the refresh prepared for `request`, when there is one (cheap: nothing
+    /// is fitted); `None` when it has to be computed. Refuses what [`forecast`](Self::forecast)
+    /// refuses.
+    pub fn prepared_forecast(&self, request: &ForecastRequest) -> Result<Option<Forecast>, ServiceError> {
+        let (days, as_of) = self.forecast_window(request)?;
+        if let Some(product) = &request.product_id
+            && !self.db.read(|conn| crm_storage::product_exists(conn, product))?
+        {
+            return Err(ServiceError::NotFound(format!("product_id {product:?} is not a known product")));
+        }
+        let Some(p) = self.forecasts.from(as_of) else { return Ok(None) };
+        Ok(Some(match &request.product_id {
+            None => store_forecast(as_of, &p.store, days, true),
+            Some(product) => {
+                let (forecaster, history_days) = p.products.get(product).cloned().unwrap_or((None, 0));
+                product_forecast(as_of, product.clone(), forecaster, history_days, &p.store, days, true)
+            }
+        }))
+    }
+
+    /// The request's days and first day, checked.
+    fn forecast_window(&self, request: &ForecastRequest) -> Result<(u32, NaiveDate), ServiceError> {
         let days = request.days.unwrap_or(DEFAULT_FORECAST_DAYS);
         if !(1..=MAX_FORECAST_DAYS).contains(&days) {
             return Err(ServiceError::BadParameter(format!(
                 "days must be between 1 and {MAX_FORECAST_DAYS}, got {days}"
             )));
         }
-        let as_of = self.forecast_day(request.as_of)?;
-        let prepared = self.forecasts.from(as_of);
-        match request.product_id {
-            None => {
-                if let Some(p) = prepared {
-                    return Ok(store_forecast(as_of, &p.store, days, true));
-                }
-                let store = self.db.read(|conn| store_days(conn, &self.config, as_of, days))?;
-                Ok(store_forecast(as_of, &store, days, false))
-            }
-            Some(product) => {
-                if !self.db.read(|conn| crm_storage::product_exists(conn, &product))? {
-                    return Err(ServiceError::NotFound(format!("product_id {product:?} is not a known product")));
-                }
-                if let Some(p) = prepared {
-                    let (forecaster, history_days) = p.products.get(&product).cloned().unwrap_or((None, 0));
-                    return Ok(product_forecast(as_of, product, forecaster, history_days, &p.store, days, true));
-                }
-                let (forecaster, history_days, store) = self.db.read(|conn| {
-                    let store = store_days(conn, &self.config, as_of, days)?;
-                    let (forecaster, history_days) = product_forecaster(conn, &self.config, &product, as_of)?;
-                    Ok((forecaster, history_days, store))
-                })?;
-                Ok(product_forecast(as_of, product, forecaster, history_days, &store, days, false))
-            }
-        }
+        Ok((days, self.forecast_day(request.as_of)?))
     }
 
     /// Backtests the store forecast on its own history before `as_of` (default today):
-    /// [`ACCURACY_FOLDS`] origins, [`ACCURACY_HORIZON`] days each.
-    pub fn forecast_accuracy(&self, as_of: Option<NaiveDate>) -> Result<ForecastAccuracy, ServiceError> {
+    /// [`ACCURACY_FOLDS`] origins, [`ACCURACY_HORIZON`] days each, within `budget`.
+    pub fn forecast_accuracy(
+        &self,
+        as_of: Option<NaiveDate>,
+        budget: &Budget,
+    ) -> Result<ForecastAccuracy, ServiceError> {
         let as_of = self.forecast_day(as_of)?;
+        // Read on a pooled connection, then fitted without holding it.
         let (revenue, sales, events) = self.db.read(|conn| {
             let (revenue, sales) = store_history(conn, as_of)?;
             let events = occurrences(conn, &self.config, revenue.first().map_or(as_of, |d| d.0), as_of)?;
             Ok((revenue, sales, events))
         })?;
         let rules = DemandRules::default();
-        Ok(ForecastAccuracy {
-            as_of,
-            revenue: demand::accuracy(&revenue, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS),
-            sales: demand::accuracy(&sales, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS),
-        })
+        budget.check()?;
+        let revenue = demand::accuracy(&revenue, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS);
+        budget.check()?;
+        let sales = demand::accuracy(&sales, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS);
+        Ok(ForecastAccuracy { as_of, revenue, sales })
     }
 
     /// `as_of`, or today; refused when more than [`MAX_FORECAST_DAYS`] days ahead.
@@ -356,31 +380,56 @@ pub(crate) fn occurrence(row: &CalendarEventRow, default_lead_days: u64) -> Occu
     }
 }
 
-/// The store's forecasts of `days` days from `as_of`, learned from the history before it.
-fn store_days(
+/// What the store's forecast learns from: its daily revenue and sale count before `as_of`,
+/// and the calendar's events over that history and the horizon.
+struct StoreInputs {
+    revenue: Series,
+    sales: Series,
+    events: Vec<Occurrence>,
+}
+
+/// Reads the store forecast's inputs (quick: the per-day totals and the events).
+fn store_inputs(
     conn: &mut Conn,
     config: &crate::AnalyticsConfig,
     as_of: NaiveDate,
-    days: u32,
-) -> Result<StoreDays, StorageError> {
+) -> Result<StoreInputs, StorageError> {
     let (revenue, sales) = store_history(conn, as_of)?;
-    let Some(first) = revenue.first().map(|d| d.0) else { return Ok(StoreDays::default()) };
-    let events = occurrences(conn, config, first, as_of)?;
-    let rules = DemandRules::default();
-    let forecast = |history: &[(NaiveDate, f64)]| {
-        StoreForecaster::fit(history, &events, &rules).map(|f| f.forecast(&events, as_of, days)).unwrap_or_default()
+    let events = match revenue.first() {
+        Some(first) => occurrences(conn, config, first.0, as_of)?,
+        None => Vec::new(),
     };
-    Ok(StoreDays { revenue: forecast(&revenue), sales: forecast(&sales), history_days: revenue.len() })
+    Ok(StoreInputs { revenue, sales, events })
 }
 
-/// One product's forecaster, from its units in the popularity window before `as_of`
-/// (starting at its first sale there), and the days of history it learned from.
-fn product_forecaster(
+/// The store's forecasts of `days` days from `as_of`, fitted to `inputs` (the costly part:
+/// no connection is held), checking `budget` between the two series.
+fn fit_store(inputs: &StoreInputs, as_of: NaiveDate, days: u32, budget: &Budget) -> Result<StoreDays, ServiceError> {
+    if inputs.revenue.is_empty() {
+        return Ok(StoreDays::default());
+    }
+    let rules = DemandRules::default();
+    let forecast = |history: &[(NaiveDate, f64)]| -> Result<Vec<DayForecast>, ServiceError> {
+        budget.check()?;
+        Ok(StoreForecaster::fit(history, &inputs.events, &rules)
+            .map(|f| f.forecast(&inputs.events, as_of, days))
+            .unwrap_or_default())
+    };
+    Ok(StoreDays {
+        revenue: forecast(&inputs.revenue)?,
+        sales: forecast(&inputs.sales)?,
+        history_days: inputs.revenue.len(),
+    })
+}
+
+/// One product's units in the popularity window before `as_of` (its stock-outs left out),
+/// ready to fit.
+fn product_series(
     conn: &mut Conn,
     config: &crate::AnalyticsConfig,
     product: &str,
     as_of: NaiveDate,
-) -> Result<(Option<UnitsForecaster>, usize), StorageError> {
+) -> Result<ProductSeries, StorageError> {
     let from = as_of.checked_sub_days(Days::new(config.popularity_history_days.max(1))).unwrap_or(NaiveDate::MIN);
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d < as_of).collect();
     let sold = crm_storage::product_units_on(conn, product, &days)?;
@@ -389,7 +438,7 @@ fn product_forecaster(
         series.add(product, day, units);
     }
     series.leave_out(&crm_storage::stock_outs(conn, from, as_of, Some(product))?);
-    Ok(series.forecasters().remove(product).unwrap_or((None, 0)))
+    Ok(series)
 }
 
 /// Daily units per product over a window, gathered from a scan of the per-product totals,
@@ -475,7 +524,9 @@ pub(crate) fn prepare(
     catalogue_version: u64,
 ) -> Result<Prepared, StorageError> {
     let started = Instant::now();
-    let store = store_days(conn, config, as_of, MAX_FORECAST_DAYS)?;
+    let inputs = store_inputs(conn, config, as_of)?;
+    // The refresh owns its connection and answers to no request: no budget.
+    let store = fit_store(&inputs, as_of, MAX_FORECAST_DAYS, &Budget::unlimited()).unwrap_or_default();
     let (from, until) = products.window();
     products.leave_out(&crm_storage::stock_outs(conn, from, until, None)?);
     let products = products.forecasters();

@@ -12,7 +12,7 @@
 //! lead days come from our own `X-CRM-*` properties when present (a file we exported),
 //! else from the import's defaults.
 
-use crate::{Invalid, RecordFault, Service, ServiceError};
+use crate::{Budget, Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use crm_domain::{CalendarEvent, EventFields, FieldError, StoreZone};
 use crm_storage::calendar;
@@ -20,8 +20,21 @@ use crm_storage::reads::CalendarEventRow;
 use icalendar::parser::{Component, read_calendar, unfold};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Most occurrences one import may create or match.
+/// Most occurrences one import may create or match; an event of the file that is refused
+/// counts as one too, so a file cannot make endless work out of failures.
 pub const MAX_IMPORT_OCCURRENCES: usize = 5_000;
+/// Deepest nesting of components read (`VCALENDAR` > `VEVENT` > `VALARM` is three). The
+/// parser reads nested components by recursion: thousands of nested `BEGIN` lines would
+/// exhaust the stack, which aborts the process and cannot be caught, so the nesting is
+/// measured before the parser sees the file.
+pub const MAX_NESTING: usize = 8;
+/// Most instances the recurrence rules of one file may generate, those outside the window
+/// and those excluded included (a daily rule from 1990 read for 2024 generates 34 years).
+pub const MAX_GENERATED: usize = 200_000;
+/// Most instances one rule may make up in one of its periods (a year of a `YEARLY` rule):
+/// the rule's dates are generated a period at a time, so this bounds the memory one step
+/// takes. Every `BYHOUR`, `BYMINUTE` and `BYSECOND` of a yearly rule would make 31 million.
+pub const MAX_PER_PERIOD: usize = 10_000;
 /// The UID suffix of events entered here when exported (`crm-trends-event-7@crm-trends`).
 const OWN_UID_SUFFIX: &str = "@crm-trends";
 
@@ -58,6 +71,17 @@ pub struct ImportReport {
     pub skipped: usize,
 }
 
+/// A calendar file read and checked, ready to store ([`Service::store_import`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarImport {
+    /// First day of the window.
+    pub from: NaiveDate,
+    /// Last day of the window.
+    pub to: NaiveDate,
+    /// The occurrences in the window, one per UID and date.
+    pub occurrences: Vec<ImportedOccurrence>,
+}
+
 /// One occurrence read from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedOccurrence {
@@ -74,6 +98,18 @@ impl Service {
     /// iCalendar, or an event in it that breaks a rule, is refused with every fault named
     /// by event, property and line; nothing is then written.
     pub fn import_calendar(&self, text: &str, request: &ImportRequest) -> Result<ImportReport, ServiceError> {
+        let import = self.read_import(text, request, &Budget::unlimited())?;
+        self.store_import(&import)
+    }
+
+    /// Reads and checks an iCalendar file without touching the store: the part of an
+    /// import whose cost the file decides, bounded by `budget` and by the limits above.
+    pub fn read_import(
+        &self,
+        text: &str,
+        request: &ImportRequest,
+        budget: &Budget,
+    ) -> Result<CalendarImport, ServiceError> {
         let today = self.zone.today(Utc::now());
         let from = request.from.unwrap_or_else(|| years_from(today, -2));
         let to = request.to.unwrap_or_else(|| years_from(today, 1));
@@ -84,7 +120,14 @@ impl Service {
             return Err(ServiceError::BadParameter("from and to may be at most four years apart".into()));
         }
         let defaults = Defaults::new(request)?;
-        let occurrences = read_occurrences(text, &defaults, from, to, self.zone)?;
+        let occurrences = read_occurrences(text, &defaults, Window { from, to, zone: self.zone }, budget)?;
+        Ok(CalendarImport { from, to, occurrences })
+    }
+
+    /// Stores what [`read_import`](Self::read_import) read, in one transaction.
+    pub fn store_import(&self, import: &CalendarImport) -> Result<ImportReport, ServiceError> {
+        let CalendarImport { from, to, occurrences } = import;
+        let (from, to) = (*from, *to);
         let now = Utc::now();
         let report = self.db.write(|conn| {
             let mut report = ImportReport {
@@ -96,7 +139,7 @@ impl Service {
                 unchanged: 0,
                 skipped: 0,
             };
-            for o in &occurrences {
+            for o in occurrences {
                 if is_own(conn, &o.uid)? {
                     report.skipped += 1;
                     continue;
@@ -210,19 +253,87 @@ pub fn read_calendar_file(
     zone: StoreZone,
 ) -> Result<Vec<ImportedOccurrence>, ServiceError> {
     let defaults = Defaults { event_type: "holiday".into(), impact_level: "medium".into() };
-    read_occurrences(text, &defaults, from, to, zone)
+    read_occurrences(text, &defaults, Window { from, to, zone }, &Budget::unlimited())
 }
 
 const FILE_INVALID: &str = "the file is not an iCalendar file; nothing was imported";
+const FILE_TOO_LARGE: &str = "the file holds too many occurrences; nothing was imported";
+
+/// The days an import reads occurrences from, and the store's zone that dates them.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    from: NaiveDate,
+    to: NaiveDate,
+    zone: StoreZone,
+}
+
+/// What expanding one file's recurrences has cost so far.
+struct Expansion<'a> {
+    generated: usize,
+    budget: &'a Budget,
+    /// Why expansion stopped for the whole file (its instances or the request's time are
+    /// spent), not for one event.
+    stopped: Option<ServiceError>,
+}
+
+impl Expansion<'_> {
+    /// Counts one generated instance; stops the file once its instances or the request's
+    /// time are spent.
+    fn spend(&mut self) -> Result<(), String> {
+        self.generated += 1;
+        if self.generated > MAX_GENERATED {
+            let message = format!(
+                "the recurrence rules generate more than {MAX_GENERATED} instances (counting those before the \
+                 window); start the rules (DTSTART) nearer the window, narrow it (from, to) or split the file"
+            );
+            let stop = Invalid::record(FILE_TOO_LARGE, vec![FieldError::new("file", &message)]);
+            self.stopped = Some(stop.into());
+            return Err(message);
+        }
+        if self.generated.is_multiple_of(1024)
+            && let Err(e) = self.budget.check()
+        {
+            let message = e.to_string();
+            self.stopped = Some(e);
+            return Err(message);
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a file whose components nest deeper than [`MAX_NESTING`], naming the line.
+fn check_nesting(unfolded: &str) -> Result<(), ServiceError> {
+    let mut depth = 0usize;
+    for (i, line) in unfolded.lines().enumerate() {
+        let starts = |prefix: &str| line.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+        if starts("BEGIN:") {
+            depth += 1;
+            if depth > MAX_NESTING {
+                let message = format!(
+                    "line {}: components nest more than {MAX_NESTING} deep ({})",
+                    i + 1,
+                    line.chars().take(40).collect::<String>()
+                );
+                return Err(Invalid::record(FILE_INVALID, vec![FieldError::new("file", message)]).into());
+            }
+        } else if starts("END:") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    Ok(())
+}
 
 fn read_occurrences(
     text: &str,
     defaults: &Defaults,
-    from: NaiveDate,
-    to: NaiveDate,
-    zone: StoreZone,
+    window: Window,
+    budget: &Budget,
 ) -> Result<Vec<ImportedOccurrence>, ServiceError> {
+    let Window { from, to, zone } = window;
+    // A byte-order mark (as some Windows programs write) is not part of the file's text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let unfolded = unfold(text);
+    check_nesting(&unfolded)?;
     let calendar = read_calendar(&unfolded).map_err(|message| {
         let message = message.trim_start_matches("error: ").trim().to_owned();
         Invalid::record(FILE_INVALID, vec![FieldError::new("file", message)])
@@ -251,18 +362,27 @@ fn read_occurrences(
     }
     let mut out = Vec::new();
     let mut faults = Vec::new();
+    let mut refused = 0;
+    let mut expansion = Expansion { generated: 0, budget, stopped: None };
     for (i, v) in vevents.iter().enumerate() {
+        budget.check()?;
         let line = lines.get(i).copied().unwrap_or(0);
-        match read_event(v, defaults, from, to, zone, &overridden) {
+        match read_event(v, defaults, window, &overridden, &mut expansion) {
             Ok(occurrences) => out.extend(occurrences),
-            Err(errors) => faults.extend(errors.into_iter().map(|(property, message)| RecordFault {
-                index: Some(i),
-                error: FieldError::new(property, format!("VEVENT {} at line {line}: {message}", i + 1)),
-            })),
+            Err(errors) => {
+                refused += 1;
+                faults.extend(errors.into_iter().map(|(property, message)| RecordFault {
+                    index: Some(i),
+                    error: FieldError::new(property, format!("VEVENT {} at line {line}: {message}", i + 1)),
+                }));
+            }
         }
-        if out.len() > MAX_IMPORT_OCCURRENCES {
+        if let Some(stop) = expansion.stopped.take() {
+            return Err(stop);
+        }
+        if out.len() + refused > MAX_IMPORT_OCCURRENCES {
             return Err(Invalid::record(
-                "the file holds too many occurrences; nothing was imported",
+                FILE_TOO_LARGE,
                 vec![FieldError::new(
                     "file",
                     format!(
@@ -352,11 +472,11 @@ fn duration_days(value: &str) -> Result<u64, String> {
 fn read_event(
     v: &Component<'_>,
     defaults: &Defaults,
-    from: NaiveDate,
-    to: NaiveDate,
-    zone: StoreZone,
+    window: Window,
     overridden: &HashSet<(String, NaiveDate)>,
+    expansion: &mut Expansion<'_>,
 ) -> Result<Vec<ImportedOccurrence>, Vec<(String, String)>> {
+    let Window { from, to, zone } = window;
     let mut faults: Vec<(String, String)> = Vec::new();
     let uid = text_of(v, "UID").filter(|u| !u.is_empty());
     if uid.is_none() {
@@ -397,7 +517,7 @@ fn read_event(
     let mut starts: Vec<(NaiveDate, NaiveDate)> = Vec::new(); // (source date, first day)
     if let (Some(start), Some(uid)) = (start, &uid) {
         match (v.find_prop("RRULE"), recurrence_id) {
-            (Some(rule), None) => match expand(rule.val.as_str(), start, from, to) {
+            (Some(rule), None) => match expand(rule.val.as_str(), start, from, to, expansion) {
                 Ok(days) => {
                     let excluded = exdates(v, zone);
                     starts.extend(
@@ -495,23 +615,66 @@ fn exdates(v: &Component<'_>, zone: StoreZone) -> HashSet<NaiveDate> {
         .collect()
 }
 
-/// The first days of a recurrence from `start` by `rule`, within `from..=to`.
-fn expand(rule: &str, start: NaiveDate, from: NaiveDate, to: NaiveDate) -> Result<Vec<NaiveDate>, String> {
-    let at = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().with_timezone(&rrule::Tz::UTC));
-    let (Some(dt_start), Some(after), Some(before)) = (at(start), at(from), at(to + Days::new(1))) else {
+/// The first days of a recurrence from `start` by `rule`, within `from..=to`. Every instance
+/// generated, kept or not, is counted against the file's `expansion`.
+fn expand(
+    rule: &str,
+    start: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+    expansion: &mut Expansion<'_>,
+) -> Result<Vec<NaiveDate>, String> {
+    let Some(dt_start) = start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().with_timezone(&rrule::Tz::UTC)) else {
         return Err("the dates are out of range".into());
     };
     // An all-day UNTIL is a date; the rule is expanded at midnight UTC, so it becomes the end
     // of that day.
     let rule = rewrite_until(rule);
     let parsed: rrule::RRule<rrule::Unvalidated> = rule.parse().map_err(|e: rrule::RRuleError| e.to_string())?;
-    let set = parsed.build(dt_start).map_err(|e| e.to_string())?;
-    let limit = u16::try_from(MAX_IMPORT_OCCURRENCES + 1).unwrap_or(u16::MAX);
-    let result = set.after(after).before(before).all(limit);
-    if result.limited && result.dates.len() > MAX_IMPORT_OCCURRENCES {
-        return Err(format!("more than {MAX_IMPORT_OCCURRENCES} occurrences in the window"));
+    let per_period = instances_per_period(&parsed);
+    if per_period > MAX_PER_PERIOD {
+        return Err(format!(
+            "the rule makes up to {per_period} instances in each period of its FREQ (its BY... lists multiplied); \
+             at most {MAX_PER_PERIOD} are read"
+        ));
     }
-    Ok(result.dates.iter().map(|d| d.date_naive()).filter(|d| *d >= from && *d <= to).collect())
+    // Limited: the rrule crate gives up on a rule that matches nothing for 100,000 periods.
+    let set = parsed.build(dt_start).map_err(|e| e.to_string())?.limit();
+    let mut days: Vec<NaiveDate> = Vec::new();
+    for at in &set {
+        expansion.spend()?;
+        let day = at.date_naive();
+        if day > to {
+            break;
+        }
+        // Several instances on one day (an hourly rule) are one occurrence of the event.
+        if day >= from && days.last() != Some(&day) {
+            if days.len() == MAX_IMPORT_OCCURRENCES {
+                return Err(format!("more than {MAX_IMPORT_OCCURRENCES} occurrences in the window"));
+            }
+            days.push(day);
+        }
+    }
+    Ok(days)
+}
+
+/// The most instances `rule` can make up in one period of its frequency: the days a period
+/// can hold (366 for a year) times the times of day its `BYHOUR`, `BYMINUTE` and `BYSECOND`
+/// lists make within the period.
+fn instances_per_period(rule: &rrule::RRule<rrule::Unvalidated>) -> usize {
+    use rrule::Frequency;
+    let count = |n: usize| n.max(1);
+    let (hours, minutes, seconds) =
+        (count(rule.get_by_hour().len()), count(rule.get_by_minute().len()), count(rule.get_by_second().len()));
+    match rule.get_freq() {
+        Frequency::Yearly => 366 * hours * minutes * seconds,
+        Frequency::Monthly => 31 * hours * minutes * seconds,
+        Frequency::Weekly => 7 * hours * minutes * seconds,
+        Frequency::Daily => hours * minutes * seconds,
+        Frequency::Hourly => minutes * seconds,
+        Frequency::Minutely => seconds,
+        Frequency::Secondly => 1,
+    }
 }
 
 /// `UNTIL=YYYYMMDD` as `UNTIL=YYYYMMDDT235959Z`, so a rule started at midnight UTC accepts it.
@@ -735,6 +898,107 @@ mod tests {
         // Three years of it fit.
         let read = read_calendar_file(&daily, day(2024, 1, 1), day(2026, 12, 31), StoreZone::UTC).unwrap();
         assert_eq!(read.len(), 1096);
+    }
+
+    #[test]
+    fn deeply_nested_components_are_refused_before_the_parser_sees_them() {
+        // 3,000 nested components overflowed the parser's stack and aborted the process.
+        let mut text = String::from("BEGIN:VCALENDAR\r\n");
+        text.push_str(&"BEGIN:X\r\n".repeat(3_000));
+        text.push_str("END:VCALENDAR\r\n");
+        let (detail, errors) = faults(read(&text).unwrap_err());
+        assert_eq!(detail, FILE_INVALID);
+        assert_eq!(errors, [(None, "file".into(), "line 9: components nest more than 8 deep (BEGIN:X)".into())]);
+        // Lower-case, as the parser reads it too.
+        let lower = format!("BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n", "begin:x\r\n".repeat(20));
+        assert_eq!(faults(read(&lower).unwrap_err()).1[0].2, "line 9: components nest more than 8 deep (begin:x)");
+        // Eight levels, closed in order, are a calendar like any other.
+        let mut deep = String::from("BEGIN:VCALENDAR\r\n");
+        deep.push_str(&"BEGIN:X\r\n".repeat(7));
+        deep.push_str(&"END:X\r\n".repeat(7));
+        deep.push_str("END:VCALENDAR\r\n");
+        assert_eq!(read(&deep).unwrap(), []);
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_calendar_is_read_past() {
+        let text = format!("\u{feff}{}", file(&["UID:a\nSUMMARY:Fair\nDTSTART;VALUE=DATE:20250601"]));
+        let read = read(&text).unwrap();
+        assert_eq!(read.iter().map(|o| o.event.date).collect::<Vec<_>>(), [day(2025, 6, 1)]);
+    }
+
+    #[test]
+    fn a_rule_that_makes_millions_of_instances_a_period_is_refused_before_expanding() {
+        let days: Vec<String> = (1..=31).map(|d| d.to_string()).collect();
+        let numbers = |n: u32| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let rule = format!(
+            "FREQ=YEARLY;BYMONTHDAY={};BYHOUR={};BYMINUTE={};BYSECOND={}",
+            days.join(","),
+            numbers(24),
+            numbers(60),
+            numbers(60)
+        );
+        let text = file(&[&format!("UID:r\nSUMMARY:R\nDTSTART;VALUE=DATE:20250101\nRRULE:{rule}")]);
+        let (_, errors) = faults(read(&text).unwrap_err());
+        assert_eq!(
+            errors,
+            [(
+                Some(0),
+                "RRULE".into(),
+                "VEVENT 1 at line 4: the rule makes up to 31622400 instances in each period of its FREQ (its BY... \
+                 lists multiplied); at most 10000 are read"
+                    .into()
+            )]
+        );
+        assert_eq!(instances_per_period(&"FREQ=DAILY;BYHOUR=9,17".parse().unwrap()), 2);
+        assert_eq!(instances_per_period(&"FREQ=MINUTELY".parse().unwrap()), 1);
+        assert_eq!(instances_per_period(&"FREQ=WEEKLY;BYDAY=MO,TU;BYHOUR=1,2,3".parse().unwrap()), 21);
+    }
+
+    #[test]
+    fn instances_before_the_window_count_against_the_file() {
+        // A rule every minute from 2024 reaches the window only after half a million instances.
+        let text = file(&["UID:m\nSUMMARY:M\nDTSTART:20240101T000000Z\nRRULE:FREQ=MINUTELY"]);
+        let late = read_calendar_file(&text, day(2025, 1, 1), day(2025, 12, 31), StoreZone::UTC).unwrap_err();
+        let (detail, errors) = faults(late);
+        assert_eq!(detail, FILE_TOO_LARGE);
+        assert_eq!(
+            errors,
+            [(
+                None,
+                "file".into(),
+                "the recurrence rules generate more than 200000 instances (counting those before the window); start \
+                 the rules (DTSTART) nearer the window, narrow it (from, to) or split the file"
+                    .into()
+            )]
+        );
+        // Read from its start, one occurrence a day: 3 days of it fit.
+        let read = read_calendar_file(&text, day(2024, 1, 1), day(2024, 1, 3), StoreZone::UTC).unwrap();
+        assert_eq!(
+            read.iter().map(|o| o.event.date).collect::<Vec<_>>(),
+            [day(2024, 1, 1), day(2024, 1, 2), day(2024, 1, 3)]
+        );
+    }
+
+    #[test]
+    fn refused_events_count_toward_the_file_s_limit() {
+        let bad = "SUMMARY:No uid\nDTSTART;VALUE=DATE:20250101";
+        let (detail, errors) = faults(read(&file(&vec![bad; MAX_IMPORT_OCCURRENCES + 1])).unwrap_err());
+        assert_eq!(detail, FILE_TOO_LARGE);
+        assert_eq!(errors.len(), 1);
+        // Up to the limit, every refused event is reported.
+        let (detail, _) = faults(read(&file(&[bad; 3])).unwrap_err());
+        assert_eq!(detail, "3 of 3 events in the file are invalid; nothing was imported");
+    }
+
+    #[test]
+    fn a_spent_budget_stops_the_read() {
+        let text = file(&["UID:d\nSUMMARY:Daily\nDTSTART;VALUE=DATE:20240101\nRRULE:FREQ=DAILY"]);
+        let budget = Budget::new(std::time::Duration::from_secs(60));
+        budget.cancel();
+        let window = Window { from: day(2024, 1, 1), to: day(2026, 12, 31), zone: StoreZone::UTC };
+        let defaults = Defaults { event_type: "holiday".into(), impact_level: "medium".into() };
+        assert!(matches!(read_occurrences(&text, &defaults, window, &budget), Err(ServiceError::OverBudget(_))));
     }
 
     #[test]

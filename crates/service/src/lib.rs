@@ -8,6 +8,7 @@
 //! or a [`ServiceError`]. Methods block (they run queries): an async caller runs them on
 //! its blocking pool. A CLI calls them directly.
 
+mod budget;
 mod calendar;
 mod card;
 mod cards;
@@ -21,6 +22,7 @@ mod status;
 mod sync;
 mod trends;
 
+pub use budget::Budget;
 pub use calendar::{EventSpan, MAX_LIST_DAYS, unreadable_event};
 pub use card::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 pub use cards::{CardBook, CardBookStats};

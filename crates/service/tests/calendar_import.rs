@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate, Utc};
 use crm_domain::{EventFields, SaleFields, StoreZone};
 use crm_service::values::{Basis, Source};
 use crm_service::{
-    AnalyticsConfig, ForecastRequest, ForecastTarget, ImportRequest, Service, ServiceError, ServiceLimits,
+    AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, ImportRequest, Service, ServiceError, ServiceLimits,
 };
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
@@ -191,7 +191,9 @@ fn occurrences_sharing_a_uid_are_one_event_to_the_forecast() {
         ..ImportRequest::default()
     };
     assert_eq!(service.import_calendar(&text, &window).unwrap().created, 2);
-    let forecast = service.forecast(ForecastRequest { days: Some(7), ..ForecastRequest::default() }).unwrap();
+    let forecast = service
+        .forecast(ForecastRequest { days: Some(7), ..ForecastRequest::default() }, &Budget::unlimited())
+        .unwrap();
     let ForecastTarget::Store { revenue, .. } = forecast.target else { panic!() };
     let fair = &revenue[5].adjustments[0];
     assert_eq!(

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use crm_domain::{EventFields, SaleFields, SaleLineFields, StoreZone};
 use crm_service::values::{Phase, Source, UnitsMethod};
-use crm_service::{AnalyticsConfig, Forecast, ForecastRequest, ForecastTarget, Service, ServiceError, ServiceLimits};
+use crm_service::{
+    AnalyticsConfig, Budget, Forecast, ForecastRequest, ForecastTarget, Service, ServiceError, ServiceLimits,
+};
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
 
@@ -92,8 +94,8 @@ fn a_forecast_prepared_by_the_refresh_equals_one_computed_on_demand() {
     let on_demand = service(&dir); // the same store, never refreshed
     for product_id in [None, Some("DAILY".to_owned()), Some("RARE".to_owned())] {
         let request = ForecastRequest { days: Some(30), product_id, as_of: Some(from) };
-        let prepared = prepared_by.forecast(request.clone()).unwrap();
-        let computed = on_demand.forecast(request).unwrap();
+        let prepared = prepared_by.forecast(request.clone(), &Budget::unlimited()).unwrap();
+        let computed = on_demand.forecast(request, &Budget::unlimited()).unwrap();
         assert!(prepared.prepared && !computed.prepared);
         assert_eq!(prepared.target, computed.target);
         assert_eq!(prepared.history_days, computed.history_days);
@@ -107,7 +109,9 @@ fn the_store_forecast_follows_the_history_and_the_calendar() {
     store_with_history(&service);
     add_event(&service, "Harvest Day", today() + Days::new(3), 1.6);
     add_event(&service, "Stocktake", today() + Days::new(5), 0.0);
-    let forecast = service.forecast(ForecastRequest { days: Some(14), ..ForecastRequest::default() }).unwrap();
+    let forecast = service
+        .forecast(ForecastRequest { days: Some(14), ..ForecastRequest::default() }, &Budget::unlimited())
+        .unwrap();
     assert_eq!((forecast.as_of, forecast.history_days, forecast.prepared), (today(), 200, false));
     let (revenue, sales) = store_series(&forecast);
     assert_eq!((revenue.len(), sales.len()), (14, 14));
@@ -135,7 +139,10 @@ fn product_forecasts_pick_their_method_and_a_product_without_sales_forecasts_zer
     store_with_history(&service);
     let units = |product: &str| {
         let f = service
-            .forecast(ForecastRequest { days: Some(7), product_id: Some(product.into()), ..ForecastRequest::default() })
+            .forecast(
+                ForecastRequest { days: Some(7), product_id: Some(product.into()), ..ForecastRequest::default() },
+                &Budget::unlimited(),
+            )
             .unwrap();
         match f.target {
             ForecastTarget::Product { method, units, .. } => (method, units, f.history_days),
@@ -162,7 +169,7 @@ fn product_forecasts_pick_their_method_and_a_product_without_sales_forecasts_zer
 fn bad_requests_name_their_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir);
-    let bad = |request: ForecastRequest| match service.forecast(request).unwrap_err() {
+    let bad = |request: ForecastRequest| match service.forecast(request, &Budget::unlimited()).unwrap_err() {
         ServiceError::BadParameter(detail) | ServiceError::NotFound(detail) => detail,
         other => panic!("{other:?}"),
     };
@@ -183,17 +190,17 @@ fn bad_requests_name_their_parameter() {
         bad(ForecastRequest { product_id: Some("NOPE".into()), ..ForecastRequest::default() }),
         "product_id \"NOPE\" is not a known product"
     );
-    assert!(matches!(service.forecast_accuracy(Some(far)), Err(ServiceError::BadParameter(_))));
+    assert!(matches!(service.forecast_accuracy(Some(far), &Budget::unlimited()), Err(ServiceError::BadParameter(_))));
 }
 
 #[test]
 fn a_store_without_history_gets_an_empty_forecast_and_no_accuracy() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir);
-    let forecast = service.forecast(ForecastRequest::default()).unwrap();
+    let forecast = service.forecast(ForecastRequest::default(), &Budget::unlimited()).unwrap();
     assert_eq!(forecast.history_days, 0);
     assert_eq!(store_series(&forecast), (&[][..], &[][..]));
-    let accuracy = service.forecast_accuracy(None).unwrap();
+    let accuracy = service.forecast_accuracy(None, &Budget::unlimited()).unwrap();
     assert_eq!((accuracy.as_of, accuracy.revenue, accuracy.sales), (today(), None, None));
 }
 
@@ -202,7 +209,7 @@ fn the_accuracy_report_backtests_four_origins_of_28_days() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir);
     store_with_history(&service);
-    let report = service.forecast_accuracy(None).unwrap();
+    let report = service.forecast_accuracy(None, &Budget::unlimited()).unwrap();
     let revenue = report.revenue.unwrap();
     assert_eq!(revenue.origins, [112, 84, 56, 28].map(|back| today() - Days::new(back)));
     assert_eq!((revenue.horizon, revenue.days), (28, 112));

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use crm_domain::{Money, ProductFields, SaleFields, SaleLineFields, StoreZone};
 use crm_service::values::ReorderPolicy;
-use crm_service::{AnalyticsConfig, ForecastRequest, ForecastTarget, ReorderStatus, Service, ServiceLimits};
+use crm_service::{AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, ReorderStatus, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
 
@@ -174,8 +174,9 @@ fn days_out_of_stock_do_not_pull_the_demand_down() {
     service.refresh(None).unwrap();
 
     let mean_units = |id: &str| {
-        let forecast =
-            service.forecast(ForecastRequest { days: Some(1), product_id: Some(id.into()), as_of: None }).unwrap();
+        let forecast = service
+            .forecast(ForecastRequest { days: Some(1), product_id: Some(id.into()), as_of: None }, &Budget::unlimited())
+            .unwrap();
         match forecast.target {
             ForecastTarget::Product { units, .. } => units[0].point,
             other => panic!("{other:?}"),
@@ -188,7 +189,10 @@ fn days_out_of_stock_do_not_pull_the_demand_down() {
     assert!((out.days_of_cover().unwrap() - 3.0).abs() < 1e-6, "{:?}", out.advice);
     // The on-demand forecast from another day leaves the same days out.
     let backtest = service
-        .forecast(ForecastRequest { days: Some(1), product_id: Some("OUT".into()), as_of: Some(days_ago(1)) })
+        .forecast(
+            ForecastRequest { days: Some(1), product_id: Some("OUT".into()), as_of: Some(days_ago(1)) },
+            &Budget::unlimited(),
+        )
         .unwrap();
     assert!(!backtest.prepared);
     match backtest.target {

@@ -18,9 +18,11 @@ pub struct DashboardQuery {
     pub days: Option<u32>,
     /// First store-local day of a custom window (at most 365 days, `to` included).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub from: Option<NaiveDate>,
     /// Last store-local day of the window, included (default: today).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-30")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub to: Option<NaiveDate>,
 }
 

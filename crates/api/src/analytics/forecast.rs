@@ -22,6 +22,7 @@ pub struct ForecastQuery {
     /// First forecast day (default: today in the store's time zone); only the history
     /// before it is used, so any past day can be backtested. At most 90 days ahead.
     #[param(value_type = Option<String>, format = Date, example = "2025-12-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -150,7 +151,13 @@ pub async fn get_forecast(
 ) -> Result<web::Json<ForecastResponse>, ApiError> {
     let query = query.into_inner();
     let request = ForecastRequest { days: query.days, product_id: query.product_id, as_of: query.as_of };
-    let forecast = state.read(move |service| service.forecast(request)).await?;
+    // The refresh's forecast is read like any other; one computed for the request is an
+    // expensive read, on its own slots.
+    let (check, compute) = (request.clone(), request);
+    let forecast = match state.read(move |service| service.prepared_forecast(&check)).await? {
+        Some(prepared) => prepared,
+        None => state.expensive(move |service, budget| service.forecast(compute, budget)).await?,
+    };
     Ok(web::Json(forecast.into()))
 }
 
@@ -252,6 +259,7 @@ impl From<Adjustment> for EventAdjustment {
 pub struct AccuracyQuery {
     /// The day after the last day scored (default: today); at most 90 days ahead.
     #[param(value_type = Option<String>, format = Date, example = "2025-12-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -329,7 +337,7 @@ pub async fn get_forecast_accuracy(
     query: crate::Query<AccuracyQuery>,
 ) -> Result<web::Json<ForecastAccuracyResponse>, ApiError> {
     let as_of = query.as_of;
-    let report = state.read(move |service| service.forecast_accuracy(as_of)).await?;
+    let report = state.expensive(move |service, budget| service.forecast_accuracy(as_of, budget)).await?;
     Ok(web::Json(report.into()))
 }
 

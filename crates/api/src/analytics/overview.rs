@@ -18,9 +18,11 @@ pub struct ProductsQuery {
     pub limit: Option<i64>,
     /// Rank by what sold from this store-local day (default with `to`: 29 days before it).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub from: Option<NaiveDate>,
     /// Rank by what sold up to this store-local day, included (default with `from`: today).
     #[param(value_type = Option<String>, format = Date, example = "2025-11-30")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub to: Option<NaiveDate>,
     /// Rank what sold in a window by `units` (default) or `revenue`; alone, over the last 30 days.
     #[param(inline)]
@@ -197,6 +199,7 @@ pub struct RefreshQuery {
     /// Compute as of the end of this store-local day instead of today: for history imported
     /// from an old system. The scheduled refreshes always use today and replace it.
     #[param(value_type = Option<String>, format = Date, example = "2011-12-10")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub as_of: Option<NaiveDate>,
 }
 

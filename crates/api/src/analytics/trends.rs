@@ -48,9 +48,11 @@ impl From<GranularityParam> for Granularity {
 pub struct TrendsQuery {
     /// First store-local day (default: 29 days before `to`).
     #[param(value_type = Option<String>, format = Date, example = "2025-09-01")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub from: Option<NaiveDate>,
     /// Last store-local day, included (default: today in the store's time zone).
     #[param(value_type = Option<String>, format = Date, example = "2025-09-30")]
+    #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub to: Option<NaiveDate>,
     /// `day` (default), `week` or `month`.
     pub granularity: Option<GranularityParam>,

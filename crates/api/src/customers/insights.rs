@@ -161,7 +161,7 @@ pub struct ChurnRiskView {
     get,
     path = "/api/customers/{id}/insights",
     tag = "customers",
-    params(("id" = i64, Path, description = "The POS's customer id", minimum = 1)),
+    params(("id" = i64, Path, description = "The POS's customer id", minimum = 1, maximum = 9_007_199_254_740_991_i64)),
     responses(
         (status = 200, description = "The insight card", body = CustomerInsightsResponse),
         (status = 404, description = "No such customer", body = crate::Problem, content_type = "application/problem+json"),

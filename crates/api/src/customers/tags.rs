@@ -48,7 +48,7 @@ pub struct TagsResponse {
     put,
     path = "/api/customers/{id}/tags",
     tag = "customers",
-    params(("id" = i64, Path, description = "The POS's customer id", minimum = 1)),
+    params(("id" = i64, Path, description = "The POS's customer id", minimum = 1, maximum = 9_007_199_254_740_991_i64)),
     request_body = SetTagsRequest,
     responses(
         (status = 200, description = "Tags stored", body = TagsResponse),

@@ -22,7 +22,7 @@ pub struct SyncCustomersRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CustomerInput {
     /// The POS's customer id.
-    #[schema(minimum = 1, example = 1)]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 1)]
     #[serde(deserialize_with = "super::code::whole")]
     pub id: i64,
     /// Display name (1-200 characters).

@@ -45,12 +45,12 @@ impl From<SaleStatusInput> for SaleStatus {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SaleInput {
     /// The POS's sale id.
-    #[schema(minimum = 1, example = 1001)]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 1001)]
     #[serde(deserialize_with = "super::code::whole")]
     pub id: i64,
     /// The customer's id; null or absent for a walk-in sale. A customer not synced yet
     /// is created as a placeholder.
-    #[schema(minimum = 1, example = 1)]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 1)]
     #[serde(default, deserialize_with = "super::code::whole_or_null")]
     pub customer_id: Option<i64>,
     /// Receipt total, at most 2 decimals.
