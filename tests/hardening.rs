@@ -235,3 +235,24 @@ fn a_request_that_accepts_no_encoding_we_offer_gets_a_problem_with_the_security_
     let problem: Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(problem["code"], "not-acceptable");
 }
+
+#[test]
+fn a_calendar_announced_as_too_large_is_refused_before_it_is_read() {
+    use std::io::{Read, Write};
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    let mut stream = std::net::TcpStream::connect(app.authority()).unwrap();
+    // Four gibibytes announced, a few bytes sent: the answer may not wait for the rest.
+    let head = format!(
+        "POST /api/calendar/import HTTP/1.1\r\nHost: {}\r\nContent-Type: text/calendar\r\n\
+         Content-Length: 4294967296\r\nConnection: close\r\n\r\nBEGIN:VCALENDAR\r\n",
+        app.authority()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut answer = [0_u8; 512];
+    let read = stream.read(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    health_is_ok(&app);
+}

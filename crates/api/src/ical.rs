@@ -116,12 +116,16 @@ pub async fn import_calendar(
         )));
     }
     let limit = MAX_ICS_BYTES.min(state.limits.max_body_bytes);
+    let too_large = || ApiError::PayloadTooLarge(format!("an iCalendar file may be at most {limit} bytes"));
+    // A body announced as too large is refused before a byte of it is read.
+    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
     let bytes = match body.to_bytes_limited(limit).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(error)) => return Err(ApiError::BadRequest(format!("cannot read the request body: {error}"))),
-        Err(_) => {
-            return Err(ApiError::PayloadTooLarge(format!("an iCalendar file may be at most {limit} bytes")));
-        }
+        Err(_) => return Err(too_large()),
     };
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|e| ApiError::BadRequest(format!("the file is not UTF-8 text: {e}")))?;

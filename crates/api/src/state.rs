@@ -149,15 +149,26 @@ impl AppState {
                 "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
             )
             .await?;
-        let budget = Budget::new(self.limits.expensive_budget);
-        // Dropped with this future: when the client hangs up, the work stops at its next check.
+        let limit = self.limits.expensive_budget;
+        let budget = Budget::new(limit);
+        // Dropped with this future (the client hung up, or the time is spent): the work
+        // stops at its next check.
         let _cancel_on_drop = CancelOnDrop(budget.clone());
-        self.block(move |service| {
-            // The slot is held until the work ends, not until its caller stops waiting.
+        let work = self.block(move |service| {
+            // The slot is held until the work ends, not until its caller stops waiting: at
+            // most `expensive_reads` of them ever run at once.
             let _slot = slot;
             use_case(service, &budget)
-        })
-        .await
+        });
+        // The answer comes when the time is spent, whether or not the work has reached a check.
+        match actix_web::rt::time::timeout(limit, work).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ApiError::OverBudget(format!(
+                "the request needs more than the {} s it may take, and was abandoned; narrow it, or retry when the \
+                 server is less busy",
+                limit.as_secs_f64()
+            ))),
+        }
     }
 
     /// A permit of `gate`, waited for at most [`Limits::queue_wait`].
@@ -314,6 +325,35 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!((answer.problem().status, answer.problem().code), (503, crate::ProblemCode::OverBudget));
+    }
+
+    #[actix_web::test]
+    async fn the_answer_comes_when_the_budget_is_spent_even_if_the_work_never_checks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, Limits { expensive_budget: Duration::from_millis(50), ..limits() });
+        let (release, hold) = mpsc::channel::<()>();
+        let (ended, has_ended) = mpsc::channel::<bool>();
+        // Work that ignores its budget and ends only when released.
+        let answer = state
+            .expensive(move |_, budget| {
+                let _ = hold.recv();
+                let _ = ended.send(budget.check().is_err());
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(answer.problem().code, crate::ProblemCode::OverBudget);
+        assert!(answer.to_string().starts_with("the request needs more than the 0.05 s it may take"), "{answer}");
+        // The work still holds its slot: the pool stays bounded while it runs.
+        assert_eq!(state.expensive_gate.available_permits(), 0);
+        release.send(()).unwrap();
+        let mut saw_cancelled = None;
+        while saw_cancelled.is_none() {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            saw_cancelled = has_ended.try_recv().ok();
+        }
+        assert_eq!(saw_cancelled, Some(true), "the abandoned work saw its budget cancelled");
+        until(|| state.expensive_gate.available_permits() == 1).await;
     }
 
     #[actix_web::test]

@@ -97,6 +97,11 @@ fn is_invisible(text: &str) -> bool {
 /// assert_eq!(crm_domain::nfc("cafe\u{301}"), "café");
 /// ```
 pub fn nfc(text: &str) -> String {
+    // Almost every text a till sends is already composed (ASCII always is): a quick check
+    // spares it the decomposition and recomposition.
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        return text.to_owned();
+    }
     text.nfc().collect()
 }
 

@@ -617,7 +617,27 @@ fn exdates(v: &Component<'_>, zone: StoreZone) -> HashSet<NaiveDate> {
 
 /// The first days of a recurrence from `start` by `rule`, within `from..=to`. Every instance
 /// generated, kept or not, is counted against the file's `expansion`.
+///
+/// The rule is ASCII, as RFC 5545 writes every part of it; other text is refused before the
+/// rrule crate reads it (it slices its input by bytes, and panicked on `BYDAY=\u{3b1}O`).
+/// Should the crate still panic on some rule, the panic is contained here and the rule
+/// refused: a file is data, and no file may take the request down with it.
 fn expand(
+    rule: &str,
+    start: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+    expansion: &mut Expansion<'_>,
+) -> Result<Vec<NaiveDate>, String> {
+    if !rule.is_ascii() {
+        return Err("must be ASCII text, as RFC 5545 writes a recurrence rule".into());
+    }
+    let contained =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expand_rule(rule, start, from, to, expansion)));
+    contained.unwrap_or_else(|_| Err("cannot be read (the recurrence library failed on it)".into()))
+}
+
+fn expand_rule(
     rule: &str,
     start: NaiveDate,
     from: NaiveDate,
@@ -999,6 +1019,21 @@ mod tests {
         let window = Window { from: day(2024, 1, 1), to: day(2026, 12, 31), zone: StoreZone::UTC };
         let defaults = Defaults { event_type: "holiday".into(), impact_level: "medium".into() };
         assert!(matches!(read_occurrences(&text, &defaults, window, &budget), Err(ServiceError::OverBudget(_))));
+    }
+
+    #[test]
+    fn a_rule_with_other_than_ascii_is_refused_before_the_library_reads_it() {
+        // The rrule crate slices by bytes: a Greek letter in BYDAY panicked (found by the ical fuzz target).
+        let text = file(&["UID:g\nSUMMARY:G\nDTSTART;VALUE=DATE:20240108\nRRULE:FREQ=MONTHLY;BYDAY=\u{3b1}O"]);
+        let (_, errors) = faults(read(&text).unwrap_err());
+        assert_eq!(
+            errors,
+            [(
+                Some(0),
+                "RRULE".into(),
+                "VEVENT 1 at line 4: must be ASCII text, as RFC 5545 writes a recurrence rule".into()
+            )]
+        );
     }
 
     #[test]
