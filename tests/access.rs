@@ -221,6 +221,10 @@ fn keyed_app_with_data(dir: &std::path::Path) -> support::App {
             "3600",
             "--refresh-interval-secs",
             "86400",
+            // These tests send hundreds of requests without a key on purpose, from one
+            // address; the limit on failed authentications has its own test (faults.rs).
+            "--rate-failed-auth",
+            "0",
         ],
     );
     let auth = bearer(WRITE);

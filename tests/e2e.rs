@@ -10,6 +10,7 @@ mod calendar;
 mod calendar_ics;
 mod dashboard;
 mod demo;
+mod faults;
 mod forecast;
 mod hardening;
 mod insights;

@@ -10,7 +10,7 @@ use actix_web::http::Uri;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, web};
 use crm_api::routes::{self, Endpoint};
-use crm_api::{Access, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, StateParts};
+use crm_api::{Access, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, RatePolicy, StateParts};
 use crm_domain::StoreZone;
 use crm_service::{AnalyticsConfig, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
@@ -44,6 +44,8 @@ impl Harness {
             access: AccessPolicy::default(),
             cors: CorsPolicy::new(CorsPolicy::SEED_ORIGINS.map(str::to_owned).to_vec()),
             hosts: HostPolicy::default(),
+            // The fuzzer calls far faster than any client: no rate limits.
+            rates: RatePolicy { failed_auth_per_minute: 0, writes_per_minute: 0, expensive_per_minute: 0 },
             metrics: Arc::new(Metrics::default()),
             limits: Limits { expensive_budget: Duration::from_secs(5), ..Limits::default() },
             currency: "EUR".into(),

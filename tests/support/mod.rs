@@ -121,6 +121,11 @@ impl App {
         reply(response.expect("request sent"))
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the server with SIGTERM, as an operator would, and waits for it to exit.
     pub fn stop(mut self) {
         let pid = self.child.id().to_string();

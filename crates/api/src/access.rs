@@ -25,6 +25,7 @@ use actix_web::http::header::{self, HeaderMap};
 use std::fmt;
 use std::future::{Ready, ready};
 use std::net::IpAddr;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The shortest key accepted: shorter keys are guessable.
 pub const MIN_KEY_LEN: usize = 16;
@@ -100,6 +101,11 @@ impl AccessKeys {
         Ok(Self { write: check(write, "write")?, read: check(read, "read")? })
     }
 
+    /// How many write and read keys there are.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.write.len(), self.read.len())
+    }
+
     /// Whether any key is configured (and so whether access is enforced).
     pub fn enabled(&self) -> bool {
         !self.write.is_empty() || !self.read.is_empty()
@@ -107,22 +113,23 @@ impl AccessKeys {
 
     /// The role a presented key grants, comparing it with every key in constant time.
     pub fn role_of(&self, presented: &str) -> Option<Role> {
+        self.key_of(presented).map(|(role, _)| role)
+    }
+
+    /// The role a presented key grants and which configured key it is (write keys first,
+    /// then read keys), comparing it with every key in constant time.
+    fn key_of(&self, presented: &str) -> Option<(Role, u16)> {
         let presented = presented.as_bytes();
-        let mut write = false;
-        let mut read = false;
-        for key in &self.write {
-            write |= constant_time_eq::constant_time_eq(key.0.as_bytes(), presented);
+        let mut found = None;
+        let keys = self.write.iter().map(|k| (Role::Write, k)).chain(self.read.iter().map(|k| (Role::Read, k)));
+        for (index, (role, key)) in keys.enumerate() {
+            let same = constant_time_eq::constant_time_eq(key.0.as_bytes(), presented);
+            // The first match wins (a key listed as both write and read is a write key).
+            if same && found.is_none() {
+                found = Some((role, u16::try_from(index).unwrap_or(u16::MAX)));
+            }
         }
-        for key in &self.read {
-            read |= constant_time_eq::constant_time_eq(key.0.as_bytes(), presented);
-        }
-        if write {
-            Some(Role::Write)
-        } else if read {
-            Some(Role::Read)
-        } else {
-            None
-        }
+        found
     }
 }
 
@@ -130,7 +137,8 @@ impl AccessKeys {
 /// client's address, and whether it was told to serve the network without keys.
 #[derive(Debug, Clone, Default)]
 pub struct AccessPolicy {
-    keys: AccessKeys,
+    /// Shared by every clone (each worker's), so a reload reaches them all at once.
+    keys: Arc<RwLock<AccessKeys>>,
     trusted_proxies: Vec<IpAddr>,
     insecure_no_auth: bool,
 }
@@ -142,8 +150,18 @@ pub enum Presented {
     Nothing,
     /// A key that is not configured.
     Unknown,
-    /// A configured key.
-    Key(Role),
+    /// A configured key: its role, and which key it is (for per-key rate limits).
+    Key(Role, u16),
+}
+
+/// Whom a rate limit counts a request against: the key it presented, or, without one, its
+/// client address (`None` when a proxy hides it: such clients share one count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A configured key, by its place in the configuration.
+    Key(u16),
+    /// A client without a key.
+    Client(Option<IpAddr>),
 }
 
 /// What the access rules know of the caller of one request. Also an extractor, for
@@ -158,6 +176,14 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whom rate limits count this caller as.
+    pub fn subject(&self) -> Subject {
+        match self.presented {
+            Presented::Key(_, key) => Subject::Key(key),
+            Presented::Nothing | Presented::Unknown => Subject::Client(self.client),
+        }
+    }
+
     /// Whether the client is known to be on this machine.
     pub fn is_local(&self) -> bool {
         self.client.is_some_and(|ip| ip.to_canonical().is_loopback())
@@ -169,7 +195,27 @@ impl AccessPolicy {
     /// callers that are not on this machine too.
     pub fn new(keys: AccessKeys, trusted_proxies: Vec<IpAddr>, insecure_no_auth: bool) -> Self {
         let trusted_proxies = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
-        Self { keys, trusted_proxies, insecure_no_auth }
+        Self { keys: Arc::new(RwLock::new(keys)), trusted_proxies, insecure_no_auth }
+    }
+
+    /// The keys now.
+    fn keys(&self) -> std::sync::RwLockReadGuard<'_, AccessKeys> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the keys (a reload, for rotating keys without a restart). A server started
+    /// with keys keeps some: an empty set is refused, since it would open every route.
+    pub fn replace_keys(&self, keys: AccessKeys) -> Result<(), String> {
+        if self.keys().enabled() && !keys.enabled() {
+            return Err("the new key set is empty; a server started with keys keeps at least one".into());
+        }
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+        Ok(())
+    }
+
+    /// Whether access is enforced by keys (any is configured).
+    pub fn keys_enabled(&self) -> bool {
+        self.keys().enabled()
     }
 
     /// Who is calling: the key presented and the client's address.
@@ -177,7 +223,9 @@ impl AccessPolicy {
         let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let presented = match header.and_then(bearer_token) {
             None => Presented::Nothing,
-            Some(token) => self.keys.role_of(token).map_or(Presented::Unknown, Presented::Key),
+            Some(token) => {
+                self.keys().key_of(token).map_or(Presented::Unknown, |(role, key)| Presented::Key(role, key))
+            }
         };
         Caller { presented, client: self.client_address(peer, headers) }
     }
@@ -206,7 +254,7 @@ impl AccessPolicy {
     /// Admits the caller to a route that needs `access`, or says why not: 401 without a
     /// valid key, 403 for a key that may not do this or a remote caller of a keyless server.
     pub fn admit(&self, caller: &Caller, access: Access) -> Result<(), ApiError> {
-        if !self.keys.enabled() {
+        if !self.keys().enabled() {
             return if caller.is_local() || self.insecure_no_auth || access == Access::Open {
                 Ok(())
             } else {
@@ -226,10 +274,10 @@ impl AccessPolicy {
         match caller.presented {
             Presented::Nothing => Err(ApiError::Unauthorized("send an API key as Authorization: Bearer <key>".into())),
             Presented::Unknown => Err(ApiError::Unauthorized("the API key is not valid".into())),
-            Presented::Key(role) if role < needed => {
+            Presented::Key(role, _) if role < needed => {
                 Err(ApiError::Forbidden("this API key may read but not write; use a write key".into()))
             }
-            Presented::Key(_) => Ok(()),
+            Presented::Key(..) => Ok(()),
         }
     }
 
@@ -321,6 +369,8 @@ mod tests {
         assert_eq!(keys().role_of(WRITE), Some(Role::Write));
         assert_eq!(keys().role_of(READ), Some(Role::Read));
         assert_eq!(keys().role_of("r-0123456789abcdeX"), None);
+        assert_eq!(keys().key_of(WRITE), Some((Role::Write, 0)));
+        assert_eq!(keys().key_of(READ), Some((Role::Read, 1)));
         assert!(Role::Read < Role::Write);
     }
 
@@ -408,6 +458,24 @@ mod tests {
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer "), None);
         assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    #[test]
+    fn keys_are_replaced_for_every_clone_and_never_by_none() {
+        let policy = AccessPolicy::new(keys(), vec![], false);
+        let worker = policy.clone();
+        let next = "w-next-0123456789abcdef";
+        policy.replace_keys(AccessKeys::new(vec![WRITE.into(), next.into()], vec![]).unwrap()).unwrap();
+        let bearer = format!("Bearer {next}");
+        let caller = worker.caller(None, &headers(&[("authorization", &bearer)]));
+        assert_eq!(caller.presented, Presented::Key(Role::Write, 1));
+        let old_read = worker.caller(None, &headers(&[("authorization", &format!("Bearer {READ}"))]));
+        assert_eq!(old_read.presented, Presented::Unknown, "the read key was rotated out");
+        assert_eq!(
+            policy.replace_keys(AccessKeys::default()),
+            Err("the new key set is empty; a server started with keys keeps at least one".into())
+        );
+        assert!(worker.keys_enabled());
     }
 
     #[test]

@@ -65,12 +65,18 @@ pub enum ProblemCode {
     UnsupportedMediaType,
     /// 421: the request names a host this server does not answer to (`Host`).
     MisdirectedRequest,
+    /// 429: past a rate limit; retry after `Retry-After`.
+    TooManyRequests,
     /// 422: records broke the rules.
     ValidationFailed,
     /// 503: database busy; retry.
     Unavailable,
     /// 503: every turn for this kind of work is taken; retry after `Retry-After`.
     Busy,
+    /// 503: the database file cannot be written (read-only); reads go on.
+    ReadOnly,
+    /// 507: the database's disk, or its size cap, is full; reads go on.
+    StorageFull,
     /// 503: the work needed more time than a request may take.
     OverBudget,
     /// 500: a fault; see the server log.
@@ -90,9 +96,12 @@ impl ProblemCode {
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::MisdirectedRequest => "misdirected-request",
+            Self::TooManyRequests => "too-many-requests",
             Self::ValidationFailed => "validation-failed",
             Self::Unavailable => "unavailable",
             Self::Busy => "busy",
+            Self::ReadOnly => "read-only",
+            Self::StorageFull => "storage-full",
             Self::OverBudget => "over-budget",
             Self::Internal => "internal",
         }
@@ -151,6 +160,21 @@ pub enum ApiError {
     MisdirectedRequest(String),
     /// No answer in a form the request accepts: 406.
     NotAcceptable(String),
+    /// Past a rate limit: 429, with `Retry-After`.
+    TooManyRequests {
+        /// Which limit, and when to retry.
+        detail: String,
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
+    /// The store cannot take writes until an operator acts: 507 when it is full, 503 when
+    /// its file is read-only.
+    WritesRefused {
+        /// Whether the store is full (else read-only).
+        full: bool,
+        /// What happened and what to do.
+        detail: String,
+    },
     /// Anything else: 500, with the cause (and its causes) logged once and not shown.
     Internal(Box<dyn Error + Send + Sync>),
 }
@@ -197,6 +221,15 @@ impl ApiError {
                 (StatusCode::MISDIRECTED_REQUEST, ProblemCode::MisdirectedRequest, "Misdirected request")
             }
             Self::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, ProblemCode::NotAcceptable, "Not acceptable"),
+            Self::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ProblemCode::TooManyRequests, "Too many requests")
+            }
+            Self::WritesRefused { full: true, .. } => {
+                (StatusCode::INSUFFICIENT_STORAGE, ProblemCode::StorageFull, "Storage full")
+            }
+            Self::WritesRefused { full: false, .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, ProblemCode::ReadOnly, "Database read-only")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, "Internal server error"),
         }
     }
@@ -206,7 +239,9 @@ impl ApiError {
         let (status, code, title) = self.parts();
         let (detail, errors) = match self {
             Self::Validation { detail, errors } => (detail.clone(), errors.clone()),
-            Self::MethodNotAllowed { detail, .. } => (detail.clone(), vec![]),
+            Self::MethodNotAllowed { detail, .. }
+            | Self::WritesRefused { detail, .. }
+            | Self::TooManyRequests { detail, .. } => (detail.clone(), vec![]),
             Self::Internal(_) => ("the server failed to handle the request; the cause is in its log".into(), vec![]),
             Self::BadRequest(d)
             | Self::Unauthorized(d)
@@ -236,6 +271,8 @@ impl fmt::Display for ApiError {
         match self {
             Self::Validation { detail, .. }
             | Self::MethodNotAllowed { detail, .. }
+            | Self::WritesRefused { detail, .. }
+            | Self::TooManyRequests { detail, .. }
             | Self::BadRequest(detail)
             | Self::Unauthorized(detail)
             | Self::Forbidden(detail)
@@ -270,6 +307,9 @@ impl ResponseError for ApiError {
             Self::Busy(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
+            Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after)));
+            }
             Self::OverBudget(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("30")));
             }
@@ -290,11 +330,24 @@ impl ResponseError for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
-        if error.is_busy() {
-            log::warn!("{}", crm_service::error_chain(&error));
-            Self::Unavailable("the database is busy; retry the request shortly".into())
-        } else {
-            Self::internal(error)
+        match error {
+            StorageError::Busy(_) => {
+                log::warn!("{}", crm_service::error_chain(&error));
+                Self::Unavailable("the database is busy; retry the request shortly".into())
+            }
+            // Logged once by the store when writes begin to fail, in an operator's words.
+            StorageError::Full(_) => Self::WritesRefused {
+                full: true,
+                detail: "the server's storage is full; nothing was written, and reads still work. Retry once the \
+                         operator has freed space"
+                    .into(),
+            },
+            StorageError::ReadOnly(_) => Self::WritesRefused {
+                full: false,
+                detail: "the server's database file cannot be written; nothing was written, and reads still work"
+                    .into(),
+            },
+            other => Self::internal(other),
         }
     }
 }
@@ -341,6 +394,12 @@ pub enum ReadErrors {
     #[response(status = 421, description = "Host not answered", content_type = "application/problem+json",
         example = json!({"type": "urn:crm-trends:problem:misdirected-request", "title": "Misdirected request", "status": 421, "detail": "this server does not answer to the host \"evil.example:3001\"; it answers to localhost, 127.0.0.1, [::1] and the names in CRM_ALLOWED_HOSTS", "code": "misdirected-request"}))]
     MisdirectedRequest(Problem),
+    /// Past a rate limit (failed authentications from the address, writes or expensive reads
+    /// with the key).
+    #[response(status = 429, description = "Too many requests", content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+        example = json!({"type": "urn:crm-trends:problem:too-many-requests", "title": "Too many requests", "status": 429, "detail": "too many failed authentications from this address; retry in 1 s", "code": "too-many-requests"}))]
+    TooManyRequests(Problem),
     /// The database was busy, every turn for this work was taken, or the work needed more
     /// time than a request may take (codes `unavailable`, `busy`, `over-budget`).
     #[response(status = 503, description = "Busy or over budget; retry after Retry-After", content_type = "application/problem+json",
@@ -388,6 +447,16 @@ pub enum WriteErrors {
     #[response(status = 421, description = "Host not answered", content_type = "application/problem+json",
         example = json!({"type": "urn:crm-trends:problem:misdirected-request", "title": "Misdirected request", "status": 421, "detail": "this server does not answer to the host \"evil.example:3001\"; it answers to localhost, 127.0.0.1, [::1] and the names in CRM_ALLOWED_HOSTS", "code": "misdirected-request"}))]
     MisdirectedRequest(Problem),
+    /// The server's storage is full; nothing was written.
+    #[response(status = 507, description = "Storage full; nothing written", content_type = "application/problem+json",
+        example = json!({"type": "urn:crm-trends:problem:storage-full", "title": "Storage full", "status": 507, "detail": "the server's storage is full; nothing was written, and reads still work. Retry once the operator has freed space", "code": "storage-full"}))]
+    StorageFull(Problem),
+    /// Past a rate limit (failed authentications from the address, writes or expensive reads
+    /// with the key).
+    #[response(status = 429, description = "Too many requests", content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+        example = json!({"type": "urn:crm-trends:problem:too-many-requests", "title": "Too many requests", "status": 429, "detail": "too many failed authentications from this address; retry in 1 s", "code": "too-many-requests"}))]
+    TooManyRequests(Problem),
     /// The database was busy, the writer was taken for too long, or the work needed more
     /// time than a request may take; nothing was written.
     #[response(status = 503, description = "Busy; nothing written; retry after Retry-After", content_type = "application/problem+json",
@@ -423,5 +492,11 @@ mod tests {
         assert_eq!(status(ServiceError::Invalid(Invalid::record("x", vec![]))), 422);
         let busy = StorageError::Busy(Box::new(std::io::Error::other("database is locked")));
         assert_eq!(status(ServiceError::Storage(busy)), 503);
+        let full = StorageError::Full(Box::new(std::io::Error::other("database or disk is full")));
+        let problem = ApiError::from(ServiceError::Storage(full)).problem();
+        assert_eq!((problem.status, problem.code), (507, ProblemCode::StorageFull));
+        let read_only = StorageError::ReadOnly(Box::new(std::io::Error::other("attempt to write a readonly database")));
+        let problem = ApiError::from(ServiceError::Storage(read_only)).problem();
+        assert_eq!((problem.status, problem.code), (503, ProblemCode::ReadOnly));
     }
 }

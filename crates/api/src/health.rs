@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthResponse {
-    /// `ok` when the database answers, else `unavailable`.
+    /// `ok` when the database answers and takes writes; `degraded` when it answers but
+    /// refuses writes (a full disk, a read-only file: `database.writeError` says why);
+    /// `unavailable` when it does not answer.
     #[schema(example = "ok")]
     pub status: HealthStatus,
     /// Server version.
@@ -30,6 +32,8 @@ pub struct HealthResponse {
 pub enum HealthStatus {
     /// Serving, database reachable.
     Ok,
+    /// Serving reads; writes are refused until an operator acts.
+    Degraded,
     /// The database does not answer.
     Unavailable,
 }
@@ -44,11 +48,29 @@ pub struct DatabaseHealth {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub error: Option<String>,
+    /// Why writes are refused, and since when, while they are (a full disk or size cap, a
+    /// read-only file); absent while writes work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub write_error: Option<WriteError>,
     /// Row counts, when reachable and the caller may read (a read or write key, or any
     /// local caller of a server without keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub counts: Option<RowCounts>,
+}
+
+/// Why writes are refused.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteError {
+    /// When writes began to fail.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// What failed, with its cause.
+    #[schema(
+        example = "the database is full: its disk, or its size cap (CRM_MAX_DATABASE_MB), has no room left: database or disk is full"
+    )]
+    pub reason: String,
 }
 
 /// Rows in the main tables.
@@ -67,7 +89,8 @@ pub struct RowCounts {
 
 /// Health check
 ///
-/// Runs a real query and counts rows. Answers 200 when the database is reachable and 503
+/// Runs a real query and counts rows. Answers 200 when the database is reachable (status
+/// `ok`, or `degraded` while writes are refused: a full disk, a read-only file) and 503
 /// (with the same body) when it is not. Needs no key; the row counts are shown only to a
 /// caller who may read.
 #[utoipa::path(
@@ -82,12 +105,14 @@ pub struct RowCounts {
 pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
     let show_counts = state.access.may_read(&caller);
     let checked = state.read(|service| Ok(service.store_counts()?)).await;
+    let write_error = state.service.write_fault().map(|fault| WriteError { since: fault.since, reason: fault.reason });
     let (status, database) = match checked {
         Ok(c) => (
-            HealthStatus::Ok,
+            if write_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Ok },
             DatabaseHealth {
                 reachable: true,
                 error: None,
+                write_error,
                 counts: show_counts.then_some(RowCounts {
                     customers: c.customers,
                     sales: c.sales,
@@ -96,9 +121,10 @@ pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpRespo
                 }),
             },
         ),
-        Err(e) => {
-            (HealthStatus::Unavailable, DatabaseHealth { reachable: false, error: Some(e.chain()), counts: None })
-        }
+        Err(e) => (
+            HealthStatus::Unavailable,
+            DatabaseHealth { reachable: false, error: Some(e.chain()), write_error, counts: None },
+        ),
     };
     let body = HealthResponse {
         status,
@@ -107,7 +133,7 @@ pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpRespo
         database,
     };
     match status {
-        HealthStatus::Ok => HttpResponse::Ok().json(body),
+        HealthStatus::Ok | HealthStatus::Degraded => HttpResponse::Ok().json(body),
         HealthStatus::Unavailable => HttpResponse::ServiceUnavailable().json(body),
     }
 }

@@ -1,7 +1,7 @@
 //! `POST /api/calendar/import` (an iCalendar file in) and `GET /api/calendar/events.ics`
 //! (the calendar out).
 
-use crate::{ApiError, AppState, ReadErrors, WriteErrors};
+use crate::{ApiError, AppState, Caller, ReadErrors, WriteErrors};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
@@ -103,6 +103,7 @@ impl From<ImportReport> for ImportResponse {
 )]
 pub async fn import_calendar(
     state: web::Data<AppState>,
+    caller: Caller,
     request: HttpRequest,
     query: crate::Query<ImportQuery>,
     body: web::Payload,
@@ -137,7 +138,7 @@ pub async fn import_calendar(
         to: query.to,
     };
     // Read where the file's cost cannot hold up the writer; stored in one short write.
-    let import = state.expensive(move |service, budget| service.read_import(&text, &request, budget)).await?;
+    let import = state.expensive(&caller, move |service, budget| service.read_import(&text, &request, budget)).await?;
     let report = state.write(move |service| service.store_import(&import)).await?;
     Ok(web::Json(report.into()))
 }
@@ -157,8 +158,8 @@ pub async fn import_calendar(
         ReadErrors,
     )
 )]
-pub async fn export_calendar(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let file = state.expensive(|service, _| service.export_calendar()).await?;
+pub async fn export_calendar(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let file = state.expensive(&caller, |service, _| service.export_calendar()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"crm-trends.ics\""))

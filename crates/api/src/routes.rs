@@ -7,7 +7,7 @@
 //! method it does not declare answers 405 with `Allow`; a path that matches nothing reaches
 //! [`unknown_path`]. Both tell a caller without a valid key only 401.
 
-use crate::access::Access;
+use crate::access::{Access, Caller};
 use crate::cors::Preflight;
 use crate::{ApiError, AppState};
 use actix_web::body::{EitherBody, MessageBody};
@@ -245,13 +245,31 @@ async fn check<B: MessageBody>(
         }
         let access = declared.access_for(req.method()).unwrap_or(Access::Read);
         let caller = state.access.caller(req.peer_addr().map(|a| a.ip()), req.headers());
-        state.access.admit(&caller, access).map(|()| None)
+        admit_counted(state, &caller, access)?;
+        if access == Access::Write {
+            state.rates.check_write(caller.subject())?;
+        }
+        Ok(None)
     });
     match decided {
         Ok(None) => next.call(req).await.map(ServiceResponse::map_into_left_body),
         Ok(Some(preflight)) => Ok(req.into_response(preflight).map_into_right_body()),
         // Answered as a response, not an error, so outer layers log, count and decorate it.
         Err(refusal) => Ok(req.into_response(refusal.error_response()).map_into_right_body()),
+    }
+}
+
+/// Admits `caller` to a route that needs `access`, counting failed authentications: a client
+/// locked out after too many is refused (429) whatever key it sends, and the failure that
+/// uses up its allowance is a 429 too.
+fn admit_counted(state: &AppState, caller: &Caller, access: Access) -> Result<(), ApiError> {
+    if access == Access::Open || !state.access.keys_enabled() {
+        return state.access.admit(caller, access);
+    }
+    state.rates.check_locked_out(caller.client)?;
+    match state.access.admit(caller, access) {
+        Err(refusal @ ApiError::Unauthorized(_)) => Err(state.rates.failed_authentication(caller.client, refusal)),
+        other => other,
     }
 }
 
@@ -267,7 +285,7 @@ fn method_not_allowed(req: &HttpRequest, declared: &Declared) -> Result<(), ApiE
 pub async fn unknown_path(req: HttpRequest) -> Result<(), ApiError> {
     let state = AppState::of(&req)?;
     let caller = state.access.caller(req.peer_addr().map(|a| a.ip()), req.headers());
-    state.access.admit(&caller, Access::Read)?;
+    admit_counted(state, &caller, Access::Read)?;
     Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
 }
 

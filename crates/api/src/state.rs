@@ -2,13 +2,15 @@
 //! the bridge from async handlers to the blocking use cases.
 
 use crate::access::AccessPolicy;
+use crate::access::Caller;
 use crate::cors::CorsPolicy;
 use crate::host::HostPolicy;
+use crate::rate::{RateLimits, RatePolicy};
 use crate::{ApiError, Metrics};
 use crm_service::{Budget, Service, ServiceError};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Bounds on what one request may carry and the work it may start.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,8 @@ pub struct AppState {
     pub cors: CorsPolicy,
     /// Which host names the server answers to.
     pub hosts: HostPolicy,
+    /// Rate limits (failed authentications, writes, expensive reads).
+    pub rates: Arc<RateLimits>,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// Request bounds.
@@ -62,6 +66,9 @@ pub struct AppState {
     /// Admits [`Limits::expensive_reads`] expensive reads at a time, apart from the read
     /// gate, so they never stand in front of the checkout card.
     expensive_gate: Arc<Semaphore>,
+    /// Set once the server is told to stop: waits for long work end then, so a stop is
+    /// never held up by a refresh or a forecast.
+    stopping: Arc<watch::Sender<bool>>,
 }
 
 /// Everything an [`AppState`] is made of but its gates.
@@ -73,6 +80,8 @@ pub struct StateParts {
     pub cors: CorsPolicy,
     /// Allowed host names.
     pub hosts: HostPolicy,
+    /// Rate limits.
+    pub rates: RatePolicy,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Bounds.
@@ -88,11 +97,12 @@ pub struct StateParts {
 impl AppState {
     /// The state, with its gates sized from `parts`.
     pub fn new(parts: StateParts) -> Self {
-        let StateParts { access, cors, hosts, metrics, limits, currency, service, read_connections } = parts;
+        let StateParts { access, cors, hosts, rates, metrics, limits, currency, service, read_connections } = parts;
         Self {
             access,
             cors,
             hosts,
+            rates: Arc::new(RateLimits::new(rates)),
             metrics,
             limits,
             currency,
@@ -100,6 +110,27 @@ impl AppState {
             read_gate: Arc::new(Semaphore::new(read_connections.max(1))),
             write_gate: Arc::new(Semaphore::new(1)),
             expensive_gate: Arc::new(Semaphore::new(limits.expensive_reads.max(1))),
+            stopping: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Says the server is stopping: every request waiting on long work ([`Self::expensive`],
+    /// [`Self::until_stop`]) answers 503 at once, while writes in flight finish.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// `work`'s answer, or 503 as soon as the server is told to stop (the work itself runs
+    /// on; the process ends without it, and the store keeps whatever it had committed).
+    pub async fn until_stop<T>(&self, work: impl Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            // A stop wins over work that is done at the same moment: once stopping, nothing new.
+            biased;
+            _ = stopping.wait_for(|stopping| *stopping) => Err(ApiError::Unavailable(
+                "the server is stopping; this request was not completed, retry it once the server is back".into(),
+            )),
+            answer = work => answer,
         }
     }
 
@@ -138,11 +169,12 @@ impl AppState {
     /// refused with 503 and `Retry-After`. The use case checks its [`Budget`] between
     /// steps: once the time is spent, or the client has gone (this future dropped), it
     /// stops at the next step.
-    pub async fn expensive<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    pub async fn expensive<T, F>(&self, caller: &Caller, use_case: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Service, &Budget) -> Result<T, ServiceError> + Send + 'static,
     {
+        self.rates.check_expensive(caller.subject())?;
         let slot = self
             .turn(
                 &self.expensive_gate,
@@ -161,7 +193,7 @@ impl AppState {
             use_case(service, &budget)
         });
         // The answer comes when the time is spent, whether or not the work has reached a check.
-        match actix_web::rt::time::timeout(limit, work).await {
+        match actix_web::rt::time::timeout(limit, self.until_stop(work)).await {
             Ok(answer) => answer,
             Err(_) => Err(ApiError::OverBudget(format!(
                 "the request needs more than the {} s it may take, and was abandoned; narrow it, or retry when the \
@@ -232,12 +264,17 @@ mod tests {
             access: AccessPolicy::default(),
             cors: CorsPolicy::default(),
             hosts: HostPolicy::default(),
+            rates: RatePolicy::default(),
             metrics: Arc::default(),
             limits,
             currency: "EUR".into(),
             service: Arc::new(service),
             read_connections: 2,
         })
+    }
+
+    fn local() -> Caller {
+        Caller { presented: crate::access::Presented::Nothing, client: Some("127.0.0.1".parse().unwrap()) }
     }
 
     fn limits() -> Limits {
@@ -258,10 +295,10 @@ mod tests {
         let (release, hold) = mpsc::channel::<()>();
         let first = actix_web::rt::spawn({
             let state = state.clone();
-            async move { state.expensive(move |_, _| Ok(hold.recv().is_ok())).await }
+            async move { state.expensive(&local(), move |_, _| Ok(hold.recv().is_ok())).await }
         });
         until(|| state.expensive_gate.available_permits() == 0).await;
-        let second = state.expensive(|_, _| Ok(false)).await.unwrap_err();
+        let second = state.expensive(&local(), |_, _| Ok(false)).await.unwrap_err();
         assert_eq!(second.problem().status, 503);
         assert_eq!(
             second.to_string(),
@@ -273,7 +310,7 @@ mod tests {
         assert_eq!(state.read(|_| Ok(7)).await.unwrap(), 7);
         release.send(()).unwrap();
         assert!(first.await.unwrap().unwrap());
-        assert!(!state.expensive(|_, _| Ok(false)).await.unwrap());
+        assert!(!state.expensive(&local(), |_, _| Ok(false)).await.unwrap());
     }
 
     #[actix_web::test]
@@ -286,7 +323,7 @@ mod tests {
             let state = state.clone();
             async move {
                 state
-                    .expensive::<(), _>(move |_, budget| {
+                    .expensive::<(), _>(&local(), move |_, budget| {
                         let _ = started.send(());
                         loop {
                             if let Err(e) = budget.check() {
@@ -316,7 +353,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = state(&dir, Limits { expensive_budget: Duration::from_millis(50), ..limits() });
         let answer = state
-            .expensive::<(), _>(|_, budget| {
+            .expensive::<(), _>(&local(), |_, budget| {
                 loop {
                     budget.check()?;
                     std::thread::sleep(Duration::from_millis(5));
@@ -335,7 +372,7 @@ mod tests {
         let (ended, has_ended) = mpsc::channel::<bool>();
         // Work that ignores its budget and ends only when released.
         let answer = state
-            .expensive(move |_, budget| {
+            .expensive(&local(), move |_, budget| {
                 let _ = hold.recv();
                 let _ = ended.send(budget.check().is_err());
                 Ok(())
@@ -354,6 +391,29 @@ mod tests {
         }
         assert_eq!(saw_cancelled, Some(true), "the abandoned work saw its budget cancelled");
         until(|| state.expensive_gate.available_permits() == 1).await;
+    }
+
+    #[actix_web::test]
+    async fn a_stop_answers_the_waits_on_long_work_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, limits());
+        let (release, hold) = mpsc::channel::<()>();
+        let refresh = actix_web::rt::spawn({
+            let state = state.clone();
+            async move { state.until_stop(state.block(move |_| Ok(hold.recv().is_ok()))).await }
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        state.stop();
+        let answer = refresh.await.unwrap().unwrap_err();
+        assert_eq!(answer.problem().status, 503);
+        assert_eq!(
+            answer.to_string(),
+            "the server is stopping; this request was not completed, retry it once the server is back"
+        );
+        release.send(()).unwrap();
+        // After the stop, long work is refused at once too.
+        let late = state.expensive(&local(), |_, _| Ok(())).await.unwrap_err();
+        assert_eq!(late.problem().status, 503);
     }
 
     #[actix_web::test]

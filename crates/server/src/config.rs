@@ -27,6 +27,9 @@ pub enum Command {
     Serve(Box<ServeOptions>),
     /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
     Openapi(OpenapiOptions),
+    /// Copy the database, consistently, while the server runs and syncs go on (SQLite's
+    /// `VACUUM INTO`); the copy is checked before it is called done.
+    Backup(BackupOptions),
     /// Fill the database with a generated shop (customers, products with stock, sales with
     /// lines, festivals on the calendar), deterministic per seed, ending today.
     Demo(Box<DemoOptions>),
@@ -59,6 +62,12 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_MAX_BODY_MB", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_body_mb: u32,
 
+    /// The largest the database file may grow, in MiB (unset: the disk is the limit). Past
+    /// it, writes are refused with 507 as on a full disk while reads go on: a cap that keeps
+    /// a small SD card or a shared disk from filling up.
+    #[arg(long, env = "CRM_MAX_DATABASE_MB", value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    pub max_database_mb: Option<u64>,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CRM_WORKERS")]
     pub workers: Option<usize>,
@@ -75,6 +84,12 @@ pub struct ServeOptions {
     /// API keys that may only read, comma-separated, each at least 16 characters.
     #[arg(long, env = "CRM_READ_KEYS", value_delimiter = ',', hide_env_values = true)]
     pub read_keys: Vec<String>,
+
+    /// A file of API keys, one a line (`write <key>` or `read <key>`), added to
+    /// CRM_WRITE_KEYS and CRM_READ_KEYS and read again on SIGHUP: keys are rotated without
+    /// a restart.
+    #[arg(long, env = "CRM_KEYS_FILE")]
+    pub keys_file: Option<PathBuf>,
 
     /// Browser origins whose pages may call the API (CORS), comma-separated exact origins
     /// such as `https://pos.example.com`. Replaces the default, the seed's POS front end on
@@ -111,6 +126,23 @@ pub struct ServeOptions {
     /// writer) before 503 with Retry-After.
     #[arg(long, env = "CRM_QUEUE_WAIT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub queue_wait_secs: u64,
+
+    /// Failed authentications (a missing or unknown key) a client address may make a
+    /// minute; past them it is refused (429) whatever key it sends until its next is due.
+    /// 0 turns the limit off.
+    #[arg(long, env = "CRM_RATE_FAILED_AUTH", default_value_t = 100)]
+    pub rate_failed_auth: u32,
+
+    /// Writes (syncs, calendar and tag changes, imports, refreshes) a key may make a minute,
+    /// or a client address without keys; 429 past it. 0 turns the limit off.
+    #[arg(long, env = "CRM_RATE_WRITES", default_value_t = 6_000)]
+    pub rate_writes: u32,
+
+    /// Expensive reads (forecasts and backtests computed for the request, calendar file
+    /// reads, exports) a key may make a minute, or a client address without keys; 429 past
+    /// it. 0 turns the limit off.
+    #[arg(long, env = "CRM_RATE_EXPENSIVE", default_value_t = 120)]
+    pub rate_expensive: u32,
 
     /// Seconds between scheduled analytics refreshes (segments, RFM, popularity, pairs).
     #[arg(long, env = "CRM_REFRESH_INTERVAL_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
@@ -177,6 +209,24 @@ pub struct ServeOptions {
     /// then read and change all data.
     #[arg(long, env = "CRM_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
+}
+
+/// Options of `crm-trends backup`.
+#[derive(Debug, Args)]
+pub struct BackupOptions {
+    /// The file to write the copy to; it must not exist yet.
+    pub file: PathBuf,
+
+    /// The database to copy: the running server's (the same `DATABASE_URL`).
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
+    pub database_url: String,
+}
+
+impl BackupOptions {
+    /// The database file path, without any `sqlite://` prefix.
+    pub fn database_path(&self) -> PathBuf {
+        strip_sqlite_prefix(&self.database_url)
+    }
 }
 
 /// A list of exact browser origins.

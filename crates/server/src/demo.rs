@@ -20,6 +20,7 @@
 //! insight cards and forecasts would go stale.
 
 use crate::config::DemoOptions;
+use crate::lock::LockError;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use crm_domain::{CustomerFields, EventFields, ProductFields, SaleFields, SaleLineFields, SaleStatus};
@@ -299,11 +300,12 @@ pub struct Summary {
 /// Runs `crm-trends demo`.
 pub fn run(options: &DemoOptions) -> anyhow::Result<()> {
     let path = options.database_path();
-    let _held = crate::lock::hold(&path).map_err(|e| {
-        anyhow::anyhow!(
+    let _held = crate::lock::hold(&path).map_err(|e| match e {
+        LockError::Taken(_) => anyhow::anyhow!(
             "{e}: a running crm-trends server holds {}; stop it first (its prepared insight cards and forecasts would go stale)",
             path.display()
-        )
+        ),
+        LockError::Io { .. } => anyhow::anyhow!(e.to_string()),
     })?;
     let db =
         Database::open(&path, DbOptions::default()).with_context(|| format!("opening database {}", path.display()))?;

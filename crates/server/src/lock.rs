@@ -12,6 +12,35 @@ pub struct Held {
     _file: File,
 }
 
+/// Why the lock was not taken.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another process holds it.
+    Taken(PathBuf),
+    /// The lock file could not be made or locked (a read-only directory, a missing
+    /// permission): nothing to do with another process.
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for LockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Taken(path) => write!(f, "{} is locked by another process", path.display()),
+            Self::Io { path, error } => write!(
+                f,
+                "cannot create or lock {}: {error}; the database's directory must be writable by the user running \
+                 crm-trends (SQLite writes its -wal and -shm files there too)",
+                path.display()
+            ),
+        }
+    }
+}
+
 /// The lock file beside `database`.
 pub fn lock_path(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -20,21 +49,17 @@ pub fn lock_path(database: &Path) -> PathBuf {
 }
 
 /// Takes the lock of `database`, or says why not.
-pub fn hold(database: &Path) -> Result<Held, String> {
+pub fn hold(database: &Path) -> Result<Held, LockError> {
     let path = lock_path(database);
+    let io = |error| LockError::Io { path: path.clone(), error };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
     match file.try_lock() {
         Ok(()) => Ok(Held { _file: file }),
-        Err(TryLockError::WouldBlock) => Err(format!("{} is locked by another process", path.display())),
-        Err(TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+        Err(TryLockError::WouldBlock) => Err(LockError::Taken(path)),
+        Err(TryLockError::Error(error)) => Err(io(error)),
     }
 }
 
@@ -48,7 +73,7 @@ mod tests {
         let db = dir.path().join("data").join("crm.sqlite");
         assert_eq!(lock_path(&db), dir.path().join("data").join("crm.sqlite.lock"));
         let first = hold(&db).unwrap_or_else(|e| panic!("{e}"));
-        let refused = hold(&db).unwrap_err();
+        let refused = hold(&db).unwrap_err().to_string();
         assert!(refused.ends_with("crm.sqlite.lock is locked by another process"), "{refused}");
         drop(first);
         assert!(hold(&db).is_ok(), "free again");

@@ -1,11 +1,12 @@
 //! `crm-trends`: the analytics and insights service beside a shop's POS.
 //!
 //! One binary: `serve` runs the HTTP service (dashboard, API, Swagger UI) over an embedded
-//! SQLite file; `demo` fills that file with a generated shop; `openapi` prints the API
-//! specification.
+//! SQLite file; `demo` fills that file with a generated shop; `backup` copies it while the
+//! server runs; `openapi` prints the API specification.
 
 mod config;
 mod demo;
+mod keys;
 mod lock;
 mod serve;
 
@@ -20,6 +21,7 @@ fn main() -> anyhow::Result<()> {
             serve::run(*options)
         }
         Command::Demo(options) => demo::run(&options),
+        Command::Backup(options) => backup(&options),
         Command::Openapi(options) => {
             let spec = crm_api::openapi().to_pretty_json()?;
             match options.output {
@@ -29,6 +31,36 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs `crm-trends backup`: copies the database beside the running server and reports
+/// what the copy holds.
+fn backup(options: &config::BackupOptions) -> anyhow::Result<()> {
+    let database = options.database_path();
+    let report = crm_storage::backup(&database, &options.file).map_err(|e| {
+        anyhow::anyhow!(
+            "backing up {} to {}: {}",
+            database.display(),
+            options.file.display(),
+            crm_service::error_chain(&e)
+        )
+    })?;
+    if report.integrity != "ok" {
+        anyhow::bail!("the copy {} failed its integrity check: {}", options.file.display(), report.integrity);
+    }
+    let c = report.counts;
+    println!(
+        "backup of {} written to {}: {} bytes, integrity ok, {} customers, {} sales, {} products, {} calendar events, in {} ms",
+        database.display(),
+        options.file.display(),
+        report.bytes,
+        c.customers,
+        c.sales,
+        c.products,
+        c.calendar_events,
+        report.took.as_millis()
+    );
+    Ok(())
 }
 
 /// Logs to stderr at `info` unless `RUST_LOG` says otherwise.

@@ -1,7 +1,9 @@
 //! `crm-trends serve`: open the store, assemble the app, listen, and shut down gracefully
-//! (in-flight batches finish) on SIGINT or SIGTERM.
+//! on SIGINT or SIGTERM: in-flight batches finish, waits on long work (a refresh, an
+//! expensive read) are answered at once.
 
 use crate::config::ServeOptions;
+use crate::lock::LockError;
 use actix_web::ResponseError;
 use actix_web::http::Method;
 use actix_web::http::header;
@@ -9,9 +11,9 @@ use actix_web::middleware::{Compress, DefaultHeaders, Logger, NormalizePath, Tra
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
 use crm_api::routes::Endpoint;
-use crm_api::{Access, AccessKeys, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, StateParts};
+use crm_api::{Access, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, RatePolicy, StateParts};
 use crm_service::{Service, ServiceLimits};
-use crm_storage::{Database, DbOptions};
+use crm_storage::{Database, DbOptions, StorageError};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +21,10 @@ use utoipa_swagger_ui::Config;
 
 /// Runs the server until it is told to stop.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let keys = AccessKeys::new(options.write_keys.clone(), options.read_keys.clone())
-        .map_err(|e| anyhow::anyhow!("{e} (CRM_WRITE_KEYS / CRM_READ_KEYS)"))?;
+    let keys = crate::keys::load(&options).map_err(|e| anyhow::anyhow!(e))?;
     if keys.enabled() {
-        log::info!("API keys configured: {} write, {} read", options.write_keys.len(), options.read_keys.len());
+        let (write, read) = keys.counts();
+        log::info!("API keys configured: {write} write, {read} read");
     } else if options.host.is_loopback() {
         log::info!("no API keys configured: access is open, so only loopback ({}) is served", options.host);
     } else if options.insecure_no_auth {
@@ -49,11 +51,30 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     let path = options.database_path();
-    let _held = crate::lock::hold(&path).map_err(|e| {
-        anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
+    let _held = crate::lock::hold(&path).map_err(|e| match e {
+        LockError::Taken(_) => {
+            anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
+        }
+        LockError::Io { .. } => anyhow::anyhow!(e.to_string()),
     })?;
-    let db = Database::open(&path, DbOptions { read_connections: options.read_connections, ..DbOptions::default() })
-        .with_context(|| format!("opening database {}", path.display()))?;
+    let db_options = DbOptions {
+        read_connections: options.read_connections,
+        max_bytes: options.max_database_mb.map(|mb| mb * 1024 * 1024),
+        ..DbOptions::default()
+    };
+    let db = Database::open(&path, db_options).map_err(|error| match error {
+        StorageError::ReadOnly(_) => anyhow::anyhow!(
+            "the database {} cannot be written ({}): crm-trends stores every sync in it, so it does not start \
+             read-only. Make the file and its directory writable by the user running crm-trends, or point \
+             DATABASE_URL at a writable copy",
+            path.display(),
+            crm_service::error_chain(&error)
+        ),
+        other => anyhow::Error::new(other).context(format!("opening database {}", path.display())),
+    })?;
+    if let Some(fault) = db.write_fault() {
+        log::error!("database {} opened, but writes are refused: {}", path.display(), fault.reason);
+    }
     log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
     let service = Service::new(
         Arc::new(db),
@@ -65,6 +86,11 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         access: AccessPolicy::new(keys, options.trusted_proxies.clone(), options.insecure_no_auth),
         cors: CorsPolicy::new(options.cors_origins()),
         hosts,
+        rates: RatePolicy {
+            failed_auth_per_minute: options.rate_failed_auth,
+            writes_per_minute: options.rate_writes,
+            expensive_per_minute: options.rate_expensive,
+        },
         metrics: Arc::new(Metrics::default()),
         limits: Limits {
             max_body_bytes: options.max_body_mb as usize * 1024 * 1024,
@@ -94,8 +120,10 @@ fn start_refresh_thread(options: &ServeOptions, state: &AppState) -> anyhow::Res
 }
 
 async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
+    let options = Arc::new(options);
     let limits = state.limits;
     let data = web::Data::new(state);
+    let stopper = data.clone();
     let spec = web::Data::new(ApiDocument(web::Bytes::from(
         serde_json::to_vec(&crm_api::openapi()).context("serialising the OpenAPI document")?,
     )));
@@ -123,20 +151,68 @@ async fn listen(options: ServeOptions, state: AppState) -> anyhow::Result<()> {
             .wrap(from_fn(crm_api::metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     })
+    // Signals are ours (below), so a stop first cuts short the waits on long work.
+    .disable_signals()
     .shutdown_timeout(30)
     .bind((options.host, options.port))
     .with_context(|| format!("binding {}:{}", options.host, options.port))?;
     if let Some(workers) = options.workers {
         server = server.workers(workers.max(1));
     }
+    // Listened for before the address is printed: a stop sent as soon as the server says
+    // it listens is a graceful stop, not the default action of the signal.
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let signals = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+    let (Ok(mut terminate), Ok(mut interrupt)) = signals else {
+        bail!("cannot listen for SIGTERM and SIGINT");
+    };
+    let hangups = match options.keys_file {
+        Some(_) => Some(signal(SignalKind::hangup()).context("listening for SIGHUP (key reloads)")?),
+        None => None,
+    };
     for addr in server.addrs() {
         // Printed (not logged) so scripts and tests can find a port chosen with --port 0.
         println!("crm-trends listening on http://{addr}");
     }
     std::io::stdout().flush().context("writing to stdout")?;
-    server.run().await.context("running the HTTP server")?;
+    let server = server.run();
+    let handle = server.handle();
+    if let Some(hangups) = hangups {
+        let (reloader, options) = (stopper.clone(), Arc::clone(&options));
+        actix_web::rt::spawn(async move { reload_keys_on_hangup(hangups, &reloader, &options).await });
+    }
+    actix_web::rt::spawn(async move {
+        let signal = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        log::info!(
+            "{signal}: stopping; requests in flight finish (a write commits), waits on a refresh or an expensive read \
+             are answered 503 at once"
+        );
+        stopper.stop();
+        handle.stop(true).await;
+    });
+    server.await.context("running the HTTP server")?;
     log::info!("stopped");
     Ok(())
+}
+
+/// Reads the keys again at every SIGHUP; a file that does not read keeps the keys as they are.
+async fn reload_keys_on_hangup(
+    mut hangups: actix_web::rt::signal::unix::Signal,
+    state: &AppState,
+    options: &ServeOptions,
+) {
+    while hangups.recv().await.is_some() {
+        match crate::keys::load(options).and_then(|keys| {
+            let (write, read) = keys.counts();
+            state.access.replace_keys(keys).map(|()| (write, read))
+        }) {
+            Ok((write, read)) => log::info!("SIGHUP: API keys reloaded: {write} write, {read} read"),
+            Err(e) => log::error!("SIGHUP: the keys were not reloaded, the old ones stay: {e}"),
+        }
+    }
 }
 
 /// Headers on every response: no MIME sniffing, no framing, no referrer, and a content

@@ -55,7 +55,7 @@ pub mod values {
     pub use crm_storage::reads::{CalendarEventRow, CustomerProfile};
     pub use crm_storage::{
         AnalyticsRun, CustomerAnalyticsRow, KindStatus, ProductTrendRow, StorageError, SyncCounts, SyncKind,
-        SyncStatus, TableCounts,
+        SyncStatus, TableCounts, WriteFault,
     };
 }
 

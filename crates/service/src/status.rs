@@ -62,6 +62,12 @@ impl Service {
         Ok(SyncState { sync, analytics, stale })
     }
 
+    /// Why writes fail, while they fail for a reason only an operator can fix (a full disk,
+    /// a read-only file): kept from the failing write until a write succeeds.
+    pub fn write_fault(&self) -> Option<crm_storage::WriteFault> {
+        self.db.write_fault()
+    }
+
     /// Checks that the store answers, and counts its main tables.
     pub fn store_counts(&self) -> Result<TableCounts, StorageError> {
         self.db.read(|conn| {

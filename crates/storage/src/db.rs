@@ -4,7 +4,7 @@
 use crate::{Conn, StorageError};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::{Connection, QueryResult};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -20,12 +20,26 @@ pub struct DbOptions {
     pub read_connections: u32,
     /// How long a statement waits for a lock held by another connection.
     pub busy_timeout: Duration,
+    /// The largest the database file may grow, in bytes (SQLite's `max_page_count`): a
+    /// write past it fails as [`StorageError::Full`], as on a full disk. `None`: the disk
+    /// is the limit.
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { read_connections: 4, busy_timeout: Duration::from_secs(5) }
+        Self { read_connections: 4, busy_timeout: Duration::from_secs(5), max_bytes: None }
     }
+}
+
+/// Why writes fail and since when: kept from a write that failed for a reason only an
+/// operator can fix (a full disk, a read-only file) until a write succeeds again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFault {
+    /// When writes began to fail.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// What failed, with its cause.
+    pub reason: String,
 }
 
 /// The store: one writer connection behind a mutex, and a pool of read-only connections.
@@ -34,6 +48,7 @@ pub struct Database {
     options: DbOptions,
     writer: Mutex<Conn>,
     reads: Pool<ConnectionManager<Conn>>,
+    write_fault: Mutex<Option<WriteFault>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -52,7 +67,23 @@ impl Database {
                 .map_err(|source| StorageError::File { path: dir.display().to_string(), source })?;
         }
         let mut writer = open_writer(&path, &options)?;
-        writer.run_pending_migrations(MIGRATIONS).map_err(StorageError::Migration)?;
+        // SQLite opens a file it cannot write read-only without a word, and every write
+        // would then fail: find out now, with a write that leaves nothing behind. A full
+        // database still opens (its data can be read); the fault is kept for health.
+        let mut full = match probe_write(&mut writer) {
+            Ok(()) => None,
+            Err(error @ StorageError::Full(_)) => {
+                let _ = writer.batch_execute("ROLLBACK;");
+                Some(error)
+            }
+            Err(error) => return Err(error),
+        };
+        if full.is_none() {
+            writer.run_pending_migrations(MIGRATIONS).map_err(StorageError::Migration)?;
+        } else if let Some(error) = full.take_if(|_| writer.has_pending_migration(MIGRATIONS).unwrap_or(true)) {
+            // Full and behind this version's schema: it could not be read correctly either.
+            return Err(error);
+        }
         let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
         let reads = Pool::builder()
             .max_size(options.read_connections.max(1))
@@ -61,7 +92,39 @@ impl Database {
             .connection_customizer(Box::new(ReadOnly { busy_timeout: options.busy_timeout }))
             .build(manager)
             .map_err(StorageError::Pool)?;
-        Ok(Self { path, options, writer: Mutex::new(writer), reads })
+        let db = Self { path, options, writer: Mutex::new(writer), reads, write_fault: Mutex::new(None) };
+        if let Some(error) = full {
+            db.note_write::<()>(&Err(error));
+        }
+        Ok(db)
+    }
+
+    /// Why writes fail, while a write that failed for a reason only an operator can fix (a
+    /// full disk, a read-only file) has not been followed by one that succeeded.
+    pub fn write_fault(&self) -> Option<WriteFault> {
+        self.write_fault.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Notes what a write's outcome says about writing: a fault that blocks writes is kept
+    /// (and logged once, in words an operator can act on), a success clears it.
+    fn note_write<T>(&self, outcome: &Result<T, StorageError>) {
+        let mut fault = self.write_fault.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match outcome {
+            Err(error) if error.blocks_writes() && fault.is_none() => {
+                let reason = crate::error::error_text(error);
+                log::error!(
+                    "writes to {} are refused: {reason}. Reads go on and nothing stored is lost; free disk space \
+                     (or raise CRM_MAX_DATABASE_MB, or fix the file's permissions) and writes resume",
+                    self.path.display()
+                );
+                *fault = Some(WriteFault { since: chrono::Utc::now(), reason });
+            }
+            Ok(_) if fault.is_some() => {
+                log::warn!("writes to {} succeed again", self.path.display());
+                *fault = None;
+            }
+            _ => {}
+        }
     }
 
     /// The database file.
@@ -79,7 +142,20 @@ impl Database {
     /// writes land, or none do. Writers queue on the mutex, so SQLite never sees two.
     pub fn write<T>(&self, unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut writer = self.lock_writer()?;
-        writer.immediate_transaction(unit)
+        // When a statement fails with SQLITE_FULL, SQLite may end the transaction itself;
+        // diesel's rollback then fails ("not in a transaction") and would answer with that
+        // instead of the cause. The unit's own error is kept and answered.
+        let mut failed = None;
+        let outcome = writer.immediate_transaction(|conn| {
+            unit(conn).map_err(|error| {
+                failed = Some(error);
+                StorageError::NotFound
+            })
+        });
+        let outcome = outcome.map_err(|error| explain(&mut writer, failed.take().unwrap_or(error)));
+        drop(writer);
+        self.note_write(&outcome);
+        outcome
     }
 
     /// Runs `reads` inside one read transaction on a read-only connection of its own (not
@@ -132,7 +208,69 @@ fn open_writer(path: &Path, options: &DbOptions) -> Result<Conn, StorageError> {
          -- in memory (readers keep 16 MiB each).
          PRAGMA cache_size = -65536;",
     )?;
+    if let Some(max_bytes) = options.max_bytes {
+        // A cap in pages of the file's own size; SQLite keeps it at least the pages in use.
+        let page_size = diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(&mut conn)?.page_size;
+        let pages = i64::try_from(max_bytes).unwrap_or(i64::MAX) / page_size.max(512);
+        conn.batch_execute(&format!("PRAGMA max_page_count = {};", pages.max(1)))?;
+    }
     Ok(conn)
+}
+
+/// A write that leaves nothing behind: whether the database takes writes now.
+fn probe_write(conn: &mut Conn) -> Result<(), StorageError> {
+    conn.batch_execute("BEGIN IMMEDIATE; CREATE TABLE crm_write_probe (x INTEGER); ROLLBACK;").map_err(|error| {
+        // A failed statement may leave the probe's transaction open.
+        let _ = conn.batch_execute("ROLLBACK;");
+        StorageError::from(error)
+    })
+}
+
+/// The cause of a failed write. When a statement fails with `SQLITE_FULL` SQLite ends the
+/// transaction itself, and diesel, rolling back the savepoint of a batch insert, reports only
+/// that it found none ("no such savepoint", "not in a transaction"). Such a failure with
+/// the database at its size cap is the cap's doing. (A full disk shows at the commit, where
+/// the write-ahead log is written, and keeps SQLite's own message.)
+fn explain(conn: &mut Conn, error: StorageError) -> StorageError {
+    let ended = match &error {
+        StorageError::Query(diesel::result::Error::NotInTransaction) => true,
+        StorageError::Query(diesel::result::Error::DatabaseError(_, info)) => {
+            let message = info.message();
+            message.contains("no such savepoint") || message.contains("no transaction is active")
+        }
+        _ => false,
+    };
+    if !ended {
+        return error;
+    }
+    let pages = diesel::sql_query(
+        "SELECT (SELECT page_count FROM pragma_page_count()) AS used, \
+                (SELECT max_page_count FROM pragma_max_page_count()) AS cap",
+    )
+    .get_result::<Pages>(conn);
+    match pages {
+        // Within a few pages of the cap: the batch had no room.
+        Ok(Pages { used, cap }) if used + 64 >= cap => StorageError::Full(Box::new(std::io::Error::other(format!(
+            "database or disk is full ({used} of its {cap} pages in use)"
+        )))),
+        _ => error,
+    }
+}
+
+/// The database's pages in use, and its cap.
+#[derive(diesel::QueryableByName)]
+struct Pages {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    used: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    cap: i64,
+}
+
+/// `PRAGMA page_size`'s answer.
+#[derive(diesel::QueryableByName)]
+struct PageSize {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    page_size: i64,
 }
 
 fn set_common_pragmas(conn: &mut Conn, busy_timeout: Duration) -> QueryResult<()> {

@@ -12,6 +12,14 @@ pub enum StorageError {
     /// came free in time: transient, worth retrying.
     #[error("the database is busy")]
     Busy(#[source] Box<dyn Error + Send + Sync>),
+    /// The disk, or the database's size cap, is full (`SQLITE_FULL`): writes fail until
+    /// space is freed; reads go on, and nothing already stored is lost.
+    #[error("the database is full: its disk, or its size cap (CRM_MAX_DATABASE_MB), has no room left")]
+    Full(#[source] Box<dyn Error + Send + Sync>),
+    /// The database file cannot be written (`SQLITE_READONLY`): its permissions, a
+    /// read-only mount.
+    #[error("the database file cannot be written (read-only)")]
+    ReadOnly(#[source] Box<dyn Error + Send + Sync>),
     /// A write broke a constraint of the schema (unique key, foreign key, not null, check).
     #[error("a database constraint was violated")]
     Constraint(#[source] DieselError),
@@ -56,6 +64,12 @@ impl StorageError {
         matches!(self, Self::Busy(_))
     }
 
+    /// Whether writes cannot succeed until an operator acts (a full disk, a read-only file),
+    /// while reads still can.
+    pub fn blocks_writes(&self) -> bool {
+        matches!(self, Self::Full(_) | Self::ReadOnly(_))
+    }
+
     /// A stored label (segment, direction) this version cannot read.
     pub(crate) fn unknown_label(column: &'static str, value: &str) -> Self {
         Self::UnknownLabel { column, value: value.to_owned() }
@@ -71,6 +85,8 @@ impl From<DieselError> for StorageError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => Self::NotFound,
+            // A commit that failed, and its rollback too: the commit's failure is the cause.
+            DieselError::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),
             DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation
                 | DatabaseErrorKind::ForeignKeyViolation
@@ -79,9 +95,27 @@ impl From<DieselError> for StorageError {
                 _,
             ) => Self::Constraint(error),
             DieselError::DatabaseError(_, ref info) if is_lock_message(info.message()) => Self::Busy(Box::new(error)),
+            DieselError::DatabaseError(_, ref info) if info.message().contains("database or disk is full") => {
+                Self::Full(Box::new(error))
+            }
+            DieselError::DatabaseError(_, ref info) if info.message().contains("readonly database") => {
+                Self::ReadOnly(Box::new(error))
+            }
             other => Self::Query(other),
         }
     }
+}
+
+/// An error and its causes, joined by `: `, as a log line or a health report shows them.
+pub(crate) fn error_text(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// Whether SQLite's message says a lock was not granted (`SQLITE_BUSY`, `SQLITE_LOCKED`).
@@ -89,8 +123,10 @@ impl From<DieselError> for StorageError {
 /// Diesel's SQLite backend keeps no result code: it maps the constraint codes to a
 /// [`DatabaseErrorKind`] and everything else to `Unknown` with `sqlite3_errmsg`'s text.
 /// For these two codes that text is SQLite's fixed wording (`sqlite3_errstr`: "database
-/// is locked", "database table is locked"), so matching it is as exact as reading the code.
-/// A PostgreSQL backend would read SQLSTATE 55P03 / 40001 instead.
+/// is locked", "database table is locked"), so matching it is as exact as reading the code;
+/// the same holds for `SQLITE_FULL` ("database or disk is full") and `SQLITE_READONLY`
+/// ("attempt to write a readonly database"). A PostgreSQL backend would read SQLSTATE 55P03
+/// / 40001, 53100 and 25006 instead.
 fn is_lock_message(message: &str) -> bool {
     message.contains("database is locked") || message.contains("database table is locked")
 }
@@ -133,6 +169,11 @@ mod tests {
             StorageError::Constraint(_)
         ));
         assert!(matches!(db(DatabaseErrorKind::Unknown, "no such table: x"), StorageError::Query(_)));
+        let full = db(DatabaseErrorKind::Unknown, "database or disk is full");
+        assert!(matches!(full, StorageError::Full(_)) && full.blocks_writes());
+        let read_only = db(DatabaseErrorKind::Unknown, "attempt to write a readonly database");
+        assert!(matches!(read_only, StorageError::ReadOnly(_)) && read_only.blocks_writes());
+        assert!(!db(DatabaseErrorKind::Unknown, "database is locked").blocks_writes());
         assert!(matches!(StorageError::from(DieselError::NotFound), StorageError::NotFound));
         let query = db(DatabaseErrorKind::Unknown, "no such table: x");
         assert_eq!(query.source().map(ToString::to_string).as_deref(), Some("no such table: x"));

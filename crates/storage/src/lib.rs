@@ -7,6 +7,7 @@
 //! transaction. Reads go through a pool of read-only connections ([`Database::read`]).
 //! Queries are portable SQL so that a PostgreSQL backend can follow.
 
+mod backup;
 pub mod calendar;
 mod daily;
 mod db;
@@ -19,11 +20,12 @@ pub mod schema;
 mod status;
 mod stock;
 
+pub use backup::{BackupReport, backup};
 pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
     product_exists, product_units_on, product_window_totals, recompute_daily_totals, recompute_product_daily_totals,
 };
-pub use db::{Database, DbOptions, MIGRATIONS};
+pub use db::{Database, DbOptions, MIGRATIONS, WriteFault};
 pub use derived::{
     AnalyticsRun, CustomerAnalyticsRow, CustomerSaleLine, CustomerTotals, ProductPairRow, ProductTrendRow,
     customer_names, customer_totals, for_each_basket_line, for_each_customer_category, for_each_customer_sale_line,

@@ -147,6 +147,7 @@ pub struct EventAdjustment {
 )]
 pub async fn get_forecast(
     state: web::Data<AppState>,
+    caller: crate::Caller,
     query: crate::Query<ForecastQuery>,
 ) -> Result<web::Json<ForecastResponse>, ApiError> {
     let query = query.into_inner();
@@ -156,7 +157,7 @@ pub async fn get_forecast(
     let (check, compute) = (request.clone(), request);
     let forecast = match state.read(move |service| service.prepared_forecast(&check)).await? {
         Some(prepared) => prepared,
-        None => state.expensive(move |service, budget| service.forecast(compute, budget)).await?,
+        None => state.expensive(&caller, move |service, budget| service.forecast(compute, budget)).await?,
     };
     Ok(web::Json(forecast.into()))
 }
@@ -334,10 +335,11 @@ pub struct AccuracyView {
 )]
 pub async fn get_forecast_accuracy(
     state: web::Data<AppState>,
+    caller: crate::Caller,
     query: crate::Query<AccuracyQuery>,
 ) -> Result<web::Json<ForecastAccuracyResponse>, ApiError> {
     let as_of = query.as_of;
-    let report = state.expensive(move |service, budget| service.forecast_accuracy(as_of, budget)).await?;
+    let report = state.expensive(&caller, move |service, budget| service.forecast_accuracy(as_of, budget)).await?;
     Ok(web::Json(report.into()))
 }
 

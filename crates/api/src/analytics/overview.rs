@@ -220,13 +220,13 @@ pub async fn refresh_analytics(
     query: crate::Query<RefreshQuery>,
 ) -> Result<web::Json<AnalyticsRunView>, ApiError> {
     let (as_of, metrics) = (query.as_of, std::sync::Arc::clone(&state.metrics));
-    let run = state
-        .block(move |service| {
-            let started = std::time::Instant::now();
-            let run = service.refresh(as_of);
-            metrics.observe_refresh(started.elapsed());
-            Ok(run?)
-        })
-        .await?;
+    // A stop does not wait for the refresh: it is cut short, and the next start refreshes.
+    let refresh = state.block(move |service| {
+        let started = std::time::Instant::now();
+        let run = service.refresh(as_of);
+        metrics.observe_refresh(started.elapsed());
+        Ok(run?)
+    });
+    let run = state.until_stop(refresh).await?;
     Ok(web::Json(run.into()))
 }
