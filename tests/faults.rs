@@ -349,3 +349,25 @@ fn keys_rotate_without_a_restart_through_the_keys_file_and_sighup() {
     });
     assert_eq!(status_with(new), 200);
 }
+
+#[test]
+fn a_stop_during_a_batch_lets_the_batch_commit() {
+    let dir = temp_dir();
+    let app = spawn_app_with(dir.path(), &["--refresh-delay-secs", "3600"]);
+    let body = sales(1, 10_000).to_string();
+    let batch = {
+        let base = app.base.clone();
+        std::thread::spawn(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+            let request = agent.post(format!("{base}/api/sync/sales")).header("Content-Type", "application/json");
+            request.send(body.as_str()).unwrap().status().as_u16()
+        })
+    };
+    // Long enough for the 2 MB body to be sent, even on a busy machine; its validation and
+    // commit (about a second in a debug build) go on past the stop.
+    std::thread::sleep(Duration::from_millis(300));
+    app.stop();
+    assert_eq!(batch.join().unwrap(), 200, "the batch in flight was answered");
+    let again = spawn_app(dir.path());
+    assert_eq!(sales_stored(&again), 10_000, "and it is stored, whole");
+}
