@@ -371,3 +371,24 @@ fn a_stop_during_a_batch_lets_the_batch_commit() {
     let again = spawn_app(dir.path());
     assert_eq!(sales_stored(&again), 10_000, "and it is stored, whole");
 }
+
+#[test]
+fn health_shows_why_writes_fail_only_to_a_caller_who_may_read() {
+    let dir = temp_dir();
+    let key = "write-key-0123456789abcdef";
+    let app =
+        spawn_app_with(dir.path(), &["--write-keys", key, "--max-database-mb", "2", "--refresh-delay-secs", "3600"]);
+    let auth = [("Authorization", format!("Bearer {key}"))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let mut first = 1;
+    while app.send("POST", "/api/sync/sales", &auth, Some(&sales(first, 500))).status == 200 {
+        first += 500;
+        assert!(first < 100_000, "the cap never refused a batch");
+    }
+    let anonymous = app.get("/api/health").body;
+    assert_eq!(anonymous["status"], "degraded");
+    assert_eq!(anonymous["database"]["writeError"]["reason"], "writes are refused (a caller with a read key sees why)");
+    let reader = app.send("GET", "/api/health", &auth, None).body;
+    let reason = reader["database"]["writeError"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("the database is full"), "{reason}");
+}

@@ -44,12 +44,12 @@ pub enum HealthStatus {
 pub struct DatabaseHealth {
     /// The database answered.
     pub reachable: bool,
-    /// Why it did not, when it did not.
+    /// Why it did not, when it did not (the cause only for a caller who may read).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub error: Option<String>,
-    /// Why writes are refused, and since when, while they are (a full disk or size cap, a
-    /// read-only file); absent while writes work.
+    /// Why writes are refused (the cause only for a caller who may read), and since when,
+    /// while they are (a full disk or size cap, a read-only file); absent while writes work.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub write_error: Option<WriteError>,
@@ -105,7 +105,12 @@ pub struct RowCounts {
 pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
     let show_counts = state.access.may_read(&caller);
     let checked = state.read(|service| Ok(service.store_counts()?)).await;
-    let write_error = state.service.write_fault().map(|fault| WriteError { since: fault.since, reason: fault.reason });
+    // Causes can name files and statements: only a caller who may read sees them.
+    let hidden = |what: &str| format!("{what} (a caller with a read key sees why)");
+    let write_error = state.service.write_fault().map(|fault| WriteError {
+        since: fault.since,
+        reason: if show_counts { fault.reason } else { hidden("writes are refused") },
+    });
     let (status, database) = match checked {
         Ok(c) => (
             if write_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Ok },
@@ -123,7 +128,12 @@ pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpRespo
         ),
         Err(e) => (
             HealthStatus::Unavailable,
-            DatabaseHealth { reachable: false, error: Some(e.chain()), write_error, counts: None },
+            DatabaseHealth {
+                reachable: false,
+                error: Some(if show_counts { e.chain() } else { hidden("the database does not answer") }),
+                write_error,
+                counts: None,
+            },
         ),
     };
     let body = HealthResponse {

@@ -61,7 +61,6 @@ pub mod values {
 
 use crm_domain::StoreZone;
 use crm_storage::Database;
-use std::error::Error;
 use std::sync::Arc;
 
 /// Bounds on what one call may carry.
@@ -125,19 +124,4 @@ impl Service {
 }
 
 /// An error and its causes, outermost first, joined by `: `: what a log line shows.
-///
-/// ```
-/// let io = std::io::Error::other("disk full");
-/// let error = crm_storage::StorageError::File { path: "/data".into(), source: io };
-/// assert_eq!(crm_service::error_chain(&error), "cannot prepare database file /data: disk full");
-/// ```
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        cause = e.source();
-    }
-    text
-}
+pub use crm_storage::error_chain;

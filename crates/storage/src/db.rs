@@ -111,7 +111,7 @@ impl Database {
         let mut fault = self.write_fault.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match outcome {
             Err(error) if error.blocks_writes() && fault.is_none() => {
-                let reason = crate::error::error_text(error);
+                let reason = crate::error_chain(error);
                 log::error!(
                     "writes to {} are refused: {reason}. Reads go on and nothing stored is lost; free disk space \
                      (or raise CRM_MAX_DATABASE_MB, or fix the file's permissions) and writes resume",

@@ -106,8 +106,15 @@ impl From<DieselError> for StorageError {
     }
 }
 
-/// An error and its causes, joined by `: `, as a log line or a health report shows them.
-pub(crate) fn error_text(error: &dyn Error) -> String {
+/// An error and its causes, outermost first, joined by `: `: what a log line or a health
+/// report shows.
+///
+/// ```
+/// let io = std::io::Error::other("disk full");
+/// let error = crm_storage::StorageError::File { path: "/data".into(), source: io };
+/// assert_eq!(crm_storage::error_chain(&error), "cannot prepare database file /data: disk full");
+/// ```
+pub fn error_chain(error: &dyn Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {

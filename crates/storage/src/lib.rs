@@ -31,7 +31,7 @@ pub use derived::{
     customer_names, customer_totals, for_each_basket_line, for_each_customer_category, for_each_customer_sale_line,
     for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
 };
-pub use error::StorageError;
+pub use error::{StorageError, error_chain};
 pub use ingest::{ProductsSynced, SalesSynced, SyncCounts};
 pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
