@@ -7,6 +7,11 @@
 
 import { createCrmTrendsClient, describeProblem, type CrmTrendsClient, type Schemas } from "./client.js";
 
+/** How the till shows a trend: one arrow per value of the spec's `Direction`. The
+ * `satisfies` check fails to compile if the spec's values change, which is the point: the
+ * generated types list each fixed-value field's values. */
+const ARROWS = { up: "↑", down: "↓", flat: "→" } as const satisfies Record<Schemas["Direction"], string>;
+
 /** Each request gives up after this long, so a hung server fails the run instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -386,7 +391,7 @@ const steps: Step[] = [
       check(data.salesTrend.length === 30, `expected 30 daily points, got ${data.salesTrend.length}`);
       check(data.customerStats.total === 1, `expected 1 customer, got ${data.customerStats.total}`);
       check(data.reorder.orderNow === 0, `expected nothing to order, got ${JSON.stringify(data.reorder)}`);
-      return `${data.customerStats.total} customers, trend ${data.trend.direction}, ${data.topProducts.length} top products, ${data.reorder.orderNow} to reorder`;
+      return `${data.customerStats.total} customers, trend ${ARROWS[data.trend.direction]} ${data.trend.direction}, ${data.topProducts.length} top products, ${data.reorder.orderNow} to reorder`;
     },
   },
   {

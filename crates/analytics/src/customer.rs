@@ -2,6 +2,7 @@
 //! between visits and the churn risk it implies, and preferred products.
 
 use chrono::NaiveDate;
+pub use crm_domain::ChurnLevel;
 use std::collections::BTreeMap;
 
 /// A completed purchase.
@@ -68,28 +69,6 @@ pub fn summarize(purchases: &[Purchase]) -> Option<PurchaseSummary> {
         last_purchase: last,
         typical_gap_days,
     })
-}
-
-/// How likely a customer is to have stopped coming.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChurnLevel {
-    /// Within 1.5 typical gaps of the last visit.
-    Low,
-    /// Between 1.5 and 3 typical gaps.
-    Medium,
-    /// Three typical gaps or more.
-    High,
-}
-
-impl ChurnLevel {
-    /// The level's name in the API.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
-    }
 }
 
 /// Churn risk with the figures behind it.

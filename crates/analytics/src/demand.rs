@@ -21,6 +21,7 @@
 
 use crate::forecast::{self, Backtest, ForecastRules, Model};
 use chrono::{Days, NaiveDate};
+pub use crm_domain::{Basis, Phase, UnitsMethod};
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
 
@@ -54,24 +55,6 @@ impl Occurrence {
     fn builds_up(&self, day: NaiveDate) -> bool {
         day < self.first_day && (self.first_day - day).num_days() <= i64::try_from(self.lead_days).unwrap_or(i64::MAX)
     }
-}
-
-/// Which part of an event adjusts a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// One of the lead days before the event.
-    BuildUp,
-    /// One of the event's own days.
-    Event,
-}
-
-/// What a learned effect was learned from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Basis {
-    /// Past occurrences of the same event.
-    SameEvent,
-    /// Past occurrences of other events of the same type.
-    SameType,
 }
 
 /// Where a multiplier came from.
@@ -413,25 +396,6 @@ impl<'a> EventColumns<'a> {
 /// The mean of `a` weighing `n` and `b` weighing `m` (`a` when both weigh nothing).
 fn weighted(a: f64, n: usize, b: f64, m: usize) -> f64 {
     if n + m == 0 { a } else { (a * n as f64 + b * m as f64) / (n + m) as f64 }
-}
-
-/// How a product's units are forecast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitsMethod {
-    /// The regression model on the product's own daily units.
-    Regression,
-    /// Teunter–Syntetos–Babai for intermittent demand.
-    Intermittent,
-}
-
-impl UnitsMethod {
-    /// The name shown.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Regression => "regression",
-            Self::Intermittent => "intermittent",
-        }
-    }
 }
 
 /// A product's daily units, fitted and ready to forecast.

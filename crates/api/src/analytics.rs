@@ -19,10 +19,11 @@ pub use overview::{
     SortParam, get_products, get_segments, refresh_analytics,
 };
 pub use reorder::{
-    MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, StatusParam, get_reorder,
+    MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, get_reorder,
 };
 pub use trends::{GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
 
+use crm_domain::Direction;
 use crm_service::TrendSummary;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,7 +34,8 @@ use utoipa::ToSchema;
 pub struct TrendView {
     /// `up` or `down` when the least-squares slope of daily revenue is significant at
     /// 95% (t-test), else `flat`.
-    pub direction: String,
+    #[schema(value_type = crate::openapi::labels::Direction)]
+    pub direction: Direction,
     /// Fitted change of daily revenue per day.
     pub slope_per_day: f64,
     /// Revenue of the window.
@@ -49,7 +51,7 @@ pub struct TrendView {
 impl From<TrendSummary> for TrendView {
     fn from(t: TrendSummary) -> Self {
         Self {
-            direction: t.direction.as_str().to_owned(),
+            direction: t.direction,
             slope_per_day: t.slope_per_day,
             revenue: t.revenue.to_decimal(),
             previous_revenue: t.previous_revenue.to_decimal(),

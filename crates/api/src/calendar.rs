@@ -5,23 +5,11 @@ use crate::{ApiError, AppState, ReadErrors, WriteErrors};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use crm_domain::EventFields;
+use crm_domain::{EventFields, ImpactLevel};
 use crm_service::EventSpan;
 use crm_service::values::{CalendarEventRow, event_tag};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// How strongly an event moves demand (the schema of `impact_level`).
-#[derive(Debug, Clone, Copy, ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ImpactLevelName {
-    /// A small effect (default multiplier 1.1).
-    Low,
-    /// A noticeable effect (default multiplier 1.25).
-    Medium,
-    /// A major effect (default multiplier 1.5).
-    High,
-}
 
 /// An event as sent by a client (the seed's snake_case fields).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,7 +41,7 @@ pub struct CalendarEventInput {
     pub end_date: Option<String>,
     /// `low`, `medium` or `high`.
     #[serde(default)]
-    #[schema(required = true, value_type = ImpactLevelName, example = "high")]
+    #[schema(required = true, value_type = crate::openapi::labels::ImpactLevel)]
     pub impact_level: String,
     /// Expected demand relative to a normal day: 0 to 20, where 0 declares a closure (the
     /// store is shut and sells nothing). Default (null or absent) by impact level: 1.1 low,
@@ -109,8 +97,8 @@ pub struct CalendarEventView {
     #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     /// `low`, `medium` or `high`.
-    #[schema(value_type = ImpactLevelName)]
-    pub impact_level: String,
+    #[schema(value_type = crate::openapi::labels::ImpactLevel)]
+    pub impact_level: ImpactLevel,
     /// Expected demand relative to a normal day (0: a closure).
     pub expected_demand_multiplier: f64,
     /// Notes.

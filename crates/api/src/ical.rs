@@ -22,7 +22,7 @@ pub struct ImportQuery {
     pub event_type: Option<String>,
     /// Impact given to events without an `X-CRM-IMPACT-LEVEL` property: `low`, `medium`
     /// (default) or `high`; the multiplier follows it unless the file gives one.
-    #[param(example = "medium")]
+    #[param(value_type = Option<crate::openapi::labels::ImpactLevel>)]
     pub impact_level: Option<String>,
     /// First day occurrences are taken from (default: two years before today, so past
     /// occurrences can teach the forecast).

@@ -175,6 +175,59 @@ fn is_free_text(schema_type: &SchemaType, has_format: bool, max_length: Option<u
     text && !has_format && max_length.is_some()
 }
 
+/// The schema of a fixed-value field: a string, one of the names the domain's [`Label`]
+/// lists (so the spec, and a client generated from it, lists them too). For
+/// `#[schema(value_type = crate::openapi::labels::Direction)]`.
+///
+/// [`Label`]: crm_domain::Label
+pub(crate) fn label<L: crm_domain::Label>() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(Type::String).enum_values(Some(L::names())).build()
+}
+
+/// Named schemas of the domain's [`Label`]s (`Direction`, `ChurnLevel`, ...), each a string
+/// with the names the label lists, made from the label itself: for
+/// `#[schema(value_type = crate::openapi::labels::Direction)]` on a field of the domain type
+/// (the field keeps its own description, and generated clients get a named union type).
+///
+/// [`Label`]: crm_domain::Label
+pub(crate) mod labels {
+    use utoipa::openapi::{RefOr, Schema};
+
+    macro_rules! named {
+        ($($label:ident),* $(,)?) => {$(
+            #[doc = concat!("The schema of `crm_domain::", stringify!($label), "` (a type of no value: only its schema is read).")]
+            pub(crate) enum $label {}
+
+            impl utoipa::PartialSchema for $label {
+                fn schema() -> RefOr<Schema> {
+                    super::label::<crm_domain::$label>().into()
+                }
+            }
+
+            impl utoipa::ToSchema for $label {
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed(stringify!($label))
+                }
+            }
+        )*};
+    }
+
+    named!(
+        Segment,
+        RfmSegment,
+        Direction,
+        ChurnLevel,
+        ImpactLevel,
+        SaleStatus,
+        UnitsMethod,
+        ForecastMethod,
+        Phase,
+        Basis,
+        EffectSource,
+        ReorderStatus,
+    );
+}
+
 /// The complete document, paths included, exactly as the server serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();

@@ -14,7 +14,7 @@ pub(crate) mod status;
 pub use code::Code;
 pub use customers::{CustomerInput, SyncCustomersRequest, sync_customers};
 pub use products::{ProductInput, SyncProductsRequest, sync_products};
-pub use sales::{SaleInput, SaleItemInput, SaleStatusInput, SyncSalesRequest, sync_sales};
+pub use sales::{SaleInput, SaleItemInput, SyncSalesRequest, sync_sales};
 pub use status::{KindSyncStatus, SyncStatusResponse, get_sync_status};
 
 use crate::{ApiError, AppState};

@@ -111,7 +111,7 @@ impl RfmSegment {
     }
 
     /// The segment's name as stored, shown in the API and on the dashboard.
-    pub const fn name(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Champions => "Champions",
             Self::Loyal => "Loyal",
@@ -127,7 +127,7 @@ impl RfmSegment {
         }
     }
 
-    /// Finds a segment by its [`name`](Self::name).
+    /// Finds a segment by its [`name`](Self::as_str).
     ///
     /// ```
     /// use crm_domain::RfmSegment;
@@ -135,7 +135,7 @@ impl RfmSegment {
     /// assert_eq!(RfmSegment::from_name("at risk"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -175,6 +175,32 @@ impl Direction {
     }
 }
 
+/// How likely a customer is to have stopped coming (the rule is in
+/// `crm_analytics::customer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChurnLevel {
+    /// Within 1.5 typical gaps of the last visit.
+    Low,
+    /// Between 1.5 and 3 typical gaps.
+    Medium,
+    /// Three typical gaps or more.
+    High,
+}
+
+impl ChurnLevel {
+    /// Every level, lowest first.
+    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+
+    /// The level's name in the API (`low`, `medium`, `high`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,7 +211,7 @@ mod tests {
             assert_eq!(Segment::from_name(s.as_str()), Some(s));
         }
         for s in RfmSegment::ALL {
-            assert_eq!(RfmSegment::from_name(s.name()), Some(s));
+            assert_eq!(RfmSegment::from_name(s.as_str()), Some(s));
         }
         for d in Direction::ALL {
             assert_eq!(Direction::from_name(d.as_str()), Some(d));

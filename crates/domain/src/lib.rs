@@ -5,26 +5,30 @@
 //! nothing of HTTP, SQL or the clock; where a rule needs "now" or the store's time zone,
 //! it takes them as arguments.
 
+mod advice;
 mod calendar;
 mod daily;
 mod derived;
 mod error;
 mod fields;
 mod ids;
+mod labels;
 mod money;
 mod records;
 mod tags;
 mod text;
 mod time;
 
+pub use advice::{Basis, EffectSource, ForecastMethod, Phase, ReorderStatus, UnitsMethod};
 pub use calendar::{
     CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS, MAX_EVENT_LEAD_DAYS,
 };
 pub use daily::DaySales;
-pub use derived::{Direction, RfmSegment, Segment};
+pub use derived::{ChurnLevel, Direction, RfmSegment, Segment};
 pub use error::{DomainError, FieldError};
 pub use fields::Fields;
 pub use ids::{CustomerId, MAX_ID, ProductId, SaleId};
+pub use labels::Label;
 pub use money::{Money, UnitPrice};
 pub use records::{
     Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_ORDER_UNITS, MAX_STOCK, Product, ProductFields, Sale, SaleFields,
@@ -40,3 +44,18 @@ pub use time::{StoreZone, parse_day, parse_timestamp};
 pub const MAX_QUANTITY: i64 = 1_000_000;
 /// Largest number of lines accepted on one sale.
 pub const MAX_ITEMS_PER_SALE: usize = 1_000;
+
+labels::labels!(
+    Segment,
+    RfmSegment,
+    Direction,
+    ChurnLevel,
+    ImpactLevel,
+    SaleStatus,
+    UnitsMethod,
+    ForecastMethod,
+    Phase,
+    Basis,
+    EffectSource,
+    ReorderStatus,
+);

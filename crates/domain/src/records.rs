@@ -8,8 +8,6 @@ use crate::{
     UnitPrice, parse_timestamp,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// A customer profile as the POS knows it.
@@ -32,8 +30,7 @@ pub struct Customer {
 }
 
 /// What became of a sale. Only completed sales count as revenue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum SaleStatus {
     /// A normal, paid sale.
     #[default]
@@ -66,12 +63,6 @@ impl FromStr for SaleStatus {
             .into_iter()
             .find(|status| status.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| crate::DomainError::UnknownStatus(s.to_owned()))
-    }
-}
-
-impl fmt::Display for SaleStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

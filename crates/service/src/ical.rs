@@ -195,7 +195,7 @@ fn same(row: &CalendarEventRow, event: &CalendarEvent) -> bool {
         && row.name == event.name
         && row.date == event.date
         && row.end_date == event.end_date
-        && row.impact_level == event.impact_level.as_str()
+        && row.impact_level == event.impact_level
         && row.expected_demand_multiplier == event.expected_demand_multiplier
         && row.notes == event.notes
         && row.lead_days.and_then(|d| u32::try_from(d).ok()) == event.lead_days
@@ -724,7 +724,7 @@ fn write_calendar(events: &[CalendarEventRow]) -> String {
             .ends(last + Days::new(1))
             .add_property("CATEGORIES", e.event_type.to_uppercase())
             .add_property("X-CRM-EVENT-TYPE", &e.event_type)
-            .add_property("X-CRM-IMPACT-LEVEL", &e.impact_level)
+            .add_property("X-CRM-IMPACT-LEVEL", e.impact_level.as_str())
             .add_property("X-CRM-DEMAND-MULTIPLIER", e.expected_demand_multiplier.to_string());
         if let Some(days) = e.lead_days {
             event.add_property("X-CRM-LEAD-DAYS", days.to_string());

@@ -15,6 +15,7 @@ use crate::{Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_analytics::demand::{UnitsForecaster, UnitsMethod};
 use crm_analytics::reorder::{Advice, DayDemand, ReorderPolicy, Stock, advise};
+pub use crm_domain::ReorderStatus;
 use crm_domain::{Money, UnitPrice};
 use crm_storage::CatalogueEntry;
 use std::cmp::Ordering;
@@ -24,38 +25,6 @@ use std::sync::Arc;
 /// Fewest days of demand a product's advice looks at, so days of cover see past a short
 /// lead time.
 pub const MIN_REORDER_HORIZON_DAYS: u32 = 28;
-
-/// Where a product stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ReorderStatus {
-    /// At or below its reorder point: order now.
-    OrderNow,
-    /// Enough stock for the lead time.
-    Enough,
-    /// Sold in its history window, but the catalogue gives no stock level.
-    NoStockData,
-    /// Nothing sold in its history window: no demand to plan for.
-    NoSalesHistory,
-    /// Marked discontinued: never recommended.
-    Discontinued,
-}
-
-impl ReorderStatus {
-    /// The name shown.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::OrderNow => "order_now",
-            Self::Enough => "enough",
-            Self::NoStockData => "no_stock_data",
-            Self::NoSalesHistory => "no_sales_history",
-            Self::Discontinued => "discontinued",
-        }
-    }
-
-    /// Every status, in the order the list shows them within the same days of cover.
-    pub const ALL: [Self; 5] =
-        [Self::OrderNow, Self::Enough, Self::NoStockData, Self::NoSalesHistory, Self::Discontinued];
-}
 
 /// One product's line of the list.
 #[derive(Debug, Clone, PartialEq)]

@@ -393,7 +393,7 @@ impl Service {
             Ok((reads::segment_counts(conn)?, reads::rfm_counts(conn)?, crm_storage::last_analytics_run(conn)?))
         })?;
         let mut rfm_segments = rfm.named;
-        rfm_segments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name().cmp(b.0.name())));
+        rfm_segments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
         Ok(SegmentReport {
             segments: SegmentCounts::of(&segments),
             rfm_segments,

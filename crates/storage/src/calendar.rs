@@ -160,7 +160,7 @@ fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
         name: event.name.clone(),
         date: event.date,
         end_date: event.end_date,
-        impact_level: event.impact_level.as_str().to_owned(),
+        impact_level: event.impact_level,
         expected_demand_multiplier: event.expected_demand_multiplier,
         notes: event.notes.clone(),
         lead_days: lead_days(event),

@@ -130,7 +130,7 @@ impl From<&CustomerAnalyticsRow> for AnalyticsRecord {
             recency_score: row.recency_score,
             frequency_score: row.frequency_score,
             monetary_score: row.monetary_score,
-            rfm_segment: row.rfm_segment.map(|s| s.name().to_owned()),
+            rfm_segment: row.rfm_segment.map(|s| s.as_str().to_owned()),
             visits: row.visits,
             total_spent_cents: row.total_spent_cents,
             first_purchase: row.first_purchase,
@@ -287,7 +287,7 @@ pub fn replace_derived(
     for c in customers {
         *by_segment_day.entry((c.segment.as_str(), c.last_purchase)).or_default() += 1;
         if let (Some(r), Some(f), Some(name)) =
-            (c.recency_score, c.frequency_score, c.rfm_segment.map(RfmSegment::name))
+            (c.recency_score, c.frequency_score, c.rfm_segment.map(RfmSegment::as_str))
         {
             by_cell.entry((r, f)).or_insert((name, 0)).1 += 1;
         }

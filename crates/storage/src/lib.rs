@@ -14,6 +14,7 @@ mod db;
 mod derived;
 mod error;
 pub mod ingest;
+mod labels;
 pub mod reads;
 mod rows;
 pub mod schema;
@@ -33,6 +34,7 @@ pub use derived::{
 };
 pub use error::{StorageError, error_chain};
 pub use ingest::{ProductsSynced, SalesSynced, SyncCounts};
+pub use labels::Stored;
 pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 

@@ -339,8 +339,9 @@ pub struct CalendarEventRow {
     pub date: NaiveDate,
     /// Last day, for multi-day events.
     pub end_date: Option<NaiveDate>,
-    /// low, medium, high.
-    pub impact_level: String,
+    /// How strongly it moves demand.
+    #[diesel(deserialize_as = crate::Stored<crm_domain::ImpactLevel>)]
+    pub impact_level: crm_domain::ImpactLevel,
     /// Expected demand relative to a normal day.
     pub expected_demand_multiplier: f64,
     /// Notes.

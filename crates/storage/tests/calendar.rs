@@ -63,3 +63,23 @@ fn the_schema_refuses_lead_days_outside_0_to_60() {
         insert(accepted).unwrap();
     }
 }
+
+#[test]
+fn an_impact_level_is_read_back_typed_and_one_this_version_does_not_know_is_an_error() {
+    let (_dir, db) = common::fresh_db();
+    let now = common::at("2025-12-01T00:00:00Z");
+    let stored = db.write(|c| calendar::insert_event(c, &event(None, 1.5), now)).unwrap();
+    assert_eq!(stored.impact_level, crm_domain::ImpactLevel::High);
+    assert_eq!(
+        db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap().impact_level,
+        crm_domain::ImpactLevel::High
+    );
+    // Written by hand (or by a newer version): the read names the value and what it knows.
+    db.write(|c| Ok(c.batch_execute("UPDATE calendar_events SET impact_level = 'huge'")?)).unwrap();
+    let error = db.read(|c| calendar::event_by_id(c, stored.id)).unwrap_err();
+    let text = crm_storage::error_chain(&error);
+    assert!(
+        text.ends_with("the store holds \"huge\", which this version does not know (one of low, medium, high)"),
+        "{text}"
+    );
+}

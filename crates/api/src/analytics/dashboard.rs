@@ -5,6 +5,7 @@ use crate::calendar::CalendarEventView;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
+use crm_domain::Direction;
 use crm_service::{Dashboard, DashboardRequest, average_basket};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -157,7 +158,8 @@ pub struct TopProduct {
     /// 1 = most popular.
     pub rank: i32,
     /// `up`, `down` or `flat`: the product's daily units over the last 28 days.
-    pub direction: String,
+    #[schema(value_type = crate::openapi::labels::Direction)]
+    pub direction: Direction,
     /// Units sold in the last 28 days.
     pub recent_units: i64,
     /// With `from`/`to`: units sold in the window.
@@ -182,7 +184,7 @@ impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for To
             category,
             score: t.popularity_score,
             rank: t.popularity_rank,
-            direction: t.trend_direction.as_str().to_owned(),
+            direction: t.trend_direction,
             recent_units: t.recent_units,
             units: None,
             revenue: None,
@@ -200,7 +202,7 @@ impl From<crm_service::ProductSold> for TopProduct {
             category: p.category,
             score: popularity.map_or(0.0, |t| t.popularity_score),
             rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
-            direction: popularity.map_or("flat", |t| t.trend_direction.as_str()).to_owned(),
+            direction: popularity.map_or(Direction::Flat, |t| t.trend_direction),
             recent_units: popularity.map_or(0, |t| t.recent_units),
             units: Some(p.units),
             revenue: Some(p.revenue.to_decimal()),

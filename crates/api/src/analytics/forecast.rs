@@ -4,7 +4,8 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
-use crm_service::values::{Accuracy, Adjustment, Basis, DayForecast, Phase, Source};
+use crm_domain::{Basis, EffectSource, ForecastMethod, Phase};
+use crm_service::values::{Accuracy, Adjustment, DayForecast, Source};
 use crm_service::{Forecast, ForecastAccuracy, ForecastRequest, ForecastTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,8 +42,8 @@ pub struct ForecastResponse {
     /// `regression` (the store, and products that sell most days), `intermittent`
     /// (products that sell on few days) or `no_sales` (a product that sold nothing in its
     /// history window: every day is 0).
-    #[schema(example = "regression")]
-    pub method: String,
+    #[schema(value_type = crate::openapi::labels::ForecastMethod)]
+    pub method: ForecastMethod,
     /// Days of history the forecast learned from (from the first day with sales, or for a
     /// product its first sale in the 180-day window, to the day before `asOf`). The store
     /// needs three: with fewer, `forecast` is empty.
@@ -101,19 +102,19 @@ pub struct EventAdjustment {
     /// The event's name.
     pub name: String,
     /// `event` (one of its days) or `build_up` (one of its lead days before it).
-    #[schema(example = "event")]
-    pub phase: String,
+    #[schema(value_type = crate::openapi::labels::Phase)]
+    pub phase: Phase,
     /// The ratio applied to the day's forecast (0: closed).
     pub multiplier: f64,
     /// `learned` (from past occurrences) or `declared` (the event's
     /// `expected_demand_multiplier`: no history, or a declared closure).
-    #[schema(example = "learned")]
-    pub source: String,
+    #[schema(value_type = crate::openapi::labels::EffectSource)]
+    pub source: EffectSource,
     /// For a learned multiplier: `same_event` (past occurrences of the same name) or
     /// `same_type` (other events of its type).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, example = "same_event")]
-    pub basis: Option<String>,
+    #[schema(value_type = Option<crate::openapi::labels::Basis>, nullable = false)]
+    pub basis: Option<Basis>,
     /// For a learned multiplier: the past occurrences it was learned from.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -176,14 +177,14 @@ impl From<Forecast> for ForecastResponse {
                         units: None,
                     })
                     .collect();
-                (None, "regression".to_owned(), days)
+                (None, ForecastMethod::Regression, days)
             }
             ForecastTarget::Product { product_id, method, units } => {
                 let days = units
                     .into_iter()
                     .map(|u| ForecastDay { date: u.day, revenue: None, sales_count: None, units: Some(u.into()) })
                     .collect();
-                (Some(product_id), method.map_or("no_sales", |m| m.as_str()).to_owned(), days)
+                (Some(product_id), ForecastMethod::from(method), days)
             }
         };
         Self {
@@ -230,24 +231,14 @@ impl Estimate {
 impl From<Adjustment> for EventAdjustment {
     fn from(a: Adjustment) -> Self {
         let (source, basis, occurrences) = match a.source {
-            Source::Declared => ("declared", None, None),
-            Source::Learned { basis, occurrences } => {
-                let basis = match basis {
-                    Basis::SameEvent => "same_event",
-                    Basis::SameType => "same_type",
-                };
-                ("learned", Some(basis.to_owned()), Some(occurrences))
-            }
+            Source::Declared => (EffectSource::Declared, None, None),
+            Source::Learned { basis, occurrences } => (EffectSource::Learned, Some(basis), Some(occurrences)),
         };
         Self {
             name: a.name,
-            phase: match a.phase {
-                Phase::Event => "event",
-                Phase::BuildUp => "build_up",
-            }
-            .to_owned(),
+            phase: a.phase,
             multiplier: (a.multiplier * 1000.0).round() / 1000.0,
-            source: source.to_owned(),
+            source,
             basis,
             occurrences,
         }

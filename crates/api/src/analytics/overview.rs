@@ -5,6 +5,7 @@ use super::dashboard::{SegmentCounts, TopProduct};
 use crate::{ApiError, AppState, ReadErrors, WriteErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::RfmSegment;
 use crm_service::{ProductSort, ProductsRequest, SegmentReport, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,7 +111,8 @@ pub struct SegmentsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RfmSegmentCount {
     /// The name, such as `Champions`.
-    pub segment: String,
+    #[schema(value_type = crate::openapi::labels::RfmSegment)]
+    pub segment: RfmSegment,
     /// Customers.
     pub customers: i64,
 }
@@ -149,7 +151,7 @@ impl From<SegmentReport> for SegmentsResponse {
             rfm_segments: r
                 .rfm_segments
                 .into_iter()
-                .map(|(segment, customers)| RfmSegmentCount { segment: segment.name().to_owned(), customers })
+                .map(|(segment, customers)| RfmSegmentCount { segment, customers })
                 .collect(),
             rfm_grid: r
                 .rfm_grid

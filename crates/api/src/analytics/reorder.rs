@@ -4,7 +4,8 @@ use crate::{ApiError, AppState, ReadErrors};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use crm_service::{ReorderItem, ReorderList, ReorderStatus};
+use crm_domain::{ReorderStatus, UnitsMethod};
+use crm_service::{ReorderItem, ReorderList};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,39 +17,11 @@ pub const MAX_REORDER_LIMIT: usize = 100_000;
 #[into_params(parameter_in = Query)]
 pub struct ReorderQuery {
     /// Only the products in this state (default: all).
-    #[param(inline)]
-    pub status: Option<StatusParam>,
+    #[param(value_type = Option<crate::openapi::labels::ReorderStatus>)]
+    pub status: Option<ReorderStatus>,
     /// At most this many lines, most urgent first (1-100000; default: all).
     #[param(minimum = 1, maximum = 100_000, example = 50)]
     pub limit: Option<usize>,
-}
-
-/// Where a product stands.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusParam {
-    /// At or below its reorder point: order now.
-    OrderNow,
-    /// Enough stock for the lead time.
-    Enough,
-    /// Sells, but the catalogue gives no stock level.
-    NoStockData,
-    /// Sold nothing in the 180-day history window.
-    NoSalesHistory,
-    /// Marked discontinued: never recommended.
-    Discontinued,
-}
-
-impl From<StatusParam> for ReorderStatus {
-    fn from(s: StatusParam) -> Self {
-        match s {
-            StatusParam::OrderNow => Self::OrderNow,
-            StatusParam::Enough => Self::Enough,
-            StatusParam::NoStockData => Self::NoStockData,
-            StatusParam::NoSalesHistory => Self::NoSalesHistory,
-            StatusParam::Discontinued => Self::Discontinued,
-        }
-    }
 }
 
 /// The reorder list.
@@ -122,8 +95,8 @@ pub struct ReorderLine {
     #[schema(nullable = false)]
     pub category: Option<String>,
     /// `order_now`, `enough`, `no_stock_data`, `no_sales_history` or `discontinued`.
-    #[schema(example = "order_now")]
-    pub status: String,
+    #[schema(value_type = crate::openapi::labels::ReorderStatus)]
+    pub status: ReorderStatus,
     /// Units in stock, as last synced.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -134,8 +107,8 @@ pub struct ReorderLine {
     pub lead_time_days: Option<u32>,
     /// How its demand is forecast: `regression` or `intermittent`; absent without sales.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, example = "regression")]
-    pub method: Option<String>,
+    #[schema(value_type = Option<crate::openapi::labels::UnitsMethod>, nullable = false)]
+    pub method: Option<UnitsMethod>,
     /// Days the stock lasts at the forecast demand; absent without a stock level or sales,
     /// or when nothing is forecast to sell.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,7 +190,7 @@ pub async fn get_reorder(
         )));
     }
     let list = state.read(|service| service.reorder()).await?;
-    let status = query.status.map(ReorderStatus::from);
+    let status = query.status;
     let lines: Vec<&ReorderItem> =
         list.items.iter().filter(|i| status.is_none_or(|s| i.status == s)).take(limit).collect();
     if wants_csv(&request) {
@@ -271,10 +244,10 @@ pub(crate) fn line(item: &ReorderItem) -> ReorderLine {
         product_id: item.product_id.clone(),
         name: item.name.clone(),
         category: item.category.clone(),
-        status: item.status.as_str().to_owned(),
+        status: item.status,
         stock_on_hand: item.stock_on_hand,
         lead_time_days: advice.map(|a| a.lead_time_days),
-        method: item.method.map(|m| m.as_str().to_owned()),
+        method: item.method,
         days_of_cover: item.days_of_cover().map(round),
         lead_time_demand: advice.map(|a| round(a.lead_time_demand)),
         safety_stock: advice.map(|a| round(a.safety_stock)),

@@ -1,9 +1,9 @@
 //! `GET /api/customers/{id}/insights`: the card a cashier sees at checkout.
 
-use super::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::{ChurnLevel, RfmSegment, Segment};
 use crm_service::values::ChurnRisk;
 use crm_service::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 use serde::Serialize;
@@ -20,7 +20,8 @@ pub struct CustomerInsightsResponse {
     #[schema(nullable = false)]
     pub name: Option<String>,
     /// `prospect`, `new`, `regular` or `vip`.
-    pub segment: SegmentName,
+    #[schema(value_type = crate::openapi::labels::Segment)]
+    pub segment: Segment,
     /// No purchase for longer than the lapse limit (90 days by default).
     pub lapsed: bool,
     /// RFM scores and segment (absent before the first purchase or the first refresh).
@@ -68,7 +69,8 @@ pub struct RfmView {
     /// Monetary score.
     pub monetary: i32,
     /// Named segment, such as `Champions` or `At Risk`.
-    pub segment: String,
+    #[schema(value_type = crate::openapi::labels::RfmSegment)]
+    pub segment: RfmSegment,
 }
 
 /// The last purchase.
@@ -142,7 +144,8 @@ pub struct RecommendationView {
 #[serde(rename_all = "camelCase")]
 pub struct ChurnRiskView {
     /// `low` (under 1.5 usual gaps since the last visit), `medium` (under 3) or `high`.
-    pub level: String,
+    #[schema(value_type = crate::openapi::labels::ChurnLevel)]
+    pub level: ChurnLevel,
     /// Days since the last purchase.
     pub days_since_last_purchase: i64,
     /// The customer's usual days between visits (median), or the default of 30.
@@ -189,7 +192,7 @@ impl From<InsightCard> for CustomerInsightsResponse {
         Self {
             customer_id: card.customer_id,
             name: card.name,
-            segment: card.segment.into(),
+            segment: card.segment,
             lapsed: card.lapsed,
             rfm: card.rfm.map(Into::into),
             total_spent: card.total_spent.to_decimal(),
@@ -208,7 +211,7 @@ impl From<InsightCard> for CustomerInsightsResponse {
 
 impl From<RfmScores> for RfmView {
     fn from(r: RfmScores) -> Self {
-        Self { recency: r.recency, frequency: r.frequency, monetary: r.monetary, segment: r.segment.name().to_owned() }
+        Self { recency: r.recency, frequency: r.frequency, monetary: r.monetary, segment: r.segment }
     }
 }
 
@@ -263,7 +266,7 @@ impl From<Suggestion> for RecommendationView {
 impl From<ChurnRisk> for ChurnRiskView {
     fn from(risk: ChurnRisk) -> Self {
         Self {
-            level: risk.level.as_str().to_owned(),
+            level: risk.level,
             days_since_last_purchase: risk.days_since_last,
             expected_gap_days: risk.expected_gap_days,
         }

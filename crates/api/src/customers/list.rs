@@ -1,10 +1,9 @@
 //! `GET /api/customers`: search and filter customers, with cursor pagination.
 
-use super::SegmentName;
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
-use crm_domain::Money;
+use crm_domain::{Money, RfmSegment, Segment};
 use crm_service::values::CustomerProfile;
 use crm_service::{CustomerPage, CustomerQuery};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct ListCustomersQuery {
     /// Only this segment.
-    pub segment: Option<SegmentName>,
+    #[param(value_type = Option<crate::openapi::labels::Segment>)]
+    pub segment: Option<Segment>,
     /// Only customers with this purpose tag.
     pub tag: Option<String>,
     /// Text found in name, phone or e-mail.
@@ -60,12 +60,12 @@ pub struct CustomerSummaryView {
     pub email: Option<String>,
     /// Segment from the last refresh (absent for customers synced since).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub segment: Option<SegmentName>,
+    #[schema(value_type = Option<crate::openapi::labels::Segment>, nullable = false)]
+    pub segment: Option<Segment>,
     /// Named RFM segment from the last refresh.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub rfm_segment: Option<String>,
+    #[schema(value_type = Option<crate::openapi::labels::RfmSegment>, nullable = false)]
+    pub rfm_segment: Option<RfmSegment>,
     /// Completed purchases (as of the last refresh).
     pub visit_count: i64,
     /// Spent on completed purchases (as of the last refresh).
@@ -84,8 +84,8 @@ impl From<CustomerProfile> for CustomerSummaryView {
             name: p.name,
             phone: p.phone,
             email: p.email,
-            segment: a.as_ref().map(|a| a.segment.into()),
-            rfm_segment: a.as_ref().and_then(|a| a.rfm_segment).map(|s| s.name().to_owned()),
+            segment: a.as_ref().map(|a| a.segment),
+            rfm_segment: a.as_ref().and_then(|a| a.rfm_segment),
             visit_count: a.as_ref().map_or(0, |a| a.visits),
             total_spent: Money::from_cents(a.as_ref().map_or(0, |a| a.total_spent_cents)).to_decimal(),
             last_purchase: a.and_then(|a| a.last_purchase),
@@ -111,7 +111,7 @@ pub async fn list_customers(
 ) -> Result<web::Json<CustomerListResponse>, ApiError> {
     let query = query.into_inner();
     let query = CustomerQuery {
-        segment: query.segment.map(Into::into),
+        segment: query.segment,
         tag: query.tag,
         text: query.q,
         limit: query.limit,

@@ -18,29 +18,6 @@ pub struct SyncSalesRequest {
     pub sales: Vec<Box<RawValue>>,
 }
 
-/// What became of a sale; only `completed` sales count as revenue.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SaleStatusInput {
-    /// A normal, paid sale (the default).
-    #[default]
-    Completed,
-    /// Paid, then refunded.
-    Refunded,
-    /// Cancelled before payment.
-    Voided,
-}
-
-impl From<SaleStatusInput> for SaleStatus {
-    fn from(status: SaleStatusInput) -> Self {
-        match status {
-            SaleStatusInput::Completed => Self::Completed,
-            SaleStatusInput::Refunded => Self::Refunded,
-            SaleStatusInput::Voided => Self::Voided,
-        }
-    }
-}
-
 /// One sale (receipt). Unknown fields are ignored.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SaleInput {
@@ -60,7 +37,8 @@ pub struct SaleInput {
     #[schema(format = DateTime, example = "2025-09-27T10:30:00Z")]
     pub created_at: String,
     /// Defaults to `completed`.
-    pub status: Option<SaleStatusInput>,
+    #[schema(value_type = Option<crate::openapi::labels::SaleStatus>)]
+    pub status: Option<SaleStatus>,
     /// Which store or till, for multi-store shops.
     pub store_id: Option<Code>,
     /// How it was paid, as the POS names it (cash, card, ...).
@@ -99,7 +77,7 @@ impl From<SaleInput> for SaleFields {
             customer_id: s.customer_id,
             total_amount: s.total_amount,
             created_at: s.created_at,
-            status: s.status.unwrap_or_default().into(),
+            status: s.status.unwrap_or_default(),
             store_id: s.store_id.map(|c| c.0),
             payment_method: s.payment_method,
             items: s.items.unwrap_or_default().into_iter().map(Into::into).collect(),

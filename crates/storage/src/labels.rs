@@ -1,0 +1,45 @@
+//! The domain's fixed-value names ([`Label`]) in the store: a TEXT column holds the name,
+//! read back only as one of the set's values. [`Stored`] carries diesel's `ToSql`/`FromSql`
+//! for them (the orphan rule keeps those impls out of `crm-domain`); a row field of a label
+//! type reads through it with `#[diesel(deserialize_as = Stored<ImpactLevel>)]`.
+
+use crm_domain::Label;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
+
+/// A label as a TEXT column holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow, diesel::expression::AsExpression)]
+#[diesel(sql_type = Text)]
+pub struct Stored<L: Label>(pub L);
+
+impl<L: Label + std::fmt::Debug> FromSql<Text, Sqlite> for Stored<L> {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let name = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        L::parse_name(&name).map(Stored).ok_or_else(|| {
+            format!("the store holds {name:?}, which this version does not know (one of {})", L::names().join(", "))
+                .into()
+        })
+    }
+}
+
+impl<L: Label + std::fmt::Debug> ToSql<Text, Sqlite> for Stored<L> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.name());
+        Ok(IsNull::No)
+    }
+}
+
+/// `From<Stored<L>> for L`, per label (a blanket impl is not allowed for a foreign type).
+macro_rules! unwrap_stored {
+    ($($label:ty),*) => {$(
+        impl From<Stored<$label>> for $label {
+            fn from(stored: Stored<$label>) -> Self {
+                stored.0
+            }
+        }
+    )*};
+}
+
+unwrap_stored!(crm_domain::ImpactLevel);
