@@ -78,11 +78,13 @@ async fn sync_batch<I, F>(
     use_case: SyncUseCase<F>,
 ) -> Result<web::Json<SyncResponse>, ApiError>
 where
-    I: DeserializeOwned + Into<F>,
+    I: DeserializeOwned + Into<F> + 'static,
     F: Send + 'static,
 {
     let received = records.len();
-    let batch = read_batch::<I, F>(records);
+    // Reading up to 10,000 records is work: on the blocking pool, not a worker thread, and
+    // before the writer's turn, so it never holds the writer.
+    let batch = state.block(move |_| Ok(read_batch::<I, F>(records))).await?;
     let synced = state.write(move |service| use_case(service, batch, Utc::now())).await;
     match &synced {
         Ok(_) => state.metrics.count_sync(kind, true, received),

@@ -23,7 +23,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service: API under /api, Swagger UI at /swagger-ui/ (where / leads for now).
+    /// Run the HTTP service: the dashboard at /, the API under /api, Swagger UI at /swagger-ui/.
     Serve(Box<ServeOptions>),
     /// Print the OpenAPI specification (the committed openapi/openapi.json is its output).
     Openapi(OpenapiOptions),
