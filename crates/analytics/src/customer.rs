@@ -2,7 +2,7 @@
 //! between visits and the churn risk it implies, and preferred products.
 
 use chrono::NaiveDate;
-pub use crm_domain::ChurnLevel;
+pub use crm_domain::{ChurnLevel, ChurnRisk};
 use std::collections::BTreeMap;
 
 /// A completed purchase.
@@ -69,19 +69,6 @@ pub fn summarize(purchases: &[Purchase]) -> Option<PurchaseSummary> {
         last_purchase: last,
         typical_gap_days,
     })
-}
-
-/// Churn risk with the figures behind it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ChurnRisk {
-    /// The level.
-    pub level: ChurnLevel,
-    /// Days since the last purchase.
-    pub days_since_last: i64,
-    /// The gap compared against: the customer's own typical gap, or the default.
-    pub expected_gap_days: f64,
-    /// `days_since_last / expected_gap_days`.
-    pub ratio: f64,
 }
 
 /// Compares the days since the last purchase with the customer's own typical gap (or

@@ -21,7 +21,7 @@
 
 use crate::forecast::{self, Backtest, ForecastRules, Model};
 use chrono::{Days, NaiveDate};
-pub use crm_domain::{Basis, Phase, UnitsMethod};
+pub use crm_domain::{Accuracy, Adjustment, AdjustmentSource, Basis, DayForecast, Phase, UnitsMethod};
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
 
@@ -57,60 +57,12 @@ impl Occurrence {
     }
 }
 
-/// Where a multiplier came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// From the history: `occurrences` past occurrences on the given basis.
-    Learned {
-        /// Same event or same type.
-        basis: Basis,
-        /// Past occurrences it was learned from.
-        occurrences: usize,
-    },
-    /// The event's declared multiplier (no history, or a declared closure).
-    Declared,
-}
-
-/// How one event adjusted one day's forecast.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Adjustment {
-    /// The event's name.
-    pub name: String,
-    /// Build-up or the event's own day.
-    pub phase: Phase,
-    /// The ratio applied (0 = closed).
-    pub multiplier: f64,
-    /// Where it came from.
-    pub source: Source,
-}
-
-/// One day's forecast: the median and two central intervals, never negative.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayForecast {
-    /// The day.
-    pub day: NaiveDate,
-    /// Point forecast.
-    pub point: f64,
-    /// 80% interval, low end.
-    pub lower_80: f64,
-    /// 80% interval, high end.
-    pub upper_80: f64,
-    /// 95% interval, low end.
-    pub lower_95: f64,
-    /// 95% interval, high end.
-    pub upper_95: f64,
-    /// The events that adjusted it.
-    pub adjustments: Vec<Adjustment>,
-}
-
-impl DayForecast {
-    /// The forecast of `day` from quantiles before any event, scaled by the product of the
-    /// `adjustments`' multipliers.
-    fn adjusted(day: NaiveDate, base: [f64; 5], adjustments: Vec<Adjustment>) -> Self {
-        let factor: f64 = adjustments.iter().map(|a| a.multiplier).product();
-        let [point, lower_80, upper_80, lower_95, upper_95] = base.map(|q| (q * factor).max(0.0));
-        Self { day, point, lower_80, upper_80, lower_95, upper_95, adjustments }
-    }
+/// The forecast of `day` from quantiles before any event, scaled by the product of the
+/// `adjustments`' multipliers.
+fn adjusted(day: NaiveDate, base: [f64; 5], adjustments: Vec<Adjustment>) -> DayForecast {
+    let factor: f64 = adjustments.iter().map(|a| a.multiplier).product();
+    let [point, lower_80, upper_80, lower_95, upper_95] = base.map(|q| (q * factor).max(0.0));
+    DayForecast { day, point, lower_80, upper_80, lower_95, upper_95, adjustments }
 }
 
 /// What shapes a store forecast.
@@ -188,22 +140,22 @@ impl EventEffects {
 
     /// The multiplier of one phase of `event`, or `None` when it changes nothing (a build-up
     /// nothing was learned about).
-    pub fn effect(&self, event: &Occurrence, phase: Phase) -> Option<(f64, Source)> {
+    pub fn effect(&self, event: &Occurrence, phase: Phase) -> Option<(f64, AdjustmentSource)> {
         let learned = match self.by_identity.get(&event.identity) {
             Some(l) => Some((l, Basis::SameEvent)),
             None => self.by_type.get(&event.event_type).map(|l| (l, Basis::SameType)),
         };
         if phase == Phase::Event && event.declared == 0.0 {
-            return Some((0.0, Source::Declared));
+            return Some((0.0, AdjustmentSource::Declared));
         }
         let Some((learned, basis)) = learned else {
-            return (phase == Phase::Event).then_some((event.declared, Source::Declared));
+            return (phase == Phase::Event).then_some((event.declared, AdjustmentSource::Declared));
         };
         let occurrences = match phase {
             Phase::Event => learned.occurrences,
             Phase::BuildUp => learned.build_up_occurrences,
         };
-        let source = Source::Learned { basis, occurrences };
+        let source = AdjustmentSource::Learned { basis, occurrences };
         let n = occurrences as f64;
         let k = self.prior_occurrences.max(0.0);
         let (estimate, prior) = match phase {
@@ -286,7 +238,7 @@ impl StoreForecaster {
                 let centre = self.model.predict(day);
                 let at = |z: f64| (centre + z * self.sigma).exp_m1();
                 let base = [at(0.0), at(-z80), at(z80), at(-z95), at(z95)];
-                DayForecast::adjusted(day, base, self.effects.adjustments(events, day))
+                adjusted(day, base, self.effects.adjustments(events, day))
             })
             .collect()
     }
@@ -531,7 +483,7 @@ impl UnitsForecaster {
 
     /// The forecast of `day`, scaled by the store's `adjustments` of that day.
     pub fn day(&self, day: NaiveDate, adjustments: Vec<Adjustment>) -> DayForecast {
-        DayForecast::adjusted(day, self.quantiles(day), adjustments)
+        adjusted(day, self.quantiles(day), adjustments)
     }
 }
 
@@ -613,28 +565,6 @@ impl Tsb {
         // `within` is at most 1, so `at` is at most the last index.
         self.sizes[at] * self.size / median
     }
-}
-
-/// How far to trust a store forecast: a rolling-origin backtest on the history's own latest
-/// days, against weekly seasonal naive.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Accuracy {
-    /// The forecast origins (first forecast day of each fold).
-    pub origins: Vec<NaiveDate>,
-    /// Days forecast from each origin.
-    pub horizon: u32,
-    /// Days scored.
-    pub days: usize,
-    /// Weighted absolute percentage error of the model: Σ|error| / Σ actual (`None` when
-    /// nothing was sold on the scored days).
-    pub wape: Option<f64>,
-    /// The same of weekly seasonal naive.
-    pub naive_wape: Option<f64>,
-    /// Mean absolute scaled error of the model: its mean absolute error over that of a
-    /// one-week-back forecast inside the training history (`None` when that is 0).
-    pub mase: Option<f64>,
-    /// The same of weekly seasonal naive.
-    pub naive_mase: Option<f64>,
 }
 
 /// Backtests the store forecast on `history`: from each of `folds` origins, `horizon` days
@@ -763,7 +693,12 @@ mod tests {
         let first = on(&days, "2025-03-10");
         assert_eq!(
             first.adjustments,
-            [Adjustment { name: "Summer Sale".into(), phase: Phase::Event, multiplier: 1.8, source: Source::Declared }]
+            [Adjustment {
+                name: "Summer Sale".into(),
+                phase: Phase::Event,
+                multiplier: 1.8,
+                source: AdjustmentSource::Declared
+            }]
         );
         assert!((first.point - 1.8 * on(&days, "2025-03-03").point).abs() < 1.0, "{first:?}");
         assert_eq!(on(&days, "2025-03-11").adjustments.len(), 1);
@@ -780,7 +715,7 @@ mod tests {
         let days = forecast_of(&sales, &[past, shut], "2026-01-25", 14);
         let closed = on(&days, "2026-02-01");
         assert_eq!([closed.point, closed.lower_80, closed.upper_80, closed.lower_95, closed.upper_95], [0.0; 5]);
-        assert_eq!(closed.adjustments[0].source, Source::Declared);
+        assert_eq!(closed.adjustments[0].source, AdjustmentSource::Declared);
         assert!(on(&days, "2026-02-02").point > 700.0);
     }
 
@@ -794,7 +729,7 @@ mod tests {
         assert_eq!((closed.point, closed.upper_95), (0.0, 0.0));
         assert_eq!(
             closed.adjustments[0].source,
-            Source::Learned { basis: Basis::SameEvent, occurrences: 2 },
+            AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 2 },
             "2023 and 2024 are in the history"
         );
     }
@@ -809,7 +744,7 @@ mod tests {
         let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
         let (multiplier, source) = forecaster.effects().effect(&events[2], Phase::Event).unwrap();
         assert!((multiplier - 9f64.cbrt()).abs() < 0.01, "{multiplier}");
-        assert_eq!(source, Source::Learned { basis: Basis::SameEvent, occurrences: 2 });
+        assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 2 });
         // A heavier prior pulls harder: with 8 occurrences' weight, (3²)^(1/5)... of 10.
         let stubborn = DemandRules { prior_occurrences: 8.0, ..DemandRules::default() };
         let forecaster = StoreForecaster::fit(&sales, &events, &stubborn).unwrap();
@@ -825,12 +760,12 @@ mod tests {
         let sales = history("2024-09-01", 365, 1_000.0, |d| (d == holi.first_day).then_some(4_000.0));
         let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&holi), &DemandRules::default()).unwrap();
         let (multiplier, source) = forecaster.effects().effect(&onam, Phase::Event).unwrap();
-        assert_eq!(source, Source::Learned { basis: Basis::SameType, occurrences: 1 });
+        assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameType, occurrences: 1 });
         assert!((multiplier - 4f64.sqrt()).abs() < 0.02, "(4·1)^(1/2): {multiplier}");
-        assert_eq!(forecaster.effects().effect(&sale, Phase::Event), Some((1.2, Source::Declared)));
+        assert_eq!(forecaster.effects().effect(&sale, Phase::Event), Some((1.2, AdjustmentSource::Declared)));
         let shouted = Occurrence { name: "HOLI".into(), ..event("holi", "festival", "2026-03-04", 1, 0, 1.5) };
         let (multiplier, source) = forecaster.effects().effect(&shouted, Phase::Event).unwrap();
-        assert_eq!(source, Source::Learned { basis: Basis::SameEvent, occurrences: 1 });
+        assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 1 });
         assert!((multiplier - 6f64.sqrt()).abs() < 0.03, "(4·1.5)^(1/2): {multiplier}");
     }
 
@@ -865,7 +800,7 @@ mod tests {
         let sales = history("2024-09-01", 365, 1_000.0, |d| holi.builds_up(d).then_some(1_500.0));
         let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&holi), &DemandRules::default()).unwrap();
         let (multiplier, source) = forecaster.effects().effect(&onam, Phase::BuildUp).unwrap();
-        assert_eq!(source, Source::Learned { basis: Basis::SameType, occurrences: 1 });
+        assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameType, occurrences: 1 });
         assert!((multiplier - 1.5f64.sqrt()).abs() < 0.01, "{multiplier}");
     }
 
@@ -881,7 +816,7 @@ mod tests {
         let fair = &on(&days, "2025-10-21").adjustments[0];
         assert_eq!(
             (fair.phase, fair.source),
-            (Phase::Event, Source::Learned { basis: Basis::SameEvent, occurrences: 1 })
+            (Phase::Event, AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 1 })
         );
     }
 
@@ -1134,7 +1069,12 @@ mod tests {
     #[test]
     fn product_forecasts_take_the_store_s_adjustments() {
         let forecaster = UnitsForecaster::fit(day("2025-01-01"), &[2.0; 60]).unwrap();
-        let closed = Adjustment { name: "Shut".into(), phase: Phase::Event, multiplier: 0.0, source: Source::Declared };
+        let closed = Adjustment {
+            name: "Shut".into(),
+            phase: Phase::Event,
+            multiplier: 0.0,
+            source: AdjustmentSource::Declared,
+        };
         let f = forecaster.day(day("2025-03-05"), vec![closed]);
         assert_eq!([f.point, f.lower_80, f.upper_80, f.lower_95, f.upper_95], [0.0; 5]);
         let doubled = Adjustment { multiplier: 2.0, ..f.adjustments[0].clone() };

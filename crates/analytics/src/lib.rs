@@ -17,4 +17,4 @@ pub mod segments;
 pub mod series;
 pub mod trend;
 
-pub use series::{Bucket, Granularity, bucket_days, fill_days};
+pub use series::{Bucket, bucket_days, fill_days};

@@ -4,6 +4,7 @@
 //! Manual tags are kept apart by the caller; these are recomputed at every refresh.
 
 use chrono::NaiveDate;
+pub use crm_domain::event_tag;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Category-to-purpose rules. Categories match case-insensitively, ignoring surrounding
@@ -58,30 +59,6 @@ impl PurposeRules {
     pub fn tags_for<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         categories.into_iter().filter_map(|c| self.tag_of(c)).map(str::to_owned).collect()
     }
-}
-
-/// The tag of customers who bought around an event: the event's name in lower case, each
-/// run of characters other than letters and digits made one `-`, at most 40 characters.
-///
-/// ```
-/// use crm_analytics::purpose::event_tag;
-/// assert_eq!(event_tag("Diwali Festival"), "diwali-festival");
-/// assert_eq!(event_tag("  Back-to-School (2025)! "), "back-to-school-2025");
-/// ```
-pub fn event_tag(name: &str) -> String {
-    let mut tag = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            tag.push(c);
-        } else if !tag.is_empty() && !tag.ends_with('-') {
-            tag.push('-');
-        }
-    }
-    let mut tag: String = tag.trim_end_matches('-').chars().take(40).collect();
-    while tag.ends_with('-') {
-        tag.pop();
-    }
-    if tag.is_empty() { "event".to_owned() } else { tag }
 }
 
 /// The days whose purchases earn an event's tag: `lead_days` before its first day through

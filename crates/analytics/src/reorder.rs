@@ -16,30 +16,12 @@
 //! - days of cover: how many days the stock lasts at the forecast mean (fractional; `None`
 //!   when the forecast sells nothing over the horizon).
 
+pub use crm_domain::{Advice, ReorderPolicy};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-/// The store's reorder rules.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReorderPolicy {
-    /// Chance of not running out before an order arrives (default 0.95).
-    pub service_level: f64,
-    /// Days until the order list is looked at again (default 7).
-    pub review_days: u32,
-    /// Lead time of a product that gives none (default 7 days).
-    pub default_lead_time_days: u32,
-}
-
-impl Default for ReorderPolicy {
-    fn default() -> Self {
-        Self { service_level: 0.95, review_days: 7, default_lead_time_days: 7 }
-    }
-}
-
-impl ReorderPolicy {
-    /// The safety factor `z` of the service level (clamped to 50%-99.99%).
-    pub fn z(&self) -> f64 {
-        Normal::standard().inverse_cdf(self.service_level.clamp(0.5, 0.9999))
-    }
+/// The safety factor `z` of the policy's service level (clamped to 50%-99.99%).
+pub fn safety_factor(policy: &ReorderPolicy) -> f64 {
+    Normal::standard().inverse_cdf(policy.service_level.clamp(0.5, 0.9999))
 }
 
 /// What the catalogue says about a product's stock.
@@ -68,25 +50,6 @@ pub struct DayDemand {
     pub variance: f64,
 }
 
-/// The advice for one product.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Advice {
-    /// The lead time used (the product's, or the policy's default).
-    pub lead_time_days: u32,
-    /// Expected demand over the lead time.
-    pub lead_time_demand: f64,
-    /// Safety stock, `z·σ_L`.
-    pub safety_stock: f64,
-    /// Reorder point, `μ_L + z·σ_L`.
-    pub reorder_point: f64,
-    /// Days the stock lasts at the forecast mean; `None` when nothing is forecast to sell.
-    pub days_of_cover: Option<f64>,
-    /// Units to order now (0: no order).
-    pub order_quantity: i64,
-    /// The order's cost in cents, when the unit cost is known.
-    pub order_cost_cents: Option<i64>,
-}
-
 /// Advises on one product from its `stock` and the forecast `demand` of the coming days
 /// (today first; at least lead time plus review period long, or the missing days count as
 /// no demand).
@@ -105,7 +68,7 @@ pub struct Advice {
 /// ```
 pub fn advise(stock: &Stock, demand: &[DayDemand], policy: &ReorderPolicy) -> Advice {
     let lead = stock.lead_time_days.unwrap_or(policy.default_lead_time_days);
-    let z = policy.z();
+    let z = safety_factor(policy);
     let over = |days: u32| {
         let window = &demand[..demand.len().min(days as usize)];
         let mean: f64 = window.iter().map(|d| d.mean).sum();
@@ -180,7 +143,7 @@ mod tests {
 
     #[test]
     fn the_safety_factor_follows_the_service_level() {
-        let z = |service_level| ReorderPolicy { service_level, ..ReorderPolicy::default() }.z();
+        let z = |service_level| safety_factor(&ReorderPolicy { service_level, ..ReorderPolicy::default() });
         assert!((z(0.95) - 1.644_853_6).abs() < 1e-6);
         assert!((z(0.5)).abs() < 1e-9);
         assert!((z(0.2)).abs() < 1e-9, "below 50% is 50%: no negative safety stock");

@@ -1,40 +1,9 @@
 //! Daily sales series: missing days filled with zeros, and days summed into weeks or
 //! months.
 
-use chrono::{Datelike, Days, NaiveDate};
-use crm_domain::{DaySales, Money};
+use chrono::NaiveDate;
+use crm_domain::{DaySales, Granularity, Money};
 use std::collections::BTreeMap;
-
-/// How days are grouped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Granularity {
-    /// One bucket per day.
-    #[default]
-    Day,
-    /// ISO weeks, Monday to Sunday.
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-impl Granularity {
-    /// The first day of the bucket that contains `date`.
-    ///
-    /// ```
-    /// use chrono::NaiveDate;
-    /// use crm_analytics::Granularity;
-    /// let thursday = NaiveDate::from_ymd_opt(2025, 9, 25).unwrap();
-    /// assert_eq!(Granularity::Week.bucket_start(thursday), NaiveDate::from_ymd_opt(2025, 9, 22).unwrap());
-    /// assert_eq!(Granularity::Month.bucket_start(thursday), NaiveDate::from_ymd_opt(2025, 9, 1).unwrap());
-    /// ```
-    pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
-        match self {
-            Self::Day => date,
-            Self::Week => date - Days::new(u64::from(date.weekday().num_days_from_monday())),
-            Self::Month => date.with_day(1).unwrap_or(date),
-        }
-    }
-}
 
 /// The totals of one bucket of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +23,7 @@ pub struct Bucket {
 /// ```
 /// use chrono::NaiveDate;
 /// use crm_analytics::fill_days;
-/// use crm_domain::{DaySales, Money};
+/// use crm_domain::{DaySales, Granularity, Money};
 /// let d = |day| NaiveDate::from_ymd_opt(2025, 9, day).unwrap();
 /// let sold = DaySales { revenue: Money::from_cents(15000), sale_count: 1, ..DaySales::empty(d(2)) };
 /// let series = fill_days(&[sold], d(1), d(3));
@@ -76,7 +45,8 @@ pub fn fill_days(days: &[DaySales], from: NaiveDate, to: NaiveDate) -> Vec<DaySa
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use crm_analytics::{Granularity, bucket_days};
+/// use crm_analytics::bucket_days;
+/// use crm_domain::Granularity;
 /// use crm_domain::DaySales;
 /// let d = |day| NaiveDate::from_ymd_opt(2025, 9, day).unwrap();
 /// let weeks = bucket_days(&[], d(1), d(30), Granularity::Week);
@@ -109,6 +79,7 @@ fn add(total: &mut DaySales, day: &DaySales) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
     use proptest::prelude::*;
 
     fn d(day: u32) -> NaiveDate {

@@ -171,7 +171,8 @@ mod segments {
 
 mod series {
     use super::d;
-    use crm_analytics::{Granularity, bucket_days, fill_days};
+    use crm_analytics::{bucket_days, fill_days};
+    use crm_domain::Granularity;
     use crm_domain::{DaySales, Money};
 
     fn refunds(day: u32, count: i64, cents: i64) -> DaySales {

@@ -21,7 +21,7 @@ pub use overview::{
 pub use reorder::{
     MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, get_reorder,
 };
-pub use trends::{GranularityParam, TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
+pub use trends::{TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
 
 use crm_domain::Direction;
 use crm_service::TrendSummary;

@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use crm_domain::{EventFields, ImpactLevel};
+use crm_domain::{EventId, StoredEvent, event_tag};
 use crm_service::EventSpan;
-use crm_service::values::{CalendarEventRow, event_tag};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -118,11 +118,11 @@ pub struct CalendarEventView {
     pub uid: Option<String>,
 }
 
-impl From<CalendarEventRow> for CalendarEventView {
-    fn from(e: CalendarEventRow) -> Self {
+impl From<StoredEvent> for CalendarEventView {
+    fn from(e: StoredEvent) -> Self {
         Self {
             purpose_tag: event_tag(&e.name),
-            id: e.id,
+            id: e.id.get(),
             event_type: e.event_type,
             name: e.name,
             date: e.date,
@@ -130,7 +130,8 @@ impl From<CalendarEventRow> for CalendarEventView {
             impact_level: e.impact_level,
             expected_demand_multiplier: e.expected_demand_multiplier,
             notes: e.notes,
-            lead_days: e.lead_days,
+            // At most 60: always fits.
+            lead_days: e.lead_days.and_then(|days| i32::try_from(days).ok()),
             uid: e.uid,
         }
     }
@@ -203,7 +204,7 @@ pub async fn get_event(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<CalendarEventView>, ApiError> {
-    let id = id.into_inner();
+    let id = event_id(id.into_inner())?;
     let event = state.read(move |service| service.event(id)).await?;
     Ok(web::Json(event.into()))
 }
@@ -260,7 +261,7 @@ pub async fn replace_event(
     id: web::Path<i64>,
     body: web::Json<serde_json::Value>,
 ) -> Result<web::Json<CalendarEventView>, ApiError> {
-    let id = id.into_inner();
+    let id = event_id(id.into_inner())?;
     let input = CalendarEventInput::from_json(body.into_inner())?;
     let stored = state.write(move |service| service.replace_event(id, &input.fields())).await?;
     Ok(web::Json(stored.into()))
@@ -279,7 +280,13 @@ pub async fn replace_event(
     )
 )]
 pub async fn delete_event(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = event_id(id.into_inner())?;
     state.write(move |service| service.delete_event(id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The event id in a path: one the store never gives (0, negative, past 2^53 - 1) names no
+/// event.
+fn event_id(id: i64) -> Result<EventId, ApiError> {
+    EventId::try_from(id).map_err(|_| ApiError::NotFound(format!("no calendar event with id {id}")))
 }

@@ -5,8 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use crm_service::values::StorageError;
-use crm_service::{Invalid, RecordFault, ServiceError};
+use crm_service::{Invalid, RecordFault, ServiceError, StoreFault, StoreFaultKind};
 use serde::Serialize;
 use std::error::Error;
 use std::fmt;
@@ -328,26 +327,26 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<StorageError> for ApiError {
-    fn from(error: StorageError) -> Self {
-        match error {
-            StorageError::Busy(_) => {
-                log::warn!("{}", crm_service::error_chain(&error));
+impl From<StoreFault> for ApiError {
+    fn from(fault: StoreFault) -> Self {
+        match fault.kind() {
+            StoreFaultKind::Busy => {
+                log::warn!("{}", crm_service::error_chain(&fault));
                 Self::Unavailable("the database is busy; retry the request shortly".into())
             }
             // Logged once by the store when writes begin to fail, in an operator's words.
-            StorageError::Full(_) => Self::WritesRefused {
+            StoreFaultKind::Full => Self::WritesRefused {
                 full: true,
                 detail: "the server's storage is full; nothing was written, and reads still work. Retry once the \
                          operator has freed space"
                     .into(),
             },
-            StorageError::ReadOnly(_) => Self::WritesRefused {
+            StoreFaultKind::ReadOnly => Self::WritesRefused {
                 full: false,
                 detail: "the server's database file cannot be written; nothing was written, and reads still work"
                     .into(),
             },
-            other => Self::internal(other),
+            StoreFaultKind::Other => Self::internal(fault),
         }
     }
 }
@@ -473,11 +472,27 @@ pub enum WriteErrors {
 mod tests {
     use super::*;
 
+    /// A cause with a cause of its own, as the store's errors have.
+    #[derive(Debug)]
+    struct OpenFailed(std::io::Error);
+
+    impl std::fmt::Display for OpenFailed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("cannot open /data")
+        }
+    }
+
+    impl std::error::Error for OpenFailed {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
     #[test]
     fn a_fault_keeps_its_causes_for_the_log_and_shows_none_to_the_client() {
         let io = std::io::Error::other("permission denied");
-        let error = ApiError::from(ServiceError::Storage(StorageError::File { path: "/data".into(), source: io }));
-        assert_eq!(error.chain(), "cannot prepare database file /data: permission denied");
+        let error = ApiError::from(ServiceError::Storage(StoreFault::new(StoreFaultKind::Other, OpenFailed(io))));
+        assert_eq!(error.chain(), "cannot open /data: permission denied");
         let problem = error.problem();
         assert_eq!((problem.status, problem.code), (500, ProblemCode::Internal));
         assert_eq!(problem.detail, "the server failed to handle the request; the cause is in its log");
@@ -490,13 +505,12 @@ mod tests {
         assert_eq!(status(ServiceError::NotFound("x".into())), 404);
         assert_eq!(status(ServiceError::TooLarge("x".into())), 413);
         assert_eq!(status(ServiceError::Invalid(Invalid::record("x", vec![]))), 422);
-        let busy = StorageError::Busy(Box::new(std::io::Error::other("database is locked")));
-        assert_eq!(status(ServiceError::Storage(busy)), 503);
-        let full = StorageError::Full(Box::new(std::io::Error::other("database or disk is full")));
-        let problem = ApiError::from(ServiceError::Storage(full)).problem();
+        let fault =
+            |kind, text: &str| ServiceError::Storage(StoreFault::new(kind, std::io::Error::other(text.to_owned())));
+        assert_eq!(status(fault(StoreFaultKind::Busy, "database is locked")), 503);
+        let problem = ApiError::from(fault(StoreFaultKind::Full, "database or disk is full")).problem();
         assert_eq!((problem.status, problem.code), (507, ProblemCode::StorageFull));
-        let read_only = StorageError::ReadOnly(Box::new(std::io::Error::other("attempt to write a readonly database")));
-        let problem = ApiError::from(ServiceError::Storage(read_only)).problem();
+        let problem = ApiError::from(fault(StoreFaultKind::ReadOnly, "attempt to write a readonly database")).problem();
         assert_eq!((problem.status, problem.code), (503, ProblemCode::ReadOnly));
     }
 }

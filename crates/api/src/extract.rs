@@ -103,3 +103,9 @@ pub fn path_config() -> web::PathConfig {
         ApiError::BadRequest(format!("invalid path parameter: {cause}")).into()
     })
 }
+
+/// The customer id in a path: one the POS can never send (0, negative, past 2^53 - 1) names
+/// no customer.
+pub(crate) fn customer_id(id: i64) -> Result<crm_domain::CustomerId, ApiError> {
+    crm_domain::CustomerId::try_from(id).map_err(|_| ApiError::NotFound(format!("no customer with id {id}")))
+}

@@ -182,7 +182,8 @@ pub async fn record(
     )
 )]
 pub async fn get_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let size = state.service.database().size_bytes();
+    // The store's size is read from the file system: on the blocking pool.
+    let size = state.block(|service| Ok(service.store_bytes())).await?;
     let text = state
         .metrics
         .render(size, state.service.card_stats())

@@ -194,7 +194,7 @@ pub(crate) mod labels {
     use utoipa::openapi::{RefOr, Schema};
 
     macro_rules! named {
-        ($($label:ident),* $(,)?) => {$(
+        ($($label:ident $(as $name:literal)?),* $(,)?) => {$(
             #[doc = concat!("The schema of `crm_domain::", stringify!($label), "` (a type of no value: only its schema is read).")]
             pub(crate) enum $label {}
 
@@ -206,7 +206,9 @@ pub(crate) mod labels {
 
             impl utoipa::ToSchema for $label {
                 fn name() -> std::borrow::Cow<'static, str> {
-                    std::borrow::Cow::Borrowed(stringify!($label))
+                    // The schema's name: the label's own, or the one the spec has always
+                    // given it.
+                    std::borrow::Cow::Borrowed([$($name,)? stringify!($label)][0])
                 }
             }
         )*};
@@ -225,6 +227,7 @@ pub(crate) mod labels {
         Basis,
         EffectSource,
         ReorderStatus,
+        Granularity as "GranularityParam",
     );
 }
 

@@ -21,7 +21,7 @@ use crate::{ApiError, AppState};
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use crm_domain::FieldError;
-use crm_service::values::SyncCounts;
+use crm_domain::SyncCounts;
 use crm_service::{Received, Service, ServiceError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -158,3 +158,38 @@ impl ReorderStatus {
         }
     }
 }
+/// The advice for one product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Advice {
+    /// The lead time used (the product's, or the policy's default).
+    pub lead_time_days: u32,
+    /// Expected demand over the lead time.
+    pub lead_time_demand: f64,
+    /// Safety stock, `z·σ_L`.
+    pub safety_stock: f64,
+    /// Reorder point, `μ_L + z·σ_L`.
+    pub reorder_point: f64,
+    /// Days the stock lasts at the forecast mean; `None` when nothing is forecast to sell.
+    pub days_of_cover: Option<f64>,
+    /// Units to order now (0: no order).
+    pub order_quantity: i64,
+    /// The order's cost in cents, when the unit cost is known.
+    pub order_cost_cents: Option<i64>,
+}
+
+/// The store's reorder rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReorderPolicy {
+    /// Chance of not running out before an order arrives (default 0.95).
+    pub service_level: f64,
+    /// Days until the order list is looked at again (default 7).
+    pub review_days: u32,
+    /// Lead time of a product that gives none (default 7 days).
+    pub default_lead_time_days: u32,
+}
+
+impl Default for ReorderPolicy {
+    fn default() -> Self {
+        Self { service_level: 0.95, review_days: 7, default_lead_time_days: 7 }
+    }
+}

@@ -1,7 +1,10 @@
-//! The labels the analytics derive and the store keeps: the seed's customer segments, the
-//! named RFM segments and trend directions. They live here, beside the records, so every
-//! layer (analytics, storage, service, API) names them with the same types; a name is read
-//! back into one of these only where it is stored.
+//! What the analytics derive and the store keeps: the seed's customer segments, the named
+//! RFM segments, trend directions and churn levels, and the per-customer and per-product
+//! figures of a refresh. They live here, beside the records, so every layer (analytics,
+//! storage, service, API) names them with the same types; a name is read back into one of
+//! these only where it is stored.
+
+use chrono::NaiveDate;
 
 /// The seed's customer segments (rules in `crm_analytics::segments`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -199,6 +202,93 @@ impl ChurnLevel {
             Self::High => "high",
         }
     }
+}
+
+/// A customer's derived analytics: as the last refresh computed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerAnalytics {
+    /// The customer.
+    pub customer_id: i64,
+    /// The seed's segment.
+    pub segment: Segment,
+    /// The last purchase is older than the lapse limit.
+    pub lapsed: bool,
+    /// RFM recency score 1-5 (none for prospects).
+    pub recency_score: Option<i32>,
+    /// RFM frequency score 1-5.
+    pub frequency_score: Option<i32>,
+    /// RFM monetary score 1-5.
+    pub monetary_score: Option<i32>,
+    /// Named RFM segment.
+    pub rfm_segment: Option<RfmSegment>,
+    /// Completed purchases.
+    pub visits: i64,
+    /// Spent on completed purchases, in cents.
+    pub total_spent_cents: i64,
+    /// Day of the first completed purchase.
+    pub first_purchase: Option<NaiveDate>,
+    /// Day of the last completed purchase.
+    pub last_purchase: Option<NaiveDate>,
+}
+
+/// A product's popularity: as the last refresh computed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductTrend {
+    /// The product.
+    pub product_id: String,
+    /// 0-100.
+    pub popularity_score: f64,
+    /// 1 = most popular.
+    pub popularity_rank: i32,
+    /// Where its daily units are heading.
+    pub trend_direction: Direction,
+    /// Units weighted by age.
+    pub decayed_units: f64,
+    /// Revenue in cents weighted by age.
+    pub decayed_revenue_cents: f64,
+    /// Units within the trend window.
+    pub recent_units: i64,
+}
+
+/// A customer's profile with its derived analytics (absent until the first refresh).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerProfile {
+    /// The POS id.
+    pub id: i64,
+    /// Name; `None` for a placeholder not synced yet.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Whether the customer is known only from sales so far.
+    pub placeholder: bool,
+    /// Segment, RFM and totals from the last refresh.
+    pub analytics: Option<CustomerAnalytics>,
+}
+
+/// Churn risk with the figures behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChurnRisk {
+    /// The level.
+    pub level: ChurnLevel,
+    /// Days since the last purchase.
+    pub days_since_last: i64,
+    /// The gap compared against: the customer's own typical gap, or the default.
+    pub expected_gap_days: f64,
+    /// `days_since_last / expected_gap_days`.
+    pub ratio: f64,
+}
+
+/// A ranked product with its catalogue name and category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopularProduct {
+    /// Its popularity, as the last refresh computed it.
+    pub trend: ProductTrend,
+    /// Its name in the catalogue.
+    pub name: String,
+    /// Its category, when the catalogue has one.
+    pub category: Option<String>,
 }
 
 #[cfg(test)]

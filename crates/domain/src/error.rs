@@ -105,3 +105,32 @@ impl fmt::Display for FieldError {
         write!(f, "{}: {}", self.field, self.message)
     }
 }
+/// An error and its causes, outermost first, joined by `: `: what a log line or a health
+/// report shows.
+///
+/// ```
+/// #[derive(Debug)]
+/// struct Saving(std::io::Error);
+/// impl std::fmt::Display for Saving {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("cannot save the batch")
+///     }
+/// }
+/// impl std::error::Error for Saving {
+///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+/// let error = Saving(std::io::Error::other("disk full"));
+/// assert_eq!(crm_domain::error_chain(&error), "cannot save the batch: disk full");
+/// ```
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}

@@ -55,6 +55,10 @@ integer_id!(
     /// A sale's id in the POS: a positive integer.
     SaleId
 );
+integer_id!(
+    /// A calendar event's id, given by the store when the event is added.
+    EventId
+);
 
 /// A product's code in the POS: at most 64 characters as sent, not blank, no control
 /// characters; surrounding whitespace removed.

@@ -11,30 +11,37 @@ mod daily;
 mod derived;
 mod error;
 mod fields;
+mod forecast;
 mod ids;
 mod labels;
 mod money;
 mod records;
+mod status;
 mod tags;
 mod text;
 mod time;
 
-pub use advice::{Basis, EffectSource, ForecastMethod, Phase, ReorderStatus, UnitsMethod};
+pub use advice::{Advice, Basis, EffectSource, ForecastMethod, Phase, ReorderPolicy, ReorderStatus, UnitsMethod};
 pub use calendar::{
-    CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS, MAX_EVENT_LEAD_DAYS,
+    CalendarEvent, EventFields, ImpactLevel, MAX_DEMAND_MULTIPLIER, MAX_EVENT_DAYS, MAX_EVENT_LEAD_DAYS, StoredEvent,
 };
-pub use daily::DaySales;
-pub use derived::{ChurnLevel, Direction, RfmSegment, Segment};
-pub use error::{DomainError, FieldError};
+pub use daily::{DaySales, Granularity};
+pub use derived::{
+    ChurnLevel, ChurnRisk, CustomerAnalytics, CustomerProfile, Direction, PopularProduct, ProductTrend, RfmSegment,
+    Segment,
+};
+pub use error::{DomainError, FieldError, error_chain};
 pub use fields::Fields;
-pub use ids::{CustomerId, MAX_ID, ProductId, SaleId};
+pub use forecast::{Accuracy, Adjustment, AdjustmentSource, DayForecast};
+pub use ids::{CustomerId, EventId, MAX_ID, ProductId, SaleId};
 pub use labels::Label;
 pub use money::{Money, UnitPrice};
 pub use records::{
     Customer, CustomerFields, MAX_LEAD_TIME_DAYS, MAX_ORDER_UNITS, MAX_STOCK, Product, ProductFields, Sale, SaleFields,
     SaleItem, SaleLineFields, SaleStatus,
 };
-pub use tags::{MAX_TAGS, TAG, parse_tags};
+pub use status::{AnalyticsRun, KindStatus, SyncCounts, SyncKind, SyncStatus, TableCounts, WriteFault};
+pub use tags::{MAX_TAGS, TAG, event_tag, parse_tags};
 pub use text::{
     TextRule, is_bidi_control, is_default_ignorable, nfc, optional_email, optional_text, required_text, rules,
 };
@@ -58,4 +65,6 @@ labels::labels!(
     Basis,
     EffectSource,
     ReorderStatus,
+    SyncKind,
+    Granularity,
 );

@@ -34,3 +34,26 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
     tags.dedup();
     f.finish(Some(tags))
 }
+/// The tag of customers who bought around an event: the event's name in lower case, each
+/// run of characters other than letters and digits made one `-`, at most 40 characters.
+///
+/// ```
+/// use crm_domain::event_tag;
+/// assert_eq!(event_tag("Diwali Festival"), "diwali-festival");
+/// assert_eq!(event_tag("  Back-to-School (2025)! "), "back-to-school-2025");
+/// ```
+pub fn event_tag(name: &str) -> String {
+    let mut tag = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            tag.push(c);
+        } else if !tag.is_empty() && !tag.ends_with('-') {
+            tag.push('-');
+        }
+    }
+    let mut tag: String = tag.trim_end_matches('-').chars().take(40).collect();
+    while tag.ends_with('-') {
+        tag.pop();
+    }
+    if tag.is_empty() { "event".to_owned() } else { tag }
+}

@@ -3,10 +3,10 @@
 //! requests.
 
 use crate::{Invalid, Service, ServiceError};
-use chrono::{Days, NaiveDate, Utc};
-use crm_domain::{CalendarEvent, EventFields};
+use chrono::{Days, NaiveDate};
+use crm_domain::{CalendarEvent, EventFields, EventId, StoredEvent};
 use crm_storage::calendar;
-use crm_storage::reads::{self, CalendarEventRow};
+use crm_storage::reads;
 
 /// Longest span one listing may cover, in days.
 pub const MAX_LIST_DAYS: u32 = 730;
@@ -21,7 +21,7 @@ pub struct EventSpan {
     /// Last day covered.
     pub to: NaiveDate,
     /// Events starting in the span or running through it, by date.
-    pub events: Vec<CalendarEventRow>,
+    pub events: Vec<StoredEvent>,
 }
 
 impl Service {
@@ -31,7 +31,7 @@ impl Service {
         if !(1..=MAX_LIST_DAYS).contains(&days) {
             return Err(ServiceError::BadParameter(format!("days must be between 1 and {MAX_LIST_DAYS}, got {days}")));
         }
-        let from = from.unwrap_or_else(|| self.zone.today(Utc::now()));
+        let from = from.unwrap_or_else(|| self.today());
         let to = from
             .checked_add_days(Days::new(u64::from(days) - 1))
             .ok_or_else(|| ServiceError::BadParameter(format!("from ({from}) is too far in the future")))?;
@@ -40,29 +40,29 @@ impl Service {
     }
 
     /// One event.
-    pub fn event(&self, id: i64) -> Result<CalendarEventRow, ServiceError> {
+    pub fn event(&self, id: EventId) -> Result<StoredEvent, ServiceError> {
         self.db.read(|conn| calendar::event_by_id(conn, id))?.ok_or_else(|| no_event(id))
     }
 
     /// Validates and stores a new event.
-    pub fn add_event(&self, fields: &EventFields<'_>) -> Result<CalendarEventRow, ServiceError> {
+    pub fn add_event(&self, fields: &EventFields<'_>) -> Result<StoredEvent, ServiceError> {
         let event = parse(fields)?;
-        let stored = self.db.write(|conn| calendar::insert_event(conn, &event, Utc::now()))?;
+        let stored = self.db.write(|conn| calendar::insert_event(conn, &event, self.now()))?;
         self.refresh.request();
         Ok(stored)
     }
 
     /// Validates an event and replaces every field of event `id` with it.
-    pub fn replace_event(&self, id: i64, fields: &EventFields<'_>) -> Result<CalendarEventRow, ServiceError> {
+    pub fn replace_event(&self, id: EventId, fields: &EventFields<'_>) -> Result<StoredEvent, ServiceError> {
         let event = parse(fields)?;
-        let stored = self.db.write(|conn| calendar::replace_event(conn, id, &event, Utc::now()))?;
+        let stored = self.db.write(|conn| calendar::replace_event(conn, id, &event, self.now()))?;
         let stored = stored.ok_or_else(|| no_event(id))?;
         self.refresh.request();
         Ok(stored)
     }
 
     /// Deletes event `id`.
-    pub fn delete_event(&self, id: i64) -> Result<(), ServiceError> {
+    pub fn delete_event(&self, id: EventId) -> Result<(), ServiceError> {
         if !self.db.write(|conn| calendar::delete_event(conn, id))? {
             return Err(no_event(id));
         }
@@ -81,6 +81,6 @@ fn parse(fields: &EventFields<'_>) -> Result<CalendarEvent, Invalid> {
     CalendarEvent::parse(fields).map_err(|errors| Invalid::record(EVENT_INVALID, errors))
 }
 
-fn no_event(id: i64) -> ServiceError {
+fn no_event(id: EventId) -> ServiceError {
     ServiceError::NotFound(format!("no calendar event with id {id}"))
 }

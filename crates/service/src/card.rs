@@ -11,8 +11,9 @@ use crm_analytics::customer::{
     BoughtLine, ChurnRisk, Preference, Purchase, PurchaseSummary, churn_risk, preferred_products, summarize,
 };
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
+use crm_domain::{CustomerAnalytics, CustomerId};
 use crm_domain::{Money, RfmSegment, Segment, UnitPrice};
-use crm_storage::{Conn, CustomerAnalyticsRow, StorageError, reads};
+use crm_storage::{Conn, StorageError, reads};
 use std::collections::HashMap;
 
 /// Everything the POS shows about a customer at checkout.
@@ -65,7 +66,7 @@ pub struct RfmScores {
 
 impl RfmScores {
     /// The stored scores, when complete.
-    pub(crate) fn of(row: &CustomerAnalyticsRow) -> Option<Self> {
+    pub(crate) fn of(row: &CustomerAnalytics) -> Option<Self> {
         Some(Self {
             recency: row.recency_score?,
             frequency: row.frequency_score?,
@@ -137,18 +138,18 @@ pub struct Suggestion {
 
 impl Service {
     /// The customer's card from the cards the last refresh prepared, when the prepared one
-    /// is still exactly what the store holds (no database read; see [`crate::cards`]).
-    pub fn prepared_card(&self, customer: i64) -> Option<InsightCard> {
-        let today = self.zone.today(Utc::now());
-        self.cards.render(customer, today, &self.config.segments, self.config.default_gap_days)
+    /// is still exactly what the store holds (no database read).
+    pub fn prepared_card(&self, customer: CustomerId) -> Option<InsightCard> {
+        let today = self.today();
+        self.cards.render(customer.get(), today, &self.config.segments, self.config.default_gap_days)
     }
 
     /// The customer's card read from the store.
-    pub fn stored_card(&self, customer: i64) -> Result<InsightCard, crate::ServiceError> {
-        let today = self.zone.today(Utc::now());
+    pub fn stored_card(&self, customer: CustomerId) -> Result<InsightCard, crate::ServiceError> {
+        let today = self.today();
         let (rules, gap) = (self.config.segments, self.config.default_gap_days);
         self.db
-            .read(|conn| read_card(conn, customer, today, &rules, gap))?
+            .read(|conn| read_card(conn, customer.get(), today, &rules, gap))?
             .ok_or_else(|| crate::ServiceError::NotFound(format!("no customer with id {customer}")))
     }
 }

@@ -18,8 +18,9 @@ use chrono::NaiveDate;
 use crm_analytics::basket::Pair;
 use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
+use crm_domain::CustomerAnalytics;
 use crm_domain::Segment;
-use crm_storage::{Conn, CustomerAnalyticsRow, ProductPairRow, StorageError};
+use crm_storage::{Conn, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
@@ -116,7 +117,7 @@ impl CardBook {
     }
 
     /// The customer's card as of `today`, when a prepared one is still exact.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         customer: i64,
         today: NaiveDate,
@@ -158,7 +159,7 @@ pub struct RefreshResults<'a> {
     /// The store-local day the cards are ranked for.
     pub today: NaiveDate,
     /// Segments and RFM scores of every customer.
-    pub customers: &'a [CustomerAnalyticsRow],
+    pub customers: &'a [CustomerAnalytics],
     /// Co-purchase pairs.
     pub pairs: &'a [ProductPairRow],
     /// Purpose tags by rule, sorted by customer.
@@ -184,7 +185,7 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
     let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let numbers = labels.numbers();
 
-    let analytics: HashMap<i64, &CustomerAnalyticsRow> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
+    let analytics: HashMap<i64, &CustomerAnalytics> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
     // Purchases are counted by the refresh: reserve them exactly.
     let mut histories: Vec<History> = names
         .iter()

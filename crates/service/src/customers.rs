@@ -1,8 +1,9 @@
 //! Customers: the searchable list with cursor paging, and manual purpose tags.
 
 use crate::{Invalid, Service, ServiceError};
+use crm_domain::{CustomerId, CustomerProfile};
 use crm_domain::{Segment, parse_tags};
-use crm_storage::reads::{self, CustomerFilter, CustomerProfile};
+use crm_storage::reads::{self, CustomerFilter};
 
 /// Default and largest page sizes.
 const DEFAULT_LIMIT: i64 = 50;
@@ -60,7 +61,8 @@ impl Service {
 
     /// Replaces the customer's manual purpose tags (an empty list removes them all) and
     /// returns them as stored: trimmed, lower-case, sorted, without repeats.
-    pub fn set_customer_tags(&self, customer: i64, tags: &[String]) -> Result<Vec<String>, ServiceError> {
+    pub fn set_customer_tags(&self, customer: CustomerId, tags: &[String]) -> Result<Vec<String>, ServiceError> {
+        let customer = customer.get();
         let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
         let stored = self.db.write(|conn| {
             if reads::customer_profile(conn, customer)?.is_none() {

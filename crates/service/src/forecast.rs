@@ -10,11 +10,11 @@
 
 use crate::reorder::{ReorderList, reorder_list};
 use crate::{Budget, Service, ServiceError};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use crm_analytics::demand::{
     self, Accuracy, Adjustment, DayForecast, DemandRules, Occurrence, StoreForecaster, UnitsForecaster, UnitsMethod,
 };
-use crm_storage::reads::CalendarEventRow;
+use crm_domain::StoredEvent;
 use crm_storage::{Conn, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -277,7 +277,7 @@ impl Service {
 
     /// `as_of`, or today; refused when more than [`MAX_FORECAST_DAYS`] days ahead.
     fn forecast_day(&self, as_of: Option<NaiveDate>) -> Result<NaiveDate, ServiceError> {
-        let today = self.zone.today(Utc::now());
+        let today = self.today();
         let as_of = as_of.unwrap_or(today);
         let latest = today + Days::new(u64::from(MAX_FORECAST_DAYS));
         if as_of > latest {
@@ -366,7 +366,7 @@ fn occurrences(
 
 /// An event as the forecast sees it: the same event is the same iCalendar UID (the
 /// occurrences of an imported recurring event), else the same case-folded name.
-pub(crate) fn occurrence(row: &CalendarEventRow, default_lead_days: u64) -> Occurrence {
+pub(crate) fn occurrence(row: &StoredEvent, default_lead_days: u64) -> Occurrence {
     // A UID this store gave an event it exported names that one event, not a series.
     let imported = row.uid.as_deref().filter(|uid| !uid.ends_with("@crm-trends"));
     Occurrence {

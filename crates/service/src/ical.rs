@@ -14,9 +14,8 @@
 
 use crate::{Budget, Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
-use crm_domain::{CalendarEvent, EventFields, FieldError, StoreZone};
+use crm_domain::{CalendarEvent, EventFields, EventId, FieldError, StoreZone, StoredEvent};
 use crm_storage::calendar;
-use crm_storage::reads::CalendarEventRow;
 use icalendar::parser::{Component, read_calendar, unfold};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -110,7 +109,7 @@ impl Service {
         request: &ImportRequest,
         budget: &Budget,
     ) -> Result<CalendarImport, ServiceError> {
-        let today = self.zone.today(Utc::now());
+        let today = self.today();
         let from = request.from.unwrap_or_else(|| years_from(today, -2));
         let to = request.to.unwrap_or_else(|| years_from(today, 1));
         if from > to {
@@ -128,7 +127,7 @@ impl Service {
     pub fn store_import(&self, import: &CalendarImport) -> Result<ImportReport, ServiceError> {
         let CalendarImport { from, to, occurrences } = import;
         let (from, to) = (*from, *to);
-        let now = Utc::now();
+        let now = self.now();
         let report = self.db.write(|conn| {
             let mut report = ImportReport {
                 from,
@@ -185,12 +184,12 @@ fn is_own(conn: &mut crm_storage::Conn, uid: &str) -> Result<bool, crm_storage::
     let Some(id) = uid.strip_prefix("crm-trends-event-").and_then(|rest| rest.strip_suffix(OWN_UID_SUFFIX)) else {
         return Ok(false);
     };
-    let Ok(id) = id.parse::<i64>() else { return Ok(false) };
+    let Some(id) = id.parse::<i64>().ok().and_then(|id| EventId::try_from(id).ok()) else { return Ok(false) };
     Ok(calendar::event_by_id(conn, id)?.is_some_and(|row| row.uid.is_none()))
 }
 
 /// Whether the stored event already says what `event` says.
-fn same(row: &CalendarEventRow, event: &CalendarEvent) -> bool {
+fn same(row: &StoredEvent, event: &CalendarEvent) -> bool {
     row.event_type == event.event_type
         && row.name == event.name
         && row.date == event.date
@@ -198,7 +197,7 @@ fn same(row: &CalendarEventRow, event: &CalendarEvent) -> bool {
         && row.impact_level == event.impact_level
         && row.expected_demand_multiplier == event.expected_demand_multiplier
         && row.notes == event.notes
-        && row.lead_days.and_then(|d| u32::try_from(d).ok()) == event.lead_days
+        && row.lead_days == event.lead_days
 }
 
 /// The import's defaults, checked once.
@@ -709,7 +708,7 @@ fn rewrite_until(rule: &str) -> String {
 }
 
 /// The calendar as an iCalendar file.
-fn write_calendar(events: &[CalendarEventRow]) -> String {
+fn write_calendar(events: &[StoredEvent]) -> String {
     use icalendar::{Component as _, EventLike as _};
     let mut calendar = icalendar::Calendar::new();
     calendar.name("crm-trends");
@@ -741,7 +740,7 @@ fn write_calendar(events: &[CalendarEventRow]) -> String {
 }
 
 /// The date an imported event was keyed by (its own date until the store reads it back).
-fn source_date_of(e: &CalendarEventRow) -> NaiveDate {
+fn source_date_of(e: &StoredEvent) -> NaiveDate {
     e.source_date.unwrap_or(e.date)
 }
 

@@ -12,6 +12,7 @@ mod budget;
 mod calendar;
 mod card;
 mod cards;
+mod clock;
 mod customers;
 mod error;
 mod forecast;
@@ -26,14 +27,15 @@ pub use budget::Budget;
 pub use calendar::{EventSpan, MAX_LIST_DAYS, unreadable_event};
 pub use card::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 pub use cards::{CardBook, CardBookStats};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use customers::{CustomerPage, CustomerQuery, MAX_LIMIT};
-pub use error::{Invalid, RecordFault, ServiceError};
+pub use error::{Invalid, RecordFault, ServiceError, StoreFault, StoreFaultKind};
 pub use forecast::{
     ACCURACY_FOLDS, ACCURACY_HORIZON, DEFAULT_FORECAST_DAYS, Forecast, ForecastAccuracy, ForecastBook, ForecastRequest,
     ForecastStats, ForecastTarget, MAX_FORECAST_DAYS, STORE_HISTORY_DAYS,
 };
 pub use ical::{ImportReport, ImportRequest, ImportedOccurrence, MAX_IMPORT_OCCURRENCES, read_calendar_file};
-pub use refresh::{AnalyticsConfig, RefreshTrigger, refresh, run_forever};
+pub use refresh::{AnalyticsConfig, RefreshTrigger, run_forever};
 pub use reorder::{
     DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,
 };
@@ -43,21 +45,6 @@ pub use trends::{
     Dashboard, DashboardRequest, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, ProductSold, ProductSort,
     ProductsRequest, SegmentCounts, SegmentReport, TrendPoint, TrendRequest, TrendSeries, TrendSummary, average_basket,
 };
-
-/// The store's and the analytics' values that use cases return, so a caller of the service
-/// needs no other crate of the workspace than `crm-domain`.
-pub mod values {
-    pub use crm_analytics::Granularity;
-    pub use crm_analytics::customer::{ChurnLevel, ChurnRisk};
-    pub use crm_analytics::demand::{Accuracy, Adjustment, Basis, DayForecast, Phase, Source, UnitsMethod};
-    pub use crm_analytics::purpose::event_tag;
-    pub use crm_analytics::reorder::{Advice, ReorderPolicy};
-    pub use crm_storage::reads::{CalendarEventRow, CustomerProfile};
-    pub use crm_storage::{
-        AnalyticsRun, CustomerAnalyticsRow, KindStatus, ProductTrendRow, StorageError, SyncCounts, SyncKind,
-        SyncStatus, TableCounts, WriteFault,
-    };
-}
 
 use crm_domain::StoreZone;
 use crm_storage::Database;
@@ -86,6 +73,7 @@ pub struct Service {
     cards: CardBook,
     forecasts: ForecastBook,
     refresh: RefreshTrigger,
+    clock: Arc<dyn Clock>,
 }
 
 impl Service {
@@ -99,7 +87,25 @@ impl Service {
             cards: CardBook::default(),
             forecasts: ForecastBook::default(),
             refresh: RefreshTrigger::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same service reading the time from `clock` (the system's by default).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current instant, as the service's clock says.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The store-local day it is now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.zone.today(self.now())
     }
 
     /// The store's time zone.
@@ -112,9 +118,9 @@ impl Service {
         &self.config
     }
 
-    /// The store.
-    pub fn database(&self) -> &Database {
-        &self.db
+    /// The size of the store's files (database and write-ahead log), in bytes.
+    pub fn store_bytes(&self) -> u64 {
+        self.db.size_bytes()
     }
 
     /// Prepared insight cards and pending marks, for the operator.
@@ -124,4 +130,4 @@ impl Service {
 }
 
 /// An error and its causes, outermost first, joined by `: `: what a log line shows.
-pub use crm_storage::error_chain;
+pub use crm_domain::error_chain;

@@ -5,18 +5,18 @@
 //! thread, so it never blocks a request; reads see the previous results until the new ones
 //! commit.
 
-use crate::Service;
 use crate::cards::{CardBook, PreparedCards, RefreshResults};
 use crate::forecast::{ForecastBook, Prepared, ProductSeries};
-use chrono::{Days, NaiveDate, Utc};
+use crate::{Clock, Service, ServiceError};
+use chrono::{Days, NaiveDate};
 use crm_analytics::basket::CoPurchaseCounter;
 use crm_analytics::popularity::{PopularityRules, PopularityTally};
 use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::reorder::ReorderPolicy;
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
-use crm_domain::MAX_EVENT_LEAD_DAYS;
-use crm_storage::{AnalyticsRun, Conn, CustomerAnalyticsRow, Database, ProductPairRow, ProductTrendRow, StorageError};
+use crm_domain::{AnalyticsRun, CustomerAnalytics, MAX_EVENT_LEAD_DAYS, ProductTrend};
+use crm_storage::{Conn, Database, ProductPairRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -68,11 +68,21 @@ impl Default for AnalyticsConfig {
 }
 
 impl Service {
-    /// Runs one refresh as of the end of the store-local day `as_of` (default: today), and
-    /// returns what it computed. See [`refresh`].
-    pub fn refresh(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, StorageError> {
-        let today = self.zone.today(Utc::now());
-        refresh(&self.db, &self.config, &self.cards, &self.forecasts, as_of.unwrap_or(today), today)
+    /// Runs one refresh as of the end of the store-local day `as_of` (default: today),
+    /// installs the insight cards and forecasts it prepared, and returns what it computed.
+    /// One refresh runs at a time (a second caller waits for the running one), and it reads
+    /// everything inside one snapshot of the store.
+    pub fn refresh(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, ServiceError> {
+        let today = self.today();
+        let run = refresh(
+            &self.db,
+            &self.config,
+            (&self.cards, &self.forecasts),
+            self.clock.as_ref(),
+            as_of.unwrap_or(today),
+            today,
+        )?;
+        Ok(run)
     }
 }
 
@@ -86,11 +96,11 @@ impl Service {
 /// holds by then. Everything is read inside one snapshot of the store
 /// ([`Database::snapshot`]), so the derived tables and the cards agree with each other
 /// however the syncs go on meanwhile.
-pub fn refresh(
+pub(crate) fn refresh(
     db: &Database,
     config: &AnalyticsConfig,
-    cards: &CardBook,
-    forecasts: &ForecastBook,
+    (cards, forecasts): (&CardBook, &ForecastBook),
+    clock: &dyn Clock,
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<AnalyticsRun, StorageError> {
@@ -99,7 +109,7 @@ pub fn refresh(
     let sequence = cards.sequence();
     let catalogue = forecasts.catalogue_version();
     let (run, prepared, forecast) =
-        db.snapshot(|snap| compute(db, snap, config, (sequence, catalogue), as_of, today))?;
+        db.snapshot(|snap| compute(db, snap, config, clock, (sequence, catalogue), as_of, today))?;
     cards.install(prepared);
     forecasts.install(forecast);
     Ok(run)
@@ -112,11 +122,12 @@ fn compute(
     db: &Database,
     snap: &mut Conn,
     config: &AnalyticsConfig,
+    clock: &dyn Clock,
     (sequence, catalogue): (u64, u64),
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
-    let started_at = Utc::now();
+    let started_at = clock.now();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
     let totals = crm_storage::customer_totals(snap, window_start)?;
@@ -144,12 +155,12 @@ fn compute(
     for (&i, score) in buyers.iter().zip(rfm_scores(&inputs)) {
         scores[i] = Some(score);
     }
-    let customers: Vec<CustomerAnalyticsRow> = totals
+    let customers: Vec<CustomerAnalytics> = totals
         .iter()
         .zip(&activities)
         .zip(segments)
         .zip(scores)
-        .map(|(((t, activity), segment), score)| CustomerAnalyticsRow {
+        .map(|(((t, activity), segment), score)| CustomerAnalytics {
             customer_id: t.customer_id,
             segment,
             lapsed: is_lapsed(activity, as_of, &config.segments),
@@ -174,9 +185,9 @@ fn compute(
         units.add(&d.product_id, d.local_date, d.units);
     })?;
     let ranked = tally.ranked();
-    let products: Vec<ProductTrendRow> = ranked
+    let products: Vec<ProductTrend> = ranked
         .iter()
-        .map(|p| ProductTrendRow {
+        .map(|p| ProductTrend {
             product_id: p.product.clone(),
             popularity_score: p.score,
             popularity_rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
@@ -195,7 +206,7 @@ fn compute(
     )?;
     let run = AnalyticsRun {
         started_at,
-        finished_at: Utc::now(),
+        finished_at: clock.now(),
         as_of,
         customers: i64::try_from(customers.len()).unwrap_or(i64::MAX),
         products: i64::try_from(products.len()).unwrap_or(i64::MAX),

@@ -128,7 +128,7 @@ impl Service {
     /// sync, without fitting anything); or, when the refresh has not yet run today, all of it
     /// computed now (and kept until the refresh or a products sync).
     pub fn reorder(&self) -> Result<Arc<ReorderList>, ServiceError> {
-        let today = self.zone.today(chrono::Utc::now());
+        let today = self.today();
         let version = self.forecasts.catalogue_version();
         let prepared = self.forecasts.from(today);
         if let Some(prepared) = prepared.as_ref().filter(|p| p.catalogue_version == version) {

@@ -2,7 +2,7 @@
 
 use crate::{Service, ServiceError};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
-use crm_storage::{AnalyticsRun, StorageError, SyncKind, SyncStatus, TableCounts};
+use crm_domain::{AnalyticsRun, SyncKind, SyncStatus, TableCounts, WriteFault};
 
 /// Data older than this may be stale: no sales synced, or no refresh, for a day.
 pub const STALE_AFTER: TimeDelta = TimeDelta::hours(24);
@@ -55,7 +55,7 @@ pub fn staleness(
 impl Service {
     /// Sync state per kind of record, and the last refresh.
     pub fn sync_state(&self) -> Result<SyncState, ServiceError> {
-        let now = Utc::now();
+        let now = self.now();
         let (sync, analytics) =
             self.db.read(|conn| Ok((crm_storage::sync_status(conn)?, crm_storage::last_analytics_run(conn)?)))?;
         let stale = staleness(&sync, analytics.as_ref(), now, self.zone.today(now));
@@ -64,23 +64,23 @@ impl Service {
 
     /// Why writes fail, while they fail for a reason only an operator can fix (a full disk,
     /// a read-only file): kept from the failing write until a write succeeds.
-    pub fn write_fault(&self) -> Option<crm_storage::WriteFault> {
+    pub fn write_fault(&self) -> Option<WriteFault> {
         self.db.write_fault()
     }
 
     /// Checks that the store answers, and counts its main tables.
-    pub fn store_counts(&self) -> Result<TableCounts, StorageError> {
-        self.db.read(|conn| {
+    pub fn store_counts(&self) -> Result<TableCounts, ServiceError> {
+        Ok(self.db.read(|conn| {
             crm_storage::ping(conn)?;
             crm_storage::table_counts(conn)
-        })
+        })?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crm_storage::KindStatus;
+    use crm_domain::KindStatus;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).unwrap_or_else(|e| panic!("{e}"))

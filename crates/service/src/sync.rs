@@ -8,8 +8,9 @@
 
 use crate::{Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Utc};
+use crm_domain::SyncCounts;
 use crm_domain::{Customer, CustomerFields, FieldError, Product, ProductFields, Sale, SaleFields};
-use crm_storage::{SyncCounts, ingest};
+use crm_storage::ingest;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::hash::Hash;

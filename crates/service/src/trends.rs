@@ -4,12 +4,14 @@
 //! so the cost grows with the days shown, not with the sales stored.
 
 use crate::{Service, ServiceError};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use crm_analytics::trend::{linear_trend, moving_average, percent_change};
-use crm_analytics::{Granularity, bucket_days, fill_days};
-use crm_domain::{DaySales, Direction, Money, RfmSegment, Segment};
-use crm_storage::reads::{self, CalendarEventRow};
-use crm_storage::{ProductTrendRow, daily_sales};
+use crm_analytics::{bucket_days, fill_days};
+use crm_domain::{
+    DaySales, Direction, Granularity, Money, PopularProduct, ProductTrend, RfmSegment, Segment, StoredEvent,
+};
+use crm_storage::daily_sales;
+use crm_storage::reads;
 
 /// The longest range one trends request may cover, in days (ten years).
 pub const MAX_RANGE_DAYS: i64 = 3_660;
@@ -210,7 +212,7 @@ pub struct ProductSold {
     /// Completed sales with the product.
     pub sales: i64,
     /// Its popularity now (the last refresh's), when ranked there.
-    pub popularity: Option<ProductTrendRow>,
+    pub popularity: Option<ProductTrend>,
 }
 
 /// What the manager's dashboard shows.
@@ -237,9 +239,9 @@ pub struct Dashboard {
     /// Direction of daily revenue over the window, and change against the window before.
     pub trend: TrendSummary,
     /// The most popular products, with names and categories.
-    pub top_products: Vec<(ProductTrendRow, String, Option<String>)>,
+    pub top_products: Vec<PopularProduct>,
     /// Calendar events in the next 30 days.
-    pub upcoming_events: Vec<CalendarEventRow>,
+    pub upcoming_events: Vec<StoredEvent>,
     /// The reorder list's summary: products to order now, the most urgent first.
     pub reorder: crate::ReorderOverview,
 }
@@ -283,7 +285,7 @@ pub struct SegmentReport {
 impl Service {
     /// Revenue, sale counts, units and refunds per period over a range of store-local days.
     pub fn trends(&self, request: TrendRequest) -> Result<TrendSeries, ServiceError> {
-        let to = request.to.unwrap_or_else(|| self.zone.today(Utc::now()));
+        let to = request.to.unwrap_or_else(|| self.today());
         let from = request.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
         check_range(from, to)?;
         let span = u64::try_from((to - from).num_days() + 1).unwrap_or(1);
@@ -296,7 +298,7 @@ impl Service {
     /// up to `to` (default today), or `from` to `to`, at most 365 days. Sales are compared
     /// with the window of equal length before.
     pub fn dashboard(&self, request: DashboardRequest) -> Result<Dashboard, ServiceError> {
-        let today = self.zone.today(Utc::now());
+        let today = self.today();
         let (from, to) = request.window(today)?;
         let days = u32::try_from((to - from).num_days() + 1).unwrap_or(MAX_DASHBOARD_DAYS);
         let previous_from = from - Days::new(u64::from(days));
@@ -338,7 +340,7 @@ impl Service {
         if !(1..=MAX_PRODUCTS).contains(&limit) {
             return Err(ServiceError::BadParameter(format!("limit must be between 1 and {MAX_PRODUCTS}, got {limit}")));
         }
-        let to = request.to.unwrap_or_else(|| self.zone.today(Utc::now()));
+        let to = request.to.unwrap_or_else(|| self.today());
         let from = request.from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
         check_range(from, to)?;
         let (sold, labels, trends) = self.db.read(|conn| {
@@ -376,10 +378,7 @@ impl Service {
 
     /// Products by popularity, most popular first (1-1000, default 50), as of the last
     /// refresh.
-    pub fn popular_products(
-        &self,
-        limit: Option<i64>,
-    ) -> Result<Vec<(ProductTrendRow, String, Option<String>)>, ServiceError> {
+    pub fn popular_products(&self, limit: Option<i64>) -> Result<Vec<PopularProduct>, ServiceError> {
         let limit = limit.unwrap_or(50);
         if !(1..=MAX_PRODUCTS).contains(&limit) {
             return Err(ServiceError::BadParameter(format!("limit must be between 1 and {MAX_PRODUCTS}, got {limit}")));

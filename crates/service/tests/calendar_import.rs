@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 use chrono::{Days, NaiveDate, Utc};
+use crm_domain::{AdjustmentSource as Source, Basis};
 use crm_domain::{EventFields, SaleFields, StoreZone};
-use crm_service::values::{Basis, Source};
 use crm_service::{
     AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, ImportRequest, Service, ServiceError, ServiceLimits,
 };

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use crm_domain::{AdjustmentSource as Source, Phase, UnitsMethod};
 use crm_domain::{EventFields, SaleFields, SaleLineFields, StoreZone};
-use crm_service::values::{Phase, Source, UnitsMethod};
 use crm_service::{
     AnalyticsConfig, Budget, Forecast, ForecastRequest, ForecastTarget, Service, ServiceError, ServiceLimits,
 };
@@ -73,7 +73,7 @@ fn add_event(service: &Service, name: &str, date: NaiveDate, multiplier: f64) {
         .unwrap();
 }
 
-fn store_series(forecast: &Forecast) -> (&[crm_service::values::DayForecast], &[crm_service::values::DayForecast]) {
+fn store_series(forecast: &Forecast) -> (&[crm_domain::DayForecast], &[crm_domain::DayForecast]) {
     match &forecast.target {
         ForecastTarget::Store { revenue, sales } => (revenue, sales),
         other => panic!("expected the store, got {other:?}"),

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use crm_domain::ReorderPolicy;
 use crm_domain::{Money, ProductFields, SaleFields, SaleLineFields, StoreZone};
-use crm_service::values::ReorderPolicy;
 use crm_service::{AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, ReorderStatus, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Days, Utc};
-use crm_domain::{CustomerFields, EventFields, FieldError, SaleFields, SaleLineFields, Segment, StoreZone};
+use crm_domain::{CustomerFields, CustomerId, EventFields, FieldError, SaleFields, SaleLineFields, Segment, StoreZone};
 use crm_service::{AnalyticsConfig, Invalid, RecordFault, Service, ServiceError, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
@@ -16,6 +16,10 @@ fn service(dir: &tempfile::TempDir, max_batch_records: usize) -> Service {
 
 fn now() -> DateTime<Utc> {
     Utc::now()
+}
+
+fn cid(id: i64) -> CustomerId {
+    CustomerId::try_from(id).unwrap()
 }
 
 fn customer(id: i64, name: &str) -> CustomerFields {
@@ -83,14 +87,14 @@ fn a_bad_batch_names_every_broken_rule_by_index_and_field_and_writes_nothing() {
 fn a_synced_sale_shows_on_the_card_read_from_the_store_and_on_the_prepared_one_after_a_refresh() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir, 100);
-    assert!(matches!(service.stored_card(7), Err(ServiceError::NotFound(m)) if m == "no customer with id 7"));
+    assert!(matches!(service.stored_card(cid(7)), Err(ServiceError::NotFound(m)) if m == "no customer with id 7"));
 
     let counts = service.sync_customers(vec![Ok(customer(7, "Grace"))], now()).unwrap();
     assert_eq!((counts.received, counts.created, counts.updated, counts.unchanged), (1, 1, 0, 0));
     let sales = vec![Ok(sale(1, 7, 3, &[("TEA", 2, 2.5)])), Ok(sale(2, 7, 1, &[("TEA", 1, 2.5), ("CAKE", 1, 4.0)]))];
     service.sync_sales(sales, now()).unwrap();
 
-    let stored = service.stored_card(7).unwrap();
+    let stored = service.stored_card(cid(7)).unwrap();
     assert_eq!(stored.name.as_deref(), Some("Grace"));
     assert_eq!((stored.visit_count, stored.total_spent.cents(), stored.average_basket.cents()), (2, 1150, 575));
     assert_eq!(stored.segment, Segment::New, "a first purchase 3 days ago, before any refresh");
@@ -98,18 +102,18 @@ fn a_synced_sale_shows_on_the_card_read_from_the_store_and_on_the_prepared_one_a
     let last = stored.last_purchase.as_ref().unwrap();
     assert_eq!((last.sale_id, last.items.len(), last.amount.cents()), (2, 2, 650));
     assert_eq!(stored.preferred_products[0].product_id, "TEA");
-    assert_eq!(service.prepared_card(7), None, "no refresh has prepared cards yet");
+    assert_eq!(service.prepared_card(cid(7)), None, "no refresh has prepared cards yet");
 
     let run = service.refresh(None).unwrap();
     assert_eq!((run.customers, run.products), (1, 2));
-    let prepared = service.prepared_card(7).expect("the refresh prepares every card");
-    assert_eq!(prepared, service.stored_card(7).unwrap());
+    let prepared = service.prepared_card(cid(7)).expect("the refresh prepares every card");
+    assert_eq!(prepared, service.stored_card(cid(7)).unwrap());
     assert_eq!(prepared.analytics_as_of, Some(StoreZone::UTC.today(now())));
 
     // A later sale marks the card: it is read from the store until the next refresh.
     service.sync_sales(vec![Ok(sale(3, 7, 0, &[("CAKE", 3, 4.0)]))], now()).unwrap();
-    assert_eq!(service.prepared_card(7), None);
-    assert_eq!(service.stored_card(7).unwrap().visit_count, 3);
+    assert_eq!(service.prepared_card(cid(7)), None);
+    assert_eq!(service.stored_card(cid(7)).unwrap().visit_count, 3);
 }
 
 #[test]
@@ -117,15 +121,15 @@ fn tags_are_validated_in_one_place_and_an_unknown_customer_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir, 100);
     service.sync_customers(vec![Ok(customer(1, "Ann"))], now()).unwrap();
-    let tags = service.set_customer_tags(1, &[" Party ".into(), "party".into(), "bulk".into()]).unwrap();
+    let tags = service.set_customer_tags(cid(1), &[" Party ".into(), "party".into(), "bulk".into()]).unwrap();
     assert_eq!(tags, ["bulk", "party"]);
-    let (detail, errors) = faults(service.set_customer_tags(1, &["ok".into(), "a\nb".into()]).unwrap_err());
+    let (detail, errors) = faults(service.set_customer_tags(cid(1), &["ok".into(), "a\nb".into()]).unwrap_err());
     assert_eq!(
         (detail.as_str(), errors),
         ("the tags are invalid; nothing was changed", vec![(None, "tags[1]".into())])
     );
     assert!(
-        matches!(service.set_customer_tags(2, &[]), Err(ServiceError::NotFound(m)) if m == "no customer with id 2")
+        matches!(service.set_customer_tags(cid(2), &[]), Err(ServiceError::NotFound(m)) if m == "no customer with id 2")
     );
 }
 
@@ -179,7 +183,7 @@ fn an_events_own_lead_days_decide_whose_purchases_earn_its_tag() {
         Ok(sale_on(5, 5, "2026-06-11")), // the Stocktake's second day
     ];
     service.sync_sales(sales, now()).unwrap();
-    let tags = |id: i64| service.stored_card(id).unwrap().purpose_tags;
+    let tags = |id: i64| service.stored_card(cid(id)).unwrap().purpose_tags;
 
     // 14 days ahead of the Spring Fair, beyond the default's look-ahead, its window is open.
     service.refresh(Some(day("2026-03-06"))).unwrap();

@@ -6,7 +6,8 @@
 //! one. With WAL the writer is not held up meanwhile. The copy is compacted, synced to disk,
 //! then opened and checked (`PRAGMA integrity_check`) before the backup is called done.
 
-use crate::{Conn, StorageError, TableCounts};
+use crate::{Conn, StorageError};
+use crm_domain::TableCounts;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl};
 use std::path::Path;

@@ -1,19 +1,15 @@
 //! Calendar events: create, replace, delete and read by id. Listing by date is in
 //! [`crate::reads::events_between`].
 
-use crate::reads::CalendarEventRow;
+use crate::reads::{EventRecord, stored_events};
 use crate::schema::{calendar_events, sales};
 use crate::{Conn, StorageError};
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::CalendarEvent;
+use crm_domain::{CalendarEvent, EventId, StoredEvent};
 use diesel::prelude::*;
 
 /// Stores a new event and returns it with its id.
-pub fn insert_event(
-    conn: &mut Conn,
-    event: &CalendarEvent,
-    now: DateTime<Utc>,
-) -> Result<CalendarEventRow, StorageError> {
+pub fn insert_event(conn: &mut Conn, event: &CalendarEvent, now: DateTime<Utc>) -> Result<StoredEvent, StorageError> {
     let id: i64 = diesel::insert_into(calendar_events::table)
         .values((
             fields(event),
@@ -22,17 +18,17 @@ pub fn insert_event(
         ))
         .returning(calendar_events::id)
         .get_result(conn)?;
-    Ok(row(id, event))
+    row(id, event)
 }
 
 /// Replaces an event; `None` when there is no such event.
 pub fn replace_event(
     conn: &mut Conn,
-    id: i64,
+    id: EventId,
     event: &CalendarEvent,
     now: DateTime<Utc>,
-) -> Result<Option<CalendarEventRow>, StorageError> {
-    let changed = diesel::update(calendar_events::table.find(id))
+) -> Result<Option<StoredEvent>, StorageError> {
+    let changed = diesel::update(calendar_events::table.find(id.get()))
         .set((fields(event), calendar_events::updated_at.eq(now.naive_utc())))
         .execute(conn)?;
     if changed == 0 {
@@ -48,15 +44,14 @@ pub fn event_by_source(
     conn: &mut Conn,
     uid: &str,
     source_date: NaiveDate,
-) -> Result<Option<(CalendarEventRow, bool)>, StorageError> {
-    let found: Option<(CalendarEventRow, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
-        calendar_events::table
-            .filter(calendar_events::uid.eq(uid))
-            .filter(calendar_events::source_date.eq(source_date))
-            .select((CalendarEventRow::as_select(), calendar_events::updated_at, calendar_events::imported_at))
-            .first(conn)
-            .optional()?;
-    Ok(found.map(|(row, updated, imported)| (row, imported.is_none_or(|at| updated > at))))
+) -> Result<Option<(StoredEvent, bool)>, StorageError> {
+    let found: Option<(EventRecord, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = calendar_events::table
+        .filter(calendar_events::uid.eq(uid))
+        .filter(calendar_events::source_date.eq(source_date))
+        .select((EventRecord::as_select(), calendar_events::updated_at, calendar_events::imported_at))
+        .first(conn)
+        .optional()?;
+    found.map(|(row, updated, imported)| Ok((row.try_into()?, imported.is_none_or(|at| updated > at)))).transpose()
 }
 
 /// Stores an event imported from `uid`'s occurrence on `source_date`; its id.
@@ -83,11 +78,11 @@ pub fn insert_imported(
 /// Rewrites an imported event with what a newer import of its file says.
 pub fn update_imported(
     conn: &mut Conn,
-    id: i64,
+    id: EventId,
     event: &CalendarEvent,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    diesel::update(calendar_events::table.find(id))
+    diesel::update(calendar_events::table.find(id.get()))
         .set((
             fields(event),
             calendar_events::imported_at.eq(now.naive_utc()),
@@ -98,21 +93,24 @@ pub fn update_imported(
 }
 
 /// Every event, by date (for the calendar export).
-pub fn all_events(conn: &mut Conn) -> Result<Vec<CalendarEventRow>, StorageError> {
-    Ok(calendar_events::table
-        .order((calendar_events::date, calendar_events::id))
-        .select(CalendarEventRow::as_select())
-        .load(conn)?)
+pub fn all_events(conn: &mut Conn) -> Result<Vec<StoredEvent>, StorageError> {
+    stored_events(
+        calendar_events::table
+            .order((calendar_events::date, calendar_events::id))
+            .select(EventRecord::as_select())
+            .load(conn)?,
+    )
 }
 
 /// Deletes an event; whether there was one.
-pub fn delete_event(conn: &mut Conn, id: i64) -> Result<bool, StorageError> {
-    Ok(diesel::delete(calendar_events::table.find(id)).execute(conn)? == 1)
+pub fn delete_event(conn: &mut Conn, id: EventId) -> Result<bool, StorageError> {
+    Ok(diesel::delete(calendar_events::table.find(id.get())).execute(conn)? == 1)
 }
 
 /// One event by id.
-pub fn event_by_id(conn: &mut Conn, id: i64) -> Result<Option<CalendarEventRow>, StorageError> {
-    Ok(calendar_events::table.find(id).select(CalendarEventRow::as_select()).first(conn).optional()?)
+pub fn event_by_id(conn: &mut Conn, id: EventId) -> Result<Option<StoredEvent>, StorageError> {
+    let row = calendar_events::table.find(id.get()).select(EventRecord::as_select()).first(conn).optional()?;
+    row.map(StoredEvent::try_from).transpose()
 }
 
 /// Customers with a completed purchase dated in `from..=to`, by id.
@@ -153,9 +151,9 @@ fn fields(
     )
 }
 
-fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
-    CalendarEventRow {
-        id,
+fn row(id: i64, event: &CalendarEvent) -> Result<StoredEvent, StorageError> {
+    Ok(StoredEvent {
+        id: EventId::try_from(id).map_err(|_| StorageError::unknown_label("calendar_events.id", &id.to_string()))?,
         event_type: event.event_type.clone(),
         name: event.name.clone(),
         date: event.date,
@@ -163,10 +161,10 @@ fn row(id: i64, event: &CalendarEvent) -> CalendarEventRow {
         impact_level: event.impact_level,
         expected_demand_multiplier: event.expected_demand_multiplier,
         notes: event.notes.clone(),
-        lead_days: lead_days(event),
+        lead_days: event.lead_days,
         uid: None,
         source_date: None,
-    }
+    })
 }
 
 /// The event's lead days as the column holds them (0-60 always fits).

@@ -2,6 +2,7 @@
 //! guarded writer connection and the embedded migrations applied at start.
 
 use crate::{Conn, StorageError};
+use crm_domain::WriteFault;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::{Connection, QueryResult, RunQueryDsl};
@@ -30,16 +31,6 @@ impl Default for DbOptions {
     fn default() -> Self {
         Self { read_connections: 4, busy_timeout: Duration::from_secs(5), max_bytes: None }
     }
-}
-
-/// Why writes fail and since when: kept from a write that failed for a reason only an
-/// operator can fix (a full disk, a read-only file) until a write succeeds again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WriteFault {
-    /// When writes began to fail.
-    pub since: chrono::DateTime<chrono::Utc>,
-    /// What failed, with its cause.
-    pub reason: String,
 }
 
 /// The store: one writer connection behind a mutex, and a pool of read-only connections.

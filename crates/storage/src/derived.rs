@@ -8,8 +8,8 @@ use crate::schema::{
     segment_day_counts,
 };
 use crate::{Conn, MAX_BINDS, StorageError};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use crm_domain::{Direction, RfmSegment, Segment};
+use chrono::{NaiveDate, NaiveDateTime};
+use crm_domain::{AnalyticsRun, CustomerAnalytics, Direction, ProductTrend, RfmSegment, Segment};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
@@ -76,35 +76,8 @@ pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<C
         .collect())
 }
 
-/// A customer's derived analytics: what `customer_analytics` holds for them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerAnalyticsRow {
-    /// The customer.
-    pub customer_id: i64,
-    /// The seed's segment.
-    pub segment: Segment,
-    /// The last purchase is older than the lapse limit.
-    pub lapsed: bool,
-    /// RFM recency score 1-5 (none for prospects).
-    pub recency_score: Option<i32>,
-    /// RFM frequency score 1-5.
-    pub frequency_score: Option<i32>,
-    /// RFM monetary score 1-5.
-    pub monetary_score: Option<i32>,
-    /// Named RFM segment.
-    pub rfm_segment: Option<RfmSegment>,
-    /// Completed purchases.
-    pub visits: i64,
-    /// Spent on completed purchases, in cents.
-    pub total_spent_cents: i64,
-    /// Day of the first completed purchase.
-    pub first_purchase: Option<NaiveDate>,
-    /// Day of the last completed purchase.
-    pub last_purchase: Option<NaiveDate>,
-}
-
 /// A `customer_analytics` row as the table holds it: labels as their names. Read into a
-/// [`CustomerAnalyticsRow`] with `try_into`, which refuses a name this version does not know.
+/// [`CustomerAnalytics`] with `try_into`, which refuses a name this version does not know.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite))]
 pub(crate) struct AnalyticsRecord {
@@ -121,8 +94,8 @@ pub(crate) struct AnalyticsRecord {
     last_purchase: Option<NaiveDate>,
 }
 
-impl From<&CustomerAnalyticsRow> for AnalyticsRecord {
-    fn from(row: &CustomerAnalyticsRow) -> Self {
+impl From<&CustomerAnalytics> for AnalyticsRecord {
+    fn from(row: &CustomerAnalytics) -> Self {
         Self {
             customer_id: row.customer_id,
             segment: row.segment.as_str().to_owned(),
@@ -139,7 +112,7 @@ impl From<&CustomerAnalyticsRow> for AnalyticsRecord {
     }
 }
 
-impl TryFrom<AnalyticsRecord> for CustomerAnalyticsRow {
+impl TryFrom<AnalyticsRecord> for CustomerAnalytics {
     type Error = StorageError;
 
     fn try_from(r: AnalyticsRecord) -> Result<Self, StorageError> {
@@ -169,25 +142,6 @@ pub(crate) fn stored_rfm_segment(name: &str) -> Result<RfmSegment, StorageError>
     RfmSegment::from_name(name).ok_or_else(|| StorageError::unknown_label("rfm_segment", name))
 }
 
-/// A product's popularity: what `product_trends` holds for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProductTrendRow {
-    /// The product.
-    pub product_id: String,
-    /// 0-100.
-    pub popularity_score: f64,
-    /// 1 = most popular.
-    pub popularity_rank: i32,
-    /// Where its daily units are heading.
-    pub trend_direction: Direction,
-    /// Units weighted by age.
-    pub decayed_units: f64,
-    /// Revenue in cents weighted by age.
-    pub decayed_revenue_cents: f64,
-    /// Units within the trend window.
-    pub recent_units: i64,
-}
-
 /// A `product_trends` row as the table holds it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite))]
@@ -201,8 +155,8 @@ pub(crate) struct TrendRecord {
     recent_units: i64,
 }
 
-impl From<&ProductTrendRow> for TrendRecord {
-    fn from(row: &ProductTrendRow) -> Self {
+impl From<&ProductTrend> for TrendRecord {
+    fn from(row: &ProductTrend) -> Self {
         Self {
             product_id: row.product_id.clone(),
             popularity_score: row.popularity_score,
@@ -215,7 +169,7 @@ impl From<&ProductTrendRow> for TrendRecord {
     }
 }
 
-impl TryFrom<TrendRecord> for ProductTrendRow {
+impl TryFrom<TrendRecord> for ProductTrend {
     type Error = StorageError;
 
     fn try_from(r: TrendRecord) -> Result<Self, StorageError> {
@@ -250,29 +204,12 @@ pub struct ProductPairRow {
     pub lift: f64,
 }
 
-/// A finished refresh.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnalyticsRun {
-    /// When it started.
-    pub started_at: DateTime<Utc>,
-    /// When it finished.
-    pub finished_at: DateTime<Utc>,
-    /// The store-local day it computed for.
-    pub as_of: NaiveDate,
-    /// Customers scored.
-    pub customers: i64,
-    /// Products scored.
-    pub products: i64,
-    /// Product pairs kept.
-    pub pairs: i64,
-}
-
 /// Replaces every derived table with a refresh's results and records the run. The
 /// per-segment and per-RFM-cell counts are derived here from `customers`.
 pub fn replace_derived(
     conn: &mut Conn,
-    customers: &[CustomerAnalyticsRow],
-    products: &[ProductTrendRow],
+    customers: &[CustomerAnalytics],
+    products: &[ProductTrend],
     pairs: &[ProductPairRow],
     rule_tags: &[(i64, String)],
     run: &AnalyticsRun,

@@ -106,25 +106,6 @@ impl From<DieselError> for StorageError {
     }
 }
 
-/// An error and its causes, outermost first, joined by `: `: what a log line or a health
-/// report shows.
-///
-/// ```
-/// let io = std::io::Error::other("disk full");
-/// let error = crm_storage::StorageError::File { path: "/data".into(), source: io };
-/// assert_eq!(crm_storage::error_chain(&error), "cannot prepare database file /data: disk full");
-/// ```
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        cause = e.source();
-    }
-    text
-}
-
 /// Whether SQLite's message says a lock was not granted (`SQLITE_BUSY`, `SQLITE_LOCKED`).
 ///
 /// Diesel's SQLite backend keeps no result code: it maps the constraint codes to a

@@ -15,29 +15,15 @@ pub use products::{ProductsSynced, sync_products};
 pub use sales::{SalesSynced, insert_sales_bare, sync_sales};
 
 use crate::schema::sync_runs;
-use crate::{Conn, StorageError, SyncKind};
+use crate::{Conn, StorageError};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use crm_domain::{SyncCounts, SyncKind};
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::hash::Hash;
 
-/// What a batch did to the store.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SyncCounts {
-    /// Records in the batch.
-    pub received: usize,
-    /// Records seen for the first time (a placeholder being filled counts here).
-    pub created: usize,
-    /// Records that existed and changed.
-    pub updated: usize,
-    /// Records that existed and were identical, so nothing was written.
-    pub unchanged: usize,
-}
-
-impl SyncCounts {
-    fn received(received: usize) -> Self {
-        Self { received, ..Self::default() }
-    }
+fn received(received: usize) -> SyncCounts {
+    SyncCounts { received, ..SyncCounts::default() }
 }
 
 /// High-water marks of a batch, recorded for incremental sync.

@@ -22,20 +22,21 @@ mod status;
 mod stock;
 
 pub use backup::{BackupReport, backup};
+pub use crm_domain::error_chain;
 pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
     product_exists, product_units_on, product_window_totals, recompute_daily_totals, recompute_product_daily_totals,
 };
-pub use db::{Database, DbOptions, MIGRATIONS, WriteFault};
+pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{
-    AnalyticsRun, CustomerAnalyticsRow, CustomerSaleLine, CustomerTotals, ProductPairRow, ProductTrendRow,
-    customer_names, customer_totals, for_each_basket_line, for_each_customer_category, for_each_customer_sale_line,
-    for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
+    CustomerSaleLine, CustomerTotals, ProductPairRow, customer_names, customer_totals, for_each_basket_line,
+    for_each_customer_category, for_each_customer_sale_line, for_each_product_day, last_analytics_run, manual_tags,
+    product_labels, replace_derived,
 };
-pub use error::{StorageError, error_chain};
-pub use ingest::{ProductsSynced, SalesSynced, SyncCounts};
+pub use error::StorageError;
+pub use ingest::{ProductsSynced, SalesSynced};
 pub use labels::Stored;
-pub use status::{KindStatus, SyncKind, SyncStatus, TableCounts, ping, recount_tables, sync_status, table_counts};
+pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 
 /// The connection type every repository function takes.

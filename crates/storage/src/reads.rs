@@ -1,36 +1,18 @@
 //! Read queries behind the insight card, the customer list and the dashboard. Each is an
 //! indexed lookup or range scan; none reads all sales.
 
-use crate::derived::{
-    AnalyticsRecord, CustomerAnalyticsRow, ProductPairRow, ProductTrendRow, TrendRecord, stored_rfm_segment,
-    stored_segment,
-};
+use crate::derived::{AnalyticsRecord, ProductPairRow, TrendRecord, stored_rfm_segment, stored_segment};
 use crate::schema::{
     calendar_events, customer_analytics, customer_rule_tags, customer_tags, customers, product_pairs, product_trends,
     products, sale_items, sales,
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
-use crm_domain::{RfmSegment, Segment};
+use crm_domain::{
+    CustomerAnalytics, CustomerProfile, EventId, PopularProduct, ProductTrend, RfmSegment, Segment, StoredEvent,
+};
 use diesel::prelude::*;
 use std::collections::HashMap;
-
-/// A customer's profile with its derived analytics (absent until the first refresh).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerProfile {
-    /// The POS id.
-    pub id: i64,
-    /// Name; `None` for a placeholder not synced yet.
-    pub name: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// E-mail.
-    pub email: Option<String>,
-    /// Whether the customer is known only from sales so far.
-    pub placeholder: bool,
-    /// Segment, RFM and totals from the last refresh.
-    pub analytics: Option<CustomerAnalyticsRow>,
-}
 
 /// Id, name, phone, e-mail and placeholder flag of a customer row.
 type Contact = (i64, Option<String>, Option<String>, Option<String>, bool);
@@ -47,7 +29,7 @@ pub fn customer_profile(conn: &mut Conn, id: i64) -> Result<Option<CustomerProfi
     };
     let analytics: Option<AnalyticsRecord> =
         customer_analytics::table.find(id).select(AnalyticsRecord::as_select()).first(conn).optional()?;
-    let analytics = analytics.map(CustomerAnalyticsRow::try_from).transpose()?;
+    let analytics = analytics.map(CustomerAnalytics::try_from).transpose()?;
     Ok(Some(CustomerProfile { id, name, phone, email, placeholder, analytics }))
 }
 
@@ -225,7 +207,7 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
                 phone,
                 email,
                 placeholder,
-                analytics: analytics.map(CustomerAnalyticsRow::try_from).transpose()?,
+                analytics: analytics.map(CustomerAnalytics::try_from).transpose()?,
             })
         })
         .collect()
@@ -268,7 +250,7 @@ pub fn active_customers_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate)
 }
 
 /// The last refresh's popularity of each of `ids` it ranked, by code.
-pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, ProductTrendRow>, StorageError> {
+pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, ProductTrend>, StorageError> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(MAX_BINDS) {
         let rows: Vec<TrendRecord> = product_trends::table
@@ -276,7 +258,7 @@ pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<Stri
             .select(TrendRecord::as_select())
             .load(conn)?;
         for row in rows {
-            let row: ProductTrendRow = row.try_into()?;
+            let row: ProductTrend = row.try_into()?;
             found.insert(row.product_id.clone(), row);
         }
     }
@@ -312,62 +294,71 @@ pub fn rfm_counts(conn: &mut Conn) -> Result<RfmCounts, StorageError> {
 }
 
 /// The most popular products (from the last refresh), with names and categories.
-pub fn top_products(
-    conn: &mut Conn,
-    limit: i64,
-) -> Result<Vec<(ProductTrendRow, String, Option<String>)>, StorageError> {
+pub fn top_products(conn: &mut Conn, limit: i64) -> Result<Vec<PopularProduct>, StorageError> {
     let rows: Vec<(TrendRecord, String, Option<String>)> = product_trends::table
         .inner_join(products::table)
         .order(product_trends::popularity_rank)
         .limit(limit)
         .select((TrendRecord::as_select(), products::name, products::category))
         .load(conn)?;
-    rows.into_iter().map(|(trend, name, category)| Ok((trend.try_into()?, name, category))).collect()
+    rows.into_iter()
+        .map(|(trend, name, category)| Ok(PopularProduct { trend: trend.try_into()?, name, category }))
+        .collect()
 }
 
-/// A calendar event.
+/// A calendar event as its row holds it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = calendar_events, check_for_backend(diesel::sqlite::Sqlite))]
-pub struct CalendarEventRow {
-    /// Id.
-    pub id: i64,
-    /// Festival, promotion, holiday, ...
-    pub event_type: String,
-    /// Name.
-    pub name: String,
-    /// First day.
-    pub date: NaiveDate,
-    /// Last day, for multi-day events.
-    pub end_date: Option<NaiveDate>,
-    /// How strongly it moves demand.
+pub(crate) struct EventRecord {
+    id: i64,
+    event_type: String,
+    name: String,
+    date: NaiveDate,
+    end_date: Option<NaiveDate>,
     #[diesel(deserialize_as = crate::Stored<crm_domain::ImpactLevel>)]
-    pub impact_level: crm_domain::ImpactLevel,
-    /// Expected demand relative to a normal day.
-    pub expected_demand_multiplier: f64,
-    /// Notes.
-    pub notes: Option<String>,
-    /// Days before the event whose purchases earn its tag (0-60); `None`: the store's default.
-    pub lead_days: Option<i32>,
-    /// The iCalendar UID it was imported with; `None` for an event entered here.
-    pub uid: Option<String>,
-    /// The occurrence's date in the imported file (with `uid`, what a re-import finds it by).
-    pub source_date: Option<NaiveDate>,
+    impact_level: crm_domain::ImpactLevel,
+    expected_demand_multiplier: f64,
+    notes: Option<String>,
+    lead_days: Option<i32>,
+    uid: Option<String>,
+    source_date: Option<NaiveDate>,
 }
 
-impl CalendarEventRow {
-    /// The event's own lead days, or `default` (the store's) when it declares none.
-    pub fn lead_days_or(&self, default: u64) -> u64 {
-        // The column's CHECK keeps it within 0-60, so it is never negative.
-        self.lead_days.and_then(|days| u64::try_from(days).ok()).unwrap_or(default)
+impl TryFrom<EventRecord> for StoredEvent {
+    type Error = StorageError;
+
+    fn try_from(row: EventRecord) -> Result<Self, StorageError> {
+        Ok(Self {
+            id: EventId::try_from(row.id)
+                .map_err(|_| StorageError::unknown_label("calendar_events.id", &row.id.to_string()))?,
+            event_type: row.event_type,
+            name: row.name,
+            date: row.date,
+            end_date: row.end_date,
+            impact_level: row.impact_level,
+            expected_demand_multiplier: row.expected_demand_multiplier,
+            notes: row.notes,
+            // The column's CHECK keeps it within 0-60.
+            lead_days: row.lead_days.and_then(|days| u32::try_from(days).ok()),
+            uid: row.uid,
+            source_date: row.source_date,
+        })
     }
 }
 
+/// Rows read into events.
+pub(crate) fn stored_events(rows: Vec<EventRecord>) -> Result<Vec<StoredEvent>, StorageError> {
+    rows.into_iter().map(StoredEvent::try_from).collect()
+}
+
 /// Events starting in `from..=to` (or running through it), by date.
-pub fn events_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<CalendarEventRow>, StorageError> {
-    Ok(calendar_events::table
-        .filter(calendar_events::date.le(to))
-        .filter(calendar_events::date.ge(from).or(calendar_events::end_date.ge(from)))
-        .order((calendar_events::date, calendar_events::id))
-        .select(CalendarEventRow::as_select())
-        .load(conn)?)
+pub fn events_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredEvent>, StorageError> {
+    stored_events(
+        calendar_events::table
+            .filter(calendar_events::date.le(to))
+            .filter(calendar_events::date.ge(from).or(calendar_events::end_date.ge(from)))
+            .order((calendar_events::date, calendar_events::id))
+            .select(EventRecord::as_select())
+            .load(conn)?,
+    )
 }

@@ -3,73 +3,10 @@
 
 use crate::schema::{calendar_events, customers, products, record_counts, sales, sync_runs};
 use crate::{Conn, StorageError};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
+use crm_domain::{KindStatus, SyncKind, SyncStatus, TableCounts};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-
-/// The kinds of record the POS syncs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SyncKind {
-    /// `POST /api/sync/customers`.
-    Customers,
-    /// `POST /api/sync/sales`.
-    Sales,
-    /// `POST /api/sync/products`.
-    Products,
-}
-
-impl SyncKind {
-    /// Every kind, in a stable order.
-    pub const ALL: [Self; 3] = [Self::Customers, Self::Sales, Self::Products];
-
-    /// The kind's name as stored in `sync_runs.kind`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Customers => "customers",
-            Self::Sales => "sales",
-            Self::Products => "products",
-        }
-    }
-}
-
-/// Row counts of the main tables.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TableCounts {
-    /// Customers, placeholders included.
-    pub customers: i64,
-    /// Sales of every status.
-    pub sales: i64,
-    /// Products, placeholders included.
-    pub products: i64,
-    /// Calendar events.
-    pub calendar_events: i64,
-}
-
-/// Sync state of one kind of record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KindStatus {
-    /// Which kind.
-    pub kind: SyncKind,
-    /// Records of this kind stored.
-    pub records: i64,
-    /// Accepted batches so far.
-    pub batches: i64,
-    /// When the last accepted batch finished.
-    pub last_sync_at: Option<DateTime<Utc>>,
-    /// Records in the last accepted batch.
-    pub last_received: Option<i64>,
-    /// Largest id ever synced (customers and sales).
-    pub max_id: Option<i64>,
-    /// Newest `created_at` ever synced (sales).
-    pub max_created_at: Option<DateTime<Utc>>,
-}
-
-/// Sync state of every kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncStatus {
-    /// One entry per kind, in [`SyncKind::ALL`] order.
-    pub kinds: Vec<KindStatus>,
-}
 
 /// A real round trip to the database.
 pub fn ping(conn: &mut Conn) -> Result<(), StorageError> {

@@ -5,9 +5,10 @@ mod common;
 
 use chrono::NaiveDate;
 use common::{at, customer, fresh_db, item, sale};
+use crm_domain::SyncCounts;
 use crm_domain::{CustomerId, Money, Product, ProductId, SaleStatus, StoreZone};
 use crm_storage::ingest::{sync_customers, sync_products, sync_sales};
-use crm_storage::{SyncCounts, daily_totals, product_daily_totals, recompute_daily_totals, sync_status, table_counts};
+use crm_storage::{daily_totals, product_daily_totals, recompute_daily_totals, sync_status, table_counts};
 
 fn day(text: &str) -> NaiveDate {
     text.parse().unwrap()

@@ -176,8 +176,8 @@ pub struct TopProduct {
     pub sales: Option<i64>,
 }
 
-impl From<(crm_service::values::ProductTrendRow, String, Option<String>)> for TopProduct {
-    fn from((t, name, category): (crm_service::values::ProductTrendRow, String, Option<String>)) -> Self {
+impl From<crm_domain::PopularProduct> for TopProduct {
+    fn from(crm_domain::PopularProduct { trend: t, name, category }: crm_domain::PopularProduct) -> Self {
         Self {
             product_id: t.product_id,
             name,

@@ -4,8 +4,8 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
+use crm_domain::{Accuracy, Adjustment, AdjustmentSource, DayForecast};
 use crm_domain::{Basis, EffectSource, ForecastMethod, Phase};
-use crm_service::values::{Accuracy, Adjustment, DayForecast, Source};
 use crm_service::{Forecast, ForecastAccuracy, ForecastRequest, ForecastTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -231,8 +231,8 @@ impl Estimate {
 impl From<Adjustment> for EventAdjustment {
     fn from(a: Adjustment) -> Self {
         let (source, basis, occurrences) = match a.source {
-            Source::Declared => (EffectSource::Declared, None, None),
-            Source::Learned { basis, occurrences } => (EffectSource::Learned, Some(basis), Some(occurrences)),
+            AdjustmentSource::Declared => (EffectSource::Declared, None, None),
+            AdjustmentSource::Learned { basis, occurrences } => (EffectSource::Learned, Some(basis), Some(occurrences)),
         };
         Self {
             name: a.name,

@@ -181,8 +181,8 @@ pub struct AnalyticsRunView {
     pub pairs: i64,
 }
 
-impl From<crm_service::values::AnalyticsRun> for AnalyticsRunView {
-    fn from(r: crm_service::values::AnalyticsRun) -> Self {
+impl From<crm_domain::AnalyticsRun> for AnalyticsRunView {
+    fn from(r: crm_domain::AnalyticsRun) -> Self {
         Self {
             started_at: r.started_at,
             finished_at: r.finished_at,
@@ -227,7 +227,7 @@ pub async fn refresh_analytics(
         let started = std::time::Instant::now();
         let run = service.refresh(as_of);
         metrics.observe_refresh(started.elapsed());
-        Ok(run?)
+        run
     });
     let run = state.until_stop(refresh).await?;
     Ok(web::Json(run.into()))

@@ -3,44 +3,10 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
-use crm_domain::DaySales;
-use crm_service::values::Granularity;
+use crm_domain::{DaySales, Granularity};
 use crm_service::{TrendRequest, TrendSeries};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// How to group days.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum GranularityParam {
-    /// One point per day.
-    #[default]
-    Day,
-    /// One point per ISO week (Monday to Sunday).
-    Week,
-    /// One point per calendar month.
-    Month,
-}
-
-impl From<Granularity> for GranularityParam {
-    fn from(g: Granularity) -> Self {
-        match g {
-            Granularity::Day => Self::Day,
-            Granularity::Week => Self::Week,
-            Granularity::Month => Self::Month,
-        }
-    }
-}
-
-impl From<GranularityParam> for Granularity {
-    fn from(g: GranularityParam) -> Self {
-        match g {
-            GranularityParam::Day => Self::Day,
-            GranularityParam::Week => Self::Week,
-            GranularityParam::Month => Self::Month,
-        }
-    }
-}
 
 /// The range and grouping of a trends request.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,7 +21,8 @@ pub struct TrendsQuery {
     #[serde(default, deserialize_with = "crate::extract::query_day")]
     pub to: Option<NaiveDate>,
     /// `day` (default), `week` or `month`.
-    pub granularity: Option<GranularityParam>,
+    #[param(value_type = Option<crate::openapi::labels::Granularity>)]
+    pub granularity: Option<Granularity>,
 }
 
 /// Sales per period.
@@ -67,7 +34,8 @@ pub struct TrendsResponse {
     /// Last day covered.
     pub to: NaiveDate,
     /// How days are grouped.
-    pub granularity: GranularityParam,
+    #[schema(value_type = crate::openapi::labels::Granularity)]
+    pub granularity: Granularity,
     /// The store's IANA time zone, which decides each sale's day.
     pub time_zone: String,
     /// One point per period, oldest first, periods without sales included as zeros.
@@ -145,7 +113,7 @@ pub async fn get_trends(
     query: crate::Query<TrendsQuery>,
 ) -> Result<web::Json<TrendsResponse>, ApiError> {
     let request =
-        TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default().into() };
+        TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default() };
     let series = state.read(move |service| service.trends(request)).await?;
     Ok(web::Json(TrendsResponse::new(series, state.service.zone().name())))
 }
@@ -155,7 +123,7 @@ impl TrendsResponse {
         Self {
             from: series.from,
             to: series.to,
-            granularity: series.granularity.into(),
+            granularity: series.granularity,
             time_zone: time_zone.to_owned(),
             points: series.points.into_iter().map(Into::into).collect(),
             totals: series.totals.into(),

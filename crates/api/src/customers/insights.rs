@@ -3,8 +3,8 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::ChurnRisk;
 use crm_domain::{ChurnLevel, RfmSegment, Segment};
-use crm_service::values::ChurnRisk;
 use crm_service::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -175,7 +175,7 @@ pub async fn get_customer_insights(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<CustomerInsightsResponse>, ApiError> {
-    let id = id.into_inner();
+    let id = crate::extract::customer_id(id.into_inner())?;
     // A prepared card is served here, on the async thread (no database read); only a card
     // that must be read from the store goes to the blocking pool.
     if let Some(card) = state.service.prepared_card(id) {

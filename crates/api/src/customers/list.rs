@@ -3,8 +3,8 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::NaiveDate;
+use crm_domain::CustomerProfile;
 use crm_domain::{Money, RfmSegment, Segment};
-use crm_service::values::CustomerProfile;
 use crm_service::{CustomerPage, CustomerQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -62,6 +62,7 @@ pub async fn set_customer_tags(
     body: web::Json<SetTagsRequest>,
 ) -> Result<web::Json<TagsResponse>, ApiError> {
     let (customer_id, raw) = (id.into_inner(), body.into_inner().tags);
-    let tags = state.write(move |service| service.set_customer_tags(customer_id, &raw)).await?;
+    let customer = crate::extract::customer_id(customer_id)?;
+    let tags = state.write(move |service| service.set_customer_tags(customer, &raw)).await?;
     Ok(web::Json(TagsResponse { customer_id, tags }))
 }

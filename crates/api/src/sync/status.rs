@@ -3,7 +3,7 @@
 use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use crm_service::values::{KindStatus, SyncKind};
+use crm_domain::{KindStatus, SyncKind};
 use crm_service::{Service, SyncState};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -133,11 +133,12 @@ fn prepared_cards_equal_cards_read_from_the_store() {
     shop(&db, &mut Dice(0x9E37_79B9_7F4A_7C15));
     let (book, config) = (CardBook::default(), config());
     let today = now().date_naive();
-    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // A refresh as of a past day still ranks the cards for today.
-    refresh(&db, &config, &book, &ForecastBook::default(), today - Days::new(90), today).unwrap();
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today - Days::new(90), today)
+        .unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // Prepared cards are for the day they were made.
@@ -153,7 +154,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     let (book, config) = (CardBook::default(), config());
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
-    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
 
     book.customers_changed(&[5]);
     assert!(book.render(5, today, &rules, gap).is_none());
@@ -165,7 +166,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     book.products_relabelled(&[named]);
     assert!(book.render(6, today, &rules, gap).is_none());
 
-    refresh(&db, &config, &book, &ForecastBook::default(), today, today).unwrap();
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert!(book.render(5, today, &rules, gap).is_some() && book.render(6, today, &rules, gap).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
 }

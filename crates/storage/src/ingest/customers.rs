@@ -3,9 +3,10 @@
 use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
 use crate::rows::CustomerRow;
 use crate::schema::customers;
-use crate::{Conn, StorageError, SyncKind};
+use crate::{Conn, StorageError};
 use chrono::{DateTime, Utc};
 use crm_domain::Customer;
+use crm_domain::SyncKind;
 use diesel::prelude::*;
 
 /// Upserts a batch of customers. A placeholder made earlier by a sale is filled in and
@@ -17,7 +18,7 @@ pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -
         |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(CustomerRow::as_select()).load(conn),
         |row| row.id,
     )?;
-    let mut counts = SyncCounts::received(batch.len());
+    let mut counts = super::received(batch.len());
     let mut fresh = Vec::new();
     for customer in batch {
         let mut row = CustomerRow::from_domain(customer, now);

@@ -4,8 +4,9 @@
 use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
 use crate::rows::ProductRow;
 use crate::schema::products;
-use crate::{Conn, StorageError, SyncKind};
+use crate::{Conn, StorageError};
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::SyncKind;
 use crm_domain::{Product, SaleItem};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ pub fn sync_products(
         |chunk| products::table.filter(products::id.eq_any(chunk)).select(ProductRow::as_select()).load(conn),
         |row| row.id.clone(),
     )?;
-    let mut counts = SyncCounts::received(batch.len());
+    let mut counts = super::received(batch.len());
     let mut fresh = Vec::new();
     let mut relabelled = Vec::new();
     let mut levels = Vec::new();

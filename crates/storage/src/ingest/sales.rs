@@ -7,9 +7,10 @@ use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, row
 use crate::daily::DailyDeltas;
 use crate::rows::{SaleItemRow, SaleRow};
 use crate::schema::{sale_items, sales};
-use crate::{Conn, StorageError, SyncKind};
+use crate::{Conn, StorageError};
 use chrono::{DateTime, Utc};
 use crm_domain::Sale;
+use crm_domain::SyncKind;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -35,7 +36,7 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
     )?;
     let stored_lines = load_lines(conn, stored.keys().copied().collect())?;
 
-    let mut counts = SyncCounts::received(batch.len());
+    let mut counts = super::received(batch.len());
     let mut deltas = DailyDeltas::default();
     let mut fresh: Vec<SaleRow> = Vec::new();
     let mut fresh_lines: Vec<SaleItemRow> = Vec::new();
