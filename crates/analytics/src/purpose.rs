@@ -14,6 +14,23 @@ pub struct PurposeRules {
     by_category: BTreeMap<String, String>,
 }
 
+/// Why a category-to-tag rule was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PurposeRuleError {
+    /// No `=` between a category and a tag.
+    #[error("{pair:?} is not category=tag")]
+    NotAPair {
+        /// The rule as written.
+        pair: String,
+    },
+    /// The category or the tag is empty, or the tag is longer than 40 characters.
+    #[error("{pair:?} needs a category and a tag of 1 to 40 characters")]
+    Blank {
+        /// The rule as written.
+        pair: String,
+    },
+}
+
 impl PurposeRules {
     /// Parses `category=tag` pairs separated by commas (`"Baking=party, Toys=gifts"`).
     /// An empty text gives no rules.
@@ -23,15 +40,16 @@ impl PurposeRules {
     /// let rules = PurposeRules::parse("Baking=party, Toys = Gifts").unwrap();
     /// assert_eq!(rules.tag_of(" baking "), Some("party"));
     /// assert_eq!(rules.tag_of("TOYS"), Some("gifts"));
-    /// assert!(PurposeRules::parse("Baking").is_err());
+    /// assert_eq!(PurposeRules::parse("Baking").unwrap_err().to_string(), r#""Baking" is not category=tag"#);
     /// ```
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, PurposeRuleError> {
         let mut by_category = BTreeMap::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (category, tag) = pair.split_once('=').ok_or_else(|| format!("{pair:?} is not category=tag"))?;
+            let (category, tag) =
+                pair.split_once('=').ok_or_else(|| PurposeRuleError::NotAPair { pair: pair.to_owned() })?;
             let (category, tag) = (category.trim().to_lowercase(), tag.trim().to_lowercase());
             if category.is_empty() || tag.is_empty() || tag.chars().count() > 40 {
-                return Err(format!("{pair:?} needs a category and a tag of 1 to 40 characters"));
+                return Err(PurposeRuleError::Blank { pair: pair.to_owned() });
             }
             by_category.insert(category, tag);
         }

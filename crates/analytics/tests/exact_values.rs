@@ -113,10 +113,9 @@ fn purpose_rules_need_a_category_and_a_tag_of_1_to_40_characters() {
     let forty = "t".repeat(40);
     assert_eq!(PurposeRules::parse(&format!("Toys={forty}")).unwrap().tag_of("toys"), Some(forty.as_str()));
     for bad in ["=party", "Baking=", " = ", &format!("Toys={forty}x")] {
-        assert_eq!(
-            PurposeRules::parse(bad).unwrap_err(),
-            format!("{:?} needs a category and a tag of 1 to 40 characters", bad.trim())
-        );
+        let refused = PurposeRules::parse(bad).unwrap_err();
+        assert_eq!(refused, crm_analytics::purpose::PurposeRuleError::Blank { pair: bad.trim().to_owned() });
+        assert_eq!(refused.to_string(), format!("{:?} needs a category and a tag of 1 to 40 characters", bad.trim()));
     }
 }
 

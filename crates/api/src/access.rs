@@ -74,6 +74,23 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A key refused: shorter than [`MIN_KEY_LEN`], or holding a character that is not visible
+/// ASCII. It names the key by its place in its list, never by its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{} key #{number} must be at least {MIN_KEY_LEN} visible ASCII characters", match role { Role::Write => "write", Role::Read => "read" })]
+pub struct WeakKey {
+    /// Which list it is in.
+    pub role: Role,
+    /// Its place in that list, from 1 (blank entries not counted).
+    pub number: usize,
+}
+
+/// A new key set without a key, for a server that has keys: refused, or the server would be
+/// open to anyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the new key set is empty; a server started with keys keeps at least one")]
+pub struct KeysEmptied;
+
 /// The configured keys.
 #[derive(Debug, Clone, Default)]
 pub struct AccessKeys {
@@ -83,22 +100,22 @@ pub struct AccessKeys {
 
 impl AccessKeys {
     /// Checks and keeps the keys: each at least [`MIN_KEY_LEN`] visible ASCII characters.
-    pub fn new(write: Vec<String>, read: Vec<String>) -> Result<Self, String> {
-        let check = |list: Vec<String>, name: &str| -> Result<Vec<Secret>, String> {
+    pub fn new(write: Vec<String>, read: Vec<String>) -> Result<Self, WeakKey> {
+        let check = |list: Vec<String>, role: Role| -> Result<Vec<Secret>, WeakKey> {
             list.into_iter()
                 .map(|k| k.trim().to_owned())
                 .filter(|k| !k.is_empty())
                 .enumerate()
                 .map(|(i, key)| {
                     if key.len() < MIN_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                        Err(format!("{name} key #{} must be at least {MIN_KEY_LEN} visible ASCII characters", i + 1))
+                        Err(WeakKey { role, number: i + 1 })
                     } else {
                         Ok(Secret(key))
                     }
                 })
                 .collect()
         };
-        Ok(Self { write: check(write, "write")?, read: check(read, "read")? })
+        Ok(Self { write: check(write, Role::Write)?, read: check(read, Role::Read)? })
     }
 
     /// How many write and read keys there are.
@@ -205,9 +222,9 @@ impl AccessPolicy {
 
     /// Replaces the keys (a reload, for rotating keys without a restart). A server started
     /// with keys keeps some: an empty set is refused, since it would open every route.
-    pub fn replace_keys(&self, keys: AccessKeys) -> Result<(), String> {
+    pub fn replace_keys(&self, keys: AccessKeys) -> Result<(), KeysEmptied> {
         if self.keys().enabled() && !keys.enabled() {
-            return Err("the new key set is empty; a server started with keys keeps at least one".into());
+            return Err(KeysEmptied);
         }
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
         Ok(())
@@ -376,8 +393,12 @@ mod tests {
 
     #[test]
     fn short_or_non_ascii_keys_are_refused_at_start() {
-        assert!(AccessKeys::new(vec!["short".into()], vec![]).is_err());
-        assert!(AccessKeys::new(vec![], vec!["0123456789 abcdef".into()]).is_err());
+        assert_eq!(
+            AccessKeys::new(vec!["short".into()], vec![]).unwrap_err(),
+            WeakKey { role: Role::Write, number: 1 }
+        );
+        let spaced = AccessKeys::new(vec![], vec![READ.into(), "0123456789 abcdef".into()]).unwrap_err();
+        assert_eq!(spaced.to_string(), "read key #2 must be at least 16 visible ASCII characters");
         assert!(!AccessKeys::new(vec![" ".into()], vec![]).unwrap().enabled());
     }
 
@@ -471,10 +492,8 @@ mod tests {
         assert_eq!(caller.presented, Presented::Key(Role::Write, 1));
         let old_read = worker.caller(None, &headers(&[("authorization", &format!("Bearer {READ}"))]));
         assert_eq!(old_read.presented, Presented::Unknown, "the read key was rotated out");
-        assert_eq!(
-            policy.replace_keys(AccessKeys::default()),
-            Err("the new key set is empty; a server started with keys keeps at least one".into())
-        );
+        assert_eq!(policy.replace_keys(AccessKeys::default()), Err(KeysEmptied));
+        assert_eq!(KeysEmptied.to_string(), "the new key set is empty; a server started with keys keeps at least one");
         assert!(worker.keys_enabled());
     }
 

@@ -27,6 +27,11 @@ pub struct HostPolicy {
     allowed: Option<Vec<String>>,
 }
 
+/// An entry of `CRM_ALLOWED_HOSTS` that is not a host name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a host name (CRM_ALLOWED_HOSTS)")]
+pub struct NotAHost(pub String);
+
 impl Default for HostPolicy {
     /// The loopback names only.
     fn default() -> Self {
@@ -38,10 +43,10 @@ impl HostPolicy {
     /// The policy of a server: `listed` names (`CRM_ALLOWED_HOSTS`: `shop.example.com`,
     /// `192.0.2.7`, `[2001:db8::7]`, each with or without a port, which is ignored) beside
     /// the loopback ones. With `keys` configured and nothing listed, every name is answered.
-    pub fn new(listed: &[String], keys: bool) -> Result<Self, String> {
+    pub fn new(listed: &[String], keys: bool) -> Result<Self, NotAHost> {
         let mut allowed = Vec::new();
         for entry in listed.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
-            let name = host_name(entry).ok_or_else(|| format!("{entry:?} is not a host name (CRM_ALLOWED_HOSTS)"))?;
+            let name = host_name(entry).ok_or_else(|| NotAHost(entry.to_owned()))?;
             allowed.push(name);
         }
         if keys && allowed.is_empty() {
@@ -154,7 +159,11 @@ mod tests {
     fn a_listed_entry_must_be_a_host() {
         assert_eq!(
             HostPolicy::new(&["http://shop.example.com/".into()], false),
-            Err(r#""http://shop.example.com/" is not a host name (CRM_ALLOWED_HOSTS)"#.into())
+            Err(NotAHost("http://shop.example.com/".into()))
+        );
+        assert_eq!(
+            NotAHost("http://shop.example.com/".into()).to_string(),
+            r#""http://shop.example.com/" is not a host name (CRM_ALLOWED_HOSTS)"#
         );
         assert!(HostPolicy::new(&["[2001:db8::7]:3001".into()], false).unwrap().allows("[2001:DB8::7]"));
     }

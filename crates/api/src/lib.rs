@@ -26,12 +26,12 @@ pub mod routes;
 mod state;
 pub mod sync;
 
-pub use access::{Access, AccessKeys, AccessPolicy, Caller, Role, Subject};
+pub use access::{Access, AccessKeys, AccessPolicy, Caller, KeysEmptied, Role, Subject, WeakKey};
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Problem, ProblemCode, ReadErrors, RecordError, WriteErrors};
 pub use extract::{Query, json_config, parse_query, path_config};
 pub use fallback::problem_only;
-pub use host::HostPolicy;
+pub use host::{HostPolicy, NotAHost};
 pub use metrics::Metrics;
 pub use openapi::{ApiDoc, openapi};
 pub use rate::{RateLimits, RatePolicy};

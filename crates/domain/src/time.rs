@@ -47,6 +47,22 @@ impl StoreZone {
     pub fn today(self, now: DateTime<Utc>) -> NaiveDate {
         self.local_date(now)
     }
+
+    /// Noon of the store-local `day`, as an instant (noon exists on every day, whatever
+    /// daylight saving does).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use crm_domain::StoreZone;
+    /// let kolkata = StoreZone::parse("Asia/Kolkata").unwrap();
+    /// let noon = kolkata.noon(NaiveDate::from_ymd_opt(2025, 12, 24).unwrap());
+    /// assert_eq!(noon.to_rfc3339(), "2025-12-24T06:30:00+00:00");
+    /// assert_eq!(kolkata.today(noon), NaiveDate::from_ymd_opt(2025, 12, 24).unwrap());
+    /// ```
+    pub fn noon(self, day: NaiveDate) -> DateTime<Utc> {
+        let local = day.and_hms_opt(12, 0, 0).unwrap_or_default();
+        self.0.from_local_datetime(&local).earliest().map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    }
 }
 
 impl Default for StoreZone {

@@ -302,6 +302,12 @@ pub struct DemoOptions {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
+    /// The day the history ends on, YYYY-MM-DD (default: today in the store's time zone):
+    /// a shop as it stood on that day, the same on every run (e.g. the day before
+    /// Christmas Eve, to show the festive forecast).
+    #[arg(long, value_parser = parse_day_arg)]
+    pub today: Option<chrono::NaiveDate>,
+
     /// Write into a database that already holds data (the demo's records upsert by id).
     #[arg(long)]
     pub force: bool,
@@ -322,7 +328,7 @@ pub struct OpenapiOptions {
     pub output: Option<PathBuf>,
 }
 
-fn parse_purpose_rules(text: &str) -> Result<PurposeRules, String> {
+fn parse_purpose_rules(text: &str) -> Result<PurposeRules, crm_analytics::purpose::PurposeRuleError> {
     PurposeRules::parse(text)
 }
 
@@ -356,6 +362,10 @@ fn parse_origin(origin: &str) -> Result<String, String> {
     } else {
         Err(format!("{origin:?} is not an exact origin such as https://pos.example.com"))
     }
+}
+
+fn parse_day_arg(text: &str) -> Result<chrono::NaiveDate, String> {
+    crm_domain::parse_day(text).map_err(|e| e.to_string())
 }
 
 fn parse_zone(name: &str) -> Result<StoreZone, String> {

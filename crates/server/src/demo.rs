@@ -24,7 +24,7 @@ use crate::lock::LockError;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use crm_domain::{CustomerFields, EventFields, ProductFields, SaleFields, SaleLineFields, SaleStatus};
-use crm_service::{AnalyticsConfig, Service, ServiceLimits};
+use crm_service::{AnalyticsConfig, FixedClock, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
 use rand::{RngExt, SeedableRng};
 use rand_xorshift::XorShiftRng;
@@ -305,7 +305,7 @@ pub fn run(options: &DemoOptions) -> anyhow::Result<()> {
             "{e}: a running crm-trends server holds {}; stop it first (its prepared insight cards and forecasts would go stale)",
             path.display()
         ),
-        LockError::Io { .. } => anyhow::anyhow!(e.to_string()),
+        LockError::Io { .. } => anyhow::Error::new(e),
     })?;
     let db =
         Database::open(&path, DbOptions::default()).with_context(|| format!("opening database {}", path.display()))?;
@@ -320,9 +320,16 @@ pub fn run(options: &DemoOptions) -> anyhow::Result<()> {
             counts.calendar_events
         );
     }
-    let service = Service::new(Arc::new(db), options.timezone, AnalyticsConfig::default(), ServiceLimits::default());
-    let zone: chrono_tz::Tz = options.timezone.name().parse().map_err(|e| anyhow::anyhow!("time zone: {e}"))?;
-    let summary = generate(&service, options, zone, Utc::now())?;
+    let mut service =
+        Service::new(Arc::new(db), options.timezone, AnalyticsConfig::default(), ServiceLimits::default());
+    if let Some(today) = options.today {
+        // Noon of that day in the store's time zone: the generated shop, its sync times and
+        // its refresh all see that day as today.
+        let noon = options.timezone.noon(today);
+        service = service.with_clock(Arc::new(FixedClock::new(noon)));
+    }
+    let zone: chrono_tz::Tz = options.timezone.name().parse().context("the store's time zone")?;
+    let summary = generate(&service, options, zone, service.now())?;
     println!(
         "demo: {} customers, {} products, {} sales from {} to {}, {} calendar events; {} products to reorder now",
         summary.customers,
@@ -387,7 +394,7 @@ pub fn generate(
         service
             .sync_products(batch.into_iter().map(Ok).collect(), noon(day))
             .map(|_| ())
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("syncing the demo's catalogue as of {day}"))
     };
     sync_products(items.iter().enumerate().map(|(i, item)| catalogue_entry(i, item, Some(200))).collect(), first)?;
 
@@ -423,7 +430,7 @@ pub fn generate(
         })
         .collect();
     for chunk in customers.chunks(BATCH) {
-        service.sync_customers(chunk.iter().cloned().map(Ok).collect(), now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        service.sync_customers(chunk.iter().cloned().map(Ok).collect(), now).context("syncing the demo's customers")?;
     }
 
     // The calendar: each festival in every year of the period and the next two months.
@@ -449,7 +456,7 @@ pub fn generate(
                     notes: Some("demo data"),
                     lead_days: Some(festival.lead_days as i64),
                 })
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .with_context(|| format!("adding the demo's {} of {year}", festival.name))?;
             events += 1;
             for d in start.iter_days().take(festival.days as usize) {
                 shapes.insert(d, DayShape { lift: festival.actual, favours: festival.favours });
@@ -569,7 +576,7 @@ pub fn generate(
         }
     }
     for chunk in sales.chunks(BATCH) {
-        service.sync_sales(chunk.iter().cloned().map(Ok).collect(), now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        service.sync_sales(chunk.iter().cloned().map(Ok).collect(), now).context("syncing the demo's sales")?;
     }
 
     // The stock-out, as the POS reported it: empty shelves, then a delivery.
@@ -598,7 +605,7 @@ pub fn generate(
     sync_products(levels, today)?;
 
     service.refresh(None).context("running the analytics refresh")?;
-    let to_reorder = service.reorder().map_err(|e| anyhow::anyhow!("{e}"))?.counts()[0].1;
+    let to_reorder = service.reorder().context("computing the reorder list")?.counts()[0].1;
     Ok(Summary {
         customers: customers.len(),
         products: items.len(),

@@ -7,38 +7,51 @@
 //! a key in it is a password.
 
 use crate::config::ServeOptions;
+use anyhow::Context;
 use crm_api::AccessKeys;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// The keys `options` name: the variables' and the file's together.
-pub fn load(options: &ServeOptions) -> Result<AccessKeys, String> {
+pub fn load(options: &ServeOptions) -> anyhow::Result<AccessKeys> {
     let (mut write, mut read) = (options.write_keys.clone(), options.read_keys.clone());
     if let Some(path) = &options.keys_file {
         let (file_write, file_read) = read_file(path)?;
         write.extend(file_write);
         read.extend(file_read);
     }
-    AccessKeys::new(write, read).map_err(|e| match &options.keys_file {
-        Some(path) => format!("{e} (CRM_WRITE_KEYS / CRM_READ_KEYS / {})", path.display()),
-        None => format!("{e} (CRM_WRITE_KEYS / CRM_READ_KEYS)"),
+    AccessKeys::new(write, read).with_context(|| match &options.keys_file {
+        Some(path) => format!("checking the keys of CRM_WRITE_KEYS, CRM_READ_KEYS and {}", path.display()),
+        None => "checking the keys of CRM_WRITE_KEYS and CRM_READ_KEYS".to_owned(),
     })
 }
 
 /// The write and read keys of a keys file.
-fn read_file(path: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+fn read_file(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the keys file {}: {e}", path.display()))?;
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the keys file {}", path.display()))?;
     if let Ok(meta) = std::fs::metadata(path)
         && meta.permissions().mode() & 0o077 != 0
     {
         log::warn!("the keys file {} is readable by other users; chmod 600 it", path.display());
     }
-    parse(&text).map_err(|e| format!("{} {e}", path.display()))
+    parse(&text).with_context(|| format!("reading the keys file {}", path.display()))
 }
 
+/// A line of a keys file that is neither `write <key>` nor `read <key>` (its number, from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BadLine(usize);
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: expected `write <key>` or `read <key>`", self.0)
+    }
+}
+
+impl std::error::Error for BadLine {}
+
 /// Reads `write <key>` and `read <key>` lines.
-fn parse(text: &str) -> Result<(Vec<String>, Vec<String>), String> {
+fn parse(text: &str) -> Result<(Vec<String>, Vec<String>), BadLine> {
     let (mut write, mut read) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -48,7 +61,7 @@ fn parse(text: &str) -> Result<(Vec<String>, Vec<String>), String> {
         match line.split_once(char::is_whitespace) {
             Some(("write", key)) => write.push(key.trim().to_owned()),
             Some(("read", key)) => read.push(key.trim().to_owned()),
-            _ => return Err(format!("line {}: expected `write <key>` or `read <key>`", i + 1)),
+            _ => return Err(BadLine(i + 1)),
         }
     }
     Ok((write, read))
@@ -65,7 +78,10 @@ mod tests {
             parse(text),
             Ok((vec!["till-7f3a9c2e41d8b6f0".to_owned()], vec!["dashboard-2b8e1d47c9a3f560".to_owned()]))
         );
-        assert_eq!(parse("till-7f3a9c2e41d8b6f0\n"), Err("line 1: expected `write <key>` or `read <key>`".into()));
-        assert_eq!(parse("admin x\n"), Err("line 1: expected `write <key>` or `read <key>`".into()));
+        assert_eq!(parse("till-7f3a9c2e41d8b6f0\n"), Err(BadLine(1)));
+        assert_eq!(
+            parse("# keys\nadmin x\n").unwrap_err().to_string(),
+            "line 2: expected `write <key>` or `read <key>`"
+        );
     }
 }

@@ -27,6 +27,9 @@ pub enum LockError {
     },
 }
 
+/// The system's own words are part of the message (before the advice), so no `source`.
+impl std::error::Error for LockError {}
+
 impl std::fmt::Display for LockError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

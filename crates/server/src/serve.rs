@@ -21,7 +21,7 @@ use utoipa_swagger_ui::Config;
 
 /// Runs the server until it is told to stop.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let keys = crate::keys::load(&options).map_err(|e| anyhow::anyhow!(e))?;
+    let keys = crate::keys::load(&options)?;
     if keys.enabled() {
         let (write, read) = keys.counts();
         log::info!("API keys configured: {write} write, {read} read");
@@ -39,7 +39,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
             options.host
         );
     }
-    let hosts = HostPolicy::new(&options.allowed_hosts, keys.enabled()).map_err(|e| anyhow::anyhow!(e))?;
+    let hosts = HostPolicy::new(&options.allowed_hosts, keys.enabled())?;
     if !hosts.allows_any() {
         log::info!(
             "answering requests for localhost, 127.0.0.1 and [::1]{}; any other Host is refused (421)",
@@ -207,10 +207,10 @@ async fn reload_keys_on_hangup(
     while hangups.recv().await.is_some() {
         match crate::keys::load(options).and_then(|keys| {
             let (write, read) = keys.counts();
-            state.access.replace_keys(keys).map(|()| (write, read))
+            state.access.replace_keys(keys).map(|()| (write, read)).map_err(anyhow::Error::from)
         }) {
             Ok((write, read)) => log::info!("SIGHUP: API keys reloaded: {write} write, {read} read"),
-            Err(e) => log::error!("SIGHUP: the keys were not reloaded, the old ones stay: {e}"),
+            Err(e) => log::error!("SIGHUP: the keys were not reloaded, the old ones stay: {e:#}"),
         }
     }
 }

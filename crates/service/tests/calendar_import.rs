@@ -3,11 +3,12 @@
 //! nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the failure report")]
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use crm_domain::{AdjustmentSource as Source, Basis};
 use crm_domain::{EventFields, SaleFields, StoreZone};
 use crm_service::{
-    AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, ImportRequest, Service, ServiceError, ServiceLimits,
+    AnalyticsConfig, Budget, Clock, FixedClock, ForecastRequest, ForecastTarget, ImportRequest, Service, ServiceError,
+    ServiceLimits,
 };
 use crm_storage::{Database, DbOptions};
 use std::sync::Arc;
@@ -15,6 +16,12 @@ use std::sync::Arc;
 fn service(dir: &tempfile::TempDir, name: &str) -> Service {
     let db = Database::open(dir.path().join(name), DbOptions::default()).unwrap();
     Service::new(Arc::new(db), StoreZone::UTC, AnalyticsConfig::default(), ServiceLimits::default())
+}
+
+/// A service whose clock moves only when the test moves it.
+fn service_with_clock(dir: &tempfile::TempDir, name: &str) -> (Service, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap()));
+    (service(dir, name).with_clock(Arc::clone(&clock) as Arc<dyn Clock>), clock)
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -67,7 +74,7 @@ fn importing_a_file_twice_creates_nothing_new_and_a_changed_file_updates() {
 #[test]
 fn an_event_edited_here_is_never_overwritten_by_a_re_import() {
     let dir = tempfile::tempdir().unwrap();
-    let service = service(&dir, "b.sqlite");
+    let (service, clock) = service_with_clock(&dir, "b.sqlite");
     service.import_calendar(&file(&[HOLIDAYS]), &window()).unwrap();
     let event = service.events(Some(day(2025, 1, 1)), Some(1)).unwrap().events[0].clone();
     // The shop expects New Year's Day 2025 to be shut, and moves nothing else.
@@ -79,7 +86,8 @@ fn an_event_edited_here_is_never_overwritten_by_a_re_import() {
         expected_demand_multiplier: Some(0.0),
         ..EventFields::default()
     };
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    // The edit comes a second after the import wrote the event.
+    clock.advance(TimeDelta::seconds(1));
     let stored = service.replace_event(event.id, &edited).unwrap();
     assert_eq!(stored.uid.as_deref(), Some("ny@example.org"), "an edit keeps where the event came from");
     let again = service.import_calendar(&file(&[HOLIDAYS]), &window()).unwrap();

@@ -112,8 +112,7 @@ pub async fn get_trends(
     state: web::Data<AppState>,
     query: crate::Query<TrendsQuery>,
 ) -> Result<web::Json<TrendsResponse>, ApiError> {
-    let request =
-        TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default() };
+    let request = TrendRequest { from: query.from, to: query.to, granularity: query.granularity.unwrap_or_default() };
     let series = state.read(move |service| service.trends(request)).await?;
     Ok(web::Json(TrendsResponse::new(series, state.service.zone().name())))
 }
