@@ -189,26 +189,32 @@ pub async fn get_reorder(
             "query parameter limit: must be between 1 and {MAX_REORDER_LIMIT}, got {limit}"
         )));
     }
-    let list = state.read(|service| service.reorder()).await?;
-    let status = query.status;
-    let lines: Vec<&ReorderItem> =
-        list.items.iter().filter(|i| status.is_none_or(|s| i.status == s)).take(limit).collect();
-    if wants_csv(&request) {
+    let (status, csv) = (query.status, wants_csv(&request));
+    // Up to 100,000 lines are written out on the blocking pool, beside the list's reading.
+    let body = state
+        .read(move |service| {
+            let list = service.reorder()?;
+            let lines: Vec<ReorderLine> =
+                list.items.iter().filter(|i| status.is_none_or(|s| i.status == s)).take(limit).map(line).collect();
+            Ok(if csv { csv_of(lines) } else { serde_json::to_vec(&response(&list, lines)).map_err(Into::into) })
+        })
+        .await?
+        .map_err(ApiError::internal)?;
+    if csv {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"reorder.csv\""))
-            .body(csv_of(&lines)?));
+            .body(body));
     }
-    Ok(HttpResponse::Ok().json(response(&list, &lines)))
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
-/// Whether the client asked for CSV.
 fn wants_csv(request: &HttpRequest) -> bool {
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     accept.split(',').any(|range| range.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv"))
 }
 
-fn response(list: &ReorderList, lines: &[&ReorderItem]) -> ReorderResponse {
+fn response(list: &ReorderList, items: Vec<ReorderLine>) -> ReorderResponse {
     let [order_now, enough, no_stock_data, no_sales_history, discontinued] = list.counts().map(|(_, n)| n);
     let (order_cost, orders_without_cost) = list.order_cost();
     ReorderResponse {
@@ -229,7 +235,7 @@ fn response(list: &ReorderList, lines: &[&ReorderItem]) -> ReorderResponse {
             order_cost: order_cost.to_decimal(),
             orders_without_cost,
         },
-        items: lines.iter().map(|item| line(item)).collect(),
+        items,
     }
 }
 
@@ -261,7 +267,75 @@ pub(crate) fn line(item: &ReorderItem) -> ReorderLine {
 }
 
 /// The CSV columns, in order.
-const CSV_HEADER: [&str; 15] = [
+/// A line of the CSV order list: the JSON line's values (one rounding, made in [`line`]),
+/// every column present (empty when unknown), decimals written out to the cent (to the
+/// hundredth of a cent for a unit cost), and text a spreadsheet would run as a formula
+/// quoted. The columns are the fields, in order.
+#[derive(Debug, Serialize)]
+struct CsvRow {
+    product_id: String,
+    name: String,
+    category: String,
+    status: ReorderStatus,
+    stock_on_hand: Option<i64>,
+    lead_time_days: Option<u32>,
+    days_of_cover: Option<Decimals<2>>,
+    lead_time_demand: Option<Decimals<2>>,
+    safety_stock: Option<Decimals<2>>,
+    reorder_point: Option<Decimals<2>>,
+    order_quantity: i64,
+    pack_size: Option<i64>,
+    min_order_quantity: Option<i64>,
+    unit_cost: Option<Decimals<4>>,
+    order_cost: Option<Decimals<2>>,
+}
+
+impl From<ReorderLine> for CsvRow {
+    fn from(l: ReorderLine) -> Self {
+        Self {
+            product_id: spreadsheet_safe(&l.product_id),
+            name: spreadsheet_safe(&l.name),
+            category: spreadsheet_safe(l.category.as_deref().unwrap_or("")),
+            status: l.status,
+            stock_on_hand: l.stock_on_hand,
+            lead_time_days: l.lead_time_days,
+            days_of_cover: l.days_of_cover.map(Decimals),
+            lead_time_demand: l.lead_time_demand.map(Decimals),
+            safety_stock: l.safety_stock.map(Decimals),
+            reorder_point: l.reorder_point.map(Decimals),
+            order_quantity: l.order_quantity,
+            pack_size: l.pack_size,
+            min_order_quantity: l.min_order_quantity,
+            unit_cost: l.unit_cost.map(Decimals),
+            order_cost: l.order_cost.map(Decimals),
+        }
+    }
+}
+
+/// A number written with `N` decimals (`3.00`), as an order list in a spreadsheet shows it.
+#[derive(Debug, Clone, Copy)]
+struct Decimals<const N: usize>(f64);
+
+impl<const N: usize> Serialize for Decimals<N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{:.*}", N, self.0))
+    }
+}
+
+fn csv_of(lines: Vec<ReorderLine>) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    if lines.is_empty() {
+        // No row to take the header from: the header alone.
+        out.write_record(CSV_COLUMNS)?;
+    }
+    for l in lines {
+        out.serialize(CsvRow::from(l))?;
+    }
+    Ok(out.into_inner().map_err(|e| e.into_error())?)
+}
+
+/// The columns of the order list, for a list without lines.
+const CSV_COLUMNS: [&str; 15] = [
     "product_id",
     "name",
     "category",
@@ -279,36 +353,6 @@ const CSV_HEADER: [&str; 15] = [
     "order_cost",
 ];
 
-fn csv_of(lines: &[&ReorderItem]) -> Result<Vec<u8>, ApiError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(CSV_HEADER).map_err(ApiError::internal)?;
-    let number = |value: Option<String>| value.unwrap_or_default();
-    let fixed = |value: Option<f64>| number(value.map(|v| format!("{v:.2}")));
-    for item in lines {
-        let advice = item.advice;
-        out.write_record([
-            spreadsheet_safe(&item.product_id),
-            spreadsheet_safe(&item.name),
-            spreadsheet_safe(item.category.as_deref().unwrap_or("")),
-            item.status.as_str().to_owned(),
-            number(item.stock_on_hand.map(|s| s.to_string())),
-            number(advice.map(|a| a.lead_time_days.to_string())),
-            fixed(item.days_of_cover()),
-            fixed(advice.map(|a| a.lead_time_demand)),
-            fixed(advice.map(|a| a.safety_stock)),
-            fixed(advice.map(|a| a.reorder_point)),
-            item.order_quantity().to_string(),
-            number(item.pack_size.map(|p| p.to_string())),
-            number(item.min_order_quantity.map(|m| m.to_string())),
-            number(item.unit_cost.map(|c| format!("{:.4}", c.to_decimal()))),
-            number(item.order_cost.map(|c| format!("{:.2}", c.to_decimal()))),
-        ])
-        .map_err(ApiError::internal)?;
-    }
-    out.into_inner().map_err(|e| ApiError::internal(e.into_error()))
-}
-
-/// `text` with a leading `'` when a spreadsheet would read it as a formula.
 fn spreadsheet_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
 }
@@ -327,6 +371,32 @@ mod tests {
         assert_eq!(spreadsheet_safe("\rx"), "'\rx");
         assert_eq!(spreadsheet_safe("Tea = good"), "Tea = good");
         assert_eq!(spreadsheet_safe(""), "");
+    }
+
+    #[test]
+    fn a_list_without_lines_has_the_header_its_rows_would_have() {
+        let row = ReorderLine {
+            product_id: "=X".into(),
+            name: "Tea".into(),
+            category: None,
+            status: ReorderStatus::OrderNow,
+            stock_on_hand: Some(3),
+            lead_time_days: Some(5),
+            method: Some(UnitsMethod::Regression),
+            days_of_cover: Some(3.0),
+            lead_time_demand: Some(12.5),
+            safety_stock: None,
+            reorder_point: None,
+            order_quantity: 12,
+            pack_size: None,
+            min_order_quantity: None,
+            unit_cost: Some(1.25),
+            order_cost: Some(15.0),
+        };
+        let text = String::from_utf8(csv_of(vec![row]).unwrap()).unwrap();
+        let empty = String::from_utf8(csv_of(Vec::new()).unwrap()).unwrap();
+        assert_eq!(text.lines().next(), empty.lines().next());
+        assert_eq!(text.lines().nth(1), Some("'=X,Tea,,order_now,3,5,3.00,12.50,,,12,,,1.2500,15.00"));
     }
 
     #[test]
