@@ -5,12 +5,13 @@ import {
   getDashboard, getEvents, getForecast, getProducts, getReorder, getReorderCsv, getSegments, getSyncStatus, getTrends,
 } from './api.js';
 import { askForKey, initAuth } from './auth.js';
-import { initCalendar, loadEvents, setToday } from './calendar.js';
+import { CALENDAR_CHANGED, loadEvents } from './calendar.js';
 import './customers.js';
-import { byId, el, renderIfChanged, replace, saveBlob } from './dom.js';
-import { addDays, daysBetween, formatDaySpan, formatTime, localToday, setCurrency } from './format.js';
+import { byId, el, renderError, renderIfChanged, replace, saveBlob } from './dom.js';
+import { addDays, daysBetween, formatDaySpan, formatTime, localToday } from './format.js';
 import { renderFreshness, renderKpis } from './kpis.js';
 import { renderProducts, renderReorder, renderSegments, renderUpcoming } from './panels.js';
+import { state } from './state.js';
 import { renderTrend } from './trend.js';
 
 const REFRESH_MS = 60_000;
@@ -24,27 +25,14 @@ const rangeFrom = byId('range-from');
 const rangeTo = byId('range-to');
 const productsSort = byId('products-sort');
 
-let chosen = { days: 30 }; // the chosen window: {days} (a preset, ending today) or {from, to}
-let loading = null; // the running load: refreshes never overlap
-let again = false; // a load was asked for while one ran
-let last = null; // the last {dash, span}, to rank the products again alone
-let storeToday = null; // the store's today: the last day of a preset window
+/** The store's today: the dashboard's, or the browser's before the first dashboard. */
+const today = () => state.today ?? localToday();
 
 /**
- * The window the dashboard answered for: `from` its first day, `asOf` its last. A server
- * that predates custom windows names no `from` and answers the last `days` days.
+ * A call's outcome, `{value}` or `{error}` (an ApiError): never rejects, so one failed call
+ * does not stop the others, and its panel shows the error while the rest draw.
  */
-function windowOf(dash) {
-  const to = dash.to ?? dash.asOf;
-  const from = dash.from ?? dash.salesTrend[0]?.date ?? addDays(to, 1 - dash.days);
-  return { from, to, days: daysBetween(from, to) + 1, customIgnored: Boolean(chosen.from) && !dash.from };
-}
-
-/** Waits for every promise; a failed one gives null (its panel shows what it can). */
-const settle = (promises) => Promise.all(promises.map((p) => p.catch((error) => {
-  if (error?.status !== 401) console.warn(error);
-  return null;
-})));
+const outcome = (promise) => Promise.resolve(promise).then((value) => ({ value }), (error) => ({ error }));
 
 /** A banner: kind is 'error', 'warn' or 'info'. */
 const bannerBox = (kind, ...content) =>
@@ -52,20 +40,20 @@ const bannerBox = (kind, ...content) =>
 
 /** Loads and draws everything (once at a time; a call during a load runs after it). */
 function load() {
-  if (loading) { again = true; return loading; }
-  loading = loadOnce().finally(() => {
-    loading = null;
-    if (again) { again = false; load(); }
+  if (state.loading) { state.loadAgain = true; return state.loading; }
+  state.loading = loadOnce().finally(() => {
+    state.loading = null;
+    if (state.loadAgain) { state.loadAgain = false; load(); }
   });
-  return loading;
+  return state.loading;
 }
 
 async function loadOnce() {
   main.setAttribute('aria-busy', 'true');
-  const syncPromise = getSyncStatus().catch(() => null); // the freshness tile is optional
+  const syncCall = outcome(getSyncStatus());
   let dash;
   try {
-    dash = await getDashboard(chosen);
+    dash = await getDashboard(state.window);
   } catch (error) {
     main.setAttribute('aria-busy', 'false');
     updated.textContent = 'Not loaded';
@@ -76,78 +64,73 @@ async function loadOnce() {
         el('button', { type: 'button', on: { click: load } }, 'Try again'))));
     return;
   }
-  setCurrency(dash.currency);
-  if (chosen.days) storeToday = dash.asOf;
-  const today = storeToday ?? localToday();
-  const span = windowOf(dash);
-  const forecastOn = span.to === today; // the forecast continues a window that ends today
-  const [sync, trends, forecast, calendar, segments, reorder, products] = await settle([
-    syncPromise,
-    getTrends(span.from, span.to), // with the API's 7-day averages (they reach before `from`)
-    forecastOn ? getForecast(FORECAST_DAYS) : null,
-    getEvents(span.from, Math.min(730, span.days + (forecastOn ? FORECAST_DAYS : 0))),
-    getSegments(),
-    getReorder(20),
-    productsFor(span),
-  ].map((p) => Promise.resolve(p)));
-  last = { dash, span };
+  state.currency = dash.currency;
+  // A preset window ends on the store's today; the calendar list starts from it.
+  if (state.window.days) {
+    const newDay = dash.asOf !== today();
+    state.today = dash.asOf;
+    if (newDay) loadEvents();
+  }
+  const span = { from: dash.from, to: dash.asOf, days: dash.days };
+  const forecastOn = span.to === today(); // the forecast continues a window that ends today
+  const [sync, trends, forecast, calendar, segments, reorder, products] = await Promise.all([
+    syncCall,
+    outcome(getTrends(span.from, span.to)), // with the API's 7-day averages (they reach before `from`)
+    outcome(forecastOn ? getForecast(FORECAST_DAYS) : null),
+    outcome(getEvents(span.from, span.days + (forecastOn ? FORECAST_DAYS : 0))),
+    outcome(getSegments()),
+    outcome(getReorder(20)),
+    outcome(productsFor(span)),
+  ]);
+  state.shown = { dash, span };
 
-  const events = new Map([...(calendar?.events ?? []), ...dash.upcomingEvents].map((ev) => [ev.id, ev]));
-
-  byId('store-line').textContent = `${formatDaySpan(span.from, span.to, 'long')} · store time zone ${dash.timeZone}`
-    + (dash.currency ? ` · ${dash.currency}` : '');
+  byId('store-line').textContent = `${formatDaySpan(span.from, span.to, 'long')} · store time zone ${dash.timeZone} · ${dash.currency}`;
   renderKpis(dash, span);
   const warnings = renderFreshness(sync, dash);
   renderTrend({
-    dash, span, trends, forecast, events: [...events.values()],
-    latestSaleDay: sync?.sales.maxCreatedAt?.slice(0, 10), onShowRange: showCustom,
+    dash, span, trends, forecast, calendar,
+    latestSaleDay: sync.value?.sales.maxCreatedAt?.slice(0, 10), onShowRange: showCustom,
   });
   showProducts(products);
-  renderSegments(dash.customerStats.bySegment, segments?.rfmSegments);
-  renderUpcoming(dash.upcomingEvents, today);
-  renderReorder(reorder, dash.reorder);
-  setToday(today);
-  renderBanner(sync, span, warnings);
+  renderSegments(dash.customerStats.bySegment, segments);
+  renderUpcoming(dash.upcomingEvents, today());
+  renderReorder(reorder);
+  renderBanner(sync, warnings);
   updated.textContent = `Updated ${formatTime(new Date())}`;
   main.setAttribute('aria-busy', 'false');
 }
 
-/** Above everything: an empty install, stale data, a custom range the server ignored. */
-function renderBanner(sync, span, warnings) {
-  const empty = sync && sync.sales.records === 0 && sync.customers.records === 0;
-  renderIfChanged(banner, { empty, warnings, ignored: span.customIgnored && span.days }, () => replace(banner,
+/** Above everything: an empty install, or stale data. */
+function renderBanner(sync, warnings) {
+  const empty = sync.value?.sales.records === 0 && sync.value.customers.records === 0;
+  renderIfChanged(banner, { empty, warnings }, () => replace(banner,
     empty && bannerBox('info', el('strong', {}, 'No data yet. '),
       'Have the POS push customers, sales and products to ', el('code', {}, 'POST /api/sync/customers'), ', ',
       el('code', {}, '/api/sync/sales'), ' and ', el('code', {}, '/api/sync/products'),
       ' (see the ', el('a', { href: '/swagger-ui/' }, 'API documentation'), '), or fill a trial database with ',
       el('code', {}, 'crm-trends demo'), '.'),
-    !empty && warnings.length > 0 && bannerBox('warn', el('strong', {}, 'Data may be stale. '), warnings.join(' ')),
-    span.customIgnored && bannerBox('warn', `This server does not take a custom range yet; showing the last ${span.days} days.`)));
+    !empty && warnings.length > 0 && bannerBox('warn', el('strong', {}, 'Data may be stale. '), warnings.join(' '))));
 }
 
 // --- Top products ------------------------------------------------------------------------
 
-/** Products of the window ranked by units or revenue; null for "popularity now". */
+/** Products of the window ranked by units or revenue; null for "popularity now" (the dashboard has it). */
 const productsFor = (span) => (productsSort.value === 'popularity' ? null
   : getProducts({ from: span.from, to: span.to, sort: productsSort.value, limit: 10 }));
 
-function showProducts(answer) {
+/** The products panel from the outcome of productsFor(). */
+function showProducts({ value, error }) {
   const sort = productsSort.value;
-  const windowed = answer?.products.every((p) => Number.isFinite(p.units));
-  const note = byId('products-note');
-  if (answer && windowed) {
-    note.textContent = `Best sellers ${formatDaySpan(last.span.from, last.span.to)}, by ${sort}; arrows: units over the last 28 days.`;
-    renderProducts(answer.products, sort);
-  } else {
-    note.textContent = sort !== 'popularity' && answer
-      ? 'This server ranks by popularity only, not yet by window; showing popularity now.'
-      : 'Popularity now (recent sales count more); arrows: units over the last 28 days.';
-    renderProducts(answer?.products.length ? answer.products : last.dash.topProducts, 'popularity');
-  }
+  const { dash, span } = state.shown;
+  byId('products-note').textContent = sort === 'popularity'
+    ? 'Popularity now (recent sales count more); arrows: units over the last 28 days.'
+    : `Best sellers ${formatDaySpan(span.from, span.to)}, by ${sort}; arrows: units over the last 28 days.`;
+  if (error) renderError(byId('products'), 'The products', error);
+  else renderProducts(value?.products ?? dash.topProducts, sort);
 }
 
 productsSort.addEventListener('change', async () => {
-  if (last) showProducts(await Promise.resolve(productsFor(last.span)).catch(() => null));
+  if (state.shown) showProducts(await outcome(productsFor(state.shown.span)));
 });
 
 // --- The window -----------------------------------------------------------------------------
@@ -156,7 +139,7 @@ function showCustom(from, to) {
   byId('wcustom').checked = true;
   byId('custom-range').hidden = false;
   [rangeFrom.value, rangeTo.value] = [from, to];
-  chosen = { from, to };
+  state.window = { from, to };
   load();
 }
 
@@ -165,13 +148,12 @@ byId('window-form').addEventListener('change', (event) => {
   const custom = event.target.value === 'custom';
   byId('custom-range').hidden = !custom;
   if (!custom) {
-    chosen = { days: Number(event.target.value) };
+    state.window = { days: Number(event.target.value) };
     load();
     return;
   }
-  const end = storeToday ?? localToday();
-  rangeTo.value ||= end;
-  rangeFrom.value ||= addDays(end, -29);
+  rangeTo.value ||= today();
+  rangeFrom.value ||= addDays(today(), -29);
   rangeFrom.focus();
 });
 
@@ -184,7 +166,7 @@ byId('window-form').addEventListener('submit', (event) => {
   byId('range-error').textContent = problem;
   for (const input of [rangeFrom, rangeTo]) input.setAttribute('aria-invalid', String(Boolean(problem)));
   if (problem) return;
-  chosen = { from, to };
+  state.window = { from, to };
   load();
 });
 
@@ -202,7 +184,7 @@ byId('reorder-csv').addEventListener('click', async () => {
   const status = byId('reorder-download');
   status.textContent = 'Preparing the order list…';
   try {
-    saveBlob(await getReorderCsv(), `reorder-${storeToday ?? localToday()}.csv`);
+    saveBlob(await getReorderCsv(), `reorder-${today()}.csv`);
     status.textContent = '';
   } catch (error) {
     status.textContent = `The order list could not be downloaded: ${error.message}`;
@@ -210,7 +192,7 @@ byId('reorder-csv').addEventListener('click', async () => {
 });
 
 initAuth(reloadAll);
-initCalendar(load);
+document.addEventListener(CALENDAR_CHANGED, load); // the chart marks the events
 setInterval(() => { if (!document.hidden) reloadAll(); }, REFRESH_MS);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) reloadAll(); });
 reloadAll();

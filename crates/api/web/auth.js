@@ -3,6 +3,7 @@
 
 import { clearKey, getKey, onUnauthorized, setKey } from './api.js';
 import { byId } from './dom.js';
+import { state } from './state.js';
 
 const dialog = byId('key-dialog');
 const form = byId('key-form');
@@ -12,7 +13,6 @@ const message = byId('key-message');
 const forget = byId('forget-key');
 
 const defaultMessage = message.textContent;
-let waiting = []; // resolvers of askForKey() calls waiting for the dialog to close
 
 const showForget = () => { forget.hidden = !getKey(); };
 
@@ -28,14 +28,12 @@ export function askForKey(reason) {
   input.removeAttribute('aria-invalid');
   if (!dialog.open) dialog.showModal();
   input.focus();
-  return new Promise((resolve) => waiting.push(resolve));
+  return new Promise((resolve) => state.keyWaiting.push(resolve));
 }
 
 function close(entered) {
   if (dialog.open) dialog.close();
-  const resolvers = waiting;
-  waiting = [];
-  resolvers.forEach((resolve) => resolve(entered));
+  state.keyWaiting.splice(0).forEach((resolve) => resolve(entered));
 }
 
 form.addEventListener('submit', (event) => {

@@ -6,6 +6,7 @@ import { askForKey } from './auth.js';
 import { byId, el, renderIfChanged, replace, saveBlob, stateMessage } from './dom.js';
 import { addDays, formatDaySpan, formatInt, localToday } from './format.js';
 import { impactBadge, multiplierText } from './panels.js';
+import { state } from './state.js';
 
 const form = byId('event-form');
 const status = byId('event-status');
@@ -15,6 +16,9 @@ const list = byId('event-list');
 const range = byId('event-range');
 const importStatus = byId('import-status');
 
+/** Dispatched on `document` after every successful write. */
+export const CALENDAR_CHANGED = 'calendar-changed';
+
 /** The API's field → the suffix of its input's id (`ev-…`, its error paragraph `ev-…-error`). */
 const FIELDS = {
   name: 'name', event_type: 'type', impact_level: 'impact', date: 'date', end_date: 'end',
@@ -22,10 +26,6 @@ const FIELDS = {
 };
 const input = (field) => byId(`ev-${FIELDS[field]}`);
 const errorOf = (field) => byId(`ev-${FIELDS[field]}-error`);
-
-let editing = null; // the event being edited; null when adding
-let today = localToday(); // the store's today, from the dashboard once loaded
-let onChange = () => {}; // runs after every successful write
 
 /** What to say when a write failed: a 403 means the key may only read. */
 function writeFailure(error) {
@@ -36,9 +36,11 @@ function writeFailure(error) {
       'Enter a write key')];
 }
 
+/** After every successful write: the list loads again, and so does the dashboard (its chart
+ * marks events), which listens for this event. */
 function changed() {
   loadEvents();
-  onChange();
+  document.dispatchEvent(new Event(CALENDAR_CHANGED));
 }
 
 // --- The list -----------------------------------------------------------------------------
@@ -46,8 +48,9 @@ function changed() {
 /** Loads the list: the next or the past 12 months. */
 export async function loadEvents() {
   const past = range.value === 'past';
+  const today = state.today ?? localToday();
   const events = await getEvents(past ? addDays(today, -365) : today, 365).then((a) => a.events, (e) => ({ error: e.message }));
-  renderIfChanged(list, events, () => replace(list, events.error ? stateMessage('error', events.error)
+  renderIfChanged(list, events, () => replace(list, events.error ? stateMessage('error', `The events could not be loaded: ${events.error}`)
     : events.length ? el('ul', { className: 'events events--all' }, events.map(eventItem))
       : stateMessage('empty', `No events in the ${past ? 'past' : 'next'} 12 months.`)));
 }
@@ -77,7 +80,7 @@ function eventItem(ev) {
 async function remove(ev) {
   try {
     await deleteEvent(ev.id);
-    if (editing?.id === ev.id) resetForm();
+    if (state.editing?.id === ev.id) resetForm();
     replace(status, `Deleted “${ev.name}”.`);
     changed();
   } catch (error) {
@@ -97,7 +100,7 @@ function clearErrors() {
 }
 
 function resetForm() {
-  editing = null;
+  state.editing = null;
   form.reset();
   clearErrors();
   byId('event-form-title').textContent = 'Add an event';
@@ -107,7 +110,7 @@ function resetForm() {
 
 function startEdit(ev) {
   resetForm();
-  editing = ev;
+  state.editing = ev;
   const values = {
     name: ev.name, event_type: ev.eventType, impact_level: ev.impactLevel, date: ev.date, end_date: ev.endDate,
     expected_demand_multiplier: ev.expectedDemandMultiplier, lead_days: ev.leadDays, notes: ev.notes,
@@ -159,7 +162,7 @@ form.addEventListener('submit', async (event) => {
   submit.disabled = true;
   replace(status, 'Saving…');
   try {
-    const saved = editing ? await updateEvent(editing.id, body) : await createEvent(body);
+    const saved = state.editing ? await updateEvent(state.editing.id, body) : await createEvent(body);
     resetForm();
     replace(status, `Saved “${saved.name}” (${formatDaySpan(saved.date, saved.endDate)}).`);
     changed();
@@ -207,14 +210,3 @@ byId('ics-download').addEventListener('click', async () => {
 });
 
 range.addEventListener('change', loadEvents);
-
-/** `change` runs after each write (the dashboard reloads: the chart shows the event). */
-export const initCalendar = (change) => { onChange = change; };
-
-/** The store's today (from the dashboard), for the list's range. */
-export function setToday(day) {
-  if (day && day !== today) {
-    today = day;
-    loadEvents();
-  }
-}

@@ -4,6 +4,7 @@
 import { getInsights, searchCustomers } from './api.js';
 import { byId, definitionList, el, replace, stateMessage } from './dom.js';
 import { formatDay, formatInt, formatMoney, formatNumber } from './format.js';
+import { state } from './state.js';
 
 const input = byId('customer-q');
 const results = byId('customer-results');
@@ -12,15 +13,12 @@ const SEGMENTS = { new: 'New', regular: 'Regular', vip: 'VIP', prospect: 'Prospe
 const badge = (text, kind = '') => el('span', { className: `badge ${kind}` }, text);
 const errorText = (error) => (error.status === 401 ? 'An API key is needed.' : error.message);
 
-let searching = null; // the AbortController of the running search
-let debounce = 0;
-
 /** Searches: a new query, or with `cursor` its next page (appended). */
 async function search(cursor) {
   const q = input.value.trim();
-  searching?.abort();
+  state.search.controller?.abort();
   if (!q) { replace(results); return; }
-  const { signal } = (searching = new AbortController());
+  const { signal } = (state.search.controller = new AbortController());
   if (!cursor) replace(results, stateMessage('loading', 'Searching…'));
   try {
     const page = await searchCustomers(q, cursor, signal);
@@ -60,7 +58,7 @@ function insightCard(c) {
     el('header', {},
       el('h3', { id: 'card-title', tabIndex: -1 }, c.name || `Customer ${c.customerId}`),
       el('span', { className: 'muted' }, `#${c.customerId}`),
-      el('div', { className: 'badges' }, badge(SEGMENTS[c.segment] ?? c.segment, `badge--${c.segment}`),
+      el('div', { className: 'badges' }, badge(SEGMENTS[c.segment], `badge--${c.segment}`),
         rfm && badge(rfm.segment), c.lapsed && badge('Lapsed', 'badge--high'))),
     definitionList([
       ['Total spent', formatMoney(c.totalSpent)],
@@ -85,13 +83,13 @@ function insightCard(c) {
 
 byId('customer-search').addEventListener('submit', (event) => {
   event.preventDefault();
-  clearTimeout(debounce);
+  clearTimeout(state.search.timer);
   search();
 });
 
 // Search as you type, once the query says enough.
 input.addEventListener('input', () => {
-  clearTimeout(debounce);
-  if (input.value.trim().length >= 2) debounce = setTimeout(search, 350);
+  clearTimeout(state.search.timer);
+  if (input.value.trim().length >= 2) state.search.timer = setTimeout(search, 350);
   else if (!input.value.trim()) replace(results);
 });

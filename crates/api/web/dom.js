@@ -46,6 +46,16 @@ export function renderIfChanged(node, data, render) {
 export const stateMessage = (kind, ...text) =>
   el('p', { className: `state state--${kind}`, attrs: { role: kind === 'error' ? 'alert' : null } }, ...text);
 
+/**
+ * That `what` could not be loaded, and why: the ApiError's message, which is the problem's
+ * `detail` when the API answered with problem+json.
+ */
+export const errorMessage = (what, error) => stateMessage('error', `${what} could not be loaded: ${error.message}`);
+
+/** Shows errorMessage() in a panel `node` (drawn with renderIfChanged, like its data). */
+export const renderError = (node, what, error) =>
+  renderIfChanged(node, { error: error.message }, () => replace(node, errorMessage(what, error)));
+
 /** A <dl> from [term, value] pairs, leaving out pairs whose value is null. */
 export const definitionList = (pairs) => el('dl', { className: 'facts' },
   pairs.filter(([, value]) => value !== null && value !== undefined)

@@ -2,26 +2,25 @@
 // are store-local days without a zone: they are handled as midnight UTC and formatted with
 // `timeZone: 'UTC'`, so a day never shifts by one in a browser east or west of Greenwich.
 
+import { state } from './state.js';
+
 const DAY_MS = 86_400_000;
 const number = (options) => new Intl.NumberFormat(undefined, options);
 const dayFormat = (options) => new Intl.DateTimeFormat(undefined, { ...options, timeZone: 'UTC' });
 
-/** Money in a currency (ISO 4217), in full and compact (axes: €1.2K); USD for a code Intl does not know. */
-function moneyFormats(currency) {
-  try {
-    return [number({ style: 'currency', currency }),
-      number({ style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })];
-  } catch {
-    return moneyFormats('USD');
+/**
+ * The money formats of a currency (ISO 4217; the server accepts no other), in full and
+ * compact (axes: €1.2K). Made once per currency: a pure cache, not state.
+ */
+const moneyFormats = new Map();
+function money(currency) {
+  if (!moneyFormats.has(currency)) {
+    moneyFormats.set(currency, {
+      full: number({ style: 'currency', currency }),
+      compact: number({ style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }),
+    });
   }
-}
-
-let currency = 'USD';
-let [money, moneyCompact] = moneyFormats(currency);
-
-/** Sets the currency of the amounts (the dashboard's `currency`); absent means USD. */
-export function setCurrency(code) {
-  if ((code || 'USD') !== currency) [money, moneyCompact] = moneyFormats(currency = code || 'USD');
+  return moneyFormats.get(currency);
 }
 
 const known = (format) => (n) => (Number.isFinite(n) ? format(n) : '—');
@@ -29,8 +28,9 @@ const integer = number({ maximumFractionDigits: 0 });
 const decimal = number({ maximumFractionDigits: 2 });
 const percent = number({ style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
 
-export const formatMoney = known((n) => money.format(n));
-export const formatMoneyCompact = known((n) => moneyCompact.format(n));
+/** An amount in the store's currency (`state.currency`, the dashboard's). */
+export const formatMoney = known((n) => money(state.currency).full.format(n));
+export const formatMoneyCompact = known((n) => money(state.currency).compact.format(n));
 export const formatInt = known((n) => integer.format(n));
 export const formatNumber = known((n) => decimal.format(n));
 /** A change in percent: 12.5 → "+12.5%". */

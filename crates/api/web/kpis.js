@@ -1,7 +1,7 @@
 // The key-figure tiles: revenue, sales, average basket, active customers, segments, reorder,
 // and data freshness (last sync of each kind, last analytics refresh, stale warnings).
 
-import { byId, el, replace } from './dom.js';
+import { byId, el, renderError, renderIfChanged, replace } from './dom.js';
 import { formatAgo, formatChange, formatDay, formatInt, formatMoney } from './format.js';
 
 const pairs = (rows) => el('ul', { className: 'pairs' }, rows.map(([label, value]) => el('li', {}, el('span', {}, label), el('strong', {}, value))));
@@ -43,24 +43,24 @@ export function renderKpis(dash, span) {
 
 /**
  * The freshness tile: the last sync of each kind and the last refresh, against the server's
- * clock. Returns the stale warnings the server gives (`stale` of /api/sync/status; the
- * banner repeats them).
+ * clock, from the outcome of GET /api/sync/status (`{value}` or `{error}`). Returns
+ * the stale warnings the server gives (its `stale`; the banner repeats them).
  */
-export function renderFreshness(sync, dash) {
+export function renderFreshness({ value: sync, error }, dash) {
   const body = byId('kpi-fresh');
-  if (!sync) {
-    replace(body, el('p', { className: 'note' }, 'Sync status unavailable.'));
-    return [];
+  const warnings = error ? [] : sync.stale;
+  byId('fresh-tile').classList.toggle('tile--warn', warnings.length > 0);
+  if (error) {
+    renderError(body, 'The sync status', error);
+    return warnings;
   }
   const now = new Date(sync.serverTime);
   const refreshed = sync.analytics?.finishedAt;
   const asOf = dash.customerStats.analyticsAsOf ?? sync.analytics?.asOf;
-  const warnings = sync.stale ?? [];
-  replace(body,
+  renderIfChanged(body, { sync, asOf }, () => replace(body,
     pairs([['Sales synced', sync.sales.lastSyncAt], ['Customers synced', sync.customers.lastSyncAt],
       ['Products synced', sync.products.lastSyncAt], ['Analytics refreshed', refreshed]].map(([label, iso]) => [label, formatAgo(iso, now)])),
     warnings.length ? el('p', { className: 'note note--warn' }, `⚠ ${warnings.join(' ')}`)
-      : asOf && el('p', { className: 'note' }, `Analytics as of ${formatDay(asOf)}`));
-  byId('fresh-tile').classList.toggle('tile--warn', warnings.length > 0);
+      : asOf && el('p', { className: 'note' }, `Analytics as of ${formatDay(asOf)}`)));
   return warnings;
 }

@@ -2,7 +2,7 @@
 // events and the reorder list.
 
 import { drawDoughnut } from './charts.js';
-import { byId, el, renderIfChanged, replace, stateMessage, table } from './dom.js';
+import { byId, el, errorMessage, renderError, renderIfChanged, replace, stateMessage, table } from './dom.js';
 import { formatDay, formatDaySpan, formatDaysFrom, formatInt, formatMoney, formatNumber } from './format.js';
 
 const DIRECTIONS = { up: ['▲', 'rising'], down: ['▼', 'falling'], flat: ['▶', 'steady'] };
@@ -15,7 +15,7 @@ export const impactBadge = (level) => el('span', { className: `badge badge--${le
 
 /** A trend arrow, its meaning in words for screen readers (and as a tooltip). */
 function arrow(direction) {
-  const [symbol, words] = DIRECTIONS[direction] ?? ['•', direction ?? 'unknown'];
+  const [symbol, words] = DIRECTIONS[direction];
   return el('span', { className: `arrow arrow--${direction}`, title: words },
     el('span', { attrs: { 'aria-hidden': 'true' } }, symbol), el('span', { className: 'visually-hidden' }, words));
 }
@@ -32,11 +32,10 @@ export function renderProducts(products, sort) {
     }
     // The ranking's measure in bold, the other in grey: "120 units · €1,234.00".
     const metric = (p) => {
-      const units = Number.isFinite(p.units) ? `${formatInt(p.units)} units` : null;
-      const revenue = Number.isFinite(p.revenue) ? formatMoney(p.revenue) : null;
+      if (sort === 'popularity') return [el('strong', {}, formatInt(p.recentUnits)), ' units in 28 days'];
+      const [units, revenue] = [`${formatInt(p.units)} units`, formatMoney(p.revenue)];
       const [first, second] = sort === 'revenue' ? [revenue, units] : [units, revenue];
-      if (sort === 'popularity' || !first) return [el('strong', {}, formatInt(p.recentUnits)), ' units in 28 days'];
-      return [el('strong', {}, first), second && el('span', { className: 'muted' }, ` · ${second}`)];
+      return [el('strong', {}, first), el('span', { className: 'muted' }, ` · ${second}`)];
     };
     replace(node, el('ol', { className: 'ranks' }, products.map((p, i) => el('li', {},
       el('span', { className: 'rank' }, String(i + 1)),
@@ -64,13 +63,20 @@ function doughnut(name, slices, what) {
   canvas.parentElement.hidden = !drawDoughnut(canvas, total ? slices : []) || !total;
 }
 
-/** Segment doughnuts: new/regular/VIP/prospect, and the RFM segments (if loaded). */
-export function renderSegments(seg, rfmSegments) {
+/**
+ * Segment doughnuts: new/regular/VIP/prospect (the dashboard's `seg`), and the RFM segments
+ * from the outcome of GET /api/analytics/segments (`{value}` or `{error}`, shown as such).
+ */
+export function renderSegments(seg, { value: segments, error }) {
   doughnut('segment', [
     { label: 'New', value: seg.new }, { label: 'Regular', value: seg.regular },
     { label: 'VIP', value: seg.vip }, { label: 'Prospect', value: seg.prospect },
   ], 'by segment');
-  doughnut('rfm', (rfmSegments ?? []).map((s) => ({ label: s.segment, value: s.customers })), 'by RFM segment');
+  const rfmState = byId('rfm-state');
+  renderIfChanged(rfmState, error?.message ?? null, () => replace(rfmState, error && errorMessage('The RFM segments', error)));
+  byId('rfm-legend').hidden = Boolean(error);
+  if (error) byId('rfm-chart').parentElement.hidden = true;
+  else doughnut('rfm', segments.rfmSegments.map((s) => ({ label: s.segment, value: s.customers })), 'by RFM segment');
 }
 
 /** The dashboard's upcoming events (the next 30 days). */
@@ -91,18 +97,21 @@ const STATUS = {
 };
 
 /**
- * The reorder list, most urgent first: GET /api/analytics/reorder's answer, or when that
- * failed (null) the dashboard's summary `fallback` ({orderNow, mostUrgent}).
+ * The reorder list, most urgent first, from the outcome of GET /api/analytics/reorder
+ * (`{value}` or `{error}`, shown as such).
  */
-export function renderReorder(reorder, fallback) {
-  const items = reorder ? reorder.items : fallback.mostUrgent;
-  const s = reorder?.summary;
-  byId('reorder-summary').textContent = s
-    ? `${formatInt(s.orderNow)} of ${formatInt(s.products)} products to order now`
-      + (s.orderNow ? `; the orders cost ${formatMoney(s.orderCost)}` : '')
-      + (s.ordersWithoutCost ? ` (${formatInt(s.ordersWithoutCost)} without a known unit cost)` : '')
-      + `. Planned on ${formatDay(reorder.asOf)}; most urgent first.`
-    : `${formatInt(fallback.orderNow)} products to order now; the full list is unavailable.`;
+export function renderReorder({ value: reorder, error }) {
+  const summary = byId('reorder-summary');
+  if (error) {
+    summary.textContent = '';
+    renderError(byId('reorder'), 'The reorder list', error);
+    return;
+  }
+  const { summary: s, items } = reorder;
+  summary.textContent = `${formatInt(s.orderNow)} of ${formatInt(s.products)} products to order now`
+    + (s.orderNow ? `; the orders cost ${formatMoney(s.orderCost)}` : '')
+    + (s.ordersWithoutCost ? ` (${formatInt(s.ordersWithoutCost)} without a known unit cost)` : '')
+    + `. Planned on ${formatDay(reorder.asOf)}; most urgent first.`;
   const known = (v, format) => (Number.isFinite(v) ? format(v) : '—');
   renderIfChanged(byId('reorder'), items, (node) => replace(node, items.length
     ? table({
@@ -111,7 +120,7 @@ export function renderReorder(reorder, fallback) {
         { label: 'Days of cover', numeric: true }, { label: 'Order', numeric: true }, { label: 'Cost', numeric: true }],
       rows: items.map((line) => [
         [line.name, el('span', { className: 'muted' }, ` · ${line.productId}`)],
-        el('span', { className: `status--${line.status}` }, STATUS[line.status] ?? line.status),
+        el('span', { className: `status--${line.status}` }, STATUS[line.status]),
         known(line.stockOnHand, formatInt),
         known(line.daysOfCover, (d) => formatNumber(Math.round(d * 10) / 10)),
         line.orderQuantity ? formatInt(line.orderQuantity) : '—',

@@ -1,9 +1,9 @@
 // The sales trend panel: builds the chart's series from the dashboard, the trends API (the
-// 7-day moving average), the forecast and the calendar, and writes the chart's text
-// alternatives (the canvas's aria-label and a table of every day).
+// 7-day moving average, as the API computes it), the forecast and the calendar, and writes
+// the chart's text alternatives (the canvas's aria-label and a table of every day).
 
 import { drawTrendChart } from './charts.js';
-import { byId, el, renderIfChanged, replace, stateMessage, table } from './dom.js';
+import { byId, el, errorMessage, renderIfChanged, replace, stateMessage, table } from './dom.js';
 import { addDays, dayRange, formatDay, formatDaySpan, formatInt, formatMoney } from './format.js';
 import { multiplierText } from './panels.js';
 
@@ -23,10 +23,10 @@ const adjustmentText = (a) => `${a.name}${a.phase === 'build_up' ? ' build-up' :
 
 /**
  * The chart's series, one value per day from the window's first day to the forecast's last
- * (null where a series has none). `trends` and `forecast` may be null (not loaded).
+ * (null where a series has none): the dashboard's days, the trends API's `points`, the
+ * forecast's days and the calendar's events (each empty when not loaded).
  */
-function buildSeries(dash, span, trends, forecast, events) {
-  const forecastDays = (forecast?.forecast ?? []).filter((d) => d.revenue && d.date >= span.from);
+function buildSeries(dash, span, points, forecastDays, events) {
   const end = forecastDays.at(-1)?.date;
   const labels = dayRange(span.from, end > span.to ? end : span.to);
   const index = new Map(labels.map((d, i) => [d, i]));
@@ -36,33 +36,26 @@ function buildSeries(dash, span, trends, forecast, events) {
   const eventNotes = labels.map(() => []);
   const eventSpans = [];
 
-  const inWindow = dash.salesTrend.filter((p) => index.has(p.date));
-  for (const p of inWindow) {
+  for (const p of dash.salesTrend) {
     revenue[index.get(p.date)] = p.revenue;
     count[index.get(p.date)] = p.salesCount;
   }
-  // The 7-day moving average from the trends API; computed here only if it gave none.
-  const points = (trends?.points ?? []).filter((p) => index.has(p.period) && Number.isFinite(p.revenueMovingAverage7));
-  if (points.length) {
-    for (const p of points) average[index.get(p.period)] = p.revenueMovingAverage7;
-  } else {
-    inWindow.forEach((p, i) => {
-      const week = inWindow.slice(Math.max(0, i - 6), i + 1);
-      average[index.get(p.date)] = sum(week.map((w) => w.revenue)) / week.length;
-    });
+  // The API's 7-day moving average (a day has none when the range is under 7 days).
+  for (const p of points) {
+    if (index.has(p.period) && p.revenueMovingAverage7 !== undefined) average[index.get(p.period)] = p.revenueMovingAverage7;
   }
 
   for (const day of forecastDays) {
     const i = index.get(day.date);
     [fc[i], low[i], high[i]] = [day.revenue.forecast, day.revenue.lower80, day.revenue.upper80];
-    forecastNotes[i] = (day.revenue.events ?? []).map(adjustmentText);
+    forecastNotes[i] = day.revenue.events.map(adjustmentText);
   }
   // The forecast continues the revenue line: it starts from the last actual day before it.
   const joint = forecastDays.length ? index.get(forecastDays[0].date) - 1 : -1;
   if (joint >= 0 && revenue[joint] !== null) fc[joint] = low[joint] = high[joint] = revenue[joint];
 
   // Calendar events: their days are shaded and marked on the axis; hovering tells what they are.
-  const adjustmentsOn = new Map(forecastDays.map((d) => [d.date, d.revenue.events ?? []]));
+  const adjustmentsOn = new Map(forecastDays.map((d) => [d.date, d.revenue.events]));
   for (const ev of events) {
     const first = ev.date < labels[0] ? labels[0] : ev.date;
     const last = (ev.endDate ?? ev.date) > labels.at(-1) ? labels.at(-1) : (ev.endDate ?? ev.date);
@@ -113,15 +106,22 @@ function dataTable(series) {
 }
 
 /**
- * Draws the trend panel. Without sales in the window, and the latest sale (`latestSaleDay`)
- * before it, it offers `onShowRange(from, to)`: the 30 days to that sale.
+ * Draws the trend panel from the dashboard and the outcomes (`{value}` or `{error}`) of the
+ * trends, forecast (`{value: null}` when not asked for) and calendar calls: what failed is
+ * said under the chart, and the rest is drawn. Without sales in the window, and the latest
+ * sale (`latestSaleDay`) before it, it offers `onShowRange(from, to)`: the 30 days to that sale.
  */
-export function renderTrend({ dash, span, trends, forecast, events, latestSaleDay, onShowRange }) {
-  const series = buildSeries(dash, span, trends, forecast, events);
+export function renderTrend({ dash, span, trends, forecast, calendar, latestSaleDay, onShowRange }) {
+  const forecastDays = (forecast.value?.forecast ?? []).filter((d) => d.revenue && d.date >= span.from);
+  const series = buildSeries(dash, span, trends.value?.points ?? [], forecastDays, calendar.value?.events ?? []);
+  const failures = [['The 7-day average', trends.error], ['The forecast', forecast.error], ['The calendar events', calendar.error]]
+    .filter(([, error]) => error);
   const hasSales = series.count.some((c) => c > 0);
+  const hasAverage = series.average.some((v) => v !== null);
   const days = series.forecastDays;
   byId('trend-summary').textContent = `${formatDaySpan(span.from, span.to)}. Revenue per day (line, left axis) and `
-    + 'number of sales (bars, right axis), with the 7-day average'
+    + 'number of sales (bars, right axis)'
+    + (hasAverage ? ', with the 7-day average' : '')
     + (days.length ? ` and the forecast with its 80% range to ${formatDay(days.at(-1).date)}` : '')
     + (series.eventSpans.length ? '. ▲ marks calendar events (hover or tap for details).' : '.');
   canvas.setAttribute('aria-label', summarise(series, span, dash));
@@ -131,12 +131,15 @@ export function renderTrend({ dash, span, trends, forecast, events, latestSaleDa
   renderIfChanged(byId('trend-table'), series, (node) => replace(node, dataTable(series)));
 
   const stale = !hasSales && latestSaleDay && latestSaleDay < span.from ? latestSaleDay : null;
-  renderIfChanged(byId('trend-state'), { drawn, hasSales, stale }, (node) => {
-    if (!drawn) replace(node, stateMessage('error', 'The chart library did not load; the numbers are in the table below.'));
+  const failed = failures.map(([what, error]) => [what, error.message]);
+  renderIfChanged(byId('trend-state'), { drawn, hasSales, stale, failed }, (node) => {
+    let message = null;
+    if (!drawn) message = stateMessage('error', 'The chart library did not load; the numbers are in the table below.');
     else if (stale) {
-      replace(node, stateMessage('empty', `No sales in this window. The latest sale was on ${formatDay(stale)}. `,
+      message = stateMessage('empty', `No sales in this window. The latest sale was on ${formatDay(stale)}. `,
         el('button', { type: 'button', on: { click: () => onShowRange(addDays(stale, -29), stale) } },
-          `Show the 30 days to ${formatDay(stale)}`)));
-    } else replace(node, hasSales ? null : stateMessage('empty', 'No sales in this window.'));
+          `Show the 30 days to ${formatDay(stale)}`));
+    } else if (!hasSales) message = stateMessage('empty', 'No sales in this window.');
+    replace(node, failures.map(([what, error]) => errorMessage(what, error)), message);
   });
 }
