@@ -117,7 +117,7 @@ pub fn event_by_id(conn: &mut Conn, id: EventId) -> Result<Option<StoredEvent>, 
 pub fn customers_buying_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<Vec<i64>, StorageError> {
     let ids: Vec<Option<i64>> = sales::table
         .filter(sales::local_date.between(from, to))
-        .filter(sales::status.eq("completed"))
+        .filter(sales::status.eq(crm_domain::SaleStatus::Completed.as_str()))
         .filter(sales::customer_id.is_not_null())
         .select(sales::customer_id)
         .distinct()

@@ -61,18 +61,18 @@ pub fn daily_totals(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<V
 
 /// The per-day totals computed from scratch over `sales`: what `sales_daily` must equal.
 pub fn recompute_daily_totals(conn: &mut Conn) -> Result<Vec<DailyTotals>, StorageError> {
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT local_date,
-                SUM(CASE WHEN status = 'completed' THEN total_cents ELSE 0 END) AS revenue_cents,
-                SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS sale_count,
-                SUM(CASE WHEN status = 'completed' THEN units ELSE 0 END) AS units,
-                SUM(CASE WHEN status = 'refunded' THEN 1 ELSE 0 END) AS refund_count,
-                SUM(CASE WHEN status = 'refunded' THEN total_cents ELSE 0 END) AS refunded_cents
+                SUM(CASE WHEN status = {completed} THEN total_cents ELSE 0 END) AS revenue_cents,
+                SUM(CASE WHEN status = {completed} THEN 1 ELSE 0 END) AS sale_count,
+                SUM(CASE WHEN status = {completed} THEN units ELSE 0 END) AS units,
+                SUM(CASE WHEN status = {refunded} THEN 1 ELSE 0 END) AS refund_count,
+                SUM(CASE WHEN status = {refunded} THEN total_cents ELSE 0 END) AS refunded_cents
          FROM sales
-         WHERE status <> 'voided'
+         WHERE status <> {voided}
          GROUP BY local_date
          ORDER BY local_date",
-    )
+    ))
     .load(conn)?)
 }
 
@@ -113,7 +113,7 @@ pub fn product_daily_totals(
 /// The per-product totals computed from scratch over `sale_items` and `sales`: what
 /// `product_sales_daily` must equal.
 pub fn recompute_product_daily_totals(conn: &mut Conn) -> Result<Vec<ProductDayTotals>, StorageError> {
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT s.local_date AS local_date,
                 i.product_id AS product_id,
                 SUM(i.quantity) AS units,
@@ -121,10 +121,10 @@ pub fn recompute_product_daily_totals(conn: &mut Conn) -> Result<Vec<ProductDayT
                 COUNT(DISTINCT s.id) AS sale_count
          FROM sale_items i
          JOIN sales s ON s.id = i.sale_id
-         WHERE s.status = 'completed'
+         WHERE s.status = {completed}
          GROUP BY s.local_date, i.product_id
          ORDER BY s.local_date, i.product_id",
-    )
+    ))
     .load(conn)?)
 }
 

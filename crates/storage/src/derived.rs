@@ -42,7 +42,7 @@ pub struct CustomerTotals {
 
 /// Every customer (placeholders and customers without purchases included), with totals.
 pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<CustomerTotals>, StorageError> {
-    let with_sales: Vec<CustomerTotals> = diesel::sql_query(
+    let with_sales: Vec<CustomerTotals> = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT customer_id,
                 MIN(local_date) AS first_purchase,
                 MAX(local_date) AS last_purchase,
@@ -51,10 +51,10 @@ pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<C
                 SUM(CASE WHEN local_date >= ? THEN 1 ELSE 0 END) AS window_purchases,
                 SUM(CASE WHEN local_date >= ? THEN total_cents ELSE 0 END) AS window_spend_cents
          FROM sales
-         WHERE status = 'completed' AND customer_id IS NOT NULL
+         WHERE status = {completed} AND customer_id IS NOT NULL
          GROUP BY customer_id
          ORDER BY customer_id",
-    )
+    ))
     .bind::<Date, _>(window_start)
     .bind::<Date, _>(window_start)
     .load(conn)?;
@@ -330,12 +330,12 @@ pub fn for_each_basket_line(
     // all in memory). To any other database it is a plain inner join with the same
     // result. PostgreSQL would write `JOIN` and get the order from a merge join on an
     // index of sale_items (sale_id, line_no), or sort on disk (work_mem spills).
-    let lines = diesel::sql_query(
+    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT i.sale_id AS sale_id, i.product_id AS product_id
          FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
-         WHERE s.status = 'completed' AND s.local_date >= ?
+         WHERE s.status = {completed} AND s.local_date >= ?
          ORDER BY i.sale_id, i.line_no",
-    )
+    ))
     .bind::<Date, _>(since)
     .load_iter::<BasketLine, diesel::connection::DefaultLoadingMode>(conn)?;
     for line in lines {
@@ -383,13 +383,13 @@ pub fn for_each_customer_category(
     // CROSS JOIN, as in `for_each_basket_line`: SQLite keeps sale_items (the largest table)
     // as the outer loop, read once in order, and looks sales and products up by key; to any
     // other database (PostgreSQL: write `JOIN`) it is a plain inner join.
-    let lines = diesel::sql_query(
+    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT s.customer_id AS customer_id, COALESCE(i.category, p.category) AS category
          FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
               CROSS JOIN products AS p ON p.id = i.product_id
-         WHERE s.status = 'completed' AND s.customer_id IS NOT NULL AND s.local_date >= ?
+         WHERE s.status = {completed} AND s.customer_id IS NOT NULL AND s.local_date >= ?
            AND COALESCE(i.category, p.category) IS NOT NULL",
-    )
+    ))
     .bind::<Date, _>(since)
     .load_iter::<CustomerCategory, diesel::connection::DefaultLoadingMode>(conn)?;
     for line in lines {
@@ -439,15 +439,15 @@ pub fn for_each_customer_sale_line(
     conn: &mut Conn,
     mut visit: impl FnMut(CustomerSaleLine),
 ) -> Result<(), StorageError> {
-    let lines = diesel::sql_query(
+    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT s.customer_id AS customer_id, s.id AS sale_id, s.created_at AS created_at,
                 s.local_date AS local_date, s.total_cents AS total_cents,
                 i.product_id AS product_id, i.product_name AS product_name,
                 i.quantity AS quantity, i.unit_price_e4 AS unit_price_e4
          FROM sales AS s LEFT JOIN sale_items AS i ON i.sale_id = s.id
-         WHERE s.status = 'completed' AND s.customer_id IS NOT NULL
+         WHERE s.status = {completed} AND s.customer_id IS NOT NULL
          ORDER BY s.id, i.line_no",
-    )
+    ))
     .load_iter::<CustomerSaleLine, diesel::connection::DefaultLoadingMode>(conn)?;
     for line in lines {
         visit(line?);

@@ -43,3 +43,25 @@ macro_rules! unwrap_stored {
 }
 
 unwrap_stored!(crm_domain::ImpactLevel);
+
+/// `sql` with each `{name}` of a label `L` replaced by the name as an SQL string literal
+/// (`{completed}` → `'completed'`): raw SQL spells a label through its one definition.
+///
+/// ```
+/// use crm_domain::SaleStatus;
+/// let sql = crm_storage::with_labels::<SaleStatus>("WHERE status = {completed} OR status = {refunded}");
+/// assert_eq!(sql, "WHERE status = 'completed' OR status = 'refunded'");
+/// ```
+///
+/// # Panics
+///
+/// When `sql` names a value `L` does not have (a typo, a renamed value): caught by the first
+/// test that runs the query.
+pub fn with_labels<L: Label>(sql: &str) -> String {
+    let mut out = sql.to_owned();
+    for name in L::NAMES {
+        out = out.replace(&format!("{{{name}}}"), &format!("'{name}'"));
+    }
+    assert!(!out.contains('{'), "a label in the SQL names no value of {}: {out}", L::names().join(", "));
+    out
+}

@@ -35,7 +35,7 @@ pub use derived::{
 };
 pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced};
-pub use labels::Stored;
+pub use labels::{Stored, with_labels};
 pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 

@@ -71,7 +71,7 @@ pub fn customer_purchases(
     let rows: Vec<Joined> = sales::table
         .left_join(sale_items::table)
         .filter(sales::customer_id.eq(customer))
-        .filter(sales::status.eq("completed"))
+        .filter(sales::status.eq(crm_domain::SaleStatus::Completed.as_str()))
         .order((sales::created_at, sales::id, sale_items::line_no))
         .select((
             (sales::id, sales::created_at, sales::local_date, sales::total_cents),
@@ -243,7 +243,7 @@ pub fn active_customers_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate)
     use crate::schema::sales::dsl::*;
     Ok(sales
         .filter(local_date.between(from, to))
-        .filter(status.eq("completed"))
+        .filter(status.eq(crm_domain::SaleStatus::Completed.as_str()))
         .filter(customer_id.is_not_null())
         .select(diesel::dsl::count(customer_id).aggregate_distinct())
         .first(conn)?)
