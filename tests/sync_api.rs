@@ -215,3 +215,38 @@ fn customer_and_product_syncs_validate_every_field() {
         app.post("/api/sync/products", &json!({"products": [{"id": 85123, "name": "Heart", "stock_on_hand": -2}]}));
     assert_eq!(ok.body["created"], 1);
 }
+
+#[test]
+fn a_record_missing_a_field_is_named_by_the_field_its_schema_requires() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    let batch = json!({"sales": [
+        {"id": 1, "created_at": "2025-09-27T10:30:00Z"},
+        {"id": 2, "total_amount": 1, "created_at": null},
+        {"id": 3, "total_amount": 1, "created_at": "2025-09-27T10:30:00Z", "items": [{"product_id": "A", "unit_price": 1}]},
+        5
+    ]});
+    let reply = app.post("/api/sync/sales", &batch);
+    assert_eq!(reply.status, 422);
+    let errors: Vec<(u64, &str, &str)> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].as_u64().unwrap(), e["field"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            // Positions are within the record as sent (the client here sends it indented).
+            (0, "total_amount", "missing field `total_amount` at line 4 column 5"),
+            (1, "created_at", "invalid type: null, expected a string at line 2 column 24"),
+            (2, "items[0]", "missing field `quantity` at line 8 column 9"),
+            (3, "(record)", "invalid type: integer `5`, expected struct SaleInput at line 1 column 1")
+        ]
+    );
+    let missing = app.post("/api/calendar/events", &json!({"name": "Diwali", "date": "2025-11-12"}));
+    assert_eq!(missing.status, 422);
+    let fields: Vec<&str> =
+        missing.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["event_type", "impact_level"], "{}", missing.body);
+}

@@ -61,8 +61,10 @@ pub struct CalendarEventInput {
 impl CalendarEventInput {
     /// Reads a body, naming the field of a wrongly typed value.
     fn from_json(body: serde_json::Value) -> Result<Self, ApiError> {
-        serde_path_to_error::deserialize(body)
-            .map_err(|e| crm_service::unreadable_event(crate::sync::serde_field_error(&e)).into())
+        serde_path_to_error::deserialize(&body).map_err(|e| {
+            crm_service::unreadable_event(crate::sync::serde_field_error::<Self>(&e, || body.as_object().cloned()))
+                .into()
+        })
     }
 
     /// The fields as the domain reads them.

@@ -26,7 +26,9 @@ use crm_service::{Received, Service, ServiceError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+use utoipa::PartialSchema;
 use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
 
 /// What a sync batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -55,13 +57,16 @@ impl From<SyncCounts> for SyncResponse {
 /// is parsed once, straight into its input type; the service validates the fields.
 fn read_batch<I, F>(records: Vec<Box<RawValue>>) -> Vec<Received<F>>
 where
-    I: DeserializeOwned + Into<F>,
+    I: DeserializeOwned + Into<F> + PartialSchema,
 {
     records
         .into_iter()
         .map(|record| {
             let mut reader = serde_json::Deserializer::from_str(record.get());
-            serde_path_to_error::deserialize::<_, I>(&mut reader).map(Into::into).map_err(|e| serde_field_error(&e))
+            serde_path_to_error::deserialize::<_, I>(&mut reader).map(Into::into).map_err(|e| {
+                let fields = || serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(record.get()).ok();
+                serde_field_error::<I>(&e, fields)
+            })
         })
         .collect()
 }
@@ -78,7 +83,7 @@ async fn sync_batch<I, F>(
     use_case: SyncUseCase<F>,
 ) -> Result<web::Json<SyncResponse>, ApiError>
 where
-    I: DeserializeOwned + Into<F> + 'static,
+    I: DeserializeOwned + Into<F> + PartialSchema + 'static,
     F: Send + 'static,
 {
     let received = records.len();
@@ -96,12 +101,23 @@ where
     Ok(web::Json(synced?.into()))
 }
 
-/// Names the field a serde error is about (the path, or the missing field's name).
-pub(crate) fn serde_field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+/// Names the field a serde error is about: its path; or, when the record itself could not be
+/// read (a missing field), the first field the record's schema `T` requires that its
+/// `fields` lack; `(record)` when none is missing (the record is not an object).
+pub(crate) fn serde_field_error<T: PartialSchema>(
+    error: &serde_path_to_error::Error<serde_json::Error>,
+    fields: impl FnOnce() -> Option<serde_json::Map<String, serde_json::Value>>,
+) -> FieldError {
     let message = error.inner().to_string();
     let path = error.path().to_string();
     let field = if path == "." {
-        message.split('`').nth(1).filter(|_| message.starts_with("missing field")).unwrap_or("(record)").to_owned()
+        let required = match T::schema() {
+            RefOr::T(Schema::Object(object)) => object.required,
+            _ => Vec::new(),
+        };
+        fields()
+            .and_then(|fields| required.into_iter().find(|name| fields.get(name).is_none_or(|v| v.is_null())))
+            .unwrap_or_else(|| "(record)".to_owned())
     } else {
         path
     };
