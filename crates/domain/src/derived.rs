@@ -4,6 +4,7 @@
 //! storage, service, API) names them with the same types; a name is read back into one of
 //! these only where it is stored.
 
+use crate::CustomerId;
 use chrono::NaiveDate;
 
 /// The seed's customer segments (rules in `crm_analytics::segments`).
@@ -208,7 +209,7 @@ impl ChurnLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerAnalytics {
     /// The customer.
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// The seed's segment.
     pub segment: Segment,
     /// The last purchase is older than the lapse limit.
@@ -254,7 +255,7 @@ pub struct ProductTrend {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerProfile {
     /// The POS id.
-    pub id: i64,
+    pub id: CustomerId,
     /// Name; `None` for a placeholder not synced yet.
     pub name: Option<String>,
     /// Phone.

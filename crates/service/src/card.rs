@@ -11,8 +11,7 @@ use crm_analytics::customer::{
     BoughtLine, ChurnRisk, Preference, Purchase, PurchaseSummary, churn_risk, preferred_products, summarize,
 };
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
-use crm_domain::{CustomerAnalytics, CustomerId};
-use crm_domain::{Money, RfmSegment, Segment, UnitPrice};
+use crm_domain::{CustomerAnalytics, CustomerId, Money, RfmSegment, Segment, UnitPrice};
 use crm_storage::{Conn, StorageError, reads};
 use std::collections::HashMap;
 
@@ -20,7 +19,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsightCard {
     /// The POS's customer id.
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// Name (absent while the customer is known only from sales).
     pub name: Option<String>,
     /// The seed's segment.
@@ -141,7 +140,7 @@ impl Service {
     /// is still exactly what the store holds (no database read).
     pub fn prepared_card(&self, customer: CustomerId) -> Option<InsightCard> {
         let today = self.today();
-        self.cards.render(customer.get(), today, &self.config.segments, self.config.default_gap_days)
+        self.cards.render(customer, today, &self.config.segments, self.config.default_gap_days)
     }
 
     /// The customer's card read from the store.
@@ -149,7 +148,7 @@ impl Service {
         let today = self.today();
         let (rules, gap) = (self.config.segments, self.config.default_gap_days);
         self.db
-            .read(|conn| read_card(conn, customer.get(), today, &rules, gap))?
+            .read(|conn| read_card(conn, customer, today, &rules, gap))?
             .ok_or_else(|| crate::ServiceError::NotFound(format!("no customer with id {customer}")))
     }
 }
@@ -324,7 +323,7 @@ pub(crate) fn purchase_facts(
 /// Draws the card as of `today` (days since the last purchase, lapse and churn risk move
 /// with the date; nothing else does).
 pub(crate) fn render(
-    customer_id: i64,
+    customer_id: CustomerId,
     facts: &CardFacts,
     labels: &ProductLabels,
     today: NaiveDate,
@@ -391,7 +390,7 @@ pub(crate) fn render(
 /// Reads one customer's card from the store.
 pub(crate) fn read_card(
     conn: &mut Conn,
-    id: i64,
+    id: CustomerId,
     today: NaiveDate,
     rules: &SegmentRules,
     default_gap: f64,
@@ -399,8 +398,8 @@ pub(crate) fn read_card(
     let Some(profile) = reads::customer_profile(conn, id)? else {
         return Ok(None);
     };
-    let (sales, lines) = reads::customer_purchases(conn, id)?;
-    let tags = reads::customer_tag_list(conn, id)?;
+    let (sales, lines) = reads::customer_purchases(conn, id.get())?;
+    let tags = reads::customer_tag_list(conn, id.get())?;
     let as_of = crm_storage::last_analytics_run(conn)?.map(|run| run.as_of);
 
     let day_of: HashMap<i64, NaiveDate> = sales.iter().map(|s| (s.id, s.local_date)).collect();

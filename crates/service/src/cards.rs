@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use crm_analytics::basket::Pair;
 use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
-use crm_domain::CustomerAnalytics;
 use crm_domain::Segment;
+use crm_domain::{CustomerAnalytics, CustomerId};
 use crm_storage::{Conn, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,17 +119,17 @@ impl CardBook {
     /// The customer's card as of `today`, when a prepared one is still exact.
     pub(crate) fn render(
         &self,
-        customer: i64,
+        customer: CustomerId,
         today: NaiveDate,
         rules: &SegmentRules,
         default_gap: f64,
     ) -> Option<InsightCard> {
         let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
         let prepared = book.cards.as_ref().filter(|p| p.day == today)?;
-        if book.changed_customers.contains_key(&customer) {
+        if book.changed_customers.contains_key(&customer.get()) {
             return None;
         }
-        let at = prepared.cards.binary_search_by_key(&customer, |(id, _)| *id).ok()?;
+        let at = prepared.cards.binary_search_by_key(&customer.get(), |(id, _)| *id).ok()?;
         let facts = &prepared.cards[at].1;
         if !book.relabelled_products.is_empty()
             && facts.products().any(|p| book.relabelled_products.contains_key(prepared.labels.code(p)))
@@ -185,7 +185,8 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
     let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let numbers = labels.numbers();
 
-    let analytics: HashMap<i64, &CustomerAnalytics> = results.customers.iter().map(|a| (a.customer_id, a)).collect();
+    let analytics: HashMap<i64, &CustomerAnalytics> =
+        results.customers.iter().map(|a| (a.customer_id.get(), a)).collect();
     // Purchases are counted by the refresh: reserve them exactly.
     let mut histories: Vec<History> = names
         .iter()

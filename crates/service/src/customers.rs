@@ -62,19 +62,18 @@ impl Service {
     /// Replaces the customer's manual purpose tags (an empty list removes them all) and
     /// returns them as stored: trimmed, lower-case, sorted, without repeats.
     pub fn set_customer_tags(&self, customer: CustomerId, tags: &[String]) -> Result<Vec<String>, ServiceError> {
-        let customer = customer.get();
         let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
         let stored = self.db.write(|conn| {
             if reads::customer_profile(conn, customer)?.is_none() {
                 return Ok(false);
             }
-            reads::set_customer_tags(conn, customer, &tags)?;
+            reads::set_customer_tags(conn, customer.get(), &tags)?;
             Ok(true)
         })?;
         if !stored {
             return Err(ServiceError::NotFound(format!("no customer with id {customer}")));
         }
-        self.cards.customers_changed(&[customer]);
+        self.cards.customers_changed(&[customer.get()]);
         Ok(tags)
     }
 }

@@ -160,20 +160,22 @@ fn compute(
         .zip(&activities)
         .zip(segments)
         .zip(scores)
-        .map(|(((t, activity), segment), score)| CustomerAnalytics {
-            customer_id: t.customer_id,
-            segment,
-            lapsed: is_lapsed(activity, as_of, &config.segments),
-            recency_score: score.map(|s| i32::from(s.recency)),
-            frequency_score: score.map(|s| i32::from(s.frequency)),
-            monetary_score: score.map(|s| i32::from(s.monetary)),
-            rfm_segment: score.map(|s| s.segment()),
-            visits: t.visits,
-            total_spent_cents: t.total_spent_cents,
-            first_purchase: t.first_purchase,
-            last_purchase: t.last_purchase,
+        .map(|(((t, activity), segment), score)| {
+            Ok(CustomerAnalytics {
+                customer_id: crm_storage::stored_customer(t.customer_id)?,
+                segment,
+                lapsed: is_lapsed(activity, as_of, &config.segments),
+                recency_score: score.map(|s| i32::from(s.recency)),
+                frequency_score: score.map(|s| i32::from(s.frequency)),
+                monetary_score: score.map(|s| i32::from(s.monetary)),
+                rfm_segment: score.map(|s| s.segment()),
+                visits: t.visits,
+                total_spent_cents: t.total_spent_cents,
+                first_purchase: t.first_purchase,
+                last_purchase: t.last_purchase,
+            })
         })
-        .collect();
+        .collect::<Result<_, StorageError>>()?;
 
     let history_start = as_of - Days::new(config.popularity_history_days.max(1));
     let mut tally = PopularityTally::new(as_of, &config.popularity);

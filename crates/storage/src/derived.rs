@@ -9,7 +9,7 @@ use crate::schema::{
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
-use crm_domain::{AnalyticsRun, CustomerAnalytics, Direction, ProductTrend, RfmSegment, Segment};
+use crm_domain::{AnalyticsRun, CustomerAnalytics, CustomerId, Direction, ProductTrend, RfmSegment, Segment};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
@@ -97,7 +97,7 @@ pub(crate) struct AnalyticsRecord {
 impl From<&CustomerAnalytics> for AnalyticsRecord {
     fn from(row: &CustomerAnalytics) -> Self {
         Self {
-            customer_id: row.customer_id,
+            customer_id: row.customer_id.get(),
             segment: row.segment.as_str().to_owned(),
             lapsed: row.lapsed,
             recency_score: row.recency_score,
@@ -117,7 +117,7 @@ impl TryFrom<AnalyticsRecord> for CustomerAnalytics {
 
     fn try_from(r: AnalyticsRecord) -> Result<Self, StorageError> {
         Ok(Self {
-            customer_id: r.customer_id,
+            customer_id: stored_customer(r.customer_id)?,
             segment: stored_segment(&r.segment)?,
             lapsed: r.lapsed,
             recency_score: r.recency_score,
@@ -130,6 +130,11 @@ impl TryFrom<AnalyticsRecord> for CustomerAnalytics {
             last_purchase: r.last_purchase,
         })
     }
+}
+
+/// A stored customer id read back (the store holds only ids it accepted).
+pub fn stored_customer(id: i64) -> Result<CustomerId, StorageError> {
+    CustomerId::try_from(id).map_err(|_| StorageError::unknown_label("customer_id", &id.to_string()))
 }
 
 /// A stored segment name read back.

@@ -1,7 +1,9 @@
 //! Read queries behind the insight card, the customer list and the dashboard. Each is an
 //! indexed lookup or range scan; none reads all sales.
 
-use crate::derived::{AnalyticsRecord, ProductPairRow, TrendRecord, stored_rfm_segment, stored_segment};
+use crate::derived::{
+    AnalyticsRecord, ProductPairRow, TrendRecord, stored_customer, stored_rfm_segment, stored_segment,
+};
 use crate::schema::{
     calendar_events, customer_analytics, customer_rule_tags, customer_tags, customers, product_pairs, product_trends,
     products, sale_items, sales,
@@ -9,7 +11,8 @@ use crate::schema::{
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
 use crm_domain::{
-    CustomerAnalytics, CustomerProfile, EventId, PopularProduct, ProductTrend, RfmSegment, Segment, StoredEvent,
+    CustomerAnalytics, CustomerId, CustomerProfile, EventId, PopularProduct, ProductTrend, RfmSegment, Segment,
+    StoredEvent,
 };
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -18,9 +21,9 @@ use std::collections::HashMap;
 type Contact = (i64, Option<String>, Option<String>, Option<String>, bool);
 
 /// A customer by id, with analytics.
-pub fn customer_profile(conn: &mut Conn, id: i64) -> Result<Option<CustomerProfile>, StorageError> {
+pub fn customer_profile(conn: &mut Conn, id: CustomerId) -> Result<Option<CustomerProfile>, StorageError> {
     let row: Option<Contact> = customers::table
-        .find(id)
+        .find(id.get())
         .select((customers::id, customers::name, customers::phone, customers::email, customers::placeholder))
         .first(conn)
         .optional()?;
@@ -30,7 +33,7 @@ pub fn customer_profile(conn: &mut Conn, id: i64) -> Result<Option<CustomerProfi
     let analytics: Option<AnalyticsRecord> =
         customer_analytics::table.find(id).select(AnalyticsRecord::as_select()).first(conn).optional()?;
     let analytics = analytics.map(CustomerAnalytics::try_from).transpose()?;
-    Ok(Some(CustomerProfile { id, name, phone, email, placeholder, analytics }))
+    Ok(Some(CustomerProfile { id: stored_customer(id)?, name, phone, email, placeholder, analytics }))
 }
 
 /// One of a customer's completed sales.
@@ -202,7 +205,7 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
     rows.into_iter()
         .map(|((id, name, phone, email, placeholder), analytics)| {
             Ok(CustomerProfile {
-                id,
+                id: stored_customer(id)?,
                 name,
                 phone,
                 email,

@@ -246,7 +246,8 @@ fn a_stored_label_this_version_does_not_know_is_an_error_not_a_default() {
     assert!(matches!(refused, crm_storage::StorageError::Constraint(_)), "{refused:?}");
     // RFM names have no CHECK: one this version does not know is refused when read back.
     insert("vip", "Gold Members").unwrap();
-    let error = db.read(|c| crm_storage::reads::customer_profile(c, 1)).unwrap_err();
+    let error =
+        db.read(|c| crm_storage::reads::customer_profile(c, crm_domain::CustomerId::try_from(1).unwrap())).unwrap_err();
     assert_eq!(error.to_string(), "column rfm_segment holds \"Gold Members\", which this version does not know");
 }
 

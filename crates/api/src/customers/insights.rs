@@ -190,7 +190,7 @@ pub async fn get_customer_insights(
 impl From<InsightCard> for CustomerInsightsResponse {
     fn from(card: InsightCard) -> Self {
         Self {
-            customer_id: card.customer_id,
+            customer_id: card.customer_id.get(),
             name: card.name,
             segment: card.segment,
             lapsed: card.lapsed,

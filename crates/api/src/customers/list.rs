@@ -80,7 +80,7 @@ impl From<CustomerProfile> for CustomerSummaryView {
     fn from(p: CustomerProfile) -> Self {
         let a = p.analytics;
         Self {
-            id: p.id,
+            id: p.id.get(),
             name: p.name,
             phone: p.phone,
             email: p.email,

@@ -114,7 +114,7 @@ fn config() -> AnalyticsConfig {
 fn assert_same_cards(db: &Database, book: &CardBook, today: NaiveDate, config: &AnalyticsConfig) {
     let (rules, gap) = (config.segments, config.default_gap_days);
     let mut prepared = 0;
-    for id in 1..=170 {
+    for id in (1..=170).map(|id| CustomerId::try_from(id).unwrap()) {
         let stored = db.read(|c| read_card(c, id, today, &rules, gap)).unwrap();
         let from_memory = book.render(id, today, &rules, gap);
         if let Some(card) = &from_memory {
@@ -143,7 +143,9 @@ fn prepared_cards_equal_cards_read_from_the_store() {
 
     // Prepared cards are for the day they were made.
     let tomorrow = today + Days::new(1);
-    assert!(book.render(1, tomorrow, &config.segments, config.default_gap_days).is_none());
+    assert!(
+        book.render(CustomerId::try_from(1).unwrap(), tomorrow, &config.segments, config.default_gap_days).is_none()
+    );
 }
 
 #[test]
@@ -157,16 +159,20 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
 
     book.customers_changed(&[5]);
-    assert!(book.render(5, today, &rules, gap).is_none());
-    assert!(book.render(6, today, &rules, gap).is_some());
+    assert!(book.render(cid(5), today, &rules, gap).is_none());
+    assert!(book.render(cid(6), today, &rules, gap).is_some());
 
     // Relabelling a product leaves every card that names it to the store.
-    let card = book.render(6, today, &rules, gap).unwrap();
+    let card = book.render(cid(6), today, &rules, gap).unwrap();
     let named = card.preferred_products[0].product_id.clone();
     book.products_relabelled(&[named]);
-    assert!(book.render(6, today, &rules, gap).is_none());
+    assert!(book.render(cid(6), today, &rules, gap).is_none());
 
     refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
-    assert!(book.render(5, today, &rules, gap).is_some() && book.render(6, today, &rules, gap).is_some());
+    assert!(book.render(cid(5), today, &rules, gap).is_some() && book.render(cid(6), today, &rules, gap).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
+}
+
+fn cid(id: i64) -> CustomerId {
+    CustomerId::try_from(id).unwrap()
 }
