@@ -4,7 +4,7 @@
 //! storage, service, API) names them with the same types; a name is read back into one of
 //! these only where it is stored.
 
-use crate::CustomerId;
+use crate::{CustomerId, ProductId};
 use chrono::NaiveDate;
 
 /// The seed's customer segments (rules in `crm_analytics::segments`).
@@ -236,7 +236,7 @@ pub struct CustomerAnalytics {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductTrend {
     /// The product.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// 0-100.
     pub popularity_score: f64,
     /// 1 = most popular.

@@ -23,6 +23,12 @@ macro_rules! integer_id {
             pub const fn get(self) -> i64 {
                 self.0
             }
+
+            /// An id read back from the store, which took it only through [`TryFrom`]: not
+            /// checked again.
+            pub const fn from_stored(id: i64) -> Self {
+                Self(id)
+            }
         }
 
         impl TryFrom<i64> for $name {
@@ -85,6 +91,12 @@ impl ProductId {
             Err(DomainError::BidiControl) => Err(DomainError::BidiControl),
             Err(_) => Err(DomainError::BadProductCode { max: Self::MAX_LEN }),
         }
+    }
+
+    /// A code read back from the store, which took it only through [`ProductId::parse`]:
+    /// not checked again.
+    pub fn from_stored(code: impl Into<String>) -> Self {
+        Self(code.into())
     }
 
     /// The code as text.

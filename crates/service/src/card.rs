@@ -11,7 +11,7 @@ use crm_analytics::customer::{
     BoughtLine, ChurnRisk, Preference, Purchase, PurchaseSummary, churn_risk, preferred_products, summarize,
 };
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
-use crm_domain::{CustomerAnalytics, CustomerId, Money, RfmSegment, Segment, UnitPrice};
+use crm_domain::{CustomerAnalytics, CustomerId, Money, ProductId, RfmSegment, SaleId, Segment, UnitPrice};
 use crm_storage::{Conn, StorageError, reads};
 use std::collections::HashMap;
 
@@ -79,7 +79,7 @@ impl RfmScores {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastPurchase {
     /// The POS's sale id.
-    pub sale_id: i64,
+    pub sale_id: SaleId,
     /// The store-local day.
     pub date: NaiveDate,
     /// When it happened.
@@ -94,7 +94,7 @@ pub struct LastPurchase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurchaseLine {
     /// Product code.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// The name on the receipt, else the catalogue's, else the code.
     pub product_name: String,
     /// Units.
@@ -107,7 +107,7 @@ pub struct PurchaseLine {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreferredProduct {
     /// Product code.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// Name (the code when the catalogue has none).
     pub name: String,
     /// Category.
@@ -124,11 +124,11 @@ pub struct PreferredProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     /// Product code.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// Name.
     pub name: String,
     /// The customer's product it is bought with.
-    pub because_of: String,
+    pub because_of: ProductId,
     /// How much more often the two are bought together than by chance.
     pub lift: f64,
     /// Share of baskets with `because_of` that also hold this product.
@@ -210,6 +210,11 @@ impl ProductLabels {
         if let Some(slot) = self.labels.get_mut(index as usize) {
             *slot = Some((name, category));
         }
+    }
+
+    /// The id of a number (its code, as the store holds it).
+    fn product_id(&self, index: u32) -> ProductId {
+        ProductId::from_stored(self.code(index))
     }
 
     /// The product's name, or its code when it has none.
@@ -343,7 +348,7 @@ pub(crate) fn render(
         average_basket: Money::from_cents(summary.map_or(0, |s| s.average_basket_cents)),
         first_purchase: summary.map(|s| s.first_purchase),
         last_purchase: facts.last.as_ref().map(|sale| LastPurchase {
-            sale_id: sale.sale_id,
+            sale_id: SaleId::from_stored(sale.sale_id),
             date: sale.local_date,
             created_at: sale.created_at.and_utc(),
             amount: Money::from_cents(sale.total_cents),
@@ -351,7 +356,7 @@ pub(crate) fn render(
                 .lines
                 .iter()
                 .map(|l| PurchaseLine {
-                    product_id: labels.code(l.product).to_owned(),
+                    product_id: labels.product_id(l.product),
                     product_name: l.name.as_deref().map_or_else(|| labels.name(l.product), str::to_owned),
                     quantity: l.quantity,
                     unit_price: UnitPrice::from_ten_thousandths(l.unit_price_e4),
@@ -362,7 +367,7 @@ pub(crate) fn render(
             .preferred
             .iter()
             .map(|p| PreferredProduct {
-                product_id: labels.code(p.product).to_owned(),
+                product_id: labels.product_id(p.product),
                 name: labels.name(p.product),
                 category: labels.category(p.product),
                 quantity: p.quantity,
@@ -375,9 +380,9 @@ pub(crate) fn render(
             .recommendations
             .iter()
             .map(|r| Suggestion {
-                product_id: labels.code(r.product).to_owned(),
+                product_id: labels.product_id(r.product),
                 name: labels.name(r.product),
-                because_of: labels.code(r.because).to_owned(),
+                because_of: labels.product_id(r.because),
                 lift: r.lift,
                 confidence: r.confidence,
             })

@@ -15,7 +15,7 @@ use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::reorder::ReorderPolicy;
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
-use crm_domain::{AnalyticsRun, CustomerAnalytics, MAX_EVENT_LEAD_DAYS, ProductTrend};
+use crm_domain::{AnalyticsRun, CustomerAnalytics, MAX_EVENT_LEAD_DAYS, ProductId, ProductTrend};
 use crm_storage::{Conn, Database, ProductPairRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -190,7 +190,7 @@ fn compute(
     let products: Vec<ProductTrend> = ranked
         .iter()
         .map(|p| ProductTrend {
-            product_id: p.product.clone(),
+            product_id: ProductId::from_stored(p.product.as_str()),
             popularity_score: p.score,
             popularity_rank: i32::try_from(p.rank).unwrap_or(i32::MAX),
             trend_direction: p.direction,

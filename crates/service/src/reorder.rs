@@ -16,7 +16,7 @@ use chrono::{Days, NaiveDate};
 use crm_analytics::demand::{UnitsForecaster, UnitsMethod};
 use crm_analytics::reorder::{Advice, DayDemand, ReorderPolicy, Stock, advise};
 pub use crm_domain::ReorderStatus;
-use crm_domain::{Money, UnitPrice};
+use crm_domain::{Money, ProductId, UnitPrice};
 use crm_storage::CatalogueEntry;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ pub const MIN_REORDER_HORIZON_DAYS: u32 = 28;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReorderItem {
     /// The product code.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// Display name.
     pub name: String,
     /// Category.
@@ -215,7 +215,7 @@ fn item(
     let unit_cost = entry.unit_cost_e4.map(UnitPrice::from_ten_thousandths);
     let ordered = advice.map_or(0, |a| a.order_quantity);
     ReorderItem {
-        product_id: entry.id,
+        product_id: ProductId::from_stored(entry.id),
         name: entry.name,
         category: entry.category,
         status,

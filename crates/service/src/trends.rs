@@ -8,7 +8,7 @@ use chrono::{Days, NaiveDate};
 use crm_analytics::trend::{linear_trend, moving_average, percent_change};
 use crm_analytics::{bucket_days, fill_days};
 use crm_domain::{
-    DaySales, Direction, Granularity, Money, PopularProduct, ProductTrend, RfmSegment, Segment, StoredEvent,
+    DaySales, Direction, Granularity, Money, PopularProduct, ProductId, ProductTrend, RfmSegment, Segment, StoredEvent,
 };
 use crm_storage::daily_sales;
 use crm_storage::reads;
@@ -198,7 +198,7 @@ pub struct ProductsRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductSold {
     /// Product code.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// Name (the code for a product never named).
     pub name: String,
     /// Category.
@@ -364,7 +364,7 @@ impl Service {
                     labels.get(&p.product_id).cloned().unwrap_or_else(|| (p.product_id.clone(), None));
                 ProductSold {
                     popularity: trends.get(&p.product_id).cloned(),
-                    product_id: p.product_id,
+                    product_id: ProductId::from_stored(p.product_id),
                     name,
                     category,
                     rank,

@@ -153,7 +153,7 @@ fn the_refresh_prepares_the_same_list_and_the_policy_shapes_it() {
     // A delivery synced after the refresh shows at once: the same forecasts, the new stock.
     catalogue(&service, today(), vec![product("STEADY", Some(60)), product("SPOON", Some(4))]);
     let restocked = service.reorder().unwrap();
-    let steady = restocked.items.iter().find(|i| i.product_id == "STEADY").unwrap();
+    let steady = restocked.items.iter().find(|i| i.product_id.as_str() == "STEADY").unwrap();
     assert_eq!((steady.status, steady.order_quantity()), (ReorderStatus::Enough, 0));
     assert!((steady.days_of_cover().unwrap() - 6.0).abs() < 1e-6);
     assert_eq!(restocked.items.len(), 2, "the new product is listed");
@@ -185,7 +185,7 @@ fn days_out_of_stock_do_not_pull_the_demand_down() {
     assert!((mean_units("OUT") - 10.0).abs() < 1e-6, "{}", mean_units("OUT"));
     assert!(mean_units("UNKNOWN") < 9.5, "the zeros count: {}", mean_units("UNKNOWN"));
     let list = service.reorder().unwrap();
-    let out = list.items.iter().find(|i| i.product_id == "OUT").unwrap();
+    let out = list.items.iter().find(|i| i.product_id.as_str() == "OUT").unwrap();
     assert!((out.days_of_cover().unwrap() - 3.0).abs() < 1e-6, "{:?}", out.advice);
     // The on-demand forecast from another day leaves the same days out.
     let backtest = service

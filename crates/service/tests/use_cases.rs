@@ -100,8 +100,8 @@ fn a_synced_sale_shows_on_the_card_read_from_the_store_and_on_the_prepared_one_a
     assert_eq!(stored.segment, Segment::New, "a first purchase 3 days ago, before any refresh");
     assert_eq!(stored.analytics_as_of, None);
     let last = stored.last_purchase.as_ref().unwrap();
-    assert_eq!((last.sale_id, last.items.len(), last.amount.cents()), (2, 2, 650));
-    assert_eq!(stored.preferred_products[0].product_id, "TEA");
+    assert_eq!((last.sale_id.get(), last.items.len(), last.amount.cents()), (2, 2, 650));
+    assert_eq!(stored.preferred_products[0].product_id.as_str(), "TEA");
     assert_eq!(service.prepared_card(cid(7)), None, "no refresh has prepared cards yet");
 
     let run = service.refresh(None).unwrap();

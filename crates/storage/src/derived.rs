@@ -9,7 +9,9 @@ use crate::schema::{
 };
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
-use crm_domain::{AnalyticsRun, CustomerAnalytics, CustomerId, Direction, ProductTrend, RfmSegment, Segment};
+use crm_domain::{
+    AnalyticsRun, CustomerAnalytics, CustomerId, Direction, ProductId, ProductTrend, RfmSegment, Segment,
+};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
@@ -163,7 +165,7 @@ pub(crate) struct TrendRecord {
 impl From<&ProductTrend> for TrendRecord {
     fn from(row: &ProductTrend) -> Self {
         Self {
-            product_id: row.product_id.clone(),
+            product_id: row.product_id.as_str().to_owned(),
             popularity_score: row.popularity_score,
             popularity_rank: row.popularity_rank,
             trend_direction: row.trend_direction.as_str().to_owned(),
@@ -181,7 +183,7 @@ impl TryFrom<TrendRecord> for ProductTrend {
         Ok(Self {
             trend_direction: Direction::from_name(&r.trend_direction)
                 .ok_or_else(|| StorageError::unknown_label("trend_direction", &r.trend_direction))?,
-            product_id: r.product_id,
+            product_id: ProductId::from_stored(r.product_id),
             popularity_score: r.popularity_score,
             popularity_rank: r.popularity_rank,
             decayed_units: r.decayed_units,

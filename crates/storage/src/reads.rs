@@ -262,7 +262,7 @@ pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<Stri
             .load(conn)?;
         for row in rows {
             let row: ProductTrend = row.try_into()?;
-            found.insert(row.product_id.clone(), row);
+            found.insert(row.product_id.as_str().to_owned(), row);
         }
     }
     Ok(found)

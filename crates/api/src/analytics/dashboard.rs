@@ -179,7 +179,7 @@ pub struct TopProduct {
 impl From<crm_domain::PopularProduct> for TopProduct {
     fn from(crm_domain::PopularProduct { trend: t, name, category }: crm_domain::PopularProduct) -> Self {
         Self {
-            product_id: t.product_id,
+            product_id: t.product_id.into_string(),
             name,
             category,
             score: t.popularity_score,
@@ -197,7 +197,7 @@ impl From<crm_service::ProductSold> for TopProduct {
     fn from(p: crm_service::ProductSold) -> Self {
         let popularity = p.popularity.as_ref();
         Self {
-            product_id: p.product_id,
+            product_id: p.product_id.into_string(),
             name: p.name,
             category: p.category,
             score: popularity.map_or(0.0, |t| t.popularity_score),

@@ -247,7 +247,7 @@ fn round(value: f64) -> f64 {
 pub(crate) fn line(item: &ReorderItem) -> ReorderLine {
     let advice = item.advice;
     ReorderLine {
-        product_id: item.product_id.clone(),
+        product_id: item.product_id.as_str().to_owned(),
         name: item.name.clone(),
         category: item.category.clone(),
         status: item.status,

@@ -218,7 +218,7 @@ impl From<RfmScores> for RfmView {
 impl From<LastPurchase> for LastPurchaseView {
     fn from(sale: LastPurchase) -> Self {
         Self {
-            sale_id: sale.sale_id,
+            sale_id: sale.sale_id.get(),
             date: sale.date,
             created_at: sale.created_at,
             amount: sale.amount.to_decimal(),
@@ -230,7 +230,7 @@ impl From<LastPurchase> for LastPurchaseView {
 impl From<PurchaseLine> for PurchaseLineView {
     fn from(l: PurchaseLine) -> Self {
         Self {
-            product_id: l.product_id,
+            product_id: l.product_id.into_string(),
             product_name: l.product_name,
             quantity: l.quantity,
             unit_price: l.unit_price.to_decimal(),
@@ -241,7 +241,7 @@ impl From<PurchaseLine> for PurchaseLineView {
 impl From<PreferredProduct> for PreferredProductView {
     fn from(p: PreferredProduct) -> Self {
         Self {
-            product_id: p.product_id,
+            product_id: p.product_id.into_string(),
             name: p.name,
             category: p.category,
             quantity: p.quantity,
@@ -254,9 +254,9 @@ impl From<PreferredProduct> for PreferredProductView {
 impl From<Suggestion> for RecommendationView {
     fn from(r: Suggestion) -> Self {
         Self {
-            product_id: r.product_id,
+            product_id: r.product_id.into_string(),
             name: r.name,
-            because_of: r.because_of,
+            because_of: r.because_of.into_string(),
             lift: r.lift,
             confidence: r.confidence,
         }

@@ -164,7 +164,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
 
     // Relabelling a product leaves every card that names it to the store.
     let card = book.render(cid(6), today, &rules, gap).unwrap();
-    let named = card.preferred_products[0].product_id.clone();
+    let named = card.preferred_products[0].product_id.as_str().to_owned();
     book.products_relabelled(&[named]);
     assert!(book.render(cid(6), today, &rules, gap).is_none());
 
