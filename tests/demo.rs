@@ -58,7 +58,7 @@ fn the_same_seed_gives_the_same_shop_and_the_dashboard_has_everything_to_show() 
     let said = String::from_utf8_lossy(&first.stdout);
     assert_eq!(
         said,
-        "demo: 60 customers, 48 products, 2999 sales from 2025-05-27 to 2026-06-30, 8 calendar events; 19 products \
+        "demo: 60 customers, 48 products, 2999 sales from 2025-05-27 to 2026-06-30, 8 calendar events; 18 products \
          to reorder now\ndemo: start the server (crm-trends serve) and open http://127.0.0.1:3001/\n"
     );
     assert!(demo(b.path(), &SMALL).status.success());
@@ -150,7 +150,7 @@ fn a_festival_s_effect_is_learned_from_its_past_occurrences() {
     // One past occurrence (the year before's), and the lift it showed: 1.9 in the
     // generator, declared 1.6, learned from the data as it fell.
     assert_eq!(learned["occurrences"], 1);
-    assert_eq!(learned["multiplier"], 2.449);
+    assert_eq!(learned["multiplier"], 2.411);
     let build_up = &forecast["forecast"][0]["revenue"]["events"][0];
     assert_eq!((build_up["name"].as_str(), build_up["phase"].as_str()), (Some("Christmas Eve"), Some("build_up")));
 }

@@ -79,6 +79,9 @@ pub struct DemandRules {
     /// How many occurrences the declared multiplier counts as when a learned effect is
     /// shrunk toward it (default 1: one past occurrence lands halfway between the two).
     pub prior_occurrences: f64,
+    /// Huber refits that decide which days the fit leaves out (default 30; 0 keeps every
+    /// day): see [`forecast::robust_weights`].
+    pub robust_passes: usize,
 }
 
 impl Default for DemandRules {
@@ -89,6 +92,7 @@ impl Default for DemandRules {
             backtest_horizon: 28,
             backtest_folds: 2,
             prior_occurrences: 1.0,
+            robust_passes: 30,
         }
     }
 }
@@ -213,15 +217,27 @@ impl StoreForecaster {
         let (start, end) = span(history)?;
         let logged: Vec<(NaiveDate, f64)> = history.iter().map(|&(d, v)| (d, v.max(0.0).ln_1p())).collect();
         let columns = EventColumns::new(events, start, end);
+        // Days a robust fit cannot explain at all (a closure recorded as nothing sold, a
+        // disrupted month) are left out as missing days: they bend neither the trend nor the
+        // seasons, and the events that fall on them still learn from them below.
+        let robust = ForecastRules { robust_passes: rules.robust_passes, ..rules.model };
+        let weights = if rules.robust_passes == 0 {
+            vec![1.0; logged.len()]
+        } else {
+            forecast::robust_weights(&logged, &columns.days, &robust)?
+        };
+        let kept: Vec<(NaiveDate, f64)> =
+            logged.iter().zip(&weights).filter(|(_, w)| **w > 0.0).map(|(day, _)| *day).collect();
+        let plain = ForecastRules { robust_passes: 0, ..rules.model };
         let (trend_penalty, backtest) = forecast::tune_trend_penalty(
-            &logged,
+            &kept,
             &columns.days,
-            &rules.model,
+            &plain,
             &rules.penalty_grid,
             rules.backtest_horizon,
             rules.backtest_folds,
         );
-        let model = forecast::fit(&logged, &columns.days, &ForecastRules { trend_penalty, ..rules.model })?;
+        let model = forecast::fit(&kept, &columns.days, &ForecastRules { trend_penalty, ..plain })?;
         let sigma = backtest.and_then(|b| b.rmse()).unwrap_or_else(|| model.residual_sd());
         let effects = columns.learn(&model, history, rules.prior_occurrences);
         Some(Self { model, sigma, effects, trend_penalty, backtest })
@@ -374,6 +390,8 @@ pub const PRODUCT_RULES: ForecastRules = ForecastRules {
     yearly_terms: 0,
     trend_penalty: 1e-3,
     seasonal_penalty: 0.01,
+    // A product's days without a sale are real zeros, not a closure: plain least squares.
+    robust_passes: 0,
 };
 
 /// Average days between sales above which demand counts as intermittent (Syntetos and
