@@ -29,8 +29,10 @@ use backtest::{SERIES, Score, holidays, origins, row, score_origin, series};
 
 fn main() {
     let chosen: Vec<String> = std::env::args().skip(1).collect();
-    println!("| series, origins | origins | days | WAPE | naive WAPE | MASE | naive MASE | in 80 % | in 95 % |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| series, origins | origins | days | WAPE | naive WAPE | ETS WAPE | MASE | naive MASE | ETS MASE | in 80 % | in 95 % |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for name in SERIES.iter().filter(|n| chosen.is_empty() || chosen.iter().any(|c| c == *n)) {
         let (days, events) = (series(name), holidays(name));
         let (first, last) = (days[0].0, days[days.len() - 1].0);

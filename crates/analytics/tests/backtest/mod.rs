@@ -57,6 +57,17 @@ pub fn holidays(name: &str) -> Vec<Occurrence> {
         .collect()
 }
 
+/// The ETS baseline's forecast of the `horizon` days after `history`: augurs' MSTL (a
+/// weekly season, and a yearly one with two years of history) with an AutoETS trend,
+/// fitted on the values as they are, negative forecasts read as 0.
+pub fn ets(history: &[f64], horizon: usize) -> Vec<f64> {
+    use augurs_core::{Fit, Predict};
+    let periods = if history.len() >= 730 { vec![7, 365] } else { vec![7] };
+    let model = augurs_mstl::MSTLModel::new(periods, augurs_ets::AutoETS::non_seasonal().into_trend_model());
+    let fitted = model.fit(history).expect("ETS fits");
+    fitted.predict(horizon, None).expect("ETS forecasts").point.into_iter().map(|v| v.max(0.0)).collect()
+}
+
 /// What one origin's forecast scored.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Score {
@@ -66,6 +77,8 @@ pub struct Score {
     pub abs_error: f64,
     /// Σ|naive − actual|.
     pub naive_abs_error: f64,
+    /// Σ|ETS − actual| (MSTL with an AutoETS trend: see [`ets`]).
+    pub ets_abs_error: f64,
     /// Σ actual.
     pub actual: f64,
     /// Mean absolute one-week-back change inside the history (MASE's scale).
@@ -92,13 +105,11 @@ pub fn origins(days: &[(NaiveDate, f64)]) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
     (rolling, decembers)
 }
 
-/// WAPE of the model and of naive over `scores`, in percent.
-pub fn wape(scores: &[Score]) -> (f64, f64) {
+/// WAPE of the model, of naive and of ETS over `scores`, in percent.
+pub fn wape(scores: &[Score]) -> (f64, f64, f64) {
     let actual: f64 = scores.iter().map(|s| s.actual).sum();
-    (
-        100.0 * scores.iter().map(|s| s.abs_error).sum::<f64>() / actual,
-        100.0 * scores.iter().map(|s| s.naive_abs_error).sum::<f64>() / actual,
-    )
+    let of = |error: fn(&Score) -> f64| 100.0 * scores.iter().map(error).sum::<f64>() / actual;
+    (of(|s| s.abs_error), of(|s| s.naive_abs_error), of(|s| s.ets_abs_error))
 }
 
 pub fn score_origin(days: &[(NaiveDate, f64)], events: &[Occurrence], origin: NaiveDate) -> Score {
@@ -109,6 +120,7 @@ pub fn score_origin(days: &[(NaiveDate, f64)], events: &[Occurrence], origin: Na
     let forecaster = StoreForecaster::fit(history, events, &DemandRules::default()).unwrap();
     let forecast = forecaster.forecast(events, origin, u32::try_from(horizon).unwrap());
     let scale = history.windows(8).map(|w| (w[7].1 - w[0].1).abs()).sum::<f64>() / (history.len() - 7) as f64;
+    let ets = ets(&history.iter().map(|(_, v)| *v).collect::<Vec<_>>(), forecast.len());
     let mut score = Score { scale, ..Score::default() };
     for (i, day) in forecast.iter().enumerate() {
         let actual = days[at(day.day)].1;
@@ -117,6 +129,7 @@ pub fn score_origin(days: &[(NaiveDate, f64)], events: &[Occurrence], origin: Na
         score.days += 1;
         score.abs_error += (day.point - actual).abs();
         score.naive_abs_error += (naive - actual).abs();
+        score.ets_abs_error += (ets[i] - actual).abs();
         score.actual += actual;
         score.inside_80 += usize::from(day.lower_80 <= actual && actual <= day.upper_80);
         score.inside_95 += usize::from(day.lower_95 <= actual && actual <= day.upper_95);
@@ -126,18 +139,17 @@ pub fn score_origin(days: &[(NaiveDate, f64)], events: &[Occurrence], origin: Na
 
 /// The figures over a set of origins.
 pub fn row(label: &str, scores: &[Score]) -> String {
-    let sum = |f: fn(&Score) -> f64| scores.iter().map(f).sum::<f64>();
     let days: usize = scores.iter().map(|s| s.days).sum();
     let mase = |error: fn(&Score) -> f64| {
         scores.iter().map(|s| error(s) / s.days as f64 / s.scale).sum::<f64>() / scores.len() as f64
     };
+    let (model, naive, ets) = wape(scores);
     format!(
-        "| {label} | {} | {days} | {:.1} % | {:.1} % | {:.2} | {:.2} | {:.0} % | {:.0} % |",
+        "| {label} | {} | {days} | {model:.1} % | {naive:.1} % | {ets:.1} % | {:.2} | {:.2} | {:.2} | {:.0} % | {:.0} % |",
         scores.len(),
-        100.0 * sum(|s| s.abs_error) / sum(|s| s.actual),
-        100.0 * sum(|s| s.naive_abs_error) / sum(|s| s.actual),
         mase(|s| s.abs_error),
         mase(|s| s.naive_abs_error),
+        mase(|s| s.ets_abs_error),
         100.0 * scores.iter().map(|s| s.inside_80).sum::<usize>() as f64 / days as f64,
         100.0 * scores.iter().map(|s| s.inside_95).sum::<usize>() as f64 / days as f64,
     )
