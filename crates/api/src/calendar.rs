@@ -121,10 +121,10 @@ pub struct CalendarEventView {
 }
 
 impl From<StoredEvent> for CalendarEventView {
-    fn from(e: StoredEvent) -> Self {
+    fn from(StoredEvent { id, event: e, uid, .. }: StoredEvent) -> Self {
         Self {
             purpose_tag: event_tag(&e.name),
-            id: e.id.get(),
+            id: id.get(),
             event_type: e.event_type,
             name: e.name,
             date: e.date,
@@ -134,7 +134,7 @@ impl From<StoredEvent> for CalendarEventView {
             notes: e.notes,
             // At most 60: always fits.
             lead_days: e.lead_days.and_then(|days| i32::try_from(days).ok()),
-            uid: e.uid,
+            uid,
         }
     }
 }

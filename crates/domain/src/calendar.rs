@@ -205,39 +205,12 @@ impl CalendarEvent {
 pub struct StoredEvent {
     /// The store's id for it.
     pub id: EventId,
-    /// `festival`, `holiday`, `promotion`, ... (stored lower-case).
-    pub event_type: String,
-    /// Name, such as `Diwali`.
-    pub name: String,
-    /// First day (store-local).
-    pub date: NaiveDate,
-    /// Last day of a multi-day event.
-    pub end_date: Option<NaiveDate>,
-    /// How strongly it moves demand.
-    pub impact_level: ImpactLevel,
-    /// Expected demand relative to a normal day (0 = closed).
-    pub expected_demand_multiplier: f64,
-    /// Free notes.
-    pub notes: Option<String>,
-    /// Days before the first day whose purchases earn the event's purpose tag; `None`: the
-    /// store's default.
-    pub lead_days: Option<u32>,
+    /// The event.
+    pub event: CalendarEvent,
     /// The iCalendar UID it was imported from.
     pub uid: Option<String>,
     /// The imported occurrence's date in its source file.
     pub source_date: Option<NaiveDate>,
-}
-
-impl StoredEvent {
-    /// The event's own lead days, or `default` (the store's) when it declares none.
-    pub fn lead_days_or(&self, default: u64) -> u64 {
-        self.lead_days.map_or(default, u64::from)
-    }
-
-    /// The last day (the first, for a one-day event).
-    pub fn last_day(&self) -> NaiveDate {
-        self.end_date.unwrap_or(self.date)
-    }
 }
 
 #[cfg(test)]

@@ -366,15 +366,16 @@ fn occurrences(
 
 /// An event as the forecast sees it: the same event is the same iCalendar UID (the
 /// occurrences of an imported recurring event), else the same case-folded name.
-pub(crate) fn occurrence(row: &StoredEvent, default_lead_days: u64) -> Occurrence {
+pub(crate) fn occurrence(stored: &StoredEvent, default_lead_days: u64) -> Occurrence {
     // A UID this store gave an event it exported names that one event, not a series.
-    let imported = row.uid.as_deref().filter(|uid| !uid.ends_with("@crm-trends"));
+    let imported = stored.uid.as_deref().filter(|uid| !uid.ends_with("@crm-trends"));
+    let row = &stored.event;
     Occurrence {
         identity: imported.map_or_else(|| row.name.to_lowercase(), |uid| format!("uid:{uid}")),
         name: row.name.clone(),
         event_type: row.event_type.clone(),
         first_day: row.date,
-        last_day: row.end_date.unwrap_or(row.date),
+        last_day: row.last_day(),
         lead_days: row.lead_days_or(default_lead_days),
         declared: row.expected_demand_multiplier,
     }

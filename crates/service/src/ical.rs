@@ -149,7 +149,7 @@ impl Service {
                         report.created += 1;
                     }
                     Some((_, true)) => report.skipped += 1,
-                    Some((row, false)) if same(&row, &o.event) => report.unchanged += 1,
+                    Some((row, false)) if row.event == o.event => report.unchanged += 1,
                     Some((row, false)) => {
                         calendar::update_imported(conn, row.id, &o.event, now)?;
                         report.updated += 1;
@@ -186,18 +186,6 @@ fn is_own(conn: &mut crm_storage::Conn, uid: &str) -> Result<bool, crm_storage::
     };
     let Some(id) = id.parse::<i64>().ok().and_then(|id| EventId::try_from(id).ok()) else { return Ok(false) };
     Ok(calendar::event_by_id(conn, id)?.is_some_and(|row| row.uid.is_none()))
-}
-
-/// Whether the stored event already says what `event` says.
-fn same(row: &StoredEvent, event: &CalendarEvent) -> bool {
-    row.event_type == event.event_type
-        && row.name == event.name
-        && row.date == event.date
-        && row.end_date == event.end_date
-        && row.impact_level == event.impact_level
-        && row.expected_demand_multiplier == event.expected_demand_multiplier
-        && row.notes == event.notes
-        && row.lead_days == event.lead_days
 }
 
 /// The import's defaults, checked once.
@@ -712,9 +700,10 @@ fn write_calendar(events: &[StoredEvent]) -> String {
     use icalendar::{Component as _, EventLike as _};
     let mut calendar = icalendar::Calendar::new();
     calendar.name("crm-trends");
-    for e in events {
-        let uid = e.uid.clone().unwrap_or_else(|| format!("crm-trends-event-{}{OWN_UID_SUFFIX}", e.id));
-        let last = e.end_date.unwrap_or(e.date);
+    for stored in events {
+        let e = &stored.event;
+        let uid = stored.uid.clone().unwrap_or_else(|| format!("crm-trends-event-{}{OWN_UID_SUFFIX}", stored.id));
+        let last = e.last_day();
         let mut event = icalendar::Event::new();
         event
             .uid(&uid)
@@ -728,8 +717,8 @@ fn write_calendar(events: &[StoredEvent]) -> String {
         if let Some(days) = e.lead_days {
             event.add_property("X-CRM-LEAD-DAYS", days.to_string());
         }
-        if e.uid.is_some() {
-            event.add_property("X-CRM-SOURCE-DATE", source_date_of(e).to_string());
+        if stored.uid.is_some() {
+            event.add_property("X-CRM-SOURCE-DATE", source_date_of(stored).to_string());
         }
         if let Some(notes) = &e.notes {
             event.description(notes);
@@ -741,7 +730,7 @@ fn write_calendar(events: &[StoredEvent]) -> String {
 
 /// The date an imported event was keyed by (its own date until the store reads it back).
 fn source_date_of(e: &StoredEvent) -> NaiveDate {
-    e.source_date.unwrap_or(e.date)
+    e.source_date.unwrap_or(e.event.date)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crm_analytics::purpose::{PurposeRules, event_tag, event_window};
 use crm_analytics::reorder::ReorderPolicy;
 use crm_analytics::rfm::{RfmInput, rfm_scores};
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments, is_lapsed};
-use crm_domain::{AnalyticsRun, CustomerAnalytics, MAX_EVENT_LEAD_DAYS, ProductId, ProductTrend};
+use crm_domain::{AnalyticsRun, CustomerAnalytics, MAX_EVENT_LEAD_DAYS, ProductId, ProductTrend, StoredEvent};
 use crm_storage::{Conn, Database, ProductPairRow, StorageError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -240,9 +240,9 @@ fn rule_tags(
     // event whose window has opened by `as_of` is read however far off its first day is.
     let longest_lead = config.event_lead_days.max(u64::from(MAX_EVENT_LEAD_DAYS));
     let events = crm_storage::reads::events_between(snap, since, as_of + Days::new(longest_lead))?;
-    for event in events {
+    for StoredEvent { event, .. } in events {
         let lead = event.lead_days_or(config.event_lead_days);
-        let (first, last) = event_window(event.date, event.end_date.unwrap_or(event.date), lead);
+        let (first, last) = event_window(event.date, event.last_day(), lead);
         let (first, last) = (first.max(since), last.min(as_of));
         if first > last {
             continue;

@@ -58,13 +58,13 @@ fn importing_a_file_twice_creates_nothing_new_and_a_changed_file_updates() {
     let listed = service.events(Some(day(2024, 1, 1)), Some(730)).unwrap().events;
     assert_eq!(listed.len(), 2, "2024 and 2025 in the two years listed");
     assert_eq!(listed[0].uid.as_deref(), Some("ny@example.org"));
-    assert_eq!((listed[0].event_type.as_str(), listed[0].impact_level.as_str()), ("holiday", "medium"));
+    assert_eq!((listed[0].event.event_type.as_str(), listed[0].event.impact_level.as_str()), ("holiday", "medium"));
 
     // The file now calls it a festival with a high impact: every occurrence is updated.
     let renamed = HOLIDAYS.replace("SUMMARY:New Year's Day", "SUMMARY:New Year\nX-CRM-IMPACT-LEVEL:high");
     let changed = service.import_calendar(&file(&[&renamed]), &window()).unwrap();
     assert_eq!((changed.created, changed.updated, changed.unchanged), (0, 3, 0));
-    let event = &service.events(Some(day(2025, 1, 1)), Some(1)).unwrap().events[0];
+    let event = &service.events(Some(day(2025, 1, 1)), Some(1)).unwrap().events[0].event;
     assert_eq!(
         (event.name.as_str(), event.impact_level.as_str(), event.expected_demand_multiplier),
         ("New Year", "high", 1.5)
@@ -92,7 +92,7 @@ fn an_event_edited_here_is_never_overwritten_by_a_re_import() {
     assert_eq!(stored.uid.as_deref(), Some("ny@example.org"), "an edit keeps where the event came from");
     let again = service.import_calendar(&file(&[HOLIDAYS]), &window()).unwrap();
     assert_eq!((again.created, again.updated, again.unchanged, again.skipped), (0, 0, 2, 1));
-    assert_eq!(service.event(event.id).unwrap().expected_demand_multiplier, 0.0);
+    assert_eq!(service.event(event.id).unwrap().event.expected_demand_multiplier, 0.0);
 }
 
 #[test]
@@ -125,7 +125,8 @@ fn the_export_imported_into_an_empty_store_gives_the_same_events() {
             .events
             .into_iter()
             .chain(s.events(Some(day(2026, 1, 1)), Some(365)).unwrap().events)
-            .map(|e| {
+            .map(|stored| {
+                let e = stored.event;
                 (
                     e.event_type,
                     e.name,

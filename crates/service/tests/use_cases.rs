@@ -163,15 +163,15 @@ fn an_events_own_lead_days_decide_whose_purchases_earn_its_tag() {
     let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
     // 14 lead days; the store default (7); none at all, and a closure.
     let spring = service.add_event(&event("Spring Fair", "2026-03-20", None, Some(14))).unwrap();
-    assert_eq!(spring.lead_days, Some(14));
-    assert_eq!(service.add_event(&event("Autumn Fair", "2026-09-20", None, None)).unwrap().lead_days, None);
+    assert_eq!(spring.event.lead_days, Some(14));
+    assert_eq!(service.add_event(&event("Autumn Fair", "2026-09-20", None, None)).unwrap().event.lead_days, None);
     let stocktake = service
         .add_event(&EventFields {
             expected_demand_multiplier: Some(0.0),
             ..event("Stocktake", "2026-06-10", Some("2026-06-11"), Some(0))
         })
         .unwrap();
-    assert_eq!((stocktake.lead_days, stocktake.expected_demand_multiplier), (Some(0), 0.0));
+    assert_eq!((stocktake.event.lead_days, stocktake.event.expected_demand_multiplier), (Some(0), 0.0));
 
     let customers = (1..=5).map(|id| Ok(customer(id, "Someone"))).collect();
     service.sync_customers(customers, now()).unwrap();

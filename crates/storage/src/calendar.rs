@@ -154,14 +154,7 @@ fn fields(
 fn row(id: i64, event: &CalendarEvent) -> Result<StoredEvent, StorageError> {
     Ok(StoredEvent {
         id: EventId::try_from(id).map_err(|_| StorageError::unknown_label("calendar_events.id", &id.to_string()))?,
-        event_type: event.event_type.clone(),
-        name: event.name.clone(),
-        date: event.date,
-        end_date: event.end_date,
-        impact_level: event.impact_level,
-        expected_demand_multiplier: event.expected_demand_multiplier,
-        notes: event.notes.clone(),
-        lead_days: event.lead_days,
+        event: event.clone(),
         uid: None,
         source_date: None,
     })

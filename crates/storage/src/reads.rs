@@ -11,8 +11,8 @@ use crate::schema::{
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
 use crm_domain::{
-    CustomerAnalytics, CustomerId, CustomerProfile, EventId, PopularProduct, ProductTrend, RfmSegment, Segment,
-    StoredEvent,
+    CalendarEvent, CustomerAnalytics, CustomerId, CustomerProfile, EventId, PopularProduct, ProductTrend, RfmSegment,
+    Segment, StoredEvent,
 };
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -334,15 +334,17 @@ impl TryFrom<EventRecord> for StoredEvent {
         Ok(Self {
             id: EventId::try_from(row.id)
                 .map_err(|_| StorageError::unknown_label("calendar_events.id", &row.id.to_string()))?,
-            event_type: row.event_type,
-            name: row.name,
-            date: row.date,
-            end_date: row.end_date,
-            impact_level: row.impact_level,
-            expected_demand_multiplier: row.expected_demand_multiplier,
-            notes: row.notes,
-            // The column's CHECK keeps it within 0-60.
-            lead_days: row.lead_days.and_then(|days| u32::try_from(days).ok()),
+            event: CalendarEvent {
+                event_type: row.event_type,
+                name: row.name,
+                date: row.date,
+                end_date: row.end_date,
+                impact_level: row.impact_level,
+                expected_demand_multiplier: row.expected_demand_multiplier,
+                notes: row.notes,
+                // The column's CHECK keeps it within 0-60.
+                lead_days: row.lead_days.and_then(|days| u32::try_from(days).ok()),
+            },
             uid: row.uid,
             source_date: row.source_date,
         })

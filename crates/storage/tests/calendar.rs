@@ -28,19 +28,23 @@ fn lead_days_and_a_closure_round_trip_through_insert_replace_and_reads() {
     let (_dir, db) = common::fresh_db();
     let now = common::at("2025-12-01T00:00:00Z");
     let stored = db.write(|c| calendar::insert_event(c, &event(Some(14), 0.0), now)).unwrap();
-    assert_eq!((stored.lead_days, stored.expected_demand_multiplier), (Some(14), 0.0));
-    assert_eq!(stored.lead_days_or(7), 14);
+    assert_eq!((stored.event.lead_days, stored.event.expected_demand_multiplier), (Some(14), 0.0));
+    assert_eq!(stored.event.lead_days_or(7), 14);
     let read = db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap();
     assert_eq!(read, stored);
     let day = |d| NaiveDate::from_ymd_opt(2025, 12, d).unwrap();
     assert_eq!(db.read(|c| reads::events_between(c, day(26), day(31))).unwrap(), std::slice::from_ref(&stored));
 
     let replaced = db.write(|c| calendar::replace_event(c, stored.id, &event(None, 1.5), now)).unwrap().unwrap();
-    assert_eq!((replaced.lead_days, replaced.lead_days_or(7)), (None, 7));
+    assert_eq!((replaced.event.lead_days, replaced.event.lead_days_or(7)), (None, 7));
     assert_eq!(db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap(), replaced);
     db.write(|c| calendar::replace_event(c, stored.id, &event(Some(0), 1.5), now)).unwrap().unwrap();
     let zero = db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap();
-    assert_eq!((zero.lead_days, zero.lead_days_or(7)), (Some(0), 0), "0 is a lead of its own, not the default");
+    assert_eq!(
+        (zero.event.lead_days, zero.event.lead_days_or(7)),
+        (Some(0), 0),
+        "0 is a lead of its own, not the default"
+    );
 }
 
 #[test]
@@ -69,9 +73,9 @@ fn an_impact_level_is_read_back_typed_and_one_this_version_does_not_know_is_an_e
     let (_dir, db) = common::fresh_db();
     let now = common::at("2025-12-01T00:00:00Z");
     let stored = db.write(|c| calendar::insert_event(c, &event(None, 1.5), now)).unwrap();
-    assert_eq!(stored.impact_level, crm_domain::ImpactLevel::High);
+    assert_eq!(stored.event.impact_level, crm_domain::ImpactLevel::High);
     assert_eq!(
-        db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap().impact_level,
+        db.read(|c| calendar::event_by_id(c, stored.id)).unwrap().unwrap().event.impact_level,
         crm_domain::ImpactLevel::High
     );
     // Written by hand (or by a newer version): the read names the value and what it knows.
