@@ -82,6 +82,11 @@ pub struct DemandRules {
     /// Huber refits that decide which days the fit leaves out (default 30; 0 keeps every
     /// day): see [`forecast::robust_weights`].
     pub robust_passes: usize,
+    /// Event identities fitted with the trend and seasons, two columns each (default 40):
+    /// those with the most past occurrences, then the most days. Every other identity is
+    /// learned from what that fit leaves unexplained on its days, in time linear in its
+    /// days, so a calendar of thousands of events costs little more than one of forty.
+    pub joint_identities: usize,
 }
 
 impl Default for DemandRules {
@@ -93,6 +98,7 @@ impl Default for DemandRules {
             backtest_folds: 2,
             prior_occurrences: 1.0,
             robust_passes: 30,
+            joint_identities: 40,
         }
     }
 }
@@ -216,7 +222,7 @@ impl StoreForecaster {
     pub fn fit(history: &[(NaiveDate, f64)], events: &[Occurrence], rules: &DemandRules) -> Option<Self> {
         let (start, end) = span(history)?;
         let logged: Vec<(NaiveDate, f64)> = history.iter().map(|&(d, v)| (d, v.max(0.0).ln_1p())).collect();
-        let columns = EventColumns::new(events, start, end);
+        let columns = EventColumns::new(events, start, end, rules.joint_identities);
         // Days a robust fit cannot explain at all (a closure recorded as nothing sold, a
         // disrupted month) are left out as missing days: they bend neither the trend nor the
         // seasons, and the events that fall on them still learn from them below.
@@ -277,21 +283,43 @@ fn span(history: &[(NaiveDate, f64)]) -> Option<(NaiveDate, NaiveDate)> {
     Some((start, end))
 }
 
-/// The model's event columns: for each event identity with days in the history, one column
-/// of its days and one of its build-up days.
+/// One event identity with days in the history: its type, its past occurrences, and the
+/// days they cover and build up over.
+struct Group<'a> {
+    identity: &'a str,
+    event_type: &'a str,
+    past: Vec<&'a Occurrence>,
+    event: Vec<NaiveDate>,
+    build_up: Vec<NaiveDate>,
+}
+
+impl Group<'_> {
+    /// Past occurrences with a day in the history.
+    fn occurrences(&self) -> usize {
+        self.past.iter().filter(|e| self.event.iter().any(|d| e.covers(*d))).count()
+    }
+
+    /// Past occurrences with a build-up day in the history.
+    fn build_up_occurrences(&self) -> usize {
+        self.past.iter().filter(|e| self.build_up.iter().any(|d| e.builds_up(*d))).count()
+    }
+}
+
+/// The event identities with days in the history: the first `joint` of them fitted as
+/// columns of the model (one of its days, one of its build-up days), the rest learned from
+/// the fit's residuals.
 struct EventColumns<'a> {
+    /// The joint identities' columns, two per identity in `groups`' order.
     days: Vec<Vec<NaiveDate>>,
-    /// Per identity: its type, its past occurrences, and its columns (event, build-up).
-    groups: Vec<(&'a str, &'a str, Vec<&'a Occurrence>)>,
+    groups: Vec<Group<'a>>,
 }
 
 impl<'a> EventColumns<'a> {
-    fn new(events: &'a [Occurrence], start: NaiveDate, end: NaiveDate) -> Self {
+    fn new(events: &'a [Occurrence], start: NaiveDate, end: NaiveDate, joint: usize) -> Self {
         let mut by_identity: BTreeMap<&str, Vec<&Occurrence>> = BTreeMap::new();
         for e in events.iter().filter(|e| e.first_day <= end && e.last_day >= start) {
             by_identity.entry(e.identity.as_str()).or_default().push(e);
         }
-        let mut days = Vec::new();
         let mut groups = Vec::new();
         for (identity, past) in by_identity {
             let within = |d: &NaiveDate| start <= *d && *d <= end;
@@ -312,33 +340,50 @@ impl<'a> EventColumns<'a> {
                 .collect();
             build_up.sort();
             build_up.dedup();
-            days.push(event);
-            days.push(build_up);
-            groups.push((identity, past[0].event_type.as_str(), past));
+            let event_type = past[0].event_type.as_str();
+            groups.push(Group { identity, event_type, past, event, build_up });
         }
+        // Recurring events first: their effect is the one to tell apart from the seasons
+        // they fall in. A sort that keeps the identities' order among equals.
+        groups.sort_by_key(|g| std::cmp::Reverse((g.occurrences(), g.event.len())));
+        let days = groups.iter().take(joint).flat_map(|g| [g.event.clone(), g.build_up.clone()]).collect();
         Self { days, groups }
     }
 
-    /// The effects the fitted `model` gives the columns, with the raw `history` to tell a
-    /// closure (nothing sold on any event day).
+    /// The effects the fitted `model` gives each identity, with the raw `history` to tell a
+    /// closure (nothing sold on any event day): a joint identity's are its columns'
+    /// coefficients; another's are the mean residual of `ln(1 + y)` on its days and on its
+    /// build-up days.
     fn learn(&self, model: &Model, history: &[(NaiveDate, f64)], prior_occurrences: f64) -> EventEffects {
         let mut effects = EventEffects { prior_occurrences, ..EventEffects::default() };
         let values: BTreeMap<NaiveDate, f64> = history.iter().copied().collect();
-        for (g, (identity, event_type, past)) in self.groups.iter().enumerate() {
-            let event_days = &self.days[2 * g];
-            if event_days.is_empty() {
+        let joint = self.days.len() / 2;
+        let mut residuals: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+        if self.groups.len() > joint {
+            residuals = history.iter().map(|&(d, v)| (d, v.max(0.0).ln_1p() - model.predict(d))).collect();
+        }
+        let mean_residual = |days: &[NaiveDate]| {
+            let known: Vec<f64> = days.iter().filter_map(|d| residuals.get(d).copied()).collect();
+            if known.is_empty() { 0.0 } else { known.iter().sum::<f64>() / known.len() as f64 }
+        };
+        for (g, group) in self.groups.iter().enumerate() {
+            if group.event.is_empty() {
                 continue; // only the build-up is in the history: nothing learned yet
             }
-            let build_up_days = &self.days[2 * g + 1];
-            let learned = Learned {
-                occurrences: past.iter().filter(|e| event_days.iter().any(|d| e.covers(*d))).count(),
-                event: model.event_effect(2 * g).unwrap_or(0.0),
-                build_up_occurrences: past.iter().filter(|e| build_up_days.iter().any(|d| e.builds_up(*d))).count(),
-                build_up: model.event_effect(2 * g + 1).unwrap_or(0.0),
-                closed: event_days.iter().all(|d| values.get(d).is_none_or(|v| *v <= 0.0)),
+            let (event, build_up) = if g < joint {
+                (model.event_effect(2 * g).unwrap_or(0.0), model.event_effect(2 * g + 1).unwrap_or(0.0))
+            } else {
+                (mean_residual(&group.event), mean_residual(&group.build_up))
             };
-            effects.by_identity.insert((*identity).to_owned(), learned);
-            let by_type = effects.by_type.entry((*event_type).to_owned()).or_insert(Learned {
+            let learned = Learned {
+                occurrences: group.occurrences(),
+                event,
+                build_up_occurrences: group.build_up_occurrences(),
+                build_up,
+                closed: group.event.iter().all(|d| values.get(d).is_none_or(|v| *v <= 0.0)),
+            };
+            effects.by_identity.insert(group.identity.to_owned(), learned);
+            let by_type = effects.by_type.entry(group.event_type.to_owned()).or_insert(Learned {
                 occurrences: 0,
                 event: 0.0,
                 build_up_occurrences: 0,
@@ -768,6 +813,74 @@ mod tests {
         let forecaster = StoreForecaster::fit(&sales, &events, &stubborn).unwrap();
         let (multiplier, _) = forecaster.effects().effect(&events[2], Phase::Event).unwrap();
         assert!((multiplier - 9f64.powf(0.1)).abs() < 0.01, "{multiplier}");
+    }
+
+    #[test]
+    fn an_identity_beyond_the_joint_fit_learns_the_same_effect_from_the_residuals() {
+        // The fair's day and its two-day build-up, fitted as columns or learned from what
+        // a fit without them leaves: the same multipliers.
+        let fair = |year: i32| event("Fair", "festival", &format!("{year}-06-01"), 1, 2, 1.0);
+        let events = [fair(2024), fair(2025), fair(2026)];
+        let sales = history("2024-01-01", 731, 1_000.0, |d| {
+            if events.iter().any(|e| e.first_day == d) {
+                Some(3_000.0)
+            } else {
+                events.iter().any(|e| e.builds_up(d)).then_some(1_500.0)
+            }
+        });
+        let learned = |joint_identities: usize| {
+            let rules = DemandRules { joint_identities, ..DemandRules::default() };
+            let forecaster = StoreForecaster::fit(&sales, &events, &rules).unwrap();
+            [Phase::Event, Phase::BuildUp].map(|phase| forecaster.effects().effect(&events[2], phase).unwrap())
+        };
+        let (joint, residual) = (learned(1), learned(0));
+        let source = AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 2 };
+        for (phase, expected) in [(0, (3_001f64 / 1_001.0).powi(2).cbrt()), (1, (1_501f64 / 1_001.0).powi(2).cbrt())] {
+            assert!((joint[phase].0 - expected).abs() < 1e-3, "{phase}: {joint:?}");
+            assert!((residual[phase].0 - expected).abs() < 1e-3, "{phase}: {residual:?}");
+            assert_eq!((joint[phase].1, residual[phase].1), (source, source));
+        }
+    }
+
+    #[test]
+    fn recurring_identities_are_fitted_jointly_before_one_offs() {
+        let events = [
+            event("Autumn launch", "promotion", "2025-03-03", 3, 0, 1.0),
+            event("Fair", "festival", "2024-06-01", 1, 2, 1.0),
+            event("Fair", "festival", "2025-06-01", 1, 2, 1.0),
+            event("Derby", "sports", "2025-04-04", 1, 0, 1.0),
+            event("Later", "sports", "2026-01-01", 1, 0, 1.0),
+        ];
+        let columns = EventColumns::new(&events, day("2024-01-01"), day("2025-12-31"), 2);
+        let order: Vec<&str> = columns.groups.iter().map(|g| g.identity).collect();
+        // Two occurrences first, then the most days (not the names' order); "later" has no
+        // day in the history.
+        assert_eq!(order, ["fair", "autumn launch", "derby"]);
+        assert_eq!(columns.days.len(), 4, "two columns for each of the two joint identities");
+        assert_eq!(columns.days[0], [day("2024-06-01"), day("2025-06-01")]);
+        assert_eq!(columns.days[1].len(), 4, "two build-up days a year");
+        assert_eq!(columns.days[2], [day("2025-03-03"), day("2025-03-04"), day("2025-03-05")]);
+        assert!(columns.days[3].is_empty());
+    }
+
+    #[test]
+    fn hundreds_of_one_off_events_each_learn_their_own_effect() {
+        // Three years of 1,000 a day; 300 one-day events, each doubling its day: every one
+        // learns ×2, shrunk halfway toward its declared 1.0, whether it is one of the 40
+        // fitted jointly or learned from the residuals.
+        let start = day("2023-01-02");
+        let events: Vec<Occurrence> = (0..300u64)
+            .map(|i| event(&format!("Event {i}"), "promotion", &(start + Days::new(3 * i + 7)).to_string(), 1, 0, 1.0))
+            .collect();
+        let sales =
+            history("2023-01-02", 1_095, 1_000.0, |d| events.iter().any(|e| e.first_day == d).then_some(2_000.0));
+        let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
+        let expected = (2_001f64 / 1_001.0).sqrt();
+        for e in &events {
+            let (multiplier, source) = forecaster.effects().effect(e, Phase::Event).unwrap();
+            assert!((multiplier - expected).abs() < 1e-3, "{}: {multiplier}", e.name);
+            assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 1 });
+        }
     }
 
     #[test]

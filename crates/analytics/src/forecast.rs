@@ -14,6 +14,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use nalgebra::{DMatrix, DVector};
+use std::collections::BTreeMap;
 use std::f64::consts::TAU;
 
 /// What shapes the model.
@@ -89,11 +90,10 @@ pub struct Model {
 /// ```
 pub fn fit(history: &[(NaiveDate, f64)], events: &[Vec<NaiveDate>], rules: &ForecastRules) -> Option<Model> {
     let mut model = empty_model(history, events, rules)?;
-    let weights = reweigh(&mut model, history, rules)?;
-    let (squared, weight): (f64, f64) = history
-        .iter()
-        .zip(&weights)
-        .map(|(&(day, value), w)| (w * (value - model.predict(day)).powi(2), *w))
+    let design = Design::new(&model, history);
+    let weights = reweigh(&mut model, &design, rules)?;
+    let (squared, weight): (f64, f64) = (0..design.days())
+        .map(|i| (weights[i] * (design.values[i] - design.fitted(i, &model.coefficients)).powi(2), weights[i]))
         .fold((0.0, 0.0), |(s, t), (a, b)| (s + a, t + b));
     model.residual_sd = if weight > 0.0 { (squared / weight).sqrt() } else { 0.0 };
     Some(model)
@@ -102,18 +102,19 @@ pub fn fit(history: &[(NaiveDate, f64)], events: &[Vec<NaiveDate>], rules: &Fore
 /// Fits `model` by iteratively reweighted least squares with Huber's weights (a convex
 /// fit: it settles wherever it starts; see [`ForecastRules::robust_passes`]) and returns
 /// each day's final weight.
-fn reweigh(model: &mut Model, history: &[(NaiveDate, f64)], rules: &ForecastRules) -> Option<Vec<f64>> {
-    let mut weights = vec![1.0; history.len()];
-    model.coefficients = solve(model, history, &weights, rules)?;
+fn reweigh(model: &mut Model, design: &Design, rules: &ForecastRules) -> Option<Vec<f64>> {
+    let mut weights = vec![1.0; design.days()];
+    model.coefficients = solve(model, design, &weights, rules)?;
     for _ in 0..rules.robust_passes {
-        let Some(spread) = residual_spread(model, history) else { break };
+        let residuals = design.residuals(&model.coefficients);
+        let spread = residual_spread(&residuals);
         let mut moved: f64 = 0.0;
-        for (weight, &(day, value)) in weights.iter_mut().zip(history) {
-            let next = huber((value - model.predict(day)) / spread);
+        for (weight, residual) in weights.iter_mut().zip(&residuals) {
+            let next = huber(residual / spread);
             moved = moved.max((next - *weight).abs());
             *weight = next;
         }
-        model.coefficients = solve(model, history, &weights, rules)?;
+        model.coefficients = solve(model, design, &weights, rules)?;
         if moved < ROBUST_SETTLED {
             break;
         }
@@ -121,13 +122,12 @@ fn reweigh(model: &mut Model, history: &[(NaiveDate, f64)], rules: &ForecastRule
     Some(weights)
 }
 
-/// The robust spread of `model`'s residuals on `history`, at least [`MIN_SPREAD`]: a fit
-/// that explains the days almost exactly (a synthetic series) weighs none of them down for
-/// rounding noise.
-fn residual_spread(model: &Model, history: &[(NaiveDate, f64)]) -> Option<f64> {
-    let residuals: Vec<f64> = history.iter().map(|&(day, value)| value - model.predict(day)).collect();
-    Some(robust_spread(&residuals).unwrap_or(0.0).max(MIN_SPREAD))
+/// The robust spread of `residuals`, at least [`MIN_SPREAD`]: a fit that explains the days
+/// almost exactly (a synthetic series) weighs none of them down for rounding noise.
+fn residual_spread(residuals: &[f64]) -> f64 {
+    robust_spread(residuals).unwrap_or(0.0).max(MIN_SPREAD)
 }
+
 /// Each day's weight in a robust fit of `history` with `rules`: Tukey's bisquare of its
 /// residual from the Huber fit ([`fit`]), 1 for a day explained like the rest, 0 for one
 /// so far off (beyond 4.685 robust spreads) that it is best left out, such as a closure
@@ -139,14 +139,14 @@ pub fn robust_weights(
     rules: &ForecastRules,
 ) -> Option<Vec<f64>> {
     let mut model = empty_model(history, events, rules)?;
-    reweigh(&mut model, history, rules)?;
-    let Some(spread) = residual_spread(&model, history) else { return Some(vec![1.0; history.len()]) };
-    Some(
-        history
-            .iter()
-            .map(|&(day, value)| bisquare((value - model.predict(day)) / (BISQUARE_TUNING * spread)))
-            .collect(),
-    )
+    let design = Design::new(&model, history);
+    reweigh(&mut model, &design, rules)?;
+    let residuals = design.residuals(&model.coefficients);
+    if robust_spread(&residuals).is_none() {
+        return Some(vec![1.0; history.len()]);
+    }
+    let spread = residual_spread(&residuals);
+    Some(residuals.iter().map(|r| bisquare(r / (BISQUARE_TUNING * spread))).collect())
 }
 
 /// The model's shape for `history` and `events`, before any fit; `None` as for [`fit`].
@@ -207,33 +207,97 @@ fn robust_spread(residuals: &[f64]) -> Option<f64> {
     (spread > 1e-12).then_some(spread)
 }
 
-/// The penalised weighted least-squares coefficients of `model`'s features on `history`.
-fn solve(model: &Model, history: &[(NaiveDate, f64)], weights: &[f64], rules: &ForecastRules) -> Option<Vec<f64>> {
+/// A history's features, computed once for the fits that share them: the dense ones
+/// (level, slope, bends, seasons) of each day, and the event columns covering it.
+struct Design {
+    /// The dense features, [`Model::dense_width`] per day, day after day.
+    dense: Vec<f64>,
+    width: usize,
+    /// Per day, the event columns covering it (counted from the first event column).
+    events: Vec<Vec<usize>>,
+    values: Vec<f64>,
+}
+
+impl Design {
+    fn new(model: &Model, history: &[(NaiveDate, f64)]) -> Self {
+        let width = model.dense_width();
+        let mut dense = vec![0.0; width * history.len()];
+        let mut covered: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+        for (e, days) in model.events.iter().enumerate() {
+            for day in days {
+                covered.entry(*day).or_default().push(e);
+            }
+        }
+        let mut events = Vec::with_capacity(history.len());
+        for (row, &(day, _)) in dense.chunks_exact_mut(width).zip(history) {
+            model.dense_features(day, row);
+            events.push(covered.get(&day).cloned().unwrap_or_default());
+        }
+        Self { dense, width, events, values: history.iter().map(|(_, v)| *v).collect() }
+    }
+
+    fn days(&self) -> usize {
+        self.values.len()
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.dense[i * self.width..(i + 1) * self.width]
+    }
+
+    /// The fitted value of day `i` under `coefficients`.
+    fn fitted(&self, i: usize, coefficients: &[f64]) -> f64 {
+        let (dense, events) = coefficients.split_at(self.width);
+        let base: f64 = self.row(i).iter().zip(dense).map(|(x, b)| x * b).sum();
+        base + self.events[i].iter().map(|e| events[*e]).sum::<f64>()
+    }
+
+    /// Each day's value less its fitted value.
+    fn residuals(&self, coefficients: &[f64]) -> Vec<f64> {
+        (0..self.days()).map(|i| self.values[i] - self.fitted(i, coefficients)).collect()
+    }
+}
+
+/// The penalised weighted least-squares coefficients of `model`'s features on the history
+/// of `design`. The event columns are gathered as what they are, a few ones on a few days:
+/// a day costs the square of the dense width plus its events times that width.
+fn solve(model: &Model, design: &Design, weights: &[f64], rules: &ForecastRules) -> Option<Vec<f64>> {
+    let dense = design.width;
     let p = model.width();
+    // The lower triangle is gathered: in column-major order each column's run is contiguous.
     let mut gram = DMatrix::<f64>::zeros(p, p);
     let mut moment = DVector::<f64>::zeros(p);
-    let mut row = vec![0.0; p];
-    for (&(day, value), &weight) in history.iter().zip(weights) {
+    for (i, &weight) in weights.iter().enumerate() {
         if weight == 0.0 {
             continue;
         }
-        model.features(day, &mut row);
-        for i in 0..p {
-            if row[i] == 0.0 {
+        let (row, value) = (design.row(i), design.values[i]);
+        let events = &design.events[i];
+        for a in 0..dense {
+            let x = weight * row[a];
+            if x == 0.0 {
                 continue;
             }
-            let x = weight * row[i];
-            moment[i] += x * value;
-            for j in i..p {
-                gram[(i, j)] += x * row[j];
+            moment[a] += x * value;
+            let column = &mut gram.as_mut_slice()[a * p..(a + 1) * p];
+            for b in a..dense {
+                column[b] += x * row[b];
+            }
+            for e in events {
+                column[dense + e] += x;
+            }
+        }
+        for e in events {
+            moment[dense + e] += weight * value;
+            for f in events.iter().filter(|f| *f >= e) {
+                gram[(dense + f, dense + e)] += weight;
             }
         }
     }
-    let n = history.len() as f64;
+    let n = weights.len() as f64;
     let (trend, season) = model.blocks();
     for i in 0..p {
         for j in 0..i {
-            gram[(i, j)] = gram[(j, i)];
+            gram[(j, i)] = gram[(i, j)];
         }
         if trend.contains(&i) {
             gram[(i, i)] += n * rules.trend_penalty;
@@ -252,15 +316,17 @@ fn solve(model: &Model, history: &[(NaiveDate, f64)], weights: &[f64], rules: &F
 impl Model {
     /// The fitted value of `day`.
     pub fn predict(&self, day: NaiveDate) -> f64 {
-        let mut row = vec![0.0; self.width()];
-        self.features(day, &mut row);
-        row.iter().zip(&self.coefficients).map(|(x, b)| x * b).sum()
+        let mut row = vec![0.0; self.dense_width()];
+        self.dense_features(day, &mut row);
+        let (dense, events) = self.coefficients.split_at(row.len());
+        let base: f64 = row.iter().zip(dense).map(|(x, b)| x * b).sum();
+        let on_day = self.events.iter().zip(events).filter(|(days, _)| days.binary_search(&day).is_ok());
+        base + on_day.map(|(_, effect)| effect).sum::<f64>()
     }
 
     /// The fitted effect of event `i` on each of its days (in the series' units).
     pub fn event_effect(&self, i: usize) -> Option<f64> {
-        let first_event = self.width() - self.events.len();
-        self.coefficients.get(first_event + i).copied()
+        self.coefficients.get(self.dense_width() + i).copied()
     }
 
     /// The standard deviation of the fit's residuals over the history.
@@ -269,7 +335,12 @@ impl Model {
     }
 
     fn width(&self) -> usize {
-        2 + self.changepoints.len() + 2 * (self.weekly_terms + self.yearly_terms) + self.events.len()
+        self.dense_width() + self.events.len()
+    }
+
+    /// Columns of the level, slope, bends and seasons: the features every day has.
+    fn dense_width(&self) -> usize {
+        2 + self.changepoints.len() + 2 * (self.weekly_terms + self.yearly_terms)
     }
 
     /// Column ranges of the trend's bends and of the seasonal terms.
@@ -279,8 +350,8 @@ impl Model {
         (bends, season)
     }
 
-    /// Writes the features of `day` into `row` (as long as [`Self::width`]).
-    fn features(&self, day: NaiveDate, row: &mut [f64]) {
+    /// Writes the dense features of `day` into `row` (as long as [`Self::dense_width`]).
+    fn dense_features(&self, day: NaiveDate, row: &mut [f64]) {
         let days = (day - self.start).num_days() as f64;
         let t = days / self.span_days;
         let mut at = 0;
@@ -304,9 +375,6 @@ impl Model {
             let angle = TAU * k as f64 * days / 365.25;
             put(angle.sin());
             put(angle.cos());
-        }
-        for event in &self.events {
-            put(if event.binary_search(&day).is_ok() { 1.0 } else { 0.0 });
         }
     }
 }

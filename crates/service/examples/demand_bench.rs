@@ -15,7 +15,13 @@
 //! then a products sync changes every tenth product's stock and the list is recomputed from
 //! the prepared forecasts.
 //!
-//! `cargo run --release -p crm-service --example demand_bench -- --products 10000 --days 730`
+//! With `--events N` the calendar also holds N event identities over the history and the
+//! coming months, shaped like a busy shop's (four in five once, one in five on the same day
+//! every year; one to three days each, declared at 1.0 to 1.5, the store's default lead days),
+//! added through the service as the API adds them: what the calendar's size costs the
+//! refresh's forecasts and a computed forecast.
+//!
+//! `cargo run --release -p crm-service --example demand_bench -- --products 10000 --days 730 [--events 5000]`
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is the report")]
 
 use chrono::{Datelike, Days, Utc};
@@ -35,6 +41,9 @@ struct Args {
     /// Days of history, ending yesterday.
     #[arg(long, default_value_t = 730)]
     days: u64,
+    /// Event identities in the calendar.
+    #[arg(long, default_value_t = 0)]
+    events: u64,
     /// Where the database is written (default: a temporary directory).
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
@@ -137,6 +146,9 @@ fn main() {
     })
     .unwrap();
     println!("loaded {} products x {} days in {:.1} s", args.products, args.days, started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let added = add_events(&service, args.events, first, today + Days::new(120));
+    println!("added {} events ({} identities) in {:.1} s", added, args.events, started.elapsed().as_secs_f64());
 
     for run in 1..=3 {
         let started = Instant::now();
@@ -211,4 +223,44 @@ fn main() {
         report.revenue.as_ref().and_then(|a| a.wape).unwrap_or(f64::NAN),
         report.revenue.as_ref().and_then(|a| a.naive_wape).unwrap_or(f64::NAN),
     );
+}
+
+/// Adds `identities` made-up events between `first` and `until` (see the module's
+/// documentation); returns how many occurrences were added.
+fn add_events(service: &Service, identities: u64, first: chrono::NaiveDate, until: chrono::NaiveDate) -> usize {
+    let mut noise = Noise(0x5eed);
+    let span = (until - first).num_days() as f64;
+    let types = ["promotion", "festival", "sports", "local", "closure"];
+    let mut added = 0;
+    for i in 0..identities {
+        let day = first + Days::new((noise.next() * span) as u64);
+        let length = (noise.next() * 3.0) as u64;
+        let yearly = noise.next() < 0.2;
+        let multiplier = 1.0 + (noise.next() * 6.0).floor() / 10.0;
+        let event_type = types[(noise.next() * types.len() as f64) as usize];
+        let name = format!("Event {i}");
+        let days: Vec<chrono::NaiveDate> = if yearly {
+            (first.year()..=until.year())
+                .filter_map(|y| day.with_year(y))
+                .filter(|d| *d >= first && *d < until)
+                .collect()
+        } else {
+            vec![day]
+        };
+        for day in days {
+            let (date, end) = (day.to_string(), (day + Days::new(length)).to_string());
+            let fields = crm_domain::EventFields {
+                event_type,
+                name: &name,
+                date: &date,
+                end_date: Some(&end),
+                impact_level: "medium",
+                expected_demand_multiplier: Some(multiplier),
+                ..crm_domain::EventFields::default()
+            };
+            service.add_event(&fields).unwrap();
+            added += 1;
+        }
+    }
+    added
 }
