@@ -2,7 +2,7 @@
 // the generated demo shop (`crm-trends demo`) plus a customer whose name is an HTML
 // injection attempt:
 // - every chart canvas is drawn (it has painted pixels), and the KPI tiles say what the
-//   API says;
+//   API says, as does the forecast's track record under the trend chart;
 // - no console error, no CSP violation, no request outside the origin, no alert;
 // - the hostile name shows as text in the customer search, and runs nothing;
 // - at 375 px wide the page does not scroll sideways;
@@ -140,6 +140,19 @@ describe('the dashboard over the demo shop', { timeout: 10 * STEP_TIMEOUT_MS }, 
     assert.equal(numberIn(await page.locator('#kpi-reorder').innerText()), dashboard.reorder.orderNow);
     assert.ok(dashboard.reorder.orderNow > 0, 'the demo leaves products to reorder');
     await page.screenshot({ path: path.join(outputDir, 'dashboard-desktop-light.png'), fullPage: true });
+  });
+
+  it("shows the forecast's track record beside it, as the API scores it", async () => {
+    const report = await api('/api/analytics/forecast/accuracy');
+    const { wape, naiveWape, origins } = report.revenue;
+    const record = page.locator('#forecast-accuracy');
+    const text = await waitUntil('the track record', () => record.innerText(), (t) => t.includes('%'));
+    const shown = [...text.matchAll(/([0-9.]+)%/g)].map((m) => Number(m[1]));
+    const tenth = (fraction) => Math.round(fraction * 1000) / 10;
+    assert.deepEqual(shown, [tenth(wape), tenth(naiveWape)], text);
+    assert.ok(text.startsWith('Forecast track record since '), text);
+    assert.equal(origins.length, 4);
+    assert.ok(text.includes(wape < naiveWape ? 'the forecast did better.' : 'read the forecast with care.'), text);
   });
 
   it('renders a hostile customer name as text and runs nothing', async () => {

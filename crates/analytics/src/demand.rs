@@ -23,7 +23,7 @@ use crate::forecast::{self, Backtest, ForecastRules, Model};
 use chrono::{Days, NaiveDate};
 pub use crm_domain::{Accuracy, Adjustment, AdjustmentSource, Basis, DayForecast, Phase, UnitsMethod};
 use statrs::distribution::{ContinuousCDF, Normal};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One dated occurrence of a calendar event, as a forecast sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +80,8 @@ pub struct DemandRules {
     /// shrunk toward it (default 1: one past occurrence lands halfway between the two).
     pub prior_occurrences: f64,
     /// Huber refits that decide which days the fit leaves out (default 30; 0 keeps every
-    /// day): see [`forecast::robust_weights`].
+    /// day), with the stiffest trend penalty of `penalty_grid`: see
+    /// [`forecast::robust_weights`].
     pub robust_passes: usize,
     /// Event identities fitted with the trend and seasons, two columns each (default 40):
     /// those with the most past occurrences, then the most days. Every other identity is
@@ -127,6 +128,9 @@ struct Learned {
     build_up: f64,
     /// Nothing was sold on any day of any past occurrence.
     closed: bool,
+    /// How far the other events of its type did from what was declared for them (log
+    /// scale): added to a declared multiplier before the learned effect is shrunk toward it.
+    declared_bias: f64,
 }
 
 impl EventEffects {
@@ -170,7 +174,7 @@ impl EventEffects {
         let k = self.prior_occurrences.max(0.0);
         let (estimate, prior) = match phase {
             Phase::Event if learned.closed => return Some((0.0, source)),
-            Phase::Event => (learned.event, event.declared.ln()),
+            Phase::Event => (learned.event, event.declared.ln() + learned.declared_bias),
             Phase::BuildUp if learned.build_up_occurrences == 0 => return None,
             Phase::BuildUp => (learned.build_up, 0.0),
         };
@@ -225,8 +229,11 @@ impl StoreForecaster {
         let columns = EventColumns::new(events, start, end, rules.joint_identities);
         // Days a robust fit cannot explain at all (a closure recorded as nothing sold, a
         // disrupted month) are left out as missing days: they bend neither the trend nor the
-        // seasons, and the events that fall on them still learn from them below.
-        let robust = ForecastRules { robust_passes: rules.robust_passes, ..rules.model };
+        // seasons, and the events that fall on them still learn from them below. That fit's
+        // trend is the stiffest the grid offers: a trend free to bend would follow a
+        // disrupted stretch down and back, explain it, and keep it.
+        let stiffest = rules.penalty_grid.iter().copied().fold(rules.model.trend_penalty, f64::max);
+        let robust = ForecastRules { robust_passes: rules.robust_passes, trend_penalty: stiffest, ..rules.model };
         let weights = if rules.robust_passes == 0 {
             vec![1.0; logged.len()]
         } else {
@@ -245,7 +252,9 @@ impl StoreForecaster {
         );
         let model = forecast::fit(&kept, &columns.days, &ForecastRules { trend_penalty, ..plain })?;
         let sigma = backtest.and_then(|b| b.rmse()).unwrap_or_else(|| model.residual_sd());
-        let effects = columns.learn(&model, history, rules.prior_occurrences);
+        let left_out: BTreeSet<NaiveDate> =
+            history.iter().zip(&weights).filter(|(_, w)| **w == 0.0).map(|((day, _), _)| *day).collect();
+        let effects = columns.learn(&model, history, &left_out, rules.prior_occurrences);
         Some(Self { model, sigma, effects, trend_penalty, backtest })
     }
 
@@ -297,6 +306,17 @@ impl Group<'_> {
     /// Past occurrences with a day in the history.
     fn occurrences(&self) -> usize {
         self.past.iter().filter(|e| self.event.iter().any(|d| e.covers(*d))).count()
+    }
+
+    /// The mean log of the multipliers declared for its past occurrences in the history;
+    /// `None` when one was declared a closure (0).
+    fn declared_log(&self) -> Option<f64> {
+        let past: Vec<f64> =
+            self.past.iter().filter(|e| self.event.iter().any(|d| e.covers(*d))).map(|e| e.declared).collect();
+        if past.is_empty() || past.iter().any(|d| *d <= 0.0) {
+            return None;
+        }
+        Some(past.iter().map(|d| d.ln()).sum::<f64>() / past.len() as f64)
     }
 
     /// Past occurrences with a build-up day in the history.
@@ -353,8 +373,15 @@ impl<'a> EventColumns<'a> {
     /// The effects the fitted `model` gives each identity, with the raw `history` to tell a
     /// closure (nothing sold on any event day): a joint identity's are its columns'
     /// coefficients; another's are the mean residual of `ln(1 + y)` on its days and on its
-    /// build-up days.
-    fn learn(&self, model: &Model, history: &[(NaiveDate, f64)], prior_occurrences: f64) -> EventEffects {
+    /// build-up days. Each is then pooled toward its type's mean as far as its own noise
+    /// says ([`pool`]).
+    fn learn(
+        &self,
+        model: &Model,
+        history: &[(NaiveDate, f64)],
+        left_out: &BTreeSet<NaiveDate>,
+        prior_occurrences: f64,
+    ) -> EventEffects {
         let mut effects = EventEffects { prior_occurrences, ..EventEffects::default() };
         let values: BTreeMap<NaiveDate, f64> = history.iter().copied().collect();
         let joint = self.days.len() / 2;
@@ -362,10 +389,16 @@ impl<'a> EventColumns<'a> {
         if self.groups.len() > joint {
             residuals = history.iter().map(|&(d, v)| (d, v.max(0.0).ln_1p() - model.predict(d))).collect();
         }
+        // The days the fit kept, unless it left out every one of them (a closure, an event
+        // that disrupted every day it covered): those days then speak for the event.
         let mean_residual = |days: &[NaiveDate]| {
+            let kept: Vec<NaiveDate> = days.iter().copied().filter(|d| !left_out.contains(d)).collect();
+            let days = if kept.is_empty() { days } else { &kept[..] };
             let known: Vec<f64> = days.iter().filter_map(|d| residuals.get(d).copied()).collect();
             if known.is_empty() { 0.0 } else { known.iter().sum::<f64>() / known.len() as f64 }
         };
+        // Per type, its identities as learned: (group, effects, event days, build-up days).
+        let mut by_type: BTreeMap<&str, Vec<(&Group<'_>, Learned)>> = BTreeMap::new();
         for (g, group) in self.groups.iter().enumerate() {
             if group.event.is_empty() {
                 continue; // only the build-up is in the history: nothing learned yet
@@ -381,28 +414,105 @@ impl<'a> EventColumns<'a> {
                 build_up_occurrences: group.build_up_occurrences(),
                 build_up,
                 closed: group.event.iter().all(|d| values.get(d).is_none_or(|v| *v <= 0.0)),
+                declared_bias: 0.0,
             };
-            effects.by_identity.insert(group.identity.to_owned(), learned);
-            let by_type = effects.by_type.entry(group.event_type.to_owned()).or_insert(Learned {
+            by_type.entry(group.event_type).or_default().push((group, learned));
+        }
+        let noise = model.residual_sd().powi(2);
+        for (event_type, mut identities) in by_type {
+            let mut type_effects = Learned {
                 occurrences: 0,
                 event: 0.0,
                 build_up_occurrences: 0,
                 build_up: 0.0,
                 closed: true,
-            });
+                declared_bias: 0.0,
+            };
             // The type's effects: the occurrence-weighted means of its events' effects.
-            by_type.event = weighted(by_type.event, by_type.occurrences, learned.event, learned.occurrences);
-            by_type.occurrences += learned.occurrences;
-            by_type.build_up = weighted(
-                by_type.build_up,
-                by_type.build_up_occurrences,
-                learned.build_up,
-                learned.build_up_occurrences,
-            );
-            by_type.build_up_occurrences += learned.build_up_occurrences;
-            by_type.closed &= learned.closed;
+            for (_, learned) in &identities {
+                type_effects.event =
+                    weighted(type_effects.event, type_effects.occurrences, learned.event, learned.occurrences);
+                type_effects.occurrences += learned.occurrences;
+                type_effects.build_up = weighted(
+                    type_effects.build_up,
+                    type_effects.build_up_occurrences,
+                    learned.build_up,
+                    learned.build_up_occurrences,
+                );
+                type_effects.build_up_occurrences += learned.build_up_occurrences;
+                type_effects.closed &= learned.closed;
+            }
+            let mut events: Vec<Estimate> =
+                identities.iter().map(|(g, l)| Estimate { effect: l.event, days: g.event.len() }).collect();
+            pool(&mut events, type_effects.event, noise);
+            let mut build_ups: Vec<Estimate> = identities
+                .iter()
+                .filter(|(_, l)| l.build_up_occurrences > 0)
+                .map(|(g, l)| Estimate { effect: l.build_up, days: g.build_up.len() })
+                .collect();
+            pool(&mut build_ups, type_effects.build_up, noise);
+            let mut build_ups = build_ups.into_iter();
+            for ((_, learned), pooled) in identities.iter_mut().zip(events) {
+                learned.event = pooled.effect;
+                if learned.build_up_occurrences > 0 {
+                    learned.build_up = build_ups.next().map_or(learned.build_up, |b| b.effect);
+                }
+            }
+            calibrate(&mut identities, prior_occurrences);
+            for (group, learned) in identities {
+                effects.by_identity.insert(group.identity.to_owned(), learned);
+            }
+            effects.by_type.insert(event_type.to_owned(), type_effects);
         }
         effects
+    }
+}
+
+/// Sets each identity's `declared_bias`: the occurrence-weighted mean of learned effect
+/// less declared multiplier (logs) over the other identities of its type, as if the
+/// declarations counted `prior_occurrences` more occurrences of no bias. A shop whose
+/// promotions were each declared ×1.3 and did nothing has a new promotion's declaration
+/// read as ×1.3 less; a type with one event, or closures, are left alone.
+fn calibrate(identities: &mut [(&Group<'_>, Learned)], prior_occurrences: f64) {
+    let record = |(group, learned): &(&Group<'_>, Learned)| {
+        let declared = group.declared_log().filter(|_| !learned.closed)?;
+        let n = learned.occurrences as f64;
+        Some((n * (learned.event - declared), n))
+    };
+    let (sum, count) = identities.iter().filter_map(record).fold((0.0, 0.0), |(s, c), (a, b)| (s + a, c + b));
+    let k = prior_occurrences.max(0.0);
+    for identity in identities.iter_mut() {
+        let (own, own_count) = record(identity).unwrap_or((0.0, 0.0));
+        let others = count - own_count;
+        identity.1.declared_bias = if others > 0.0 { (sum - own) / (others + k) } else { 0.0 };
+    }
+}
+
+/// One identity's learned effect (log scale) and the days it was learned from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Estimate {
+    effect: f64,
+    days: usize,
+}
+
+/// Pools the estimates of one type's identities toward the type's `mean` (empirical
+/// Bayes): each keeps the share `τ² / (τ² + noise / days)` of its distance from the mean,
+/// where `noise / days` is how far a mean of that many days strays by chance (`noise`: the
+/// fit's residual variance) and `τ²` how much the type's events truly differ (the
+/// estimates' variance about the mean less their mean chance variance, at least 0). Events
+/// that all do the same are learned as their type; events that differ keep their own
+/// effects; one event alone, or a fit with no noise, keeps its own.
+fn pool(estimates: &mut [Estimate], mean: f64, noise: f64) {
+    if estimates.len() < 2 || noise <= 0.0 {
+        return;
+    }
+    let count = estimates.len() as f64;
+    let chance = |e: &Estimate| noise / e.days.max(1) as f64;
+    let spread = estimates.iter().map(|e| (e.effect - mean).powi(2)).sum::<f64>() / count;
+    let between = (spread - estimates.iter().map(chance).sum::<f64>() / count).max(0.0);
+    for estimate in estimates {
+        let keep = between / (between + chance(estimate));
+        estimate.effect = mean + keep * (estimate.effect - mean);
     }
 }
 
@@ -866,8 +976,10 @@ mod tests {
     #[test]
     fn hundreds_of_one_off_events_each_learn_their_own_effect() {
         // Three years of 1,000 a day; 300 one-day events, each doubling its day: every one
-        // learns ×2, shrunk halfway toward its declared 1.0, whether it is one of the 40
-        // fitted jointly or learned from the residuals.
+        // learns ×2 (β = ln(2,001 / 1,001)), whether it is one of the 40 fitted jointly or
+        // learned from the residuals. Its declared 1.0 is read against the type's record:
+        // the 299 others, declared 1.0, doubled, so the prior is β·299/300 and the
+        // multiplier exp((β + β·299/300) / 2).
         let start = day("2023-01-02");
         let events: Vec<Occurrence> = (0..300u64)
             .map(|i| event(&format!("Event {i}"), "promotion", &(start + Days::new(3 * i + 7)).to_string(), 1, 0, 1.0))
@@ -875,12 +987,57 @@ mod tests {
         let sales =
             history("2023-01-02", 1_095, 1_000.0, |d| events.iter().any(|e| e.first_day == d).then_some(2_000.0));
         let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
-        let expected = (2_001f64 / 1_001.0).sqrt();
+        let learned = (2_001f64 / 1_001.0).ln();
+        let expected = (learned * (1.0 + 299.0 / 300.0) / 2.0).exp();
         for e in &events {
             let (multiplier, source) = forecaster.effects().effect(e, Phase::Event).unwrap();
             assert!((multiplier - expected).abs() < 1e-3, "{}: {multiplier}", e.name);
             assert_eq!(source, AdjustmentSource::Learned { basis: Basis::SameEvent, occurrences: 1 });
         }
+    }
+
+    #[test]
+    fn a_declaration_is_read_against_the_record_of_its_type() {
+        // Promotions declared ×1.5 did nothing, twice for one, once for another; a festival
+        // declared ×1.5 did nothing once, alone in its type.
+        let events = [
+            event("Spring sale", "promotion", "2023-06-01", 1, 0, 1.5),
+            event("Spring sale", "promotion", "2024-06-01", 1, 0, 1.5),
+            event("Flash sale", "promotion", "2024-03-01", 1, 0, 1.5),
+            event("Fair", "festival", "2024-09-01", 1, 0, 1.5),
+        ];
+        let sales = history("2023-01-02", 1_095, 1_000.0, |_| None);
+        let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
+        let multiplier = |e: &Occurrence| forecaster.effects().effect(e, Phase::Event).unwrap().0;
+        // The flash sale: learned 0 from one occurrence; its prior ln 1.5 less the spring
+        // sale's record, 2·(0 − ln 1.5) / (2 + 1): exp((0 + ln 1.5 / 3) / 2) = 1.5^(1/6).
+        assert!((multiplier(&events[2]) - 1.5f64.powf(1.0 / 6.0)).abs() < 1e-3, "{}", multiplier(&events[2]));
+        // The spring sale, against the flash sale's record: (2·0 + ln 1.5 − ln 1.5 / 2) / 3.
+        assert!((multiplier(&events[1]) - 1.5f64.powf(1.0 / 6.0)).abs() < 1e-3, "{}", multiplier(&events[1]));
+        // The fair has no other festival to be read against: halfway to its declaration.
+        assert!((multiplier(&events[3]) - 1.5f64.sqrt()).abs() < 1e-3, "{}", multiplier(&events[3]));
+    }
+
+    #[test]
+    fn pooling_learns_events_that_do_the_same_as_their_type_and_keeps_those_that_differ() {
+        let estimates = |effects: &[f64], days: usize| -> Vec<Estimate> {
+            effects.iter().map(|&effect| Estimate { effect, days }).collect()
+        };
+        // Within chance of each other (spread 0.00625 against 0.04 of chance): all the mean.
+        let mut alike = estimates(&[0.1, -0.1, 0.05, -0.05], 1);
+        pool(&mut alike, 0.0, 0.04);
+        assert_eq!(alike, estimates(&[0.0; 4], 1));
+        // Far apart (spread 1 against 0.001): each keeps 0.999 / (0.999 + 0.001) of its own.
+        let mut apart = estimates(&[1.0, -1.0], 10);
+        pool(&mut apart, 0.0, 0.01);
+        assert!((apart[0].effect - 0.999).abs() < 1e-12 && (apart[1].effect + 0.999).abs() < 1e-12, "{apart:?}");
+        // One event alone, or no noise: nothing to pool.
+        let mut alone = estimates(&[0.7], 1);
+        pool(&mut alone, 0.0, 0.04);
+        assert_eq!(alone, estimates(&[0.7], 1));
+        let mut exact = estimates(&[0.1, -0.1], 1);
+        pool(&mut exact, 0.0, 0.0);
+        assert_eq!(exact, estimates(&[0.1, -0.1], 1));
     }
 
     #[test]

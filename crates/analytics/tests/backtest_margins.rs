@@ -32,22 +32,23 @@ fn tenth(x: f64) -> f64 {
 #[test]
 fn online_retail_beats_naive_and_ets_on_rolling_origins_and_naive_in_december() {
     let (rolling, december) = scored("online_retail");
-    assert_eq!(rolling, (29.2, 39.8, 32.8), "model, naive, ETS");
+    assert_eq!(rolling, (29.4, 39.8, 32.8), "model, naive, ETS");
     // Its one December origin (9 days to score): ahead of naive, behind ETS.
-    assert_eq!(december, Some((36.2, 40.1, 34.8)));
+    assert_eq!(december, Some((36.4, 40.1, 34.8)));
 }
 
 #[test]
-fn auckland_footfall_beats_naive_and_ets_on_rolling_origins_and_is_behind_both_in_december() {
+fn auckland_footfall_beats_naive_on_every_kind_of_origin_and_ets_on_rolling_ones() {
     let (rolling, december) = scored("auckland_queen_street");
-    assert_eq!(rolling, (9.6, 10.8, 11.3), "model, naive, ETS");
-    // Still behind naive and ETS in December (issue 22): pinned so that the fix shows.
-    assert_eq!(december, Some((20.9, 17.7, 13.9)));
+    assert_eq!(rolling, (8.7, 10.8, 11.3), "model, naive, ETS");
+    // Ahead of naive in December, still behind ETS (the Decembers after the 2021
+    // lockdown: see docs/analytics.md).
+    assert_eq!(december, Some((16.9, 17.7, 13.9)));
 }
 
 #[test]
 fn prophet_s_series_beats_naive_and_ets_on_every_kind_of_origin() {
     let (rolling, december) = scored("peyton_manning");
-    assert_eq!(rolling, (53.0, 62.9, 86.4), "model, naive, ETS");
-    assert_eq!(december, Some((41.3, 97.3, 85.9)));
+    assert_eq!(rolling, (52.5, 62.9, 86.4), "model, naive, ETS");
+    assert_eq!(december, Some((40.7, 97.3, 85.9)));
 }

@@ -61,6 +61,8 @@ export const getSyncStatus = () => request('/api/sync/status');
 /** Daily points, each with `revenueMovingAverage7`. */
 export const getTrends = (from, to) => request('/api/analytics/trends', { query: { from, to, granularity: 'day' } });
 export const getForecast = (days) => request('/api/analytics/forecast', { query: { days } });
+/** The store forecast's backtest up to today: its WAPE beside weekly seasonal naive's. */
+export const getForecastAccuracy = () => request('/api/analytics/forecast/accuracy');
 export const getEvents = (from, days) => request('/api/calendar/events', { query: { from, days } });
 /** With from/to: what sold in the window, by `sort` (units|revenue); without: popularity now. */
 export const getProducts = (query) => request('/api/analytics/products', { query });

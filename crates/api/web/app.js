@@ -2,7 +2,8 @@
 // again every 60 seconds (the server prepares everything; the page only re-fetches).
 
 import {
-  getDashboard, getEvents, getForecast, getProducts, getReorder, getReorderCsv, getSegments, getSyncStatus, getTrends,
+  getDashboard, getEvents, getForecast, getForecastAccuracy, getProducts, getReorder, getReorderCsv, getSegments,
+  getSyncStatus, getTrends,
 } from './api.js';
 import { askForKey, initAuth } from './auth.js';
 import { CALENDAR_CHANGED, loadEvents } from './calendar.js';
@@ -73,10 +74,11 @@ async function loadOnce() {
   }
   const span = { from: dash.from, to: dash.asOf, days: dash.days };
   const forecastOn = span.to === today(); // the forecast continues a window that ends today
-  const [sync, trends, forecast, calendar, segments, reorder, products] = await Promise.all([
+  const [sync, trends, forecast, accuracy, calendar, segments, reorder, products] = await Promise.all([
     syncCall,
     outcome(getTrends(span.from, span.to)), // with the API's 7-day averages (they reach before `from`)
     outcome(forecastOn ? getForecast(FORECAST_DAYS) : null),
+    outcome(forecastOn ? getForecastAccuracy() : null),
     outcome(getEvents(span.from, span.days + (forecastOn ? FORECAST_DAYS : 0))),
     outcome(getSegments()),
     outcome(getReorder(20)),
@@ -88,7 +90,7 @@ async function loadOnce() {
   renderKpis(dash, span);
   const warnings = renderFreshness(sync, dash);
   renderTrend({
-    dash, span, trends, forecast, calendar,
+    dash, span, trends, forecast, accuracy, calendar,
     latestSaleDay: sync.value?.sales.maxCreatedAt?.slice(0, 10), onShowRange: showCustom,
   });
   showProducts(products);

@@ -27,6 +27,7 @@ const known = (format) => (n) => (Number.isFinite(n) ? format(n) : '—');
 const integer = number({ maximumFractionDigits: 0 });
 const decimal = number({ maximumFractionDigits: 2 });
 const percent = number({ style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const share = number({ style: 'percent', maximumFractionDigits: 1 });
 
 /** An amount in the store's currency (`state.currency`, the dashboard's). */
 export const formatMoney = known((n) => money(state.currency).full.format(n));
@@ -35,6 +36,8 @@ export const formatInt = known((n) => integer.format(n));
 export const formatNumber = known((n) => decimal.format(n));
 /** A change in percent: 12.5 → "+12.5%". */
 export const formatChange = known((pct) => percent.format(pct / 100));
+/** A share: 0.125 → "12.5%". */
+export const formatShare = known((fraction) => share.format(fraction));
 
 const dayFormats = {
   short: dayFormat({ day: 'numeric', month: 'short' }), // 3 Dec

@@ -4,7 +4,7 @@
 
 import { drawTrendChart } from './charts.js';
 import { byId, el, errorMessage, renderIfChanged, replace, stateMessage, table } from './dom.js';
-import { addDays, dayRange, formatDay, formatDaySpan, formatInt, formatMoney } from './format.js';
+import { addDays, dayRange, formatDay, formatDaySpan, formatInt, formatMoney, formatShare } from './format.js';
 import { multiplierText } from './panels.js';
 
 const canvas = byId('trend-chart');
@@ -106,16 +106,40 @@ function dataTable(series) {
 }
 
 /**
- * Draws the trend panel from the dashboard and the outcomes (`{value}` or `{error}`) of the
- * trends, forecast (`{value: null}` when not asked for) and calendar calls: what failed is
- * said under the chart, and the rest is drawn. Without sales in the window, and the latest
- * sale (`latestSaleDay`) before it, it offers `onShowRange(from, to)`: the 30 days to that sale.
+ * The forecast's track record from the accuracy report (revenue): how far off it was over
+ * the last weeks, beside "the same day last week", and which did better; `null` when there
+ * is nothing to say (not asked for, or no figures).
  */
-export function renderTrend({ dash, span, trends, forecast, calendar, latestSaleDay, onShowRange }) {
+export function accuracyText(report) {
+  const revenue = report?.revenue;
+  if (!report) return null;
+  if (!Number.isFinite(revenue?.wape) || !Number.isFinite(revenue?.naiveWape)) {
+    return 'Forecast track record: not enough sales history yet to check the forecast against what sold.';
+  }
+  const since = revenue.origins.length ? ` since ${formatDay(revenue.origins[0])}` : '';
+  const verdict = revenue.wape < revenue.naiveWape
+    ? 'the forecast did better.'
+    : 'the simple guess did as well or better lately: read the forecast with care.';
+  return `Forecast track record${since}: daily revenue forecasts were off by ${formatShare(revenue.wape)} `
+    + `of what sold, against ${formatShare(revenue.naiveWape)} for "the same weekday last week": ${verdict}`;
+}
+
+/**
+ * Draws the trend panel from the dashboard and the outcomes (`{value}` or `{error}`) of the
+ * trends, forecast and its accuracy (`{value: null}` when not asked for) and calendar calls:
+ * what failed is said under the chart, and the rest is drawn. Without sales in the window,
+ * and the latest sale (`latestSaleDay`) before it, it offers `onShowRange(from, to)`: the 30
+ * days to that sale.
+ */
+export function renderTrend({ dash, span, trends, forecast, accuracy, calendar, latestSaleDay, onShowRange }) {
   const forecastDays = (forecast.value?.forecast ?? []).filter((d) => d.revenue && d.date >= span.from);
   const series = buildSeries(dash, span, trends.value?.points ?? [], forecastDays, calendar.value?.events ?? []);
-  const failures = [['The 7-day average', trends.error], ['The forecast', forecast.error], ['The calendar events', calendar.error]]
+  const failures = [['The 7-day average', trends.error], ['The forecast', forecast.error],
+    ["The forecast's track record", accuracy.error], ['The calendar events', calendar.error]]
     .filter(([, error]) => error);
+  const record = byId('forecast-accuracy');
+  record.textContent = accuracyText(accuracy.value) ?? '';
+  record.hidden = !record.textContent;
   const hasSales = series.count.some((c) => c > 0);
   const hasAverage = series.average.some((v) => v !== null);
   const days = series.forecastDays;

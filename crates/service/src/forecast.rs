@@ -131,6 +131,8 @@ pub(crate) struct Prepared {
     pub(crate) products: HashMap<String, (Option<UnitsForecaster>, usize)>,
     /// The reorder list from `as_of`.
     pub(crate) reorder: Arc<ReorderList>,
+    /// The store forecast's backtest up to `as_of`.
+    pub(crate) accuracy: ForecastAccuracy,
     /// The catalogue version the list was computed from.
     pub(crate) catalogue_version: u64,
 }
@@ -254,25 +256,28 @@ impl Service {
     }
 
     /// Backtests the store forecast on its own history before `as_of` (default today):
-    /// [`ACCURACY_FOLDS`] origins, [`ACCURACY_HORIZON`] days each, within `budget`.
+    /// [`ACCURACY_FOLDS`] origins, [`ACCURACY_HORIZON`] days each, within `budget`; the
+    /// refresh's backtest when it prepared the forecasts from `as_of`.
     pub fn forecast_accuracy(
         &self,
         as_of: Option<NaiveDate>,
         budget: &Budget,
     ) -> Result<ForecastAccuracy, ServiceError> {
+        if let Some(prepared) = self.prepared_accuracy(as_of)? {
+            return Ok(prepared);
+        }
         let as_of = self.forecast_day(as_of)?;
         // Read on a pooled connection, then fitted without holding it.
-        let (revenue, sales, events) = self.db.read(|conn| {
-            let (revenue, sales) = store_history(conn, as_of)?;
-            let events = occurrences(conn, &self.config, revenue.first().map_or(as_of, |d| d.0), as_of)?;
-            Ok((revenue, sales, events))
-        })?;
-        let rules = DemandRules::default();
-        budget.check()?;
-        let revenue = demand::accuracy(&revenue, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS);
-        budget.check()?;
-        let sales = demand::accuracy(&sales, &events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS);
-        Ok(ForecastAccuracy { as_of, revenue, sales })
+        let inputs = self.db.read(|conn| store_inputs(conn, &self.config, as_of))?;
+        accuracy_of(&inputs, as_of, budget)
+    }
+
+    /// The backtest the refresh prepared with the forecasts from `as_of` (default today),
+    /// when there is one (cheap: nothing is fitted); `None` when it has to be computed.
+    /// Refuses what [`forecast_accuracy`](Self::forecast_accuracy) refuses.
+    pub fn prepared_accuracy(&self, as_of: Option<NaiveDate>) -> Result<Option<ForecastAccuracy>, ServiceError> {
+        let as_of = self.forecast_day(as_of)?;
+        Ok(self.forecasts.from(as_of).map(|prepared| prepared.accuracy.clone()))
     }
 
     /// `as_of`, or today; refused when more than [`MAX_FORECAST_DAYS`] days ahead.
@@ -403,6 +408,17 @@ fn store_inputs(
     Ok(StoreInputs { revenue, sales, events })
 }
 
+/// The store forecast's backtest on `inputs` up to `as_of` (see
+/// [`Service::forecast_accuracy`]), checking `budget` between the two series.
+fn accuracy_of(inputs: &StoreInputs, as_of: NaiveDate, budget: &Budget) -> Result<ForecastAccuracy, ServiceError> {
+    let rules = DemandRules::default();
+    let backtest = |history: &[(NaiveDate, f64)]| -> Result<Option<Accuracy>, ServiceError> {
+        budget.check()?;
+        Ok(demand::accuracy(history, &inputs.events, &rules, ACCURACY_HORIZON, ACCURACY_FOLDS))
+    };
+    Ok(ForecastAccuracy { as_of, revenue: backtest(&inputs.revenue)?, sales: backtest(&inputs.sales)? })
+}
+
 /// The store's forecasts of `days` days from `as_of`, fitted to `inputs` (the costly part:
 /// no connection is held), checking `budget` between the two series.
 fn fit_store(inputs: &StoreInputs, as_of: NaiveDate, days: u32, budget: &Budget) -> Result<StoreDays, ServiceError> {
@@ -528,6 +544,11 @@ pub(crate) fn prepare(
     let inputs = store_inputs(conn, config, as_of)?;
     // The refresh owns its connection and answers to no request: no budget.
     let store = fit_store(&inputs, as_of, MAX_FORECAST_DAYS, &Budget::unlimited()).unwrap_or_default();
+    let accuracy = accuracy_of(&inputs, as_of, &Budget::unlimited()).unwrap_or(ForecastAccuracy {
+        as_of,
+        revenue: None,
+        sales: None,
+    });
     let (from, until) = products.window();
     products.leave_out(&crm_storage::stock_outs(conn, from, until, None)?);
     let products = products.forecasters();
@@ -535,7 +556,7 @@ pub(crate) fn prepare(
     let catalogue = crm_storage::catalogue(conn)?;
     let reorder = Arc::new(reorder_list(catalogue, &store, &products, &config.reorder, as_of));
     let reorder_took = reorder_started.elapsed();
-    Ok(Prepared { as_of, took: started.elapsed(), reorder_took, store, products, reorder, catalogue_version })
+    Ok(Prepared { as_of, took: started.elapsed(), reorder_took, store, products, reorder, accuracy, catalogue_version })
 }
 
 /// What the refresh would prepare from `as_of`, computed outside it (for a request that

@@ -103,6 +103,26 @@ fn a_forecast_prepared_by_the_refresh_equals_one_computed_on_demand() {
 }
 
 #[test]
+fn the_accuracy_prepared_by_the_refresh_equals_one_computed_on_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    let prepared_by = service(&dir);
+    store_with_history(&prepared_by);
+    add_event(&prepared_by, "Harvest Day", today() - Days::new(40), 1.6);
+    let from = today() - Days::new(9);
+    prepared_by.refresh(Some(today() - Days::new(10))).unwrap();
+    let on_demand = service(&dir); // the same store, never refreshed
+    assert_eq!(on_demand.prepared_accuracy(Some(from)).unwrap(), None);
+    assert_eq!(prepared_by.prepared_accuracy(Some(today())).unwrap(), None, "prepared from another day");
+    let prepared = prepared_by.prepared_accuracy(Some(from)).unwrap().unwrap();
+    let computed = on_demand.forecast_accuracy(Some(from), &Budget::unlimited()).unwrap();
+    assert_eq!(prepared, computed);
+    assert_eq!(prepared_by.forecast_accuracy(Some(from), &Budget::unlimited()).unwrap(), computed);
+    // 191 days of history before `from`: four folds of 28 days, each with enough before it.
+    let revenue = prepared.revenue.unwrap();
+    assert_eq!((revenue.origins.len(), revenue.days), (4, 112));
+}
+
+#[test]
 fn the_store_forecast_follows_the_history_and_the_calendar() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(&dir);

@@ -312,8 +312,10 @@ pub struct AccuracyView {
 /// `as_of`: from 4 origins 28 days apart (the last 28 days before `as_of` last), the model
 /// is fitted on the days before each origin, with the calendar's events, and scored on the
 /// 28 days from it. WAPE and MASE for revenue and sale count, beside weekly seasonal
-/// naive's: a manager can see whether the forecast beats the simplest guess. Computed for
-/// each request (a fraction of a second on three years of history).
+/// naive's: a manager can see whether the forecast beats the simplest guess. The analytics
+/// refresh prepares it with the day's forecasts (the dashboard shows it beside the
+/// forecast); another `as_of` is computed for the request (a fraction of a second on three
+/// years of history).
 #[utoipa::path(
     get,
     path = "/api/analytics/forecast/accuracy",
@@ -330,7 +332,12 @@ pub async fn get_forecast_accuracy(
     query: crate::Query<AccuracyQuery>,
 ) -> Result<web::Json<ForecastAccuracyResponse>, ApiError> {
     let as_of = query.as_of;
-    let report = state.expensive(&caller, move |service, budget| service.forecast_accuracy(as_of, budget)).await?;
+    // The refresh's backtest is read like any other; one computed for the request is an
+    // expensive read, on its own slots.
+    let report = match state.read(move |service| service.prepared_accuracy(as_of)).await? {
+        Some(prepared) => prepared,
+        None => state.expensive(&caller, move |service, budget| service.forecast_accuracy(as_of, budget)).await?,
+    };
     Ok(web::Json(report.into()))
 }
 
