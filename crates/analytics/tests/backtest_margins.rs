@@ -52,3 +52,10 @@ fn prophet_s_series_beats_naive_and_ets_on_every_kind_of_origin() {
     assert_eq!(rolling, (52.5, 62.9, 86.4), "model, naive, ETS");
     assert_eq!(december, Some((40.7, 97.3, 85.9)));
 }
+
+#[test]
+fn chicago_ridership_beats_naive_and_ets_on_every_kind_of_origin() {
+    let (rolling, december) = scored("chicago_clark_lake");
+    assert_eq!(rolling, (5.8, 8.5, 6.8), "model, naive, ETS");
+    assert_eq!(december, Some((10.0, 32.6, 13.9)));
+}

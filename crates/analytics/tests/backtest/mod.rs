@@ -11,7 +11,7 @@ pub const HORIZON: u64 = 28;
 pub const ROLLING: usize = 8;
 pub const MIN_ROLLING_HISTORY: u64 = 182;
 pub const MIN_DECEMBER_HISTORY: u64 = 365;
-pub const SERIES: [&str; 3] = ["peyton_manning", "online_retail", "auckland_queen_street"];
+pub const SERIES: [&str; 4] = ["peyton_manning", "online_retail", "auckland_queen_street", "chicago_clark_lake"];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/backtest")
