@@ -104,6 +104,9 @@ impl Default for DemandRules {
     }
 }
 
+/// Weeks back to the same weeks of the year before (364 days: the same weekdays).
+const YEAR_WEEKS: u64 = 52;
+
 /// The standard normal quantiles of the 80% and 95% central intervals.
 fn z_scores() -> (f64, f64) {
     let normal = Normal::standard();
@@ -186,7 +189,8 @@ impl EventEffects {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreForecaster {
     model: Model,
-    /// Spread of a forecast's error on the log scale.
+    /// Spread of a forecast's error on the log scale: the root mean square error of the
+    /// backtest, with the same weeks a year before when the history reaches that far.
     sigma: f64,
     effects: EventEffects,
     /// The chosen trend penalty.
@@ -250,8 +254,23 @@ impl StoreForecaster {
             rules.backtest_horizon,
             rules.backtest_folds,
         );
-        let model = forecast::fit(&kept, &columns.days, &ForecastRules { trend_penalty, ..plain })?;
-        let sigma = backtest.and_then(|b| b.rmse()).unwrap_or_else(|| model.residual_sd());
+        let rules_chosen = ForecastRules { trend_penalty, ..plain };
+        let model = forecast::fit(&kept, &columns.days, &rules_chosen)?;
+        // The error of the same weeks a year before joins the last weeks': how far off a
+        // forecast goes depends on the time of year (December's is not October's).
+        let year_ago = end.checked_sub_days(Days::new(YEAR_WEEKS * 7)).filter(|o| (*o - start).num_days() >= 182);
+        let errors = match (backtest, year_ago) {
+            (Some(recent), Some(origin)) => {
+                let same_weeks =
+                    forecast::backtest_from(&kept, &columns.days, &rules_chosen, origin, rules.backtest_horizon);
+                Some(Backtest {
+                    squared_error: recent.squared_error + same_weeks.squared_error,
+                    days: recent.days + same_weeks.days,
+                })
+            }
+            (recent, _) => recent,
+        };
+        let sigma = errors.and_then(|b| b.rmse()).unwrap_or_else(|| model.residual_sd());
         let left_out: BTreeSet<NaiveDate> =
             history.iter().zip(&weights).filter(|(_, w)| **w == 0.0).map(|((day, _), _)| *day).collect();
         let effects = columns.learn(&model, history, &left_out, rules.prior_occurrences);
@@ -1124,6 +1143,28 @@ mod tests {
         assert_eq!(short.backtest, None);
         assert_eq!(short.sigma(), short.model.residual_sd());
         assert!(short.sigma() > 0.0);
+    }
+
+    #[test]
+    fn the_spread_counts_the_same_weeks_a_year_before() {
+        // Two years of noise: the spread is the error of the last two folds and of the same
+        // 28 days a year before (origin 364 days before the end), 84 days in all.
+        let mut seed = 5;
+        let sales: Vec<(NaiveDate, f64)> = history("2024-01-01", 730, 0.0, |_| None)
+            .into_iter()
+            .map(|(d, _)| (d, 1_000.0 * (0.2 * noise(&mut seed)).exp()))
+            .collect();
+        let forecaster = StoreForecaster::fit(&sales, &[], &DemandRules::default()).unwrap();
+        let recent = forecaster.backtest.unwrap();
+        assert_eq!(recent.days, 56, "the penalty is chosen on the last two folds only");
+        let logged: Vec<(NaiveDate, f64)> = sales.iter().map(|&(d, v)| (d, v.ln_1p())).collect();
+        let rules = ForecastRules { trend_penalty: forecaster.trend_penalty, ..DemandRules::default().model };
+        let origin = sales[729].0 - Days::new(364);
+        let same_weeks = forecast::backtest_from(&logged, &[], &rules, origin, 28);
+        assert_eq!(same_weeks.days, 28);
+        let expected = ((recent.squared_error + same_weeks.squared_error) / 84.0).sqrt();
+        assert!((forecaster.sigma() - expected).abs() < 1e-12, "{} against {expected}", forecaster.sigma());
+        assert!((forecaster.sigma() - recent.rmse().unwrap()).abs() > 1e-6, "the year before counted");
     }
 
     #[test]

@@ -421,13 +421,29 @@ pub fn backtest(
     };
     for fold in 1..=folds {
         let Some(origin) = end.checked_sub_days(chrono::Days::new(fold * horizon)) else { continue };
-        let known: Vec<(NaiveDate, f64)> = history.iter().copied().filter(|(d, _)| *d <= origin).collect();
-        let Some(model) = fit(&known, events, rules) else { continue };
-        let ahead = |d: NaiveDate| d > origin && (d - origin).num_days() <= horizon as i64;
-        for &(day, value) in history.iter().filter(|(d, _)| ahead(*d)) {
-            result.squared_error += (value - model.predict(day)).powi(2);
-            result.days += 1;
-        }
+        let scored = backtest_from(history, events, rules, origin, horizon);
+        result.squared_error += scored.squared_error;
+        result.days += scored.days;
+    }
+    result
+}
+
+/// One fold of [`backtest`]: `rules` fitted on the days of `history` up to `origin` and
+/// scored on the `horizon` days after it (nothing scored when the fit fails).
+pub fn backtest_from(
+    history: &[(NaiveDate, f64)],
+    events: &[Vec<NaiveDate>],
+    rules: &ForecastRules,
+    origin: NaiveDate,
+    horizon: u64,
+) -> Backtest {
+    let mut result = Backtest { squared_error: 0.0, days: 0 };
+    let known: Vec<(NaiveDate, f64)> = history.iter().copied().filter(|(d, _)| *d <= origin).collect();
+    let Some(model) = fit(&known, events, rules) else { return result };
+    let ahead = |d: NaiveDate| d > origin && (d - origin).num_days() <= horizon as i64;
+    for &(day, value) in history.iter().filter(|(d, _)| ahead(*d)) {
+        result.squared_error += (value - model.predict(day)).powi(2);
+        result.days += 1;
     }
     result
 }
