@@ -4,12 +4,10 @@
 //! holidays and 0, 100, 1,000 and 5,000 further event identities in the history and the
 //! horizon, and the WAPE of the forecast on the 28 days held out.
 //!
-//! The events are made up but shaped like a busy shop's calendar: four in five happen once
-//! (a promotion, a local match, a one-off closure), one in five every year on the same day;
-//! each lasts one to three days, builds up over the service's default 7 lead days, and is
-//! declared at 1.0 to 1.5. They are spread evenly at random (a fixed seed), so events on
-//! neighbouring days chain their build-ups together. They change nothing in the footfall:
-//! a forecast that learns them well stays as accurate as with the holidays alone.
+//! The events are made up but shaped like a busy shop's calendar (`calendar/mod.rs`, shared
+//! with crm-service's `demand_bench --events`), each building up over the service's default
+//! 7 lead days. They change nothing in the footfall: a forecast that learns them well stays
+//! as accurate as with the holidays alone.
 //!
 //! The service fits two series (revenue and sale count) for a forecast computed for a
 //! request (`as_of`) and for the refresh's prepared forecast, so each of those costs about
@@ -18,12 +16,13 @@
 //! `cargo run --release -p crm-analytics --example event_cost [-- IDENTITIES...]`
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is the report")]
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::Days;
 use crm_analytics::demand::{DemandRules, Occurrence, StoreForecaster};
 use std::time::Instant;
 
 #[path = "../tests/backtest/mod.rs"]
 mod backtest;
+mod calendar;
 
 /// Years of history fitted.
 const YEARS: u64 = 3;
@@ -53,7 +52,15 @@ fn main() {
     println!("|---|---|---|---|");
     for size in sizes {
         let mut events = holidays.clone();
-        events.extend(made_up(size, first, origin + Days::new(90)));
+        events.extend(calendar::made_up(size, first, origin + Days::new(90)).into_iter().map(|e| Occurrence {
+            identity: format!("event {}", e.event),
+            name: format!("Event {}", e.event),
+            event_type: e.event_type.into(),
+            first_day: e.first_day,
+            last_day: e.last_day,
+            lead_days: 7,
+            declared: e.declared,
+        }));
         let in_history = events.iter().filter(|e| e.first_day < origin).count();
         let mut took = Vec::new();
         let mut wape = 0.0;
@@ -69,45 +76,4 @@ fn main() {
         let (low, high) = took.iter().fold((f64::MAX, 0.0f64), |(l, h), t| (l.min(*t), h.max(*t)));
         println!("| {size} | {in_history} | {low:.0}-{high:.0} | {:.1} % |", wape * 100.0);
     }
-}
-
-/// `count` made-up event identities between `first` and `until` (see the module's
-/// documentation).
-fn made_up(count: usize, first: NaiveDate, until: NaiveDate) -> Vec<Occurrence> {
-    let mut seed: u64 = 0x5eed_cafe;
-    let mut next = move |below: u64| {
-        // A 64-bit linear congruential generator (Knuth's MMIX constants): fixed, portable.
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % below
-    };
-    let span = u64::try_from((until - first).num_days()).unwrap();
-    let types = ["promotion", "festival", "sports", "local", "closure"];
-    let mut events = Vec::new();
-    for i in 0..count {
-        let day = first + Days::new(next(span));
-        let length = next(3);
-        let yearly = next(5) == 0;
-        let declared = 1.0 + next(6) as f64 / 10.0;
-        let event_type = types[usize::try_from(next(types.len() as u64)).unwrap()];
-        let years: Vec<NaiveDate> = if yearly {
-            (first.year()..=until.year())
-                .filter_map(|y| day.with_year(y))
-                .filter(|d| *d >= first && *d < until)
-                .collect()
-        } else {
-            vec![day]
-        };
-        for day in years {
-            events.push(Occurrence {
-                identity: format!("event {i}"),
-                name: format!("Event {i}"),
-                event_type: event_type.into(),
-                first_day: day,
-                last_day: day + Days::new(length),
-                lead_days: 7,
-                declared,
-            });
-        }
-    }
-    events
 }

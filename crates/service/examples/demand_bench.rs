@@ -16,10 +16,9 @@
 //! the prepared forecasts.
 //!
 //! With `--events N` the calendar also holds N event identities over the history and the
-//! coming months, shaped like a busy shop's (four in five once, one in five on the same day
-//! every year; one to three days each, declared at 1.0 to 1.5, the store's default lead days),
-//! added through the service as the API adds them: what the calendar's size costs the
-//! refresh's forecasts and a computed forecast.
+//! coming months, shaped like a busy shop's (crm-analytics' `examples/calendar`, the same
+//! calendar as its `event_cost` example), added through the service as the API adds them:
+//! what the calendar's size costs the refresh's forecasts and a computed forecast.
 //!
 //! `cargo run --release -p crm-service --example demand_bench -- --products 10000 --days 730 [--events 5000]`
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is the report")]
@@ -32,6 +31,9 @@ use crm_storage::{Database, DbOptions};
 use diesel::RunQueryDsl;
 use std::sync::Arc;
 use std::time::Instant;
+
+#[path = "../../analytics/examples/calendar/mod.rs"]
+mod calendar;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -225,42 +227,23 @@ fn main() {
     );
 }
 
-/// Adds `identities` made-up events between `first` and `until` (see the module's
-/// documentation); returns how many occurrences were added.
+/// Adds `identities` made-up events between `first` and `until` (crm-analytics'
+/// `examples/calendar`), with the store's default lead days; returns how many occurrences
+/// were added.
 fn add_events(service: &Service, identities: u64, first: chrono::NaiveDate, until: chrono::NaiveDate) -> usize {
-    let mut noise = Noise(0x5eed);
-    let span = (until - first).num_days() as f64;
-    let types = ["promotion", "festival", "sports", "local", "closure"];
-    let mut added = 0;
-    for i in 0..identities {
-        let day = first + Days::new((noise.next() * span) as u64);
-        let length = (noise.next() * 3.0) as u64;
-        let yearly = noise.next() < 0.2;
-        let multiplier = 1.0 + (noise.next() * 6.0).floor() / 10.0;
-        let event_type = types[(noise.next() * types.len() as f64) as usize];
-        let name = format!("Event {i}");
-        let days: Vec<chrono::NaiveDate> = if yearly {
-            (first.year()..=until.year())
-                .filter_map(|y| day.with_year(y))
-                .filter(|d| *d >= first && *d < until)
-                .collect()
-        } else {
-            vec![day]
+    let made_up = calendar::made_up(usize::try_from(identities).unwrap(), first, until);
+    for e in &made_up {
+        let (name, date, end) = (format!("Event {}", e.event), e.first_day.to_string(), e.last_day.to_string());
+        let fields = crm_domain::EventFields {
+            event_type: e.event_type,
+            name: &name,
+            date: &date,
+            end_date: Some(&end),
+            impact_level: "medium",
+            expected_demand_multiplier: Some(e.declared),
+            ..crm_domain::EventFields::default()
         };
-        for day in days {
-            let (date, end) = (day.to_string(), (day + Days::new(length)).to_string());
-            let fields = crm_domain::EventFields {
-                event_type,
-                name: &name,
-                date: &date,
-                end_date: Some(&end),
-                impact_level: "medium",
-                expected_demand_multiplier: Some(multiplier),
-                ..crm_domain::EventFields::default()
-            };
-            service.add_event(&fields).unwrap();
-            added += 1;
-        }
+        service.add_event(&fields).unwrap();
     }
-    added
+    made_up.len()
 }
