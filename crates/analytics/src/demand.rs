@@ -972,6 +972,23 @@ mod tests {
     }
 
     #[test]
+    fn an_event_learned_from_the_residuals_leaves_out_the_days_the_fit_left_out() {
+        // A three-day fair sold 4% more on two days; on the third a power cut left nothing
+        // recorded, a day the robust fit leaves out. Learned from the residuals (no joint
+        // identity), its effect is that of the two days kept: ln(1,041 / 1,001), halfway to
+        // the declared 1.0 for one occurrence.
+        let fair = event("Fair", "festival", "2025-06-01", 3, 0, 1.0);
+        let sales = history("2024-01-01", 730, 1_000.0, |d| {
+            if d == day("2025-06-03") { Some(0.0) } else { fair.covers(d).then_some(1_040.0) }
+        });
+        let rules = DemandRules { joint_identities: 0, ..DemandRules::default() };
+        let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&fair), &rules).unwrap();
+        let (multiplier, _) = forecaster.effects().effect(&fair, Phase::Event).unwrap();
+        let expected = (1_041f64 / 1_001.0).sqrt();
+        assert!((multiplier - expected).abs() < 1e-3, "{multiplier} against {expected}");
+    }
+
+    #[test]
     fn recurring_identities_are_fitted_jointly_before_one_offs() {
         let events = [
             event("Autumn launch", "promotion", "2025-03-03", 3, 0, 1.0),
