@@ -461,21 +461,16 @@ impl<'a> EventColumns<'a> {
                 type_effects.build_up_occurrences += learned.build_up_occurrences;
                 type_effects.closed &= learned.closed;
             }
+            let estimate =
+                |effect, days: &Vec<NaiveDate>, occurrences| Estimate { effect, days: days.len(), occurrences };
             let mut events: Vec<Estimate> =
-                identities.iter().map(|(g, l)| Estimate { effect: l.event, days: g.event.len() }).collect();
+                identities.iter().map(|(g, l)| estimate(l.event, &g.event, l.occurrences)).collect();
             pool(&mut events, type_effects.event, noise);
-            let mut build_ups: Vec<Estimate> = identities
-                .iter()
-                .filter(|(_, l)| l.build_up_occurrences > 0)
-                .map(|(g, l)| Estimate { effect: l.build_up, days: g.build_up.len() })
-                .collect();
+            let mut build_ups: Vec<Estimate> =
+                identities.iter().map(|(g, l)| estimate(l.build_up, &g.build_up, l.build_up_occurrences)).collect();
             pool(&mut build_ups, type_effects.build_up, noise);
-            let mut build_ups = build_ups.into_iter();
-            for ((_, learned), pooled) in identities.iter_mut().zip(events) {
-                learned.event = pooled.effect;
-                if learned.build_up_occurrences > 0 {
-                    learned.build_up = build_ups.next().map_or(learned.build_up, |b| b.effect);
-                }
+            for (((_, learned), event), build_up) in identities.iter_mut().zip(events).zip(build_ups) {
+                (learned.event, learned.build_up) = (event.effect, build_up.effect);
             }
             calibrate(&mut identities, prior_occurrences);
             for (group, learned) in identities {
@@ -507,11 +502,13 @@ fn calibrate(identities: &mut [(&Group<'_>, Learned)], prior_occurrences: f64) {
     }
 }
 
-/// One identity's learned effect (log scale) and the days it was learned from.
+/// One identity's learned effect (log scale), the days it was learned from and the past
+/// occurrences they belong to (0: nothing was learned).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Estimate {
     effect: f64,
     days: usize,
+    occurrences: usize,
 }
 
 /// Pools the estimates of one type's identities toward the type's `mean` (empirical
@@ -520,16 +517,18 @@ struct Estimate {
 /// fit's residual variance) and `τ²` how much the type's events truly differ (the
 /// estimates' variance about the mean less their mean chance variance, at least 0). Events
 /// that all do the same are learned as their type; events that differ keep their own
-/// effects; one event alone, or a fit with no noise, keeps its own.
+/// effects; one event alone, or a fit with no noise, keeps its own. An estimate with no
+/// occurrence (nothing learned) neither counts nor moves.
 fn pool(estimates: &mut [Estimate], mean: f64, noise: f64) {
-    if estimates.len() < 2 || noise <= 0.0 {
+    let mut learned: Vec<&mut Estimate> = estimates.iter_mut().filter(|e| e.occurrences > 0).collect();
+    if learned.len() < 2 || noise <= 0.0 {
         return;
     }
-    let count = estimates.len() as f64;
+    let count = learned.len() as f64;
     let chance = |e: &Estimate| noise / e.days.max(1) as f64;
-    let spread = estimates.iter().map(|e| (e.effect - mean).powi(2)).sum::<f64>() / count;
-    let between = (spread - estimates.iter().map(chance).sum::<f64>() / count).max(0.0);
-    for estimate in estimates {
+    let spread = learned.iter().map(|e| (e.effect - mean).powi(2)).sum::<f64>() / count;
+    let between = (spread - learned.iter().map(|e| chance(e)).sum::<f64>() / count).max(0.0);
+    for estimate in &mut learned {
         let keep = between / (between + chance(estimate));
         estimate.effect = mean + keep * (estimate.effect - mean);
     }
@@ -1055,9 +1054,36 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_closure_is_no_record_to_read_declarations_against() {
+        // A promotion declared a closure (×0) that opened and did nothing, and one declared
+        // ×1.5 that did nothing: ln 0 says nothing of how declarations compare with what
+        // happened, so the second is read alone: halfway to its declaration.
+        let events = [
+            event("Stocktake", "promotion", "2024-06-01", 1, 0, 0.0),
+            event("Flash sale", "promotion", "2024-03-01", 1, 0, 1.5),
+        ];
+        let sales = history("2023-01-02", 1_095, 1_000.0, |_| None);
+        let forecaster = StoreForecaster::fit(&sales, &events, &DemandRules::default()).unwrap();
+        let (multiplier, _) = forecaster.effects().effect(&events[1], Phase::Event).unwrap();
+        assert!((multiplier - 1.5f64.sqrt()).abs() < 1e-3, "{multiplier}");
+    }
+
+    #[test]
+    fn with_no_prior_weight_a_lone_event_is_what_it_did() {
+        // No weight on declarations, one event of its type (no record to read against):
+        // the learned ×3, whatever was declared.
+        let fair = event("Fair", "festival", "2024-06-01", 1, 0, 1.5);
+        let sales = history("2023-01-02", 1_095, 1_000.0, |d| (d == fair.first_day).then_some(3_000.0));
+        let rules = DemandRules { prior_occurrences: 0.0, ..DemandRules::default() };
+        let forecaster = StoreForecaster::fit(&sales, std::slice::from_ref(&fair), &rules).unwrap();
+        let (multiplier, _) = forecaster.effects().effect(&fair, Phase::Event).unwrap();
+        assert!((multiplier - 3_001.0 / 1_001.0).abs() < 1e-3, "{multiplier}");
+    }
+
+    #[test]
     fn pooling_learns_events_that_do_the_same_as_their_type_and_keeps_those_that_differ() {
         let estimates = |effects: &[f64], days: usize| -> Vec<Estimate> {
-            effects.iter().map(|&effect| Estimate { effect, days }).collect()
+            effects.iter().map(|&effect| Estimate { effect, days, occurrences: 1 }).collect()
         };
         // Within chance of each other (spread 0.00625 against 0.04 of chance): all the mean.
         let mut alike = estimates(&[0.1, -0.1, 0.05, -0.05], 1);
@@ -1074,6 +1100,18 @@ mod tests {
         let mut exact = estimates(&[0.1, -0.1], 1);
         pool(&mut exact, 0.0, 0.0);
         assert_eq!(exact, estimates(&[0.1, -0.1], 1));
+        // An event with nothing learned (no occurrence) is no evidence: the two others pool
+        // as they would alone, and it keeps its 0.
+        let mut with_nothing = estimates(&[1.0, -1.0, 0.0], 10);
+        with_nothing[2].occurrences = 0;
+        pool(&mut with_nothing, 0.0, 0.01);
+        assert!((with_nothing[0].effect - 0.999).abs() < 1e-12, "{with_nothing:?}");
+        assert!((with_nothing[1].effect + 0.999).abs() < 1e-12, "{with_nothing:?}");
+        assert_eq!(with_nothing[2], Estimate { effect: 0.0, days: 10, occurrences: 0 });
+        let mut one_learned = estimates(&[0.7, 0.0], 1);
+        one_learned[1].occurrences = 0;
+        pool(&mut one_learned, 0.0, 0.04);
+        assert_eq!(one_learned[0].effect, 0.7, "alone among what was learned");
     }
 
     #[test]
