@@ -383,8 +383,9 @@ impl<'a> EventColumns<'a> {
             groups.push(Group { identity, event_type, past, event, build_up });
         }
         // Recurring events first: their effect is the one to tell apart from the seasons
-        // they fall in. A sort that keeps the identities' order among equals.
-        groups.sort_by_key(|g| std::cmp::Reverse((g.occurrences(), g.event.len())));
+        // they fall in. A sort that keeps the identities' order among equals, counting each
+        // identity's occurrences once.
+        groups.sort_by_cached_key(|g| std::cmp::Reverse((g.occurrences(), g.event.len())));
         let days = groups.iter().take(joint).flat_map(|g| [g.event.clone(), g.build_up.clone()]).collect();
         Self { days, groups }
     }

@@ -142,10 +142,8 @@ pub fn robust_weights(
     let design = Design::new(&model, history);
     reweigh(&mut model, &design, rules)?;
     let residuals = design.residuals(&model.coefficients);
-    if robust_spread(&residuals).is_none() {
-        return Some(vec![1.0; history.len()]);
-    }
-    let spread = residual_spread(&residuals);
+    let Some(spread) = robust_spread(&residuals) else { return Some(vec![1.0; history.len()]) };
+    let spread = spread.max(MIN_SPREAD);
     Some(residuals.iter().map(|r| bisquare(r / (BISQUARE_TUNING * spread))).collect())
 }
 
