@@ -1069,6 +1069,28 @@ mod tests {
     }
 
     #[test]
+    fn events_that_overlap_in_part_are_backfitted_to_the_least_squares_split() {
+        // A market (10-11 June) and a parade (11-12 June), each its own type, doubled and
+        // half as much again: the 11th had both. Sweep after sweep, the two effects settle
+        // where the three days' residuals are fitted best: A = (2(r₁ + r₂) − (r₂ + r₃)) / 3,
+        // B = (2(r₂ + r₃) − (r₁ + r₂)) / 3 (one sweep alone would give the market the mean
+        // of its two days, (r₁ + r₂) / 2, 0.2 more).
+        let market = event("Market", "market", "2025-06-10", 2, 0, 1.0);
+        let parade = event("Parade", "parade", "2025-06-11", 2, 0, 1.0);
+        let lifted = [("2025-06-10", 2_000.0), ("2025-06-11", 3_000.0), ("2025-06-12", 1_500.0)];
+        let sales =
+            history("2024-01-01", 730, 1_000.0, |d| lifted.iter().find(|(on, _)| day(on) == d).map(|(_, v)| *v));
+        let rules = DemandRules { joint_identities: 0, prior_occurrences: 0.0, ..DemandRules::default() };
+        let events = [market.clone(), parade.clone()];
+        let forecaster = StoreForecaster::fit(&sales, &events, &rules).unwrap();
+        let [r1, r2, r3] = lifted.map(|(_, v)| (1.0f64 + v).ln() - 1_001f64.ln());
+        let (a, b) = ((2.0 * (r1 + r2) - (r2 + r3)) / 3.0, (2.0 * (r2 + r3) - (r1 + r2)) / 3.0);
+        let effect = |e: &Occurrence| forecaster.effects().effect(e, Phase::Event).unwrap().0.ln();
+        assert!((effect(&market) - a).abs() < 1e-4, "{} against {a}", effect(&market));
+        assert!((effect(&parade) - b).abs() < 1e-4, "{} against {b}", effect(&parade));
+    }
+
+    #[test]
     fn recurring_identities_are_fitted_jointly_before_one_offs() {
         let events = [
             event("Autumn launch", "promotion", "2025-03-03", 3, 0, 1.0),
