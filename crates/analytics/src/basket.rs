@@ -119,7 +119,7 @@ impl<K: Clone + Ord + Hash> CoPurchaseCounter<K> {
 }
 
 /// A product to suggest, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Recommendation<K> {
     /// The suggested product.
     pub product: K,

@@ -15,7 +15,7 @@ pub struct Purchase {
 }
 
 /// Totals over a customer's completed purchases.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PurchaseSummary {
     /// Completed purchases.
     pub visits: i64,

@@ -56,6 +56,7 @@ pub struct Metrics {
     refresh_seconds: Histogram,
     cards_served: Family<CardLabels, Counter>,
     cards_prepared: Gauge,
+    cards_cached: Gauge,
     cards_marked: Gauge,
 }
 
@@ -84,7 +85,7 @@ impl Default for Metrics {
         let cards_served = Family::<CardLabels, Counter>::default();
         registry.register(
             "insight_cards_served",
-            "Insight cards answered, by source (prepared: from memory; store: read from the database)",
+            "Insight cards answered, by source (prepared: as the last refresh prepared it, held in memory or read from its row; store: drawn from the sales again)",
             cards_served.clone(),
         );
         let cards_prepared = Gauge::default();
@@ -92,6 +93,12 @@ impl Default for Metrics {
             "insight_cards_prepared",
             "Cards prepared by the last analytics refresh",
             cards_prepared.clone(),
+        );
+        let cards_cached = Gauge::default();
+        registry.register(
+            "insight_cards_cached",
+            "Prepared cards held in the process (the others are read from their rows in the database)",
+            cards_cached.clone(),
         );
         let cards_marked = Gauge::default();
         registry.register(
@@ -108,6 +115,7 @@ impl Default for Metrics {
             refresh_seconds,
             cards_served,
             cards_prepared,
+            cards_cached,
             cards_marked,
         }
     }
@@ -143,6 +151,7 @@ impl Metrics {
         let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.database_bytes.set(i64::try_from(database_bytes).unwrap_or(i64::MAX));
         self.cards_prepared.set(gauge(cards.cards));
+        self.cards_cached.set(gauge(cards.cached));
         self.cards_marked.set(gauge(cards.changed_customers));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;

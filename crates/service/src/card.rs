@@ -51,7 +51,7 @@ pub struct InsightCard {
 }
 
 /// RFM scores, 1-5 with 5 best, and the named segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RfmScores {
     /// Recency score.
     pub recency: i32,
@@ -136,11 +136,36 @@ pub struct Suggestion {
 }
 
 impl Service {
-    /// The customer's card from the cards the last refresh prepared, when the prepared one
-    /// is still exactly what the store holds (no database read).
+    /// The customer's card when the last refresh prepared it and it is still exactly what
+    /// the store holds: from the process's cache, else its row read on the calling
+    /// thread's own connection (no wait for the pool: for the async thread). `None` also
+    /// when that read failed (logged): [`Service::card`] then answers.
     pub fn prepared_card(&self, customer: CustomerId) -> Option<InsightCard> {
-        let today = self.today();
-        self.cards.render(customer, today, &self.config.segments, self.config.default_gap_days)
+        let (rules, gap) = (self.config.segments, self.config.default_gap_days);
+        match self.cards.render((&self.db, true), customer, self.today(), &rules, gap) {
+            Ok(card) => card,
+            Err(error) => {
+                log::warn!("customer {customer}'s prepared card: {}", crm_storage::error_chain(&error));
+                None
+            }
+        }
+    }
+
+    /// The customer's card when the last refresh prepared it, it is still exactly what the
+    /// store holds, and the process holds it (no database read).
+    pub fn cached_card(&self, customer: CustomerId) -> Option<InsightCard> {
+        self.cards.cached(customer, self.today(), &self.config.segments, self.config.default_gap_days)
+    }
+
+    /// The customer's card: the prepared one when it is still exactly what the store holds
+    /// (from the process's cache, else its row through the read pool), else read from the
+    /// store. Says which it was (`true`: prepared).
+    pub fn card(&self, customer: CustomerId) -> Result<(InsightCard, bool), crate::ServiceError> {
+        let (rules, gap) = (self.config.segments, self.config.default_gap_days);
+        if let Some(card) = self.cards.render((&self.db, false), customer, self.today(), &rules, gap)? {
+            return Ok((card, true));
+        }
+        Ok((self.stored_card(customer)?, false))
     }
 
     /// The customer's card read from the store.
@@ -231,7 +256,7 @@ impl ProductLabels {
 }
 
 /// A favourite product (a [`Preference`] without the ranking score).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PreferredFacts {
     pub product: u32,
     pub last_bought: NaiveDate,
@@ -246,7 +271,7 @@ impl From<&Preference<u32>> for PreferredFacts {
 }
 
 /// A line of the last purchase.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LineFacts {
     pub product: u32,
     /// The name on the receipt, when the POS sent one.
@@ -256,7 +281,7 @@ pub(crate) struct LineFacts {
 }
 
 /// The last completed purchase.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LastSaleFacts {
     pub sale_id: i64,
     pub created_at: NaiveDateTime,
@@ -273,7 +298,7 @@ impl LastSaleFacts {
 }
 
 /// Everything a card shows, products as numbers in a [`ProductLabels`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CardFacts {
     pub name: Option<Box<str>>,
     pub segment: Segment,

@@ -1,5 +1,6 @@
-//! Every customer's insight card, prepared by the analytics refresh and kept in memory, so
-//! the checkout card is served without a database read.
+//! Every customer's insight card, prepared by the analytics refresh and written into the
+//! store, one compact row per customer; the process keeps only the cards in use (a bounded
+//! cache), so its memory does not grow with the customer list.
 //!
 //! A prepared card is only used while it is exactly what reading the store would give:
 //! - writes that change a card (a customer's sales, profile or manual tags, a product's name
@@ -8,7 +9,10 @@
 //! - each mark carries a sequence number; a refresh notes the number before it reads
 //!   anything, so its cards include every write marked up to then, and installing them
 //!   clears exactly those marks (later ones stay, even if the refresh saw their writes);
-//! - cards are ranked as of the day they were prepared; on another day they are not used.
+//! - cards are ranked as of the day they were prepared; on another day they are not used;
+//! - each refresh writes a new generation of rows while the last one is served, and the
+//!   older rows are deleted once it is installed; rows of a generation this process did not
+//!   install (left by an earlier run) are never read.
 
 use crate::card::{
     CardFacts, InsightCard, LastSaleFacts, LineFacts, PAIRS_CONSIDERED, ProductLabels, RfmScores, numbered_pair,
@@ -20,19 +24,35 @@ use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
 use crm_domain::Segment;
 use crm_domain::{CustomerAnalytics, CustomerId};
-use crm_storage::{Conn, ProductPairRow, StorageError};
+use crm_storage::{Conn, Database, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+/// Cards kept in the process (the ones read most recently): about a kilobyte each.
+pub const CARD_CACHE_CAPACITY: usize = 10_000;
+
+/// Cards a refresh writes into the store per transaction: the writer is held for one batch
+/// at a time, so a sync waits for at most one.
+const CARDS_PER_WRITE: usize = 1_000;
+
+/// Rows of older generations deleted per transaction after an install.
+const CARDS_PER_DELETE: i64 = 5_000;
 
 /// The prepared cards and the marks of what changed since.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CardBook {
     sequence: AtomicU64,
     book: RwLock<Book>,
-    /// Held by the refresh that is preparing the next cards: one at a time, so at most two
-    /// card sets (the served one and the next) are ever in memory.
+    cache: Mutex<CardCache>,
+    /// Held by the refresh that is preparing the next cards: one at a time.
     refreshing: Mutex<()>,
+}
+
+impl Default for CardBook {
+    fn default() -> Self {
+        Self::with_cache(CARD_CACHE_CAPACITY)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +62,7 @@ struct Book {
     relabelled_products: HashMap<String, u64>,
 }
 
-/// Cards prepared by one refresh.
+/// The cards of one refresh: which rows of the store hold them, and what they are read with.
 #[derive(Debug)]
 pub struct PreparedCards {
     /// The sequence number noted before the refresh read anything.
@@ -51,9 +71,55 @@ pub struct PreparedCards {
     day: NaiveDate,
     /// The refresh's as-of day, shown on the cards.
     as_of: NaiveDate,
-    labels: ProductLabels,
-    /// By customer id.
-    cards: Vec<(i64, CardFacts)>,
+    labels: Arc<ProductLabels>,
+    /// The rows' generation in the store.
+    generation: i64,
+    /// Cards written.
+    count: usize,
+}
+
+/// The cards read most recently, at most `capacity`, all of one generation: two maps, the
+/// newer filled until it holds half the capacity, when it becomes the older and the oldest
+/// go. A card read from the older is moved to the newer, so cards in use stay.
+#[derive(Debug)]
+struct CardCache {
+    generation: i64,
+    newer: HashMap<i64, Arc<CardFacts>>,
+    older: HashMap<i64, Arc<CardFacts>>,
+    capacity: usize,
+}
+
+impl CardCache {
+    fn get(&mut self, generation: i64, customer: i64) -> Option<Arc<CardFacts>> {
+        if generation != self.generation {
+            return None;
+        }
+        if let Some(facts) = self.newer.get(&customer) {
+            return Some(Arc::clone(facts));
+        }
+        let facts = self.older.remove(&customer)?;
+        self.put(generation, customer, Arc::clone(&facts));
+        Some(facts)
+    }
+
+    fn put(&mut self, generation: i64, customer: i64, facts: Arc<CardFacts>) {
+        if generation != self.generation {
+            self.generation = generation;
+            self.newer.clear();
+            self.older.clear();
+        }
+        if self.capacity < 2 {
+            return;
+        }
+        if self.newer.len() >= self.capacity / 2 {
+            self.older = std::mem::take(&mut self.newer);
+        }
+        self.newer.insert(customer, facts);
+    }
+
+    fn len(&self) -> usize {
+        self.newer.len() + self.older.len()
+    }
 }
 
 /// Counts for the operator: prepared cards and pending marks.
@@ -61,13 +127,37 @@ pub struct PreparedCards {
 pub struct CardBookStats {
     /// Prepared cards.
     pub cards: usize,
+    /// Prepared cards held in the process.
+    pub cached: usize,
     /// Customers marked since.
     pub changed_customers: usize,
     /// Products marked since.
     pub relabelled_products: usize,
 }
 
+/// What a card is read with once the marks allow it.
+struct Usable {
+    generation: i64,
+    labels: Arc<ProductLabels>,
+    as_of: NaiveDate,
+}
+
 impl CardBook {
+    /// A book keeping at most `capacity` cards in the process.
+    pub fn with_cache(capacity: usize) -> Self {
+        Self {
+            sequence: AtomicU64::new(0),
+            book: RwLock::new(Book::default()),
+            cache: Mutex::new(CardCache {
+                generation: 0,
+                newer: HashMap::new(),
+                older: HashMap::new(),
+                capacity,
+            }),
+            refreshing: Mutex::new(()),
+        }
+    }
+
     /// Waits until no other refresh is running, and keeps others waiting until the guard
     /// is dropped.
     pub fn refreshing(&self) -> MutexGuard<'_, ()> {
@@ -104,48 +194,120 @@ impl CardBook {
     }
 
     /// Installs cards from a refresh, unless newer ones are in place, and clears the marks
-    /// they cover.
-    pub fn install(&self, prepared: PreparedCards) {
+    /// they cover. Returns the generation now served.
+    pub fn install(&self, prepared: PreparedCards) -> Option<i64> {
         let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
         if book.cards.as_ref().is_some_and(|current| current.sequence > prepared.sequence) {
-            return;
+            return book.cards.as_ref().map(|c| c.generation);
         }
         let covered = prepared.sequence;
         book.changed_customers.retain(|_, mark| *mark > covered);
         book.relabelled_products.retain(|_, mark| *mark > covered);
+        let generation = prepared.generation;
         book.cards = Some(prepared);
+        Some(generation)
     }
 
-    /// The customer's card as of `today`, when a prepared one is still exact.
-    pub(crate) fn render(
+    /// What the customer's card as of `today` is read with, when a prepared one is still
+    /// exact as far as the customer's own marks go.
+    fn usable(&self, customer: CustomerId, today: NaiveDate) -> Option<Usable> {
+        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
+        let prepared = book.cards.as_ref().filter(|p| p.day == today)?;
+        if book.changed_customers.contains_key(&customer.get()) {
+            return None;
+        }
+        Some(Usable { generation: prepared.generation, labels: Arc::clone(&prepared.labels), as_of: prepared.as_of })
+    }
+
+    /// The card drawn from `facts`, unless a product it names was relabelled since.
+    fn draw(
+        &self,
+        customer: CustomerId,
+        facts: &CardFacts,
+        usable: &Usable,
+        (today, rules, default_gap): (NaiveDate, &SegmentRules, f64),
+    ) -> Option<InsightCard> {
+        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
+        if !book.relabelled_products.is_empty()
+            && facts.products().any(|p| book.relabelled_products.contains_key(usable.labels.code(p)))
+        {
+            return None;
+        }
+        drop(book);
+        Some(render(customer, facts, &usable.labels, today, rules, default_gap, Some(usable.as_of)))
+    }
+
+    /// The customer's card as of `today` when a prepared one is still exact and held in the
+    /// process (no database read: for the async thread).
+    pub(crate) fn cached(
         &self,
         customer: CustomerId,
         today: NaiveDate,
         rules: &SegmentRules,
         default_gap: f64,
     ) -> Option<InsightCard> {
-        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
-        let prepared = book.cards.as_ref().filter(|p| p.day == today)?;
-        if book.changed_customers.contains_key(&customer.get()) {
-            return None;
-        }
-        let at = prepared.cards.binary_search_by_key(&customer.get(), |(id, _)| *id).ok()?;
-        let facts = &prepared.cards[at].1;
-        if !book.relabelled_products.is_empty()
-            && facts.products().any(|p| book.relabelled_products.contains_key(prepared.labels.code(p)))
-        {
-            return None;
-        }
-        Some(render(customer, facts, &prepared.labels, today, rules, default_gap, Some(prepared.as_of)))
+        let usable = self.usable(customer, today)?;
+        let facts = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(usable.generation, customer.get())?;
+        self.draw(customer, &facts, &usable, (today, rules, default_gap))
+    }
+
+    /// The customer's card as of `today` when a prepared one is still exact: from the
+    /// process's cache, else from its row in `db` (then kept in the cache), read on the
+    /// calling thread's own connection when `here` ([`Database::read_on_this_thread`]),
+    /// else through the pool. `None`: the card must be read from the store.
+    pub(crate) fn render(
+        &self,
+        (db, here): (&Database, bool),
+        customer: CustomerId,
+        today: NaiveDate,
+        rules: &SegmentRules,
+        default_gap: f64,
+    ) -> Result<Option<InsightCard>, StorageError> {
+        let Some(usable) = self.usable(customer, today) else { return Ok(None) };
+        let cached = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(usable.generation, customer.get());
+        let facts = match cached {
+            Some(facts) => facts,
+            None => {
+                let row = |c: &mut Conn| crm_storage::prepared_card(c, usable.generation, customer.get());
+                let Some(bytes) = (if here { db.read_on_this_thread(row)? } else { db.read(row)? }) else {
+                    return Ok(None);
+                };
+                let facts = match postcard::from_bytes::<CardFacts>(&bytes) {
+                    Ok(facts) => Arc::new(facts),
+                    Err(error) => {
+                        log::warn!("customer {customer}'s prepared card could not be decoded ({error}): read from the store instead");
+                        return Ok(None);
+                    }
+                };
+                let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+                cache.put(usable.generation, customer.get(), Arc::clone(&facts));
+                facts
+            }
+        };
+        Ok(self.draw(customer, &facts, &usable, (today, rules, default_gap)))
     }
 
     /// Prepared cards and pending marks.
     pub fn stats(&self) -> CardBookStats {
+        let cached = self.cache.lock().unwrap_or_else(PoisonError::into_inner).len();
         let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
         CardBookStats {
-            cards: book.cards.as_ref().map_or(0, |p| p.cards.len()),
+            cards: book.cards.as_ref().map_or(0, |p| p.count),
+            cached,
             changed_customers: book.changed_customers.len(),
             relabelled_products: book.relabelled_products.len(),
+        }
+    }
+}
+
+/// Deletes the rows of every generation but `kept`, a batch per transaction.
+pub(crate) fn delete_older_cards(db: &Database, kept: i64) -> Result<usize, StorageError> {
+    let mut deleted = 0;
+    loop {
+        let batch = db.write(|c| crm_storage::delete_other_card_generations(c, kept, CARDS_PER_DELETE))?;
+        deleted += batch;
+        if i64::try_from(batch).unwrap_or(i64::MAX) < CARDS_PER_DELETE {
+            return Ok(deleted);
         }
     }
 }
@@ -176,9 +338,11 @@ struct History {
     unlabelled: bool,
 }
 
-/// Prepares every customer's card from the store and the refresh's results. Memory: the
-/// lines of all completed sales are held (16 bytes each) until each customer's card is made.
-pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
+/// Prepares every customer's card from the store (read through `snap`) and the refresh's
+/// results, and writes them into `db` as a new generation of rows, a batch per
+/// transaction. Memory: the lines of all completed sales are held (16 bytes each) until each
+/// customer's card is made; the cards are not kept.
+pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
     let labels = ProductLabels::from_sorted(crm_storage::product_labels(snap)?);
     let names = crm_storage::customer_names(snap)?;
     let manual_tags = crm_storage::manual_tags(snap)?;
@@ -240,7 +404,9 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
         tags.entry(*customer).or_default().push(tag.as_str().into());
     }
 
-    let mut cards = Vec::with_capacity(names.len());
+    let generation = db.write(crm_storage::next_card_generation)?;
+    let mut batch: Vec<(i64, Vec<u8>)> = Vec::with_capacity(CARDS_PER_WRITE);
+    let mut count = 0;
     for ((id, name), history) in names.into_iter().zip(histories) {
         if history.unlabelled {
             continue;
@@ -252,21 +418,37 @@ pub fn prepare(snap: &mut Conn, results: &RefreshResults<'_>) -> Result<Prepared
         let mut own_tags = tags.remove(&id).unwrap_or_default();
         own_tags.sort();
         own_tags.dedup();
-        cards.push((
-            id,
-            CardFacts {
-                name: name.map(String::into_boxed_str),
-                segment: row.map_or(Segment::Prospect, |a| a.segment),
-                rfm: row.and_then(|a| RfmScores::of(a)),
-                summary: facts.summary,
-                last: history.last,
-                preferred: facts.preferred.iter().map(Into::into).collect(),
-                recommendations: facts.recommendations.into(),
-                tags: own_tags.into(),
-            },
-        ));
+        let card = CardFacts {
+            name: name.map(String::into_boxed_str),
+            segment: row.map_or(Segment::Prospect, |a| a.segment),
+            rfm: row.and_then(|a| RfmScores::of(a)),
+            summary: facts.summary,
+            last: history.last,
+            preferred: facts.preferred.iter().map(Into::into).collect(),
+            recommendations: facts.recommendations.into(),
+            tags: own_tags.into(),
+        };
+        match postcard::to_stdvec(&card) {
+            Ok(bytes) => batch.push((id, bytes)),
+            // Not expected of these types; the card is then read from the store.
+            Err(error) => log::warn!("customer {id}'s card could not be encoded ({error}): it is read from the store"),
+        }
+        if batch.len() == CARDS_PER_WRITE {
+            db.write(|c| crm_storage::insert_prepared_cards(c, generation, &batch))?;
+            count += batch.len();
+            batch.clear();
+        }
     }
-    Ok(PreparedCards { sequence: results.sequence, day: results.today, as_of: results.as_of, labels, cards })
+    db.write(|c| crm_storage::insert_prepared_cards(c, generation, &batch))?;
+    count += batch.len();
+    Ok(PreparedCards {
+        sequence: results.sequence,
+        day: results.today,
+        as_of: results.as_of,
+        labels: Arc::new(labels),
+        generation,
+        count,
+    })
 }
 
 /// The pairs numbered by `labels`, best first (lift, then baskets together, then products:
@@ -349,20 +531,20 @@ mod tests {
         let noted = book.sequence();
         book.customers_changed(&[2]);
         let day = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
-        book.install(PreparedCards {
-            sequence: noted,
+        let prepared = |sequence, generation| PreparedCards {
+            sequence,
             day,
             as_of: day,
-            labels: ProductLabels::default(),
-            cards: Vec::new(),
-        });
+            labels: Arc::default(),
+            generation,
+            count: 0,
+        };
+        assert_eq!(book.install(prepared(noted, 2)), Some(2));
         let stats = book.stats();
         assert_eq!((stats.cards, stats.changed_customers), (0, 1), "customer 2 changed after the refresh began");
 
-        let stale =
-            PreparedCards { sequence: noted - 1, day, as_of: day, labels: ProductLabels::default(), cards: Vec::new() };
         book.customers_changed(&[3]);
-        book.install(stale);
+        assert_eq!(book.install(prepared(noted - 1, 3)), Some(2), "the newer cards stay served");
         assert_eq!(book.stats().changed_customers, 2, "an older refresh installs nothing and clears nothing");
     }
 }

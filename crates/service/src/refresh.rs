@@ -110,8 +110,15 @@ pub(crate) fn refresh(
     let catalogue = forecasts.catalogue_version();
     let (run, prepared, forecast) =
         db.snapshot(|snap| compute(db, snap, config, clock, (sequence, catalogue), as_of, today))?;
-    cards.install(prepared);
+    let served = cards.install(prepared);
     forecasts.install(forecast);
+    // The rows of the cards no longer served (and any an earlier run left) go now, a batch
+    // at a time; a failure leaves them for the next refresh.
+    if let Some(generation) = served
+        && let Err(error) = crate::cards::delete_older_cards(db, generation)
+    {
+        log::warn!("the previous prepared cards could not be deleted yet: {}", crm_storage::error_chain(&error));
+    }
     Ok(run)
 }
 
@@ -203,6 +210,7 @@ fn compute(
     let pairs = pair_rows(snap, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
     let rule_tags = rule_tags(snap, window_start, as_of, config)?;
     let prepared = crate::cards::prepare(
+        db,
         snap,
         &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
     )?;

@@ -102,17 +102,23 @@ fn a_synced_sale_shows_on_the_card_read_from_the_store_and_on_the_prepared_one_a
     let last = stored.last_purchase.as_ref().unwrap();
     assert_eq!((last.sale_id.get(), last.items.len(), last.amount.cents()), (2, 2, 650));
     assert_eq!(stored.preferred_products[0].product_id.as_str(), "TEA");
-    assert_eq!(service.prepared_card(cid(7)), None, "no refresh has prepared cards yet");
+    assert_eq!(service.cached_card(cid(7)), None, "no refresh has prepared cards yet");
+    assert_eq!(service.card(cid(7)).unwrap(), (stored.clone(), false));
 
     let run = service.refresh(None).unwrap();
     assert_eq!((run.customers, run.products), (1, 2));
-    let prepared = service.prepared_card(cid(7)).expect("the refresh prepares every card");
+    assert_eq!(service.cached_card(cid(7)), None, "the refresh keeps no card in the process");
+    let (prepared, from_prepared) = service.card(cid(7)).unwrap();
+    assert!(from_prepared, "the refresh prepares every card");
     assert_eq!(prepared, service.stored_card(cid(7)).unwrap());
+    assert_eq!(service.cached_card(cid(7)).as_ref(), Some(&prepared), "read once, then held");
     assert_eq!(prepared.analytics_as_of, Some(StoreZone::UTC.today(now())));
 
     // A later sale marks the card: it is read from the store until the next refresh.
     service.sync_sales(vec![Ok(sale(3, 7, 0, &[("CAKE", 3, 4.0)]))], now()).unwrap();
-    assert_eq!(service.prepared_card(cid(7)), None);
+    assert_eq!(service.cached_card(cid(7)), None);
+    let (card, from_prepared) = service.card(cid(7)).unwrap();
+    assert_eq!((card.visit_count, from_prepared), (3, false));
     assert_eq!(service.stored_card(cid(7)).unwrap().visit_count, 3);
 }
 

@@ -14,6 +14,9 @@ use std::time::Duration;
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// Databases a thread keeps its own read connection to ([`Database::read_on_this_thread`]).
+const OWN_CONNECTIONS: usize = 4;
+
 /// Tunables for [`Database::open`].
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -164,6 +167,37 @@ impl Database {
     pub fn read<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut conn = self.reads.get().map_err(StorageError::pool_timeout)?;
         query(&mut conn)
+    }
+
+    /// Runs a short read on a read-only connection of the calling thread's own, opened on
+    /// its first use there and kept for the thread's life (2 MiB of page cache): no wait
+    /// for a pooled connection, for a thread that must not wait (an async worker serving a
+    /// checkout card). Only for threads that are few and long-lived; any other reads
+    /// through [`Database::read`]. A read nested in another falls back to the pool.
+    pub fn read_on_this_thread<T>(
+        &self,
+        query: impl FnOnce(&mut Conn) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        thread_local! {
+            static OWN: std::cell::RefCell<Vec<(PathBuf, Conn)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        OWN.with(|own| {
+            let Ok(mut own) = own.try_borrow_mut() else { return self.read(query) };
+            let at = match own.iter().position(|(path, _)| *path == self.path) {
+                Some(at) => at,
+                None => {
+                    let mut conn = Conn::establish(&self.path.to_string_lossy())?;
+                    set_common_pragmas(&mut conn, self.options.busy_timeout)?;
+                    conn.batch_execute("PRAGMA query_only = ON; PRAGMA cache_size = -2048;")?;
+                    if own.len() == OWN_CONNECTIONS {
+                        own.remove(0);
+                    }
+                    own.push((self.path.clone(), conn));
+                    own.len() - 1
+                }
+            };
+            query(&mut own[at].1)
+        })
     }
 
     /// The writer, replaced by a fresh connection if a panic left the old one mid-transaction.

@@ -9,6 +9,7 @@
 
 mod backup;
 pub mod calendar;
+mod cards;
 mod daily;
 mod db;
 mod derived;
@@ -22,6 +23,9 @@ mod status;
 mod stock;
 
 pub use backup::{BackupReport, backup};
+pub use cards::{
+    CARD_ROWS_PER_STATEMENT, delete_other_card_generations, insert_prepared_cards, next_card_generation, prepared_card,
+};
 pub use crm_domain::error_chain;
 pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,

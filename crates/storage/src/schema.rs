@@ -214,6 +214,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    prepared_cards (generation, customer_id) {
+        generation -> BigInt,
+        customer_id -> BigInt,
+        facts -> Binary,
+    }
+}
+
 diesel::joinable!(sales -> customers (customer_id));
 diesel::joinable!(customer_analytics -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
@@ -243,4 +251,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_rule_tags,
     analytics_runs,
     stock_snapshots,
+    prepared_cards,
 );

@@ -73,9 +73,12 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
     let columns = column_names(&mut conn, "calendar_events");
     assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 
-    // The reorder migration and the import's columns came after; they go first.
+    // The prepared cards, the reorder migration and the import's columns came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261202000005", "the last migration is the reorder one");
+    assert_eq!(reverted.to_string(), "20261205000006", "the last migration is the prepared cards'");
+    assert!(!table_names(&mut conn).contains(&"prepared_cards".to_owned()));
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261202000005", "then the reorder one");
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
     assert_eq!(reverted.to_string(), "20261201000004", "then the event import's");
     assert_eq!(column_names(&mut conn, "calendar_events").last().map(String::as_str), Some("lead_days"));
@@ -146,6 +149,7 @@ fn compatible(sql_type: &str, declared: &str) -> bool {
         "Double" | "Float" => ["DOUBLE", "REAL", "FLOAT"].contains(&declared.as_str()),
         "Date" => declared == "DATE" || declared == "TEXT",
         "Timestamp" => declared == "TIMESTAMP" || declared == "TEXT",
+        "Binary" => declared == "BLOB",
         _ => false,
     }
 }
@@ -258,7 +262,10 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
     conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
-    conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    // Back to just before the reorder migration: the prepared cards' came after it.
+    for expected in ["20261205000006", "20261202000005"] {
+        assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
+    }
     conn.batch_execute(
         "INSERT INTO products (id, name, stock_on_hand, placeholder, updated_at) VALUES
              ('A', 'Tea', 0, FALSE, '2025-11-03 18:00:00'),
@@ -282,7 +289,9 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     let snapshots: i64 = crm_storage::schema::stock_snapshots::table.count().get_result(&mut conn).unwrap();
     assert_eq!(snapshots, 2, "A and D");
 
-    conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    for expected in ["20261205000006", "20261202000005"] {
+        assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
+    }
     assert!(!table_names(&mut conn).contains(&"stock_snapshots".to_owned()));
     assert_eq!(column_names(&mut conn, "products").last().map(String::as_str), Some("updated_at"));
     let products: i64 = crm_storage::schema::products::table.count().get_result(&mut conn).unwrap();

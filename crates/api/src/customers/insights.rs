@@ -176,14 +176,15 @@ pub async fn get_customer_insights(
     id: web::Path<i64>,
 ) -> Result<web::Json<CustomerInsightsResponse>, ApiError> {
     let id = crate::extract::customer_id(id.into_inner())?;
-    // A prepared card is served here, on the async thread (no database read); only a card
-    // that must be read from the store goes to the blocking pool.
+    // A prepared card is served here, on the async thread: from the process's cache, else
+    // its row read on this thread's own connection (one primary-key read, no pool wait);
+    // a card that must be drawn from the store goes to the blocking pool.
     if let Some(card) = state.service.prepared_card(id) {
         state.metrics.count_card(true);
         return Ok(web::Json(card.into()));
     }
-    state.metrics.count_card(false);
-    let card = state.read(move |service| service.stored_card(id)).await?;
+    let (card, prepared) = state.read(move |service| service.card(id)).await?;
+    state.metrics.count_card(prepared);
     Ok(web::Json(card.into()))
 }
 

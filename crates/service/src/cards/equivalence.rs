@@ -116,11 +116,16 @@ fn assert_same_cards(db: &Database, book: &CardBook, today: NaiveDate, config: &
     let mut prepared = 0;
     for id in (1..=170).map(|id| CustomerId::try_from(id).unwrap()) {
         let stored = db.read(|c| read_card(c, id, today, &rules, gap)).unwrap();
-        let from_memory = book.render(id, today, &rules, gap);
-        if let Some(card) = &from_memory {
+        // Drawn from its row in the store, then from the process's cache.
+        let from_row = book.render((db, true), id, today, &rules, gap).unwrap();
+        let from_cache = book.cached(id, today, &rules, gap);
+        if let Some(card) = &from_row {
             prepared += 1;
             let stored = stored.as_ref().expect("a prepared card for a customer the store does not know");
             assert_eq!(card, stored, "customer {id}");
+        }
+        if book.stats().cached > 0 {
+            assert_eq!(from_cache, from_row, "customer {id} from the cache");
         }
     }
     assert_eq!(prepared, 160, "every known customer has a prepared card");
@@ -143,9 +148,57 @@ fn prepared_cards_equal_cards_read_from_the_store() {
 
     // Prepared cards are for the day they were made.
     let tomorrow = today + Days::new(1);
-    assert!(
-        book.render(CustomerId::try_from(1).unwrap(), tomorrow, &config.segments, config.default_gap_days).is_none()
-    );
+    let first = CustomerId::try_from(1).unwrap();
+    assert!(book.render((&db, false), first, tomorrow, &config.segments, config.default_gap_days).unwrap().is_none());
+    assert!(book.cached(first, tomorrow, &config.segments, config.default_gap_days).is_none());
+
+    // One generation of rows is left: the one served.
+    assert_eq!(card_rows(&db), 160);
+}
+
+/// Rows of prepared cards in the store, every generation.
+fn card_rows(db: &Database) -> i64 {
+    use diesel::prelude::*;
+    db.read(|c| Ok(crm_storage::schema::prepared_cards::table.count().get_result::<i64>(c)?)).unwrap()
+}
+
+#[test]
+fn the_process_holds_no_more_cards_than_its_cache_and_the_rows_serve_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    shop(&db, &mut Dice(11));
+    let (book, config) = (CardBook::with_cache(10), config());
+    let today = now().date_naive();
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    assert_eq!(book.stats().cached, 0, "a refresh keeps no card in the process");
+    assert_same_cards(&db, &book, today, &config);
+    assert_eq!(book.stats().cards, 160);
+    assert!(book.stats().cached <= 10, "{:?}", book.stats());
+    // The last ones read are held; the first ones went and are read from their rows again.
+    let (rules, gap) = (config.segments, config.default_gap_days);
+    assert!(book.cached(cid(160), today, &rules, gap).is_some());
+    assert!(book.cached(cid(1), today, &rules, gap).is_none());
+    assert!(book.render((&db, false), cid(1), today, &rules, gap).unwrap().is_some());
+}
+
+#[test]
+fn rows_an_earlier_run_left_are_never_served_and_go_with_the_next_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    shop(&db, &mut Dice(13));
+    let config = config();
+    let (rules, gap) = (config.segments, config.default_gap_days);
+    let today = now().date_naive();
+    let earlier = CardBook::default();
+    refresh(&db, &config, (&earlier, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    assert_eq!(card_rows(&db), 160);
+
+    // A process started again has installed nothing: every card is read from the store.
+    let book = CardBook::default();
+    assert!(book.render((&db, false), cid(1), today, &rules, gap).unwrap().is_none());
+    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    assert_eq!(card_rows(&db), 160, "the earlier run's rows are gone");
+    assert_same_cards(&db, &book, today, &config);
 }
 
 #[test]
@@ -158,18 +211,22 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     let today = now().date_naive();
     refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
 
+    let render = |id| book.render((&db, true), cid(id), today, &rules, gap).unwrap();
+    assert!(render(5).is_some() && book.cached(cid(5), today, &rules, gap).is_some());
     book.customers_changed(&[5]);
-    assert!(book.render(cid(5), today, &rules, gap).is_none());
-    assert!(book.render(cid(6), today, &rules, gap).is_some());
+    assert!(render(5).is_none());
+    assert!(book.cached(cid(5), today, &rules, gap).is_none(), "a marked card is not served from the cache either");
+    assert!(render(6).is_some());
 
     // Relabelling a product leaves every card that names it to the store.
-    let card = book.render(cid(6), today, &rules, gap).unwrap();
+    let card = render(6).unwrap();
     let named = card.preferred_products[0].product_id.as_str().to_owned();
     book.products_relabelled(&[named]);
-    assert!(book.render(cid(6), today, &rules, gap).is_none());
+    assert!(render(6).is_none());
+    assert!(book.cached(cid(6), today, &rules, gap).is_none());
 
     refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
-    assert!(book.render(cid(5), today, &rules, gap).is_some() && book.render(cid(6), today, &rules, gap).is_some());
+    assert!(render(5).is_some() && render(6).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
 }
 
