@@ -148,12 +148,7 @@ impl CardBook {
         Self {
             sequence: AtomicU64::new(0),
             book: RwLock::new(Book::default()),
-            cache: Mutex::new(CardCache {
-                generation: 0,
-                newer: HashMap::new(),
-                older: HashMap::new(),
-                capacity,
-            }),
+            cache: Mutex::new(CardCache { generation: 0, newer: HashMap::new(), older: HashMap::new(), capacity }),
             refreshing: Mutex::new(()),
         }
     }
@@ -275,7 +270,9 @@ impl CardBook {
                 let facts = match postcard::from_bytes::<CardFacts>(&bytes) {
                     Ok(facts) => Arc::new(facts),
                     Err(error) => {
-                        log::warn!("customer {customer}'s prepared card could not be decoded ({error}): read from the store instead");
+                        log::warn!(
+                            "customer {customer}'s prepared card could not be decoded ({error}): read from the store instead"
+                        );
                         return Ok(None);
                     }
                 };

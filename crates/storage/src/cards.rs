@@ -36,11 +36,7 @@ pub fn insert_prepared_cards(conn: &mut Conn, generation: i64, cards: &[(i64, Ve
 
 /// The customer's encoded facts in `generation`, if it has a row there.
 pub fn prepared_card(conn: &mut Conn, generation: i64, customer: i64) -> Result<Option<Vec<u8>>, StorageError> {
-    Ok(prepared_cards::table
-        .find((generation, customer))
-        .select(prepared_cards::facts)
-        .first(conn)
-        .optional()?)
+    Ok(prepared_cards::table.find((generation, customer)).select(prepared_cards::facts).first(conn).optional()?)
 }
 
 /// Deletes up to `limit` rows of generations other than `kept`; returns how many went (fewer
