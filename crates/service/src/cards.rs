@@ -335,84 +335,40 @@ struct History {
     unlabelled: bool,
 }
 
-/// Prepares every customer's card from the store (read through `snap`) and the refresh's
-/// results, and writes them into `db` as a new generation of rows, a batch per
-/// transaction. Memory: the lines of all completed sales are held (16 bytes each) until each
-/// customer's card is made; the cards are not kept.
-pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
-    let labels = ProductLabels::from_sorted(crm_storage::product_labels(snap)?);
-    let names = crm_storage::customer_names(snap)?;
-    let manual_tags = crm_storage::manual_tags(snap)?;
-    let position: HashMap<i64, usize> = names.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
-    let numbers = labels.numbers();
+/// A customer whose card is being gathered from the stream.
+struct Gathering {
+    id: i64,
+    name: Option<String>,
+    history: History,
+    /// The sale being read, and whether it is the customer's latest so far.
+    sale: Option<(i64, bool)>,
+}
 
-    let analytics: HashMap<i64, &CustomerAnalytics> =
-        results.customers.iter().map(|a| (a.customer_id.get(), a)).collect();
-    // Purchases are counted by the refresh: reserve them exactly.
-    let mut histories: Vec<History> = names
-        .iter()
-        .map(|(id, _)| History {
-            purchases: Vec::with_capacity(analytics.get(id).map_or(0, |a| usize::try_from(a.visits).unwrap_or(0))),
-            ..History::default()
-        })
-        .collect();
-    // The sale being read, and whether it is its customer's latest so far.
-    let mut current: Option<(i64, bool)> = None;
-    crm_storage::for_each_customer_sale_line(snap, |row| {
-        let Some(&at) = position.get(&row.customer_id) else { return };
-        let history = &mut histories[at];
-        if current.map(|(sale, _)| sale) != Some(row.sale_id) {
-            history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
-            let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
-            if latest {
-                history.last = Some(LastSaleFacts {
-                    sale_id: row.sale_id,
-                    created_at: row.created_at,
-                    local_date: row.local_date,
-                    total_cents: row.total_cents,
-                    lines: Vec::new(),
-                });
-            }
-            current = Some((row.sale_id, latest));
-        }
-        let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
-        else {
-            return;
-        };
-        let Some(&product) = numbers.get(code.as_str()) else {
-            history.unlabelled = true;
-            return;
-        };
-        history.bought.push(BoughtLine { product, date: row.local_date, quantity });
-        if let (Some((_, true)), Some(last)) = (current, history.last.as_mut()) {
-            last.lines.push(LineFacts {
-                product,
-                name: row.product_name.map(String::into_boxed_str),
-                quantity,
-                unit_price_e4,
-            });
-        }
-    })?;
+/// What every card is drawn with, and the rows not yet written.
+struct Drafter<'a> {
+    db: &'a Database,
+    generation: i64,
+    today: NaiveDate,
+    analytics: HashMap<i64, &'a CustomerAnalytics>,
+    tags: HashMap<i64, Vec<Box<str>>>,
+    pairs: Vec<Pair<u32>>,
+    pairs_of: Vec<Vec<u32>>,
+    batch: Vec<(i64, Vec<u8>)>,
+    written: usize,
+}
 
-    drop(numbers);
-    let (pairs, pairs_of) = number_pairs(results.pairs, &labels);
-    let mut tags: HashMap<i64, Vec<Box<str>>> = HashMap::new();
-    for (customer, tag) in manual_tags.iter().chain(results.rule_tags) {
-        tags.entry(*customer).or_default().push(tag.as_str().into());
-    }
-
-    let generation = db.write(crm_storage::next_card_generation)?;
-    let mut batch: Vec<(i64, Vec<u8>)> = Vec::with_capacity(CARDS_PER_WRITE);
-    let mut count = 0;
-    for ((id, name), history) in names.into_iter().zip(histories) {
+impl Drafter<'_> {
+    /// Draws the customer's card and queues its row; writes a full batch.
+    fn finish(&mut self, customer: Gathering) -> Result<(), StorageError> {
+        let Gathering { id, name, history, .. } = customer;
+        let mut own_tags = self.tags.remove(&id).unwrap_or_default();
         if history.unlabelled {
-            continue;
+            return Ok(());
         }
-        let facts = purchase_facts(&history.purchases, &history.bought, results.today, |anchors| {
-            merged_pairs(&pairs, &pairs_of, anchors, PAIRS_CONSIDERED)
+        let facts = purchase_facts(&history.purchases, &history.bought, self.today, |anchors| {
+            merged_pairs(&self.pairs, &self.pairs_of, anchors, PAIRS_CONSIDERED)
         });
-        let row = analytics.get(&id);
-        let mut own_tags = tags.remove(&id).unwrap_or_default();
+        let row = self.analytics.get(&id);
         own_tags.sort();
         own_tags.dedup();
         let card = CardFacts {
@@ -426,25 +382,113 @@ pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> 
             tags: own_tags.into(),
         };
         match postcard::to_stdvec(&card) {
-            Ok(bytes) => batch.push((id, bytes)),
+            Ok(bytes) => self.batch.push((id, bytes)),
             // Not expected of these types; the card is then read from the store.
             Err(error) => log::warn!("customer {id}'s card could not be encoded ({error}): it is read from the store"),
         }
-        if batch.len() == CARDS_PER_WRITE {
-            db.write(|c| crm_storage::insert_prepared_cards(c, generation, &batch))?;
-            count += batch.len();
-            batch.clear();
+        if self.batch.len() == CARDS_PER_WRITE {
+            self.flush()?;
         }
+        Ok(())
     }
-    db.write(|c| crm_storage::insert_prepared_cards(c, generation, &batch))?;
-    count += batch.len();
+
+    /// Writes the queued rows, in a transaction of their own.
+    fn flush(&mut self) -> Result<(), StorageError> {
+        self.db.write(|c| crm_storage::insert_prepared_cards(c, self.generation, &self.batch))?;
+        self.written += self.batch.len();
+        self.batch.clear();
+        Ok(())
+    }
+}
+
+/// Prepares every customer's card from the store (read through `snap`) and the refresh's
+/// results, and writes them into `db` as a new generation of rows, a batch per
+/// transaction. Streams: customers come one after another with their sales' lines, and
+/// each card is drawn and queued before the next customer is read, so no more than one
+/// customer's lines and one batch of rows are held.
+pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
+    let labels = ProductLabels::from_sorted(crm_storage::product_labels(snap)?);
+    let numbers = labels.numbers();
+    let (pairs, pairs_of) = number_pairs(results.pairs, &labels);
+    let mut tags: HashMap<i64, Vec<Box<str>>> = HashMap::new();
+    for (customer, tag) in crm_storage::manual_tags(snap)?.iter().chain(results.rule_tags) {
+        tags.entry(*customer).or_default().push(tag.as_str().into());
+    }
+    let mut drafter = Drafter {
+        db,
+        generation: db.write(crm_storage::next_card_generation)?,
+        today: results.today,
+        analytics: results.customers.iter().map(|a| (a.customer_id.get(), a)).collect(),
+        tags,
+        pairs,
+        pairs_of,
+        batch: Vec::with_capacity(CARDS_PER_WRITE),
+        written: 0,
+    };
+
+    let mut current: Option<Gathering> = None;
+    crm_storage::for_each_customer_line(snap, |row| -> Result<(), StorageError> {
+        let crm_storage::CustomerLine { customer_id, name, sale_id, created_at, local_date, total_cents, .. } = row;
+        let gathering = match current.take() {
+            Some(same) if same.id == customer_id => current.insert(same),
+            other => {
+                if let Some(done) = other {
+                    drafter.finish(done)?;
+                }
+                // Purchases are counted by the refresh: reserve them exactly.
+                let visits = drafter.analytics.get(&customer_id).map_or(0, |a| a.visits);
+                let history = History {
+                    purchases: Vec::with_capacity(usize::try_from(visits).unwrap_or(0)),
+                    ..History::default()
+                };
+                current.insert(Gathering { id: customer_id, name, history, sale: None })
+            }
+        };
+        let (Some(sale_id), Some(created_at), Some(local_date), Some(total_cents)) =
+            (sale_id, created_at, local_date, total_cents)
+        else {
+            return Ok(());
+        };
+        let history = &mut gathering.history;
+        if gathering.sale.map(|(sale, _)| sale) != Some(sale_id) {
+            history.purchases.push(Purchase { date: local_date, total_cents });
+            let latest = history.last.as_ref().is_none_or(|l| l.is_before(created_at, sale_id));
+            if latest {
+                history.last = Some(LastSaleFacts { sale_id, created_at, local_date, total_cents, lines: Vec::new() });
+            }
+            gathering.sale = Some((sale_id, latest));
+        }
+        let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
+        else {
+            return Ok(());
+        };
+        let Some(&product) = numbers.get(code.as_str()) else {
+            history.unlabelled = true;
+            return Ok(());
+        };
+        history.bought.push(BoughtLine { product, date: local_date, quantity });
+        if let (Some((_, true)), Some(last)) = (gathering.sale, history.last.as_mut()) {
+            last.lines.push(LineFacts {
+                product,
+                name: row.product_name.map(String::into_boxed_str),
+                quantity,
+                unit_price_e4,
+            });
+        }
+        Ok(())
+    })?;
+    if let Some(done) = current.take() {
+        drafter.finish(done)?;
+    }
+    drafter.flush()?;
+    drop(numbers);
     Ok(PreparedCards {
         sequence: results.sequence,
         day: results.today,
         as_of: results.as_of,
         labels: Arc::new(labels),
-        generation,
-        count,
+        generation: drafter.generation,
+        count: drafter.written,
     })
 }
 

@@ -135,6 +135,8 @@ fn compute(
     today: NaiveDate,
 ) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
     let started_at = clock.now();
+    // Each step's duration, for the operator's debug log.
+    let mut steps = Steps::default();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
     let totals = crm_storage::customer_totals(snap, window_start)?;
@@ -183,6 +185,7 @@ fn compute(
             })
         })
         .collect::<Result<_, StorageError>>()?;
+    steps.done("customers");
 
     let history_start = as_of - Days::new(config.popularity_history_days.max(1));
     let mut tally = PopularityTally::new(as_of, &config.popularity);
@@ -207,13 +210,17 @@ fn compute(
         })
         .collect();
 
+    steps.done("products");
     let pairs = pair_rows(snap, &ranked.iter().map(|p| p.product.clone()).collect::<Vec<_>>(), as_of, config)?;
+    steps.done("pairs");
     let rule_tags = rule_tags(snap, window_start, as_of, config)?;
+    steps.done("purpose tags");
     let prepared = crate::cards::prepare(
         db,
         snap,
         &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
     )?;
+    steps.done("cards");
     let run = AnalyticsRun {
         started_at,
         finished_at: clock.now(),
@@ -223,8 +230,41 @@ fn compute(
         pairs: i64::try_from(pairs.len()).unwrap_or(i64::MAX),
     };
     let forecast = crate::forecast::prepare(snap, config, forecast_from, units, catalogue)?;
+    steps.done("forecasts");
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
+    steps.done("write");
+    log::debug!("analytics refresh as of {as_of}: {steps}");
     Ok((run, prepared, forecast))
+}
+
+/// How long each step of a refresh took.
+struct Steps {
+    since: Instant,
+    taken: Vec<(&'static str, Duration)>,
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Self { since: Instant::now(), taken: Vec::new() }
+    }
+}
+
+impl Steps {
+    fn done(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.taken.push((step, now - self.since));
+        self.since = now;
+    }
+}
+
+impl std::fmt::Display for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (at, (step, took)) in self.taken.iter().enumerate() {
+            let sep = if at == 0 { "" } else { ", " };
+            write!(f, "{sep}{step} {:.2} s", took.as_secs_f64())?;
+        }
+        Ok(())
+    }
 }
 
 /// Purpose tags by rule, sorted: (customer, tag) for every customer who bought from a

@@ -406,25 +406,29 @@ pub fn for_each_customer_category(
     Ok(())
 }
 
-/// A line of a customer's completed sale, as streamed by [`for_each_customer_sale_line`];
-/// a sale without lines comes once, with the line fields `None`.
+/// A customer with a line of one of their completed sales, as streamed by
+/// [`for_each_customer_line`]: a customer without completed sales comes once, with the sale
+/// fields `None`; a sale without lines comes once, with the line fields `None`.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct CustomerSaleLine {
+pub struct CustomerLine {
     /// The customer.
     #[diesel(sql_type = BigInt)]
     pub customer_id: i64,
+    /// The customer's name (`None` for a placeholder).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub name: Option<String>,
     /// The sale.
-    #[diesel(sql_type = BigInt)]
-    pub sale_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub sale_id: Option<i64>,
     /// When the sale happened (UTC).
-    #[diesel(sql_type = Timestamp)]
-    pub created_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub created_at: Option<NaiveDateTime>,
     /// The sale's store-local day.
-    #[diesel(sql_type = Date)]
-    pub local_date: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub local_date: Option<NaiveDate>,
     /// The receipt total, in cents.
-    #[diesel(sql_type = BigInt)]
-    pub total_cents: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub total_cents: Option<i64>,
     /// The line's product.
     #[diesel(sql_type = Nullable<Text>)]
     pub product_id: Option<String>,
@@ -439,32 +443,32 @@ pub struct CustomerSaleLine {
     pub unit_price_e4: Option<i64>,
 }
 
-/// Calls `visit` for every line of every customer's completed sales, in sale and line order
-/// (streamed: sales are read in their stored order, each followed by its clustered lines,
-/// so nothing is sorted or held).
-pub fn for_each_customer_sale_line(
+/// Calls `visit` for every customer by id, with every line of their completed sales in
+/// the order they were made (sale time, sale id, line number): streamed, one customer
+/// after another, so a caller can finish each customer before the next comes and hold no
+/// one else's lines. Each customer's sales are found through `sales_by_customer` and each
+/// sale's lines through their key, so nothing is sorted. Stops at the first error `visit`
+/// returns.
+pub fn for_each_customer_line<E: From<StorageError>>(
     conn: &mut Conn,
-    mut visit: impl FnMut(CustomerSaleLine),
-) -> Result<(), StorageError> {
+    mut visit: impl FnMut(CustomerLine) -> Result<(), E>,
+) -> Result<(), E> {
     let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
-        "SELECT s.customer_id AS customer_id, s.id AS sale_id, s.created_at AS created_at,
+        "SELECT c.id AS customer_id, c.name AS name, s.id AS sale_id, s.created_at AS created_at,
                 s.local_date AS local_date, s.total_cents AS total_cents,
                 i.product_id AS product_id, i.product_name AS product_name,
                 i.quantity AS quantity, i.unit_price_e4 AS unit_price_e4
-         FROM sales AS s LEFT JOIN sale_items AS i ON i.sale_id = s.id
-         WHERE s.status = {completed} AND s.customer_id IS NOT NULL
-         ORDER BY s.id, i.line_no",
+         FROM customers AS c
+         LEFT JOIN sales AS s ON s.customer_id = c.id AND s.status = {completed}
+         LEFT JOIN sale_items AS i ON i.sale_id = s.id
+         ORDER BY c.id, s.created_at, s.id, i.line_no",
     ))
-    .load_iter::<CustomerSaleLine, diesel::connection::DefaultLoadingMode>(conn)?;
+    .load_iter::<CustomerLine, diesel::connection::DefaultLoadingMode>(conn)
+    .map_err(StorageError::from)?;
     for line in lines {
-        visit(line?);
+        visit(line.map_err(StorageError::from)?)?;
     }
     Ok(())
-}
-
-/// Every customer's id and name, by id.
-pub fn customer_names(conn: &mut Conn) -> Result<Vec<(i64, Option<String>)>, StorageError> {
-    Ok(customers::table.select((customers::id, customers::name)).order(customers::id).load(conn)?)
 }
 
 /// Every manual purpose tag, by customer and tag.

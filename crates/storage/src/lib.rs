@@ -33,9 +33,9 @@ pub use daily::{
 };
 pub use db::{Database, DbOptions, MIGRATIONS};
 pub use derived::{
-    CustomerSaleLine, CustomerTotals, ProductPairRow, customer_names, customer_totals, for_each_basket_line,
-    for_each_customer_category, for_each_customer_sale_line, for_each_product_day, last_analytics_run, manual_tags,
-    product_labels, replace_derived, stored_customer,
+    CustomerLine, CustomerTotals, ProductPairRow, customer_totals, for_each_basket_line, for_each_customer_category,
+    for_each_customer_line, for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
+    stored_customer,
 };
 pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced};
