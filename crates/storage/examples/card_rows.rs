@@ -2,7 +2,7 @@
 //! issue 23's design starts from. A table of `--cards` cards (one row per customer keyed by
 //! its id, `--bytes` of card each, about the size of the checkout card's JSON) is written in
 //! one transaction, then read by random customer id from `--threads` threads through the
-//! store's read pool (its default 4 read-only connections, 16 MiB of page cache each) for
+//! store's read pool (its default 4 read-only connections, 4 MiB of page cache each) for
 //! `--secs` seconds. Prints reads per second, the latency percentiles of one read (the wait
 //! for a pooled connection included), the file's size, and the process's peak resident
 //! memory.

@@ -230,7 +230,8 @@ fn open_writer(path: &Path, options: &DbOptions) -> Result<Conn, StorageError> {
          -- checkpoint, not once per batch. Measured: +50% ingest rate (docs/performance.md).
          PRAGMA wal_autocheckpoint = 20000;
          -- The writer gets a 64 MiB page cache so index pages that batches keep touching stay
-         -- in memory (readers keep 16 MiB each).
+         -- in memory (readers keep 4 MiB each). Measured: 32 MiB cost the ingest ratio about
+         -- 4 points (docs/performance.md).
          PRAGMA cache_size = -65536;",
     )?;
     if let Some(max_bytes) = options.max_bytes {
@@ -306,8 +307,11 @@ fn set_common_pragmas(conn: &mut Conn, busy_timeout: Duration) -> QueryResult<()
          PRAGMA foreign_keys = ON;
          -- Sorts and temporary b-trees stay in memory.
          PRAGMA temp_store = MEMORY;
-         -- 16 MiB of page cache per connection (negative means KiB).
-         PRAGMA cache_size = -16384;",
+         -- 4 MiB of page cache per connection (negative means KiB): the readers' pages are
+         -- the operating system's page cache's to keep; a larger cache here is held per
+         -- connection in the process's memory and served cards no faster (measured,
+         -- docs/performance.md, issue 23).
+         PRAGMA cache_size = -4096;",
         busy_timeout.as_millis()
     ))
 }
