@@ -5,7 +5,8 @@
 # customers, 1,100,000 sales by default), copied fresh so every run starts alike. Needs wrk
 # and sqlite3 (Debian: wrk, sqlite3).
 # Usage: scripts/bench-memory.sh [WORK_DIR] [-- ENV=VALUE ...]   (default: a temporary
-# directory; ENV=VALUE pairs are set for the server, e.g. MALLOC_ARENA_MAX=2)
+# directory; ENV=VALUE pairs are set for the server, e.g. MALLOC_ARENA_MAX=2). To compare
+# builds, CRM_TRENDS_BIN names the server binary to run (default: the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in wrk sqlite3; do
@@ -14,9 +15,13 @@ done
 work="$(mktemp -d)"
 if [[ $# -gt 0 && $1 != -- ]]; then work=$1; shift; fi
 [[ ${1:-} == -- ]] && shift
-cargo build --release -p crm-server --bin crm-trends --example ingest_bench
+bin=${CRM_TRENDS_BIN:-target/release/crm-trends}
+if [[ -z ${CRM_TRENDS_BIN:-} ]]; then
+  cargo build --release -p crm-server --bin crm-trends --example ingest_bench
+fi
 mkdir -p "$work"
 if [[ ! -f $work/api.sqlite ]]; then
+  cargo build --release -p crm-server --example ingest_bench
   target/release/examples/ingest_bench --dir "$work"
   sqlite3 "$work/api.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 fi
@@ -24,7 +29,7 @@ run="$work/run"
 rm -rf "$run" && mkdir -p "$run"
 cp "$work/api.sqlite" "$run/crm.sqlite"
 
-env RUST_LOG=warn,crm_service=debug "$@" target/release/crm-trends serve --port 0 --refresh-delay-secs 3600 \
+env RUST_LOG=warn,crm_service=debug "$@" "$bin" serve --port 0 --refresh-delay-secs 3600 \
   --database-url "$run/crm.sqlite" >"$run/server.out" 2>"$run/server.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT

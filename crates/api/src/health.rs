@@ -22,6 +22,10 @@ pub struct HealthResponse {
     /// The store's IANA time zone.
     #[schema(example = "UTC")]
     pub time_zone: String,
+    /// The database engine: `sqlite` (the embedded file, one process) or `postgresql`
+    /// (shared by every replica).
+    #[schema(example = "sqlite")]
+    pub backend: String,
     /// Database state.
     pub database: DatabaseHealth,
 }
@@ -140,6 +144,7 @@ pub async fn get_health(state: web::Data<AppState>, caller: Caller) -> HttpRespo
         status,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         time_zone: state.service.zone().name().to_owned(),
+        backend: state.service.backend_name().to_owned(),
         database,
     };
     match status {

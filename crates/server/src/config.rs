@@ -6,6 +6,7 @@ use crm_analytics::reorder::ReorderPolicy;
 use crm_api::CorsPolicy;
 use crm_domain::{MAX_EVENT_LEAD_DAYS, MAX_LEAD_TIME_DAYS, StoreZone};
 use crm_service::AnalyticsConfig;
+use crm_storage::Location;
 use iso_currency::Currency;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -46,9 +47,10 @@ pub struct ServeOptions {
     #[arg(long, env = "CRM_PORT", default_value_t = 3001)]
     pub port: u16,
 
-    /// SQLite database file (created with its directory if missing; `sqlite://` prefix allowed).
-    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
-    pub database_url: String,
+    /// The store: a SQLite database file (created with its directory if missing;
+    /// `sqlite://` prefix allowed), or a `postgres://USER@HOST:PORT/DATABASE` URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
+    pub database_url: Location,
 
     /// The store's IANA time zone: decides which local day each sale belongs to.
     #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
@@ -218,15 +220,8 @@ pub struct BackupOptions {
     pub file: PathBuf,
 
     /// The database to copy: the running server's (the same `DATABASE_URL`).
-    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
-    pub database_url: String,
-}
-
-impl BackupOptions {
-    /// The database file path, without any `sqlite://` prefix.
-    pub fn database_path(&self) -> PathBuf {
-        strip_sqlite_prefix(&self.database_url)
-    }
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
+    pub database_url: Location,
 }
 
 /// A list of exact browser origins.
@@ -261,25 +256,20 @@ impl ServeOptions {
         };
         config
     }
-
-    /// The database file path, without any `sqlite://` prefix.
-    pub fn database_path(&self) -> PathBuf {
-        strip_sqlite_prefix(&self.database_url)
-    }
 }
 
-/// A database URL's file path.
-fn strip_sqlite_prefix(url: &str) -> PathBuf {
-    let url = url.trim();
-    PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url))
+/// A `DATABASE_URL`: a SQLite file path (or `sqlite://` URL) or a PostgreSQL URL; any
+/// other scheme is refused here, before anything is opened.
+fn parse_location(url: &str) -> Result<Location, String> {
+    Location::parse(url.trim()).map_err(|e| e.to_string())
 }
 
 /// Options of `crm-trends demo`.
 #[derive(Debug, Args)]
 pub struct DemoOptions {
-    /// SQLite database file to fill (the server's).
-    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite")]
-    pub database_url: String,
+    /// The store to fill (the server's `DATABASE_URL`: a SQLite file or a PostgreSQL URL).
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
+    pub database_url: Location,
 
     /// The store's IANA time zone (the server's).
     #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
@@ -311,13 +301,6 @@ pub struct DemoOptions {
     /// Write into a database that already holds data (the demo's records upsert by id).
     #[arg(long)]
     pub force: bool,
-}
-
-impl DemoOptions {
-    /// The database file path, without any `sqlite://` prefix.
-    pub fn database_path(&self) -> PathBuf {
-        strip_sqlite_prefix(&self.database_url)
-    }
 }
 
 /// Options of `crm-trends openapi`.
@@ -386,7 +369,18 @@ mod tests {
     fn a_sqlite_url_prefix_is_stripped_from_the_database_path() {
         let cli = Cli::parse_from(["crm-trends", "serve", "--database-url", "sqlite://data/x.sqlite"]);
         let Command::Serve(options) = cli.command else { panic!("expected serve") };
-        assert_eq!(options.database_path(), PathBuf::from("data/x.sqlite"));
+        assert_eq!(options.database_url, Location::Sqlite(PathBuf::from("data/x.sqlite")));
+    }
+
+    #[test]
+    fn a_postgres_url_is_taken_and_an_unknown_scheme_is_refused_before_anything_opens() {
+        let cli = Cli::parse_from(["crm-trends", "serve", "--database-url", "postgres://root@127.0.0.1:5432/test"]);
+        let Command::Serve(options) = cli.command else { panic!("expected serve") };
+        assert_eq!(options.database_url, Location::Postgres("postgres://root@127.0.0.1:5432/test".into()));
+        let refused = Cli::try_parse_from(["crm-trends", "serve", "--database-url", "mysql://root@localhost/crm"])
+            .expect_err("mysql is not an engine crm-trends runs on");
+        let message = refused.to_string();
+        assert!(message.contains("\"mysql\"") && message.contains("postgres://"), "{message}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use crm_domain::{CustomerFields, EventFields, ProductFields, SaleFields, SaleLineFields, SaleStatus};
 use crm_service::{AnalyticsConfig, FixedClock, Service, ServiceLimits};
-use crm_storage::{Database, DbOptions};
+use crm_storage::{Database, DbOptions, Location};
 use rand::{RngExt, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use std::collections::HashMap;
@@ -299,21 +299,24 @@ pub struct Summary {
 
 /// Runs `crm-trends demo`.
 pub fn run(options: &DemoOptions) -> anyhow::Result<()> {
-    let path = options.database_path();
-    let _held = crate::lock::hold(&path).map_err(|e| match e {
-        LockError::Taken(_) => anyhow::anyhow!(
-            "{e}: a running crm-trends server holds {}; stop it first (its prepared insight cards and forecasts would go stale)",
-            path.display()
-        ),
-        LockError::Io { .. } => anyhow::Error::new(e),
-    })?;
+    let location = &options.database_url;
+    let _held = match location {
+        Location::Sqlite(path) => Some(crate::lock::hold(path).map_err(|e| match e {
+            LockError::Taken(_) => anyhow::anyhow!(
+                "{e}: a running crm-trends server holds {}; stop it first (its prepared insight cards and forecasts would go stale)",
+                path.display()
+            ),
+            LockError::Io { .. } => anyhow::Error::new(e),
+        })?),
+        Location::Postgres(_) => None,
+    };
     let db =
-        Database::open(&path, DbOptions::default()).with_context(|| format!("opening database {}", path.display()))?;
+        Database::connect(location, DbOptions::default()).with_context(|| format!("opening database {location}"))?;
     let counts = db.read(crm_storage::table_counts).context("reading the database's contents")?;
     if !options.force && counts.customers + counts.sales + counts.products + counts.calendar_events > 0 {
         bail!(
             "{} already holds data ({} customers, {} sales, {} products, {} calendar events); pass --force to add the demo's records to it (they upsert by id over what is there)",
-            path.display(),
+            location,
             counts.customers,
             counts.sales,
             counts.products,

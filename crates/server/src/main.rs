@@ -13,6 +13,11 @@ mod serve;
 use clap::Parser;
 use config::{Cli, Command};
 
+/// The process allocator: jemalloc, which hands freed memory back to the system after a
+/// refresh (glibc kept about 100 MB of it; docs/performance.md, issue 23).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -36,7 +41,13 @@ fn main() -> anyhow::Result<()> {
 /// Runs `crm-trends backup`: copies the database beside the running server and reports
 /// what the copy holds.
 fn backup(options: &config::BackupOptions) -> anyhow::Result<()> {
-    let database = options.database_path();
+    let database = match &options.database_url {
+        crm_storage::Location::Sqlite(path) => path.clone(),
+        crm_storage::Location::Postgres(_) => anyhow::bail!(
+            "crm-trends backup copies a SQLite file; back a PostgreSQL database up with pg_dump \
+             (docs/operations.md, \"Several replicas on PostgreSQL\")"
+        ),
+    };
     let report = crm_storage::backup(&database, &options.file).map_err(|e| {
         anyhow::anyhow!(
             "backing up {} to {}: {}",

@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use crm_api::routes::Endpoint;
 use crm_api::{Access, AccessPolicy, AppState, CorsPolicy, HostPolicy, Limits, Metrics, RatePolicy, StateParts};
 use crm_service::{Service, ServiceLimits};
-use crm_storage::{Database, DbOptions, StorageError};
+use crm_storage::{Database, DbOptions, Location, StorageError};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,32 +50,39 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
             }
         );
     }
-    let path = options.database_path();
-    let _held = crate::lock::hold(&path).map_err(|e| match e {
-        LockError::Taken(_) => {
-            anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
-        }
-        LockError::Io { .. } => anyhow::anyhow!(e.to_string()),
-    })?;
+    let location = options.database_url.clone();
+    // One process to a SQLite file; PostgreSQL is shared by replicas (it keeps its own locks).
+    let _held = match &location {
+        Location::Sqlite(path) => Some(crate::lock::hold(path).map_err(|e| match e {
+            LockError::Taken(_) => {
+                anyhow::anyhow!("{e}: another crm-trends process (a server, or a demo) uses {}", path.display())
+            }
+            LockError::Io { .. } => anyhow::anyhow!(e.to_string()),
+        })?),
+        Location::Postgres(_) => None,
+    };
     let db_options = DbOptions {
         read_connections: options.read_connections,
         max_bytes: options.max_database_mb.map(|mb| mb * 1024 * 1024),
         ..DbOptions::default()
     };
-    let db = Database::open(&path, db_options).map_err(|error| match error {
+    let db = Database::connect(&location, db_options).map_err(|error| match error {
         StorageError::ReadOnly(_) => anyhow::anyhow!(
-            "the database {} cannot be written ({}): crm-trends stores every sync in it, so it does not start \
-             read-only. Make the file and its directory writable by the user running crm-trends, or point \
+            "the database {location} cannot be written ({}): crm-trends stores every sync in it, so it does not \
+             start read-only. Make the file and its directory writable by the user running crm-trends, or point \
              DATABASE_URL at a writable copy",
-            path.display(),
             crm_service::error_chain(&error)
         ),
-        other => anyhow::Error::new(other).context(format!("opening database {}", path.display())),
+        other => anyhow::Error::new(other).context(format!("opening database {location}")),
     })?;
     if let Some(fault) = db.write_fault() {
-        log::error!("database {} opened, but writes are refused: {}", path.display(), fault.reason);
+        log::error!("database {location} opened, but writes are refused: {}", fault.reason);
     }
-    log::info!("database {} ready (migrations applied), store time zone {}", path.display(), options.timezone.name());
+    log::info!(
+        "database {location} ({}) ready (migrations applied), store time zone {}",
+        db.backend().as_str(),
+        options.timezone.name()
+    );
     let service = Service::new(
         Arc::new(db),
         options.timezone,

@@ -28,7 +28,6 @@ use clap::Parser;
 use crm_domain::{ProductFields, StoreZone};
 use crm_service::{AnalyticsConfig, Budget, ForecastRequest, ForecastTarget, Received, Service, ServiceLimits};
 use crm_storage::{Database, DbOptions};
-use diesel::RunQueryDsl;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -130,7 +129,7 @@ fn main() {
                     "INSERT INTO product_sales_daily (local_date, product_id, units, revenue_cents, sale_count) VALUES {}",
                     chunk.join(",")
                 );
-                diesel::sql_query(sql).execute(conn)?;
+                conn.batch_execute(&sql)?;
             }
             Ok(())
         })
@@ -143,7 +142,7 @@ fn main() {
             "INSERT INTO sales_daily (local_date, revenue_cents, sale_count, units, refund_count, refunded_cents) VALUES {}",
             store_rows.join(",")
         );
-        diesel::sql_query(sql).execute(conn)?;
+        conn.batch_execute(&sql)?;
         Ok(())
     })
     .unwrap();

@@ -118,6 +118,11 @@ impl Service {
         &self.config
     }
 
+    /// The engine the store runs on: `sqlite` or `postgresql`.
+    pub fn backend_name(&self) -> &'static str {
+        self.db.backend().as_str()
+    }
+
     /// The size of the store's files (database and write-ahead log), in bytes.
     pub fn store_bytes(&self) -> u64 {
         self.db.size_bytes()

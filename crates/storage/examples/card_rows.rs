@@ -10,7 +10,7 @@
 //! `cargo run --release -p crm-storage --example card_rows -- [--cards 100000] [--bytes 700] [--threads 32] [--secs 10]`
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is the report")]
 
-use crm_storage::{Database, DbOptions};
+use crm_storage::{Database, DbOptions, Query};
 use diesel::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,19 +48,18 @@ fn main() {
     let db = Arc::new(Database::open(&path, DbOptions::default()).unwrap());
     let started = Instant::now();
     db.write(|conn| {
-        diesel::sql_query("CREATE TABLE bench_cards (customer_id INTEGER PRIMARY KEY, card BLOB NOT NULL)")
-            .execute(conn)?;
+        conn.batch_execute("CREATE TABLE bench_cards (customer_id INTEGER PRIMARY KEY, card BLOB NOT NULL)")?;
         let mut rows = Vec::with_capacity(1_000);
         for id in 1..=cards {
             // A card's bytes: varied, so that no two rows are alike.
             let card: Vec<u8> = (0..bytes).map(|i| b'a' + u8::try_from((id * 31 + i * 7) % 26).unwrap()).collect();
             rows.push((bench_cards::customer_id.eq(i64::try_from(id).unwrap()), bench_cards::card.eq(card)));
             if rows.len() == 1_000 {
-                diesel::insert_into(bench_cards::table).values(&rows).execute(conn)?;
+                diesel::insert_into(bench_cards::table).values(&rows).execute_in(conn)?;
                 rows.clear();
             }
         }
-        diesel::insert_into(bench_cards::table).values(&rows).execute(conn)?;
+        diesel::insert_into(bench_cards::table).values(&rows).execute_in(conn)?;
         Ok(())
     })
     .unwrap();
@@ -82,8 +81,9 @@ fn main() {
                     seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                     let id = i64::try_from((seed >> 33) % cards + 1).unwrap();
                     let asked = Instant::now();
-                    let card: Vec<u8> =
-                        db.read(|conn| Ok(bench_cards::table.find(id).select(bench_cards::card).first(conn)?)).unwrap();
+                    let card: Vec<u8> = db
+                        .read(|conn| Ok(bench_cards::table.find(id).select(bench_cards::card).first_in(conn)?))
+                        .unwrap();
                     latencies.push(asked.elapsed());
                     assert_eq!(card.len() as u64, bytes);
                 }

@@ -6,10 +6,10 @@
 //! one. With WAL the writer is not held up meanwhile. The copy is compacted, synced to disk,
 //! then opened and checked (`PRAGMA integrity_check`) before the backup is called done.
 
-use crate::{Conn, StorageError};
+use crate::{Conn, Query, StorageError};
 use crm_domain::TableCounts;
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, RunQueryDsl};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,7 @@ pub fn backup(database: &Path, target: &Path) -> Result<BackupReport, StorageErr
             std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file is already there; choose a new name");
         return Err(file_error(target, exists));
     }
-    let mut source = Conn::establish(&database.to_string_lossy())?;
+    let mut source = diesel::SqliteConnection::establish(&database.to_string_lossy())?;
     // Wait out the writer's lock rather than fail: the copy's read needs only a snapshot.
     source.batch_execute("PRAGMA busy_timeout = 10000;")?;
     let quoted = target.to_string_lossy().replace('\'', "''");
@@ -55,8 +55,8 @@ pub fn backup(database: &Path, target: &Path) -> Result<BackupReport, StorageErr
     drop(source);
     // On disk before it is called a backup.
     std::fs::File::open(target).and_then(|f| f.sync_all()).map_err(|e| file_error(target, e))?;
-    let mut copy = Conn::establish(&target.to_string_lossy())?;
-    let integrity: Vec<Integrity> = diesel::sql_query("PRAGMA integrity_check").load(&mut copy)?;
+    let mut copy = Conn::Sqlite(diesel::SqliteConnection::establish(&target.to_string_lossy())?);
+    let integrity: Vec<Integrity> = diesel::sql_query("PRAGMA integrity_check").load_in(&mut copy)?;
     let integrity = integrity.into_iter().map(|row| row.integrity_check).collect::<Vec<_>>().join("; ");
     let counts = crate::table_counts(&mut copy)?;
     drop(copy);

@@ -1,6 +1,7 @@
 //! Calendar events: create, replace, delete and read by id. Listing by date is in
 //! [`crate::reads::events_between`].
 
+use crate::Query;
 use crate::reads::{EventRecord, stored_events};
 use crate::schema::{calendar_events, sales};
 use crate::{Conn, StorageError};
@@ -17,7 +18,7 @@ pub fn insert_event(conn: &mut Conn, event: &CalendarEvent, now: DateTime<Utc>) 
             calendar_events::updated_at.eq(now.naive_utc()),
         ))
         .returning(calendar_events::id)
-        .get_result(conn)?;
+        .get_result_in(conn)?;
     row(id, event)
 }
 
@@ -30,7 +31,7 @@ pub fn replace_event(
 ) -> Result<Option<StoredEvent>, StorageError> {
     let changed = diesel::update(calendar_events::table.find(id.get()))
         .set((fields(event), calendar_events::updated_at.eq(now.naive_utc())))
-        .execute(conn)?;
+        .execute_in(conn)?;
     if changed == 0 {
         return Ok(None);
     }
@@ -48,8 +49,8 @@ pub fn event_by_source(
     let found: Option<(EventRecord, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = calendar_events::table
         .filter(calendar_events::uid.eq(uid))
         .filter(calendar_events::source_date.eq(source_date))
-        .select((EventRecord::as_select(), calendar_events::updated_at, calendar_events::imported_at))
-        .first(conn)
+        .select((crate::backend::columns::<EventRecord>(), calendar_events::updated_at, calendar_events::imported_at))
+        .first_in(conn)
         .optional()?;
     found.map(|(row, updated, imported)| Ok((row.try_into()?, imported.is_none_or(|at| updated > at)))).transpose()
 }
@@ -72,7 +73,7 @@ pub fn insert_imported(
             calendar_events::updated_at.eq(now.naive_utc()),
         ))
         .returning(calendar_events::id)
-        .get_result(conn)?)
+        .get_result_in(conn)?)
 }
 
 /// Rewrites an imported event with what a newer import of its file says.
@@ -88,7 +89,7 @@ pub fn update_imported(
             calendar_events::imported_at.eq(now.naive_utc()),
             calendar_events::updated_at.eq(now.naive_utc()),
         ))
-        .execute(conn)?;
+        .execute_in(conn)?;
     Ok(())
 }
 
@@ -97,19 +98,23 @@ pub fn all_events(conn: &mut Conn) -> Result<Vec<StoredEvent>, StorageError> {
     stored_events(
         calendar_events::table
             .order((calendar_events::date, calendar_events::id))
-            .select(EventRecord::as_select())
-            .load(conn)?,
+            .select(crate::backend::columns::<EventRecord>())
+            .load_in(conn)?,
     )
 }
 
 /// Deletes an event; whether there was one.
 pub fn delete_event(conn: &mut Conn, id: EventId) -> Result<bool, StorageError> {
-    Ok(diesel::delete(calendar_events::table.find(id.get())).execute(conn)? == 1)
+    Ok(diesel::delete(calendar_events::table.find(id.get())).execute_in(conn)? == 1)
 }
 
 /// One event by id.
 pub fn event_by_id(conn: &mut Conn, id: EventId) -> Result<Option<StoredEvent>, StorageError> {
-    let row = calendar_events::table.find(id.get()).select(EventRecord::as_select()).first(conn).optional()?;
+    let row = calendar_events::table
+        .find(id.get())
+        .select(crate::backend::columns::<EventRecord>())
+        .first_in::<EventRecord>(conn)
+        .optional()?;
     row.map(StoredEvent::try_from).transpose()
 }
 
@@ -122,7 +127,7 @@ pub fn customers_buying_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate)
         .select(sales::customer_id)
         .distinct()
         .order(sales::customer_id)
-        .load(conn)?;
+        .load_in(conn)?;
     Ok(ids.into_iter().flatten().collect())
 }
 

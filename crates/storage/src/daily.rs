@@ -3,6 +3,7 @@
 //! equal to a recomputation over `sales` and `sale_items` by applying each batch's deltas
 //! in its transaction.
 
+use crate::Query;
 use crate::rows::{SaleItemRow, SaleRow};
 use crate::schema::sales_daily;
 use crate::{Conn, StorageError};
@@ -56,24 +57,24 @@ pub fn daily_totals(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<V
             sales_daily::refund_count,
             sales_daily::refunded_cents,
         ))
-        .load(conn)?)
+        .load_in(conn)?)
 }
 
 /// The per-day totals computed from scratch over `sales`: what `sales_daily` must equal.
 pub fn recompute_daily_totals(conn: &mut Conn) -> Result<Vec<DailyTotals>, StorageError> {
     Ok(diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT local_date,
-                SUM(CASE WHEN status = {completed} THEN total_cents ELSE 0 END) AS revenue_cents,
-                SUM(CASE WHEN status = {completed} THEN 1 ELSE 0 END) AS sale_count,
-                SUM(CASE WHEN status = {completed} THEN units ELSE 0 END) AS units,
-                SUM(CASE WHEN status = {refunded} THEN 1 ELSE 0 END) AS refund_count,
-                SUM(CASE WHEN status = {refunded} THEN total_cents ELSE 0 END) AS refunded_cents
+                CAST(SUM(CASE WHEN status = {completed} THEN total_cents ELSE 0 END) AS BIGINT) AS revenue_cents,
+                CAST(SUM(CASE WHEN status = {completed} THEN 1 ELSE 0 END) AS BIGINT) AS sale_count,
+                CAST(SUM(CASE WHEN status = {completed} THEN units ELSE 0 END) AS BIGINT) AS units,
+                CAST(SUM(CASE WHEN status = {refunded} THEN 1 ELSE 0 END) AS BIGINT) AS refund_count,
+                CAST(SUM(CASE WHEN status = {refunded} THEN total_cents ELSE 0 END) AS BIGINT) AS refunded_cents
          FROM sales
          WHERE status <> {voided}
          GROUP BY local_date
          ORDER BY local_date",
     ))
-    .load(conn)?)
+    .load_in(conn)?)
 }
 
 /// The totals of one product on one store-local day, over completed sales' lines.
@@ -107,7 +108,7 @@ pub fn product_daily_totals(
         .filter(local_date.between(from, to))
         .order((local_date, product_id))
         .select((local_date, product_id, units, revenue_cents, sale_count))
-        .load(conn)?)
+        .load_in(conn)?)
 }
 
 /// The per-product totals computed from scratch over `sale_items` and `sales`: what
@@ -116,8 +117,8 @@ pub fn recompute_product_daily_totals(conn: &mut Conn) -> Result<Vec<ProductDayT
     Ok(diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT s.local_date AS local_date,
                 i.product_id AS product_id,
-                SUM(i.quantity) AS units,
-                SUM((i.unit_price_e4 * i.quantity + 50) / 100) AS revenue_cents,
+                CAST(SUM(i.quantity) AS BIGINT) AS units,
+                CAST(SUM((i.unit_price_e4 * i.quantity + 50) / 100) AS BIGINT) AS revenue_cents,
                 COUNT(DISTINCT s.id) AS sale_count
          FROM sale_items i
          JOIN sales s ON s.id = i.sale_id
@@ -125,7 +126,7 @@ pub fn recompute_product_daily_totals(conn: &mut Conn) -> Result<Vec<ProductDayT
          GROUP BY s.local_date, i.product_id
          ORDER BY s.local_date, i.product_id",
     ))
-    .load(conn)?)
+    .load_in(conn)?)
 }
 
 /// Changes to the per-day and per-product-day totals gathered over a batch, applied in
@@ -206,9 +207,10 @@ fn apply_days(conn: &mut Conn, days: BTreeMap<NaiveDate, [i64; 5]>) -> Result<()
                 refund_count.eq(refund_count + excluded(refund_count)),
                 refunded_cents.eq(refunded_cents + excluded(refunded_cents)),
             ))
-            .execute(conn)?;
+            .execute_in(conn)?;
         if sales < 0 || refunds < 0 {
-            diesel::delete(sales_daily.find(day).filter(sale_count.eq(0)).filter(refund_count.eq(0))).execute(conn)?;
+            diesel::delete(sales_daily.find(day).filter(sale_count.eq(0)).filter(refund_count.eq(0)))
+                .execute_in(conn)?;
         }
     }
     Ok(())
@@ -245,10 +247,10 @@ fn apply_products(conn: &mut Conn, products: BTreeMap<(NaiveDate, String), [i64;
                 revenue_cents.eq(revenue_cents + excluded(revenue_cents)),
                 sale_count.eq(sale_count + excluded(sale_count)),
             ))
-            .execute(conn)?;
+            .execute_in(conn)?;
     }
     for (day, product) in emptied {
-        diesel::delete(product_sales_daily.find((day, &product)).filter(sale_count.eq(0))).execute(conn)?;
+        diesel::delete(product_sales_daily.find((day, &product)).filter(sale_count.eq(0))).execute_in(conn)?;
     }
     Ok(())
 }
@@ -288,7 +290,7 @@ pub fn product_units_on(
             .filter(local_date.eq_any(chunk))
             .order(local_date)
             .select((local_date, units))
-            .load(conn)?;
+            .load_in(conn)?;
         found.extend(rows);
     }
     Ok(found)
@@ -318,20 +320,20 @@ pub fn product_window_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ProductWindowTotals>, StorageError> {
-    Ok(diesel::sql_query(
-        "SELECT product_id, SUM(units) AS units, SUM(revenue_cents) AS revenue_cents,
-                SUM(sale_count) AS sale_count
+    Ok(diesel::sql_query(conn.sql(
+        "SELECT product_id, CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(revenue_cents) AS BIGINT) AS revenue_cents,
+                CAST(SUM(sale_count) AS BIGINT) AS sale_count
          FROM product_sales_daily
          WHERE local_date BETWEEN ? AND ?
          GROUP BY product_id",
-    )
+    ))
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
-    .load(conn)?)
+    .load_in(conn)?)
 }
 
 /// Whether a product with code `id` has been synced.
 pub fn product_exists(conn: &mut Conn, id: &str) -> Result<bool, StorageError> {
     use crate::schema::products;
-    Ok(diesel::select(diesel::dsl::exists(products::table.filter(products::id.eq(id)))).get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(products::table.filter(products::id.eq(id)))).get_result_in(conn)?)
 }

@@ -1,18 +1,28 @@
-//! Opening the database: the pragmas every connection gets, the read pool, the single
-//! guarded writer connection and the embedded migrations applied at start.
+//! Opening the database: the settings every connection gets, the read pool, the single
+//! guarded writer connection and the embedded migrations applied at start, on SQLite or
+//! PostgreSQL.
 
-use crate::{Conn, StorageError};
+use crate::backend::{Backend, Location, Query};
+use crate::{Conn, StorageError, on_backend};
 use crm_domain::WriteFault;
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::{Connection, QueryResult, RunQueryDsl};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::{ManageConnection, Pool};
+use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// The migrations in `migrations/`, compiled into the binary.
+/// The SQLite migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// The PostgreSQL migrations in `migrations-postgres/`: the same versions, in that
+/// engine's SQL.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-postgres");
+
+/// The key of the PostgreSQL advisory lock held while migrations run, so that replicas
+/// starting together apply them once.
+const MIGRATION_LOCK: i64 = 0x0063_726d_7472_6e64; // "crmtrnd"
 
 /// Databases a thread keeps its own read connection to ([`Database::read_on_this_thread`]).
 const OWN_CONNECTIONS: usize = 4;
@@ -38,29 +48,62 @@ impl Default for DbOptions {
 
 /// The store: one writer connection behind a mutex, and a pool of read-only connections.
 pub struct Database {
-    path: PathBuf,
+    location: Location,
     options: DbOptions,
     writer: Mutex<Conn>,
-    reads: Pool<ConnectionManager<Conn>>,
+    reads: Pool<Readers>,
     write_fault: Mutex<Option<WriteFault>>,
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Database").field("location", &self.location).finish_non_exhaustive()
     }
 }
 
 impl Database {
-    /// Opens (creating if needed) the database file at `path`, its directory included,
-    /// and applies pending migrations.
+    /// Opens (creating if needed) the SQLite database file at `path`, its directory
+    /// included, and applies pending migrations.
     pub fn open(path: impl AsRef<Path>, options: DbOptions) -> Result<Self, StorageError> {
-        let path = path.as_ref().to_path_buf();
+        Self::connect(&Location::Sqlite(path.as_ref().to_path_buf()), options)
+    }
+
+    /// Opens the store at `location` (a SQLite file, created with its directory if needed,
+    /// or a PostgreSQL database) and applies pending migrations.
+    pub fn connect(location: &Location, options: DbOptions) -> Result<Self, StorageError> {
+        match location {
+            Location::Sqlite(path) => Self::open_sqlite(path, options),
+            Location::Postgres(_) => Self::open_postgres(location, options),
+        }
+    }
+
+    fn open_postgres(location: &Location, options: DbOptions) -> Result<Self, StorageError> {
+        let mut writer = location.establish()?;
+        writer.batch_execute(&postgres_settings(options.busy_timeout))?;
+        migrate(&mut writer)?;
+        if options.max_bytes.is_some() {
+            log::warn!(
+                "CRM_MAX_DATABASE_MB caps a SQLite file only; on PostgreSQL the server's disk and quotas decide"
+            );
+        }
+        let reads = read_pool(location, &options)?;
+        Ok(Self {
+            location: location.clone(),
+            options,
+            writer: Mutex::new(writer),
+            reads,
+            write_fault: Mutex::new(None),
+        })
+    }
+
+    fn open_sqlite(path: &Path, options: DbOptions) -> Result<Self, StorageError> {
+        let path = path.to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StorageError::File { path: dir.display().to_string(), source })?;
         }
-        let mut writer = open_writer(&path, &options)?;
+        let location = Location::Sqlite(path.clone());
+        let mut writer = open_writer(&location, &options)?;
         // SQLite opens a file it cannot write read-only without a word, and every write
         // would then fail: find out now, with a write that leaves nothing behind. A full
         // database still opens (its data can be read); the fault is kept for health.
@@ -73,20 +116,13 @@ impl Database {
             Err(error) => return Err(error),
         };
         if full.is_none() {
-            writer.run_pending_migrations(MIGRATIONS).map_err(StorageError::Migration)?;
-        } else if let Some(error) = full.take_if(|_| writer.has_pending_migration(MIGRATIONS).unwrap_or(true)) {
+            migrate(&mut writer)?;
+        } else if let Some(error) = full.take_if(|_| has_pending_migrations(&mut writer).unwrap_or(true)) {
             // Full and behind this version's schema: it could not be read correctly either.
             return Err(error);
         }
-        let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
-        let reads = Pool::builder()
-            .max_size(options.read_connections.max(1))
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(ReadOnly { busy_timeout: options.busy_timeout }))
-            .build(manager)
-            .map_err(StorageError::Pool)?;
-        let db = Self { path, options, writer: Mutex::new(writer), reads, write_fault: Mutex::new(None) };
+        let reads = read_pool(&location, &options)?;
+        let db = Self { location, options, writer: Mutex::new(writer), reads, write_fault: Mutex::new(None) };
         if let Some(error) = full {
             db.note_write::<()>(&Err(error));
         }
@@ -109,44 +145,70 @@ impl Database {
                 log::error!(
                     "writes to {} are refused: {reason}. Reads go on and nothing stored is lost; free disk space \
                      (or raise CRM_MAX_DATABASE_MB, or fix the file's permissions) and writes resume",
-                    self.path.display()
+                    self.location
                 );
                 *fault = Some(WriteFault { since: chrono::Utc::now(), reason });
             }
             Ok(_) if fault.is_some() => {
-                log::warn!("writes to {} succeed again", self.path.display());
+                log::warn!("writes to {} succeed again", self.location);
                 *fault = None;
             }
             _ => {}
         }
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store is.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
-    /// Bytes on disk: the database file plus its write-ahead log.
+    /// The engine the store runs on.
+    pub fn backend(&self) -> Backend {
+        self.location.backend()
+    }
+
+    /// The SQLite database file; `None` on PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.location {
+            Location::Sqlite(path) => Some(path),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// Bytes on disk: the SQLite file plus its write-ahead log, or the PostgreSQL
+    /// database's size as the server reports it (0 if it cannot be read now).
     pub fn size_bytes(&self) -> u64 {
-        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
-        [self.path.as_path(), wal.as_path()].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+        match &self.location {
+            Location::Sqlite(path) => {
+                let wal = PathBuf::from(format!("{}-wal", path.display()));
+                [path.as_path(), wal.as_path()].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+            }
+            Location::Postgres(_) => self
+                .read(|conn| {
+                    let size: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                        "pg_database_size(current_database())",
+                    ))
+                    .get_result_in(conn)?;
+                    Ok(size)
+                })
+                .map_or(0, |size| u64::try_from(size).unwrap_or(0)),
+        }
     }
 
-    /// Runs `unit` on the writer connection inside one immediate transaction: all of its
-    /// writes land, or none do. Writers queue on the mutex, so SQLite never sees two.
+    /// Runs `unit` on the writer connection inside one transaction: all of its writes
+    /// land, or none do. Writers queue on the mutex, so SQLite never sees two (its
+    /// transaction is immediate); on PostgreSQL the transaction first locks the one row of
+    /// `crm_write_lock`, so writes through several replicas also land one at a time.
     pub fn write<T>(&self, unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut writer = self.lock_writer()?;
+        let begin = match writer.backend() {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN; SELECT 1 FROM crm_write_lock FOR UPDATE",
+        };
+        let outcome = in_transaction(&mut writer, begin, unit);
         // When a statement fails with SQLITE_FULL, SQLite may end the transaction itself;
-        // diesel's rollback then fails ("not in a transaction") and would answer with that
-        // instead of the cause. The unit's own error is kept and answered.
-        let mut failed = None;
-        let outcome = writer.immediate_transaction(|conn| {
-            unit(conn).map_err(|error| {
-                failed = Some(error);
-                StorageError::NotFound
-            })
-        });
-        let outcome = outcome.map_err(|error| explain(&mut writer, failed.take().unwrap_or(error)));
+        // the unit's error then says only that no transaction was found.
+        let outcome = outcome.map_err(|error| explain(&mut writer, error));
         drop(writer);
         self.note_write(&outcome);
         outcome
@@ -154,13 +216,16 @@ impl Database {
 
     /// Runs `reads` inside one read transaction on a read-only connection of its own (not
     /// one of the pool's): every query sees the same snapshot of the database however long
-    /// the work takes, and the pooled readers that serve requests stay free meanwhile. With
-    /// WAL, the writer is never blocked by it (the analytics refresh reads through this).
+    /// the work takes, and the pooled readers that serve requests stay free meanwhile. The
+    /// writer is never blocked by it (SQLite's WAL, PostgreSQL's MVCC; the analytics
+    /// refresh reads through this).
     pub fn snapshot<T>(&self, reads: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
-        let mut conn = Conn::establish(&self.path.to_string_lossy())?;
-        set_common_pragmas(&mut conn, self.options.busy_timeout)?;
-        conn.batch_execute("PRAGMA query_only = ON;")?;
-        conn.transaction(reads)
+        let mut conn = open_reader(&self.location, self.options.busy_timeout)?;
+        let begin = match conn.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        in_transaction(&mut conn, begin, reads)
     }
 
     /// Runs `query` on a pooled read-only connection.
@@ -179,24 +244,30 @@ impl Database {
         query: impl FnOnce(&mut Conn) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
         thread_local! {
-            static OWN: std::cell::RefCell<Vec<(PathBuf, Conn)>> = const { std::cell::RefCell::new(Vec::new()) };
+            static OWN: std::cell::RefCell<Vec<(Location, Conn)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         OWN.with(|own| {
             let Ok(mut own) = own.try_borrow_mut() else { return self.read(query) };
-            let at = match own.iter().position(|(path, _)| *path == self.path) {
+            let at = match own.iter().position(|(location, _)| *location == self.location) {
                 Some(at) => at,
                 None => {
-                    let mut conn = Conn::establish(&self.path.to_string_lossy())?;
-                    set_common_pragmas(&mut conn, self.options.busy_timeout)?;
-                    conn.batch_execute("PRAGMA query_only = ON; PRAGMA cache_size = -2048;")?;
+                    let mut conn = open_reader(&self.location, self.options.busy_timeout)?;
+                    if let Conn::Sqlite(_) = conn {
+                        conn.batch_execute("PRAGMA cache_size = -2048;")?;
+                    }
                     if own.len() == OWN_CONNECTIONS {
                         own.remove(0);
                     }
-                    own.push((self.path.clone(), conn));
+                    own.push((self.location.clone(), conn));
                     own.len() - 1
                 }
             };
-            query(&mut own[at].1)
+            let outcome = query(&mut own[at].1);
+            // A connection the server dropped is not kept: the next read opens a new one.
+            if outcome.is_err() && on_backend!(&mut own[at].1, c => diesel::r2d2::R2D2Connection::is_broken(c)) {
+                own.remove(at);
+            }
+            outcome
         })
     }
 
@@ -206,7 +277,14 @@ impl Database {
             Ok(guard) => Ok(guard),
             Err(poisoned) => {
                 let mut guard = poisoned.into_inner();
-                *guard = open_writer(&self.path, &self.options)?;
+                *guard = match &self.location {
+                    Location::Sqlite(_) => open_writer(&self.location, &self.options)?,
+                    Location::Postgres(_) => {
+                        let mut conn = self.location.establish()?;
+                        conn.batch_execute(&postgres_settings(self.options.busy_timeout))?;
+                        conn
+                    }
+                };
                 self.writer.clear_poison();
                 log::warn!("writer connection reopened after a panic during a write");
                 Ok(guard)
@@ -215,8 +293,115 @@ impl Database {
     }
 }
 
-fn open_writer(path: &Path, options: &DbOptions) -> Result<Conn, StorageError> {
-    let mut conn = Conn::establish(&path.to_string_lossy())?;
+/// Runs `unit` between `begin` and a commit, rolling back if it fails: diesel's own
+/// transaction, taken apart so that `unit` gets the [`Conn`] of either engine.
+fn in_transaction<T>(
+    conn: &mut Conn,
+    begin: &str,
+    unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    on_backend!(&mut *conn, c => AnsiTransactionManager::begin_transaction_sql(c, begin))?;
+    match unit(conn) {
+        Ok(value) => {
+            match on_backend!(&mut *conn, c => <AnsiTransactionManager as TransactionManager<_>>::commit_transaction(c))
+            {
+                Ok(()) => Ok(value),
+                Err(error) => {
+                    let _ = on_backend!(&mut *conn, c => <AnsiTransactionManager as TransactionManager<_>>::rollback_transaction(c));
+                    Err(error.into())
+                }
+            }
+        }
+        Err(error) => {
+            // The unit's own error is the answer, whatever the rollback says (SQLite may
+            // have ended the transaction itself, on a full disk).
+            let _ = on_backend!(&mut *conn, c => <AnsiTransactionManager as TransactionManager<_>>::rollback_transaction(c));
+            Err(error)
+        }
+    }
+}
+
+/// Applies the pending migrations of the connection's engine. On PostgreSQL they run under
+/// an advisory lock, so replicas starting together apply each once. A store whose schema
+/// has a migration this version does not know (a newer version migrated it) is refused.
+fn migrate(conn: &mut Conn) -> Result<(), StorageError> {
+    match conn {
+        Conn::Sqlite(c) => {
+            refuse_newer_schema(c, MIGRATIONS)?;
+            c.run_pending_migrations(MIGRATIONS).map_err(StorageError::Migration)?;
+        }
+        Conn::Postgres(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let outcome = refuse_newer_schema(c, POSTGRES_MIGRATIONS).and_then(|()| {
+                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(StorageError::Migration)
+            });
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            outcome?;
+        }
+    }
+    Ok(())
+}
+
+fn has_pending_migrations(conn: &mut Conn) -> Result<bool, StorageError> {
+    match conn {
+        Conn::Sqlite(c) => c.has_pending_migration(MIGRATIONS),
+        Conn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(StorageError::Migration)
+}
+
+/// Fails if the store has a migration applied that `known` does not hold: a newer version
+/// of crm-trends migrated it, and this one would misread what it writes.
+fn refuse_newer_schema<C>(conn: &mut C, known: EmbeddedMigrations) -> Result<(), StorageError>
+where
+    C: MigrationHarness<C::Backend> + diesel::Connection,
+{
+    let applied = conn.applied_migrations().map_err(StorageError::Migration)?;
+    let ours: Vec<String> = diesel::migration::MigrationSource::<C::Backend>::migrations(&known)
+        .map_err(StorageError::Migration)?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    match applied.iter().map(ToString::to_string).find(|version| !ours.contains(version)) {
+        Some(version) => Err(StorageError::NewerSchema { version }),
+        None => Ok(()),
+    }
+}
+
+/// A pool of read-only connections.
+fn read_pool(location: &Location, options: &DbOptions) -> Result<Pool<Readers>, StorageError> {
+    Pool::builder()
+        .max_size(options.read_connections.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(Readers { location: location.clone(), busy_timeout: options.busy_timeout })
+        .map_err(StorageError::Pool)
+}
+
+/// A new read-only connection: a read path can never write by mistake.
+fn open_reader(location: &Location, busy_timeout: Duration) -> Result<Conn, StorageError> {
+    let mut conn = location.establish()?;
+    match conn {
+        Conn::Sqlite(_) => {
+            set_common_pragmas(&mut conn, busy_timeout)?;
+            conn.batch_execute("PRAGMA query_only = ON;")?;
+        }
+        Conn::Postgres(_) => {
+            conn.batch_execute(&postgres_settings(busy_timeout))?;
+            conn.batch_execute("SET default_transaction_read_only = on;")?;
+        }
+    }
+    Ok(conn)
+}
+
+/// What every PostgreSQL connection is set to: a lock waited for as long as SQLite's busy
+/// timeout, then a clear failure; times read and written in UTC.
+fn postgres_settings(busy_timeout: Duration) -> String {
+    format!("SET lock_timeout = {}; SET TIME ZONE 'UTC';", busy_timeout.as_millis())
+}
+
+fn open_writer(location: &Location, options: &DbOptions) -> Result<Conn, StorageError> {
+    let mut conn = location.establish()?;
     set_common_pragmas(&mut conn, options.busy_timeout)?;
     conn.batch_execute(
         // Readers and the writer never block each other; set after busy_timeout so the
@@ -236,7 +421,7 @@ fn open_writer(path: &Path, options: &DbOptions) -> Result<Conn, StorageError> {
     )?;
     if let Some(max_bytes) = options.max_bytes {
         // A cap in pages of the file's own size; SQLite keeps it at least the pages in use.
-        let page_size = diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(&mut conn)?.page_size;
+        let page_size = diesel::sql_query("PRAGMA page_size").get_result_in::<PageSize>(&mut conn)?.page_size;
         let pages = i64::try_from(max_bytes).unwrap_or(i64::MAX) / page_size.max(512);
         conn.batch_execute(&format!("PRAGMA max_page_count = {};", pages.max(1)))?;
     }
@@ -258,6 +443,9 @@ fn probe_write(conn: &mut Conn) -> Result<(), StorageError> {
 /// the database at its size cap is the cap's doing. (A full disk shows at the commit, where
 /// the write-ahead log is written, and keeps SQLite's own message.)
 fn explain(conn: &mut Conn, error: StorageError) -> StorageError {
+    if conn.backend() != Backend::Sqlite {
+        return error;
+    }
     let ended = match &error {
         StorageError::Query(diesel::result::Error::NotInTransaction) => true,
         StorageError::Query(diesel::result::Error::DatabaseError(_, info)) => {
@@ -273,7 +461,7 @@ fn explain(conn: &mut Conn, error: StorageError) -> StorageError {
         "SELECT (SELECT page_count FROM pragma_page_count()) AS used, \
                 (SELECT max_page_count FROM pragma_max_page_count()) AS cap",
     )
-    .get_result::<Pages>(conn);
+    .get_result_in::<Pages>(conn);
     match pages {
         // Within a few pages of the cap: the batch had no room.
         Ok(Pages { used, cap }) if used + 64 >= cap => StorageError::Full(Box::new(std::io::Error::other(format!(
@@ -316,16 +504,30 @@ fn set_common_pragmas(conn: &mut Conn, busy_timeout: Duration) -> QueryResult<()
     ))
 }
 
-/// Sets up pooled connections as read-only, so a read path can never write by mistake.
+/// Opens the pool's read-only connections, on either engine.
 #[derive(Debug)]
-struct ReadOnly {
+struct Readers {
+    location: Location,
     busy_timeout: Duration,
 }
 
-impl CustomizeConnection<Conn, diesel::r2d2::Error> for ReadOnly {
-    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        set_common_pragmas(conn, self.busy_timeout)
-            .and_then(|()| conn.batch_execute("PRAGMA query_only = ON;"))
-            .map_err(diesel::r2d2::Error::QueryError)
+impl ManageConnection for Readers {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        open_reader(&self.location, self.busy_timeout).map_err(|error| match error {
+            StorageError::Connect(error) => diesel::r2d2::Error::ConnectionError(error),
+            StorageError::Query(error) => diesel::r2d2::Error::QueryError(error),
+            other => diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(other.to_string())),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        on_backend!(conn, c => diesel::r2d2::R2D2Connection::ping(c)).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        on_backend!(conn, c => diesel::r2d2::R2D2Connection::is_broken(c))
     }
 }

@@ -3,6 +3,7 @@
 //! writes. The computations themselves live in `crm-analytics`; this module only moves
 //! rows.
 
+use crate::Query;
 use crate::schema::{
     analytics_runs, customer_analytics, customer_rule_tags, customers, product_pairs, product_trends, rfm_cell_counts,
     segment_day_counts,
@@ -44,23 +45,23 @@ pub struct CustomerTotals {
 
 /// Every customer (placeholders and customers without purchases included), with totals.
 pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<CustomerTotals>, StorageError> {
-    let with_sales: Vec<CustomerTotals> = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
+    let with_sales: Vec<CustomerTotals> = diesel::sql_query(conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT customer_id,
                 MIN(local_date) AS first_purchase,
                 MAX(local_date) AS last_purchase,
                 COUNT(*) AS visits,
-                SUM(total_cents) AS total_spent_cents,
-                SUM(CASE WHEN local_date >= ? THEN 1 ELSE 0 END) AS window_purchases,
-                SUM(CASE WHEN local_date >= ? THEN total_cents ELSE 0 END) AS window_spend_cents
+                CAST(SUM(total_cents) AS BIGINT) AS total_spent_cents,
+                CAST(SUM(CASE WHEN local_date >= ? THEN 1 ELSE 0 END) AS BIGINT) AS window_purchases,
+                CAST(SUM(CASE WHEN local_date >= ? THEN total_cents ELSE 0 END) AS BIGINT) AS window_spend_cents
          FROM sales
          WHERE status = {completed} AND customer_id IS NOT NULL
          GROUP BY customer_id
          ORDER BY customer_id",
-    ))
+    )))
     .bind::<Date, _>(window_start)
     .bind::<Date, _>(window_start)
-    .load(conn)?;
-    let ids: Vec<i64> = customers::table.select(customers::id).order(customers::id).load(conn)?;
+    .load_in(conn)?;
+    let ids: Vec<i64> = customers::table.select(customers::id).order(customers::id).load_in(conn)?;
     let mut with_sales = with_sales.into_iter().peekable();
     Ok(ids
         .into_iter()
@@ -81,7 +82,7 @@ pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<C
 /// A `customer_analytics` row as the table holds it: labels as their names. Read into a
 /// [`CustomerAnalytics`] with `try_into`, which refuses a name this version does not know.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = customer_analytics, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub(crate) struct AnalyticsRecord {
     customer_id: i64,
     segment: String,
@@ -151,7 +152,7 @@ pub(crate) fn stored_rfm_segment(name: &str) -> Result<RfmSegment, StorageError>
 
 /// A `product_trends` row as the table holds it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = product_trends, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub(crate) struct TrendRecord {
     product_id: String,
     popularity_score: f64,
@@ -195,7 +196,7 @@ impl TryFrom<TrendRecord> for ProductTrend {
 
 /// A `product_pairs` row.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = product_pairs, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = product_pairs, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ProductPairRow {
     /// One product (the smaller code).
     pub product_a: String,
@@ -221,10 +222,10 @@ pub fn replace_derived(
     rule_tags: &[(i64, String)],
     run: &AnalyticsRun,
 ) -> Result<(), StorageError> {
-    diesel::delete(customer_analytics::table).execute(conn)?;
+    diesel::delete(customer_analytics::table).execute_in(conn)?;
     for chunk in customers.chunks(MAX_BINDS / 11) {
         let records: Vec<AnalyticsRecord> = chunk.iter().map(Into::into).collect();
-        diesel::insert_into(customer_analytics::table).values(&records).execute(conn)?;
+        diesel::insert_into(customer_analytics::table).values(&records).execute_in(conn)?;
     }
     let mut by_segment_day: BTreeMap<(&str, Option<NaiveDate>), i64> = BTreeMap::new();
     let mut by_cell: BTreeMap<(i32, i32), (&str, i64)> = BTreeMap::new();
@@ -236,7 +237,7 @@ pub fn replace_derived(
             by_cell.entry((r, f)).or_insert((name, 0)).1 += 1;
         }
     }
-    diesel::delete(segment_day_counts::table).execute(conn)?;
+    diesel::delete(segment_day_counts::table).execute_in(conn)?;
     let rows: Vec<_> = by_segment_day
         .into_iter()
         .map(|((segment, day), n)| {
@@ -248,9 +249,9 @@ pub fn replace_derived(
         })
         .collect();
     for chunk in rows.chunks(MAX_BINDS / 3) {
-        diesel::insert_into(segment_day_counts::table).values(chunk).execute(conn)?;
+        diesel::insert_into(segment_day_counts::table).values(chunk).execute_in(conn)?;
     }
-    diesel::delete(rfm_cell_counts::table).execute(conn)?;
+    diesel::delete(rfm_cell_counts::table).execute_in(conn)?;
     let rows: Vec<_> = by_cell
         .into_iter()
         .map(|((r, f), (name, n))| {
@@ -262,21 +263,21 @@ pub fn replace_derived(
             )
         })
         .collect();
-    diesel::insert_into(rfm_cell_counts::table).values(&rows).execute(conn)?;
-    diesel::delete(product_trends::table).execute(conn)?;
+    diesel::insert_into(rfm_cell_counts::table).values(&rows).execute_in(conn)?;
+    diesel::delete(product_trends::table).execute_in(conn)?;
     for chunk in products.chunks(MAX_BINDS / 7) {
         let records: Vec<TrendRecord> = chunk.iter().map(Into::into).collect();
-        diesel::insert_into(product_trends::table).values(&records).execute(conn)?;
+        diesel::insert_into(product_trends::table).values(&records).execute_in(conn)?;
     }
-    diesel::delete(product_pairs::table).execute(conn)?;
+    diesel::delete(product_pairs::table).execute_in(conn)?;
     for chunk in pairs.chunks(MAX_BINDS / 6) {
-        diesel::insert_into(product_pairs::table).values(chunk).execute(conn)?;
+        diesel::insert_into(product_pairs::table).values(chunk).execute_in(conn)?;
     }
-    diesel::delete(customer_rule_tags::table).execute(conn)?;
+    diesel::delete(customer_rule_tags::table).execute_in(conn)?;
     let rows: Vec<_> =
         rule_tags.iter().map(|(c, t)| (customer_rule_tags::customer_id.eq(c), customer_rule_tags::tag.eq(t))).collect();
     for chunk in rows.chunks(MAX_BINDS / 2) {
-        diesel::insert_into(customer_rule_tags::table).values(chunk).execute(conn)?;
+        diesel::insert_into(customer_rule_tags::table).values(chunk).execute_in(conn)?;
     }
     diesel::insert_into(analytics_runs::table)
         .values((
@@ -287,7 +288,7 @@ pub fn replace_derived(
             analytics_runs::products.eq(run.products),
             analytics_runs::pairs.eq(run.pairs),
         ))
-        .execute(conn)?;
+        .execute_in(conn)?;
     Ok(())
 }
 
@@ -303,7 +304,7 @@ pub fn last_analytics_run(conn: &mut Conn) -> Result<Option<AnalyticsRun>, Stora
             analytics_runs::products,
             analytics_runs::pairs,
         ))
-        .first(conn)
+        .first_in(conn)
         .optional()?;
     Ok(row.map(|(started, finished, as_of, customers, products, pairs)| AnalyticsRun {
         started_at: started.and_utc(),
@@ -331,24 +332,21 @@ pub fn for_each_basket_line(
     since: NaiveDate,
     mut visit: impl FnMut(i64, String),
 ) -> Result<(), StorageError> {
-    // SQLite's own dialect, kept on purpose: in SQLite, CROSS JOIN is an inner join that
-    // also fixes the join order, so sale_items stays the outer loop and its rows come in
-    // their clustered (sale_id, line_no) order, needing no sort (which would hold them
-    // all in memory). To any other database it is a plain inner join with the same
-    // result. PostgreSQL would write `JOIN` and get the order from a merge join on an
-    // index of sale_items (sale_id, line_no), or sort on disk (work_mem spills).
-    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
+    // SQLite's CROSS JOIN ([`Conn::ordered_join`]) keeps sale_items as the outer loop, so
+    // its rows come in their clustered (sale_id, line_no) order and need no sort (which
+    // would hold them all in memory). PostgreSQL plans a plain inner join and sorts (on
+    // disk past work_mem).
+    let text = conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(&format!(
         "SELECT i.sale_id AS sale_id, i.product_id AS product_id
-         FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
-         WHERE s.status = {completed} AND s.local_date >= ?
+         FROM sale_items AS i {join} sales AS s ON s.id = i.sale_id
+         WHERE s.status = {{completed}} AND s.local_date >= ?
          ORDER BY i.sale_id, i.line_no",
-    ))
-    .bind::<Date, _>(since)
-    .load_iter::<BasketLine, diesel::connection::DefaultLoadingMode>(conn)?;
-    for line in lines {
+        join = conn.ordered_join()
+    )));
+    crate::for_each_row!(conn, diesel::sql_query(&text).bind::<Date, _>(since), BasketLine, |line| {
         let line = line?;
         visit(line.sale_id, line.product_id);
-    }
+    });
     Ok(())
 }
 
@@ -360,13 +358,14 @@ pub fn for_each_product_day(
     mut visit: impl FnMut(crate::ProductDayTotals),
 ) -> Result<(), StorageError> {
     use crate::schema::product_sales_daily::dsl::*;
-    let rows = product_sales_daily
-        .filter(local_date.between(from, to))
-        .select((local_date, product_id, units, revenue_cents, sale_count))
-        .load_iter::<crate::ProductDayTotals, diesel::connection::DefaultLoadingMode>(conn)?;
-    for row in rows {
-        visit(row?);
-    }
+    let rows = product_sales_daily.filter(local_date.between(from, to)).select((
+        local_date,
+        product_id,
+        units,
+        revenue_cents,
+        sale_count,
+    ));
+    crate::for_each_row!(conn, rows, crate::ProductDayTotals, |row| visit(row?));
     Ok(())
 }
 
@@ -387,22 +386,20 @@ pub fn for_each_customer_category(
     since: NaiveDate,
     mut visit: impl FnMut(i64, String),
 ) -> Result<(), StorageError> {
-    // CROSS JOIN, as in `for_each_basket_line`: SQLite keeps sale_items (the largest table)
-    // as the outer loop, read once in order, and looks sales and products up by key; to any
-    // other database (PostgreSQL: write `JOIN`) it is a plain inner join.
-    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
+    // The ordered join, as in `for_each_basket_line`: SQLite keeps sale_items (the largest
+    // table) as the outer loop, read once in order, and looks sales and products up by key.
+    let text = conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(&format!(
         "SELECT s.customer_id AS customer_id, COALESCE(i.category, p.category) AS category
-         FROM sale_items AS i CROSS JOIN sales AS s ON s.id = i.sale_id
-              CROSS JOIN products AS p ON p.id = i.product_id
-         WHERE s.status = {completed} AND s.customer_id IS NOT NULL AND s.local_date >= ?
+         FROM sale_items AS i {join} sales AS s ON s.id = i.sale_id
+              {join} products AS p ON p.id = i.product_id
+         WHERE s.status = {{completed}} AND s.customer_id IS NOT NULL AND s.local_date >= ?
            AND COALESCE(i.category, p.category) IS NOT NULL",
-    ))
-    .bind::<Date, _>(since)
-    .load_iter::<CustomerCategory, diesel::connection::DefaultLoadingMode>(conn)?;
-    for line in lines {
+        join = conn.ordered_join()
+    )));
+    crate::for_each_row!(conn, diesel::sql_query(&text).bind::<Date, _>(since), CustomerCategory, |line| {
         let line = line?;
         visit(line.customer_id, line.category);
-    }
+    });
     Ok(())
 }
 
@@ -453,7 +450,7 @@ pub fn for_each_customer_line<E: From<StorageError>>(
     conn: &mut Conn,
     mut visit: impl FnMut(CustomerLine) -> Result<(), E>,
 ) -> Result<(), E> {
-    let lines = diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(
+    let text = crate::with_labels::<crm_domain::SaleStatus>(
         "SELECT c.id AS customer_id, c.name AS name, s.id AS sale_id, s.created_at AS created_at,
                 s.local_date AS local_date, s.total_cents AS total_cents,
                 i.product_id AS product_id, i.product_name AS product_name,
@@ -462,12 +459,10 @@ pub fn for_each_customer_line<E: From<StorageError>>(
          LEFT JOIN sales AS s ON s.customer_id = c.id AND s.status = {completed}
          LEFT JOIN sale_items AS i ON i.sale_id = s.id
          ORDER BY c.id, s.created_at, s.id, i.line_no",
-    ))
-    .load_iter::<CustomerLine, diesel::connection::DefaultLoadingMode>(conn)
-    .map_err(StorageError::from)?;
-    for line in lines {
-        visit(line.map_err(StorageError::from)?)?;
-    }
+    );
+    crate::for_each_row!(conn, diesel::sql_query(&text), CustomerLine, |line| visit(
+        line.map_err(StorageError::from)?
+    )?);
     Ok(())
 }
 
@@ -477,11 +472,11 @@ pub fn manual_tags(conn: &mut Conn) -> Result<Vec<(i64, String)>, StorageError> 
     Ok(customer_tags::table
         .select((customer_tags::customer_id, customer_tags::tag))
         .order((customer_tags::customer_id, customer_tags::tag))
-        .load(conn)?)
+        .load_in(conn)?)
 }
 
 /// Every product's code, name and category, by code.
 pub fn product_labels(conn: &mut Conn) -> Result<Vec<(String, String, Option<String>)>, StorageError> {
     use crate::schema::products;
-    Ok(products::table.select((products::id, products::name, products::category)).order(products::id).load(conn)?)
+    Ok(products::table.select((products::id, products::name, products::category)).order(products::id).load_in(conn)?)
 }

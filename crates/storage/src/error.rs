@@ -44,6 +44,15 @@ pub enum StorageError {
     /// The pool of read connections could not be built.
     #[error("cannot start the pool of read connections")]
     Pool(#[source] diesel::r2d2::PoolError),
+    /// The store's schema is newer than this version: a newer crm-trends migrated it.
+    #[error(
+        "the database's schema has migration {version}, which this version of crm-trends does not know: a newer \
+         version migrated it; run that version (or newer), not this one"
+    )]
+    NewerSchema {
+        /// The first migration this version does not know.
+        version: String,
+    },
     /// Applying the migrations failed.
     #[error("applying the database migrations failed")]
     Migration(#[source] Box<dyn Error + Send + Sync>),
@@ -95,6 +104,14 @@ impl From<DieselError> for StorageError {
                 _,
             ) => Self::Constraint(error),
             DieselError::DatabaseError(_, ref info) if is_lock_message(info.message()) => Self::Busy(Box::new(error)),
+            // PostgreSQL: a transaction that lost a race, or a server that went away: the
+            // same request can succeed on a retry.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure
+                | DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::Busy(Box::new(error)),
             DieselError::DatabaseError(_, ref info) if info.message().contains("database or disk is full") => {
                 Self::Full(Box::new(error))
             }
@@ -113,10 +130,12 @@ impl From<DieselError> for StorageError {
 /// For these two codes that text is SQLite's fixed wording (`sqlite3_errstr`: "database
 /// is locked", "database table is locked"), so matching it is as exact as reading the code;
 /// the same holds for `SQLITE_FULL` ("database or disk is full") and `SQLITE_READONLY`
-/// ("attempt to write a readonly database"). A PostgreSQL backend would read SQLSTATE 55P03
-/// / 40001, 53100 and 25006 instead.
+/// ("attempt to write a readonly database"). On PostgreSQL, a lock not granted within
+/// `lock_timeout` is "canceling statement due to lock timeout" (SQLSTATE 55P03).
 fn is_lock_message(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database table is locked")
+    message.contains("database is locked")
+        || message.contains("database table is locked")
+        || message.contains("due to lock timeout")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub use customers::sync_customers;
 pub use products::{ProductsSynced, sync_products};
 pub use sales::{SalesSynced, insert_sales_bare, sync_sales};
 
+use crate::Query;
 use crate::schema::sync_runs;
 use crate::{Conn, StorageError};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -54,7 +55,7 @@ fn record_run(
             sync_runs::started_at.eq(started_at.naive_utc()),
             sync_runs::finished_at.eq(finished_at.naive_utc()),
         ))
-        .execute(conn)?;
+        .execute_in(conn)?;
     Ok(())
 }
 
@@ -83,7 +84,7 @@ fn count_inserted(conn: &mut Conn, kind: SyncKind, inserted: usize) -> Result<()
     if inserted > 0 {
         diesel::update(record_counts::table.find(kind.as_str()))
             .set(record_counts::records.eq(record_counts::records + i64::try_from(inserted).unwrap_or(i64::MAX)))
-            .execute(conn)?;
+            .execute_in(conn)?;
     }
     Ok(())
 }

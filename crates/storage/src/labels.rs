@@ -4,19 +4,22 @@
 //! type reads through it with `#[diesel(deserialize_as = Stored<ImpactLevel>)]`.
 
 use crm_domain::Label;
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use diesel::sqlite::{Sqlite, SqliteValue};
 
 /// A label as a TEXT column holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow, diesel::expression::AsExpression)]
 #[diesel(sql_type = Text)]
 pub struct Stored<L: Label>(pub L);
 
-impl<L: Label + std::fmt::Debug> FromSql<Text, Sqlite> for Stored<L> {
-    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let name = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+impl<L: Label + std::fmt::Debug, DB: Backend> FromSql<Text, DB> for Stored<L>
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let name = <String as FromSql<Text, DB>>::from_sql(value)?;
         L::parse_name(&name).map(Stored).ok_or_else(|| {
             format!("the store holds {name:?}, which this version does not know (one of {})", L::names().join(", "))
                 .into()
@@ -24,10 +27,12 @@ impl<L: Label + std::fmt::Debug> FromSql<Text, Sqlite> for Stored<L> {
     }
 }
 
-impl<L: Label + std::fmt::Debug> ToSql<Text, Sqlite> for Stored<L> {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(self.0.name());
-        Ok(IsNull::No)
+impl<L: Label + std::fmt::Debug, DB: Backend> ToSql<Text, DB> for Stored<L>
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.name().to_sql(out)
     }
 }
 

@@ -1,12 +1,15 @@
-//! SQLite storage for crm-trends: the diesel schema, embedded migrations, the connection
-//! pool with its single writer, and the repositories and ingest use cases.
+//! Storage for crm-trends, on the embedded SQLite file or on PostgreSQL: the diesel schema,
+//! embedded migrations per engine, the connection pool with its single writer, and the
+//! repositories and ingest use cases.
 //!
-//! Rules of this crate: repository functions take `&mut SqliteConnection` and never open
-//! a transaction; the caller that needs atomicity runs the whole unit through
-//! [`Database::write`], which holds the one writer connection inside an immediate
-//! transaction. Reads go through a pool of read-only connections ([`Database::read`]).
-//! Queries are portable SQL so that a PostgreSQL backend can follow.
+//! Rules of this crate: repository functions take `&mut Conn` (either engine) and never
+//! open a transaction; the caller that needs atomicity runs the whole unit through
+//! [`Database::write`], which holds the one writer connection inside a transaction that
+//! writes alone. Reads go through a pool of read-only connections ([`Database::read`]).
+//! Queries are written once, valid on both engines ([`Query`]); what only one engine has
+//! is matched on [`Conn`].
 
+mod backend;
 mod backup;
 pub mod calendar;
 mod cards;
@@ -19,9 +22,11 @@ mod labels;
 pub mod reads;
 mod rows;
 pub mod schema;
+pub mod scratch;
 mod status;
 mod stock;
 
+pub use backend::{Backend, Conn, Location, Query, UnsupportedUrl};
 pub use backup::{BackupReport, backup};
 pub use cards::{
     CARD_ROWS_PER_STATEMENT, delete_other_card_generations, insert_prepared_cards, next_card_generation, prepared_card,
@@ -31,7 +36,7 @@ pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
     product_exists, product_units_on, product_window_totals, recompute_daily_totals, recompute_product_daily_totals,
 };
-pub use db::{Database, DbOptions, MIGRATIONS};
+pub use db::{Database, DbOptions, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use derived::{
     CustomerLine, CustomerTotals, ProductPairRow, customer_totals, for_each_basket_line, for_each_customer_category,
     for_each_customer_line, for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
@@ -43,8 +48,6 @@ pub use labels::{Stored, with_labels};
 pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 
-/// The connection type every repository function takes.
-pub type Conn = diesel::SqliteConnection;
-
-/// Largest number of bind parameters put in one statement; SQLite allows 32,766.
+/// Largest number of bind parameters put in one statement; SQLite allows 32,766 and
+/// PostgreSQL 65,535.
 pub(crate) const MAX_BINDS: usize = 30_000;

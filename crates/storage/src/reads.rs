@@ -1,6 +1,7 @@
 //! Read queries behind the insight card, the customer list and the dashboard. Each is an
 //! indexed lookup or range scan; none reads all sales.
 
+use crate::Query;
 use crate::derived::{
     AnalyticsRecord, ProductPairRow, TrendRecord, stored_customer, stored_rfm_segment, stored_segment,
 };
@@ -25,13 +26,16 @@ pub fn customer_profile(conn: &mut Conn, id: CustomerId) -> Result<Option<Custom
     let row: Option<Contact> = customers::table
         .find(id.get())
         .select((customers::id, customers::name, customers::phone, customers::email, customers::placeholder))
-        .first(conn)
+        .first_in(conn)
         .optional()?;
     let Some((id, name, phone, email, placeholder)) = row else {
         return Ok(None);
     };
-    let analytics: Option<AnalyticsRecord> =
-        customer_analytics::table.find(id).select(AnalyticsRecord::as_select()).first(conn).optional()?;
+    let analytics: Option<AnalyticsRecord> = customer_analytics::table
+        .find(id)
+        .select(crate::backend::columns::<AnalyticsRecord>())
+        .first_in(conn)
+        .optional()?;
     let analytics = analytics.map(CustomerAnalytics::try_from).transpose()?;
     Ok(Some(CustomerProfile { id: stored_customer(id)?, name, phone, email, placeholder, analytics }))
 }
@@ -81,7 +85,7 @@ pub fn customer_purchases(
             (sale_items::product_id, sale_items::product_name, sale_items::quantity, sale_items::unit_price_e4)
                 .nullable(),
         ))
-        .load(conn)?;
+        .load_in(conn)?;
     let mut sales: Vec<CustomerSale> = Vec::new();
     let mut lines = Vec::new();
     for (sale, line) in rows {
@@ -105,7 +109,7 @@ pub fn product_names(
         let rows: Vec<(String, String, Option<String>)> = products::table
             .filter(products::id.eq_any(chunk))
             .select((products::id, products::name, products::category))
-            .load(conn)?;
+            .load_in(conn)?;
         names.extend(rows.into_iter().map(|(id, name, category)| (id, (name, category))));
     }
     Ok(names)
@@ -124,19 +128,21 @@ pub fn pairs_with(conn: &mut Conn, products: &[String], limit: i64) -> Result<Ve
             product_pairs::product_b,
         ))
         .limit(limit)
-        .select(ProductPairRow::as_select())
-        .load(conn)?)
+        .select(crate::backend::columns::<ProductPairRow>())
+        .load_in(conn)?)
 }
 
 /// A customer's purpose tags, manual and by rule, sorted and without repeats.
 pub fn customer_tag_list(conn: &mut Conn, customer: i64) -> Result<Vec<String>, StorageError> {
-    let mut tags: Vec<String> =
-        customer_tags::table.filter(customer_tags::customer_id.eq(customer)).select(customer_tags::tag).load(conn)?;
+    let mut tags: Vec<String> = customer_tags::table
+        .filter(customer_tags::customer_id.eq(customer))
+        .select(customer_tags::tag)
+        .load_in(conn)?;
     tags.extend(
         customer_rule_tags::table
             .filter(customer_rule_tags::customer_id.eq(customer))
             .select(customer_rule_tags::tag)
-            .load::<String>(conn)?,
+            .load_in::<String>(conn)?,
     );
     tags.sort();
     tags.dedup();
@@ -145,10 +151,10 @@ pub fn customer_tag_list(conn: &mut Conn, customer: i64) -> Result<Vec<String>, 
 
 /// Replaces a customer's manual purpose tags.
 pub fn set_customer_tags(conn: &mut Conn, customer: i64, tags: &[String]) -> Result<(), StorageError> {
-    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(customer))).execute(conn)?;
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(customer))).execute_in(conn)?;
     let rows: Vec<_> =
         tags.iter().map(|t| (customer_tags::customer_id.eq(customer), customer_tags::tag.eq(t))).collect();
-    diesel::insert_into(customer_tags::table).values(&rows).execute(conn)?;
+    diesel::insert_into(customer_tags::table).values(&rows).execute_in(conn)?;
     Ok(())
 }
 
@@ -167,41 +173,58 @@ pub struct CustomerFilter {
     pub limit: i64,
 }
 
+diesel::define_sql_function! {
+    /// SQL's `lower()`.
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// Customers matching `filter`, by id.
 pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<CustomerProfile>, StorageError> {
-    let mut query = customers::table
-        .left_join(customer_analytics::table)
-        .select((
-            (customers::id, customers::name, customers::phone, customers::email, customers::placeholder),
-            Option::<AnalyticsRecord>::as_select(),
-        ))
-        .order(customers::id)
-        .limit(filter.limit)
-        .into_boxed();
-    if let Some(after) = filter.after_id {
-        query = query.filter(customers::id.gt(after));
-    }
-    if let Some(segment) = &filter.segment {
-        query = query.filter(customer_analytics::segment.eq(segment.as_str()));
-    }
-    if let Some(tag) = &filter.tag {
-        let tagged = customer_tags::table.filter(customer_tags::tag.eq(tag.clone())).select(customer_tags::customer_id);
-        let by_rule = customer_rule_tags::table
-            .filter(customer_rule_tags::tag.eq(tag.clone()))
-            .select(customer_rule_tags::customer_id);
-        query = query.filter(customers::id.eq_any(tagged).or(customers::id.eq_any(by_rule)));
-    }
-    if let Some(text) = &filter.text {
-        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        query = query.filter(
-            customers::name
-                .like(pattern.clone())
-                .escape('\\')
-                .or(customers::phone.like(pattern.clone()).escape('\\'))
-                .or(customers::email.like(pattern).escape('\\')),
-        );
-    }
-    let rows: Vec<(Contact, Option<AnalyticsRecord>)> = query.load(conn)?;
+    // Text matches without regard to case: both sides lowered (SQLite's lower() and LIKE
+    // fold ASCII letters only; PostgreSQL's lower() folds every letter).
+    let pattern = filter.text.as_ref().map(|text| {
+        let text = match conn.backend() {
+            crate::Backend::Sqlite => text.to_ascii_lowercase(),
+            crate::Backend::Postgres => text.to_lowercase(),
+        };
+        format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    });
+    // The query is boxed (its filters vary), which ties it to one engine: built per engine.
+    let rows: Vec<(Contact, Option<AnalyticsRecord>)> = crate::on_backend!(conn, c => {
+        let mut query = customers::table
+            .left_join(customer_analytics::table)
+            .select((
+                (customers::id, customers::name, customers::phone, customers::email, customers::placeholder),
+                Option::<AnalyticsRecord>::as_select(),
+            ))
+            .order(customers::id)
+            .limit(filter.limit)
+            .into_boxed();
+        if let Some(after) = filter.after_id {
+            query = query.filter(customers::id.gt(after));
+        }
+        if let Some(segment) = &filter.segment {
+            query = query.filter(customer_analytics::segment.eq(segment.as_str()));
+        }
+        if let Some(tag) = &filter.tag {
+            let tagged = customer_tags::table.filter(customer_tags::tag.eq(tag.clone())).select(customer_tags::customer_id);
+            let by_rule = customer_rule_tags::table
+                .filter(customer_rule_tags::tag.eq(tag.clone()))
+                .select(customer_rule_tags::customer_id);
+            query = query.filter(customers::id.eq_any(tagged).or(customers::id.eq_any(by_rule)));
+        }
+        if let Some(pattern) = &pattern {
+            let pattern = pattern.clone();
+            query = query.filter(
+                lower(customers::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(customers::phone).like(pattern.clone()).escape('\\'))
+                    .or(lower(customers::email).like(pattern).escape('\\')),
+            );
+        }
+        query.load(c)?
+    });
     rows.into_iter()
         .map(|((id, name, phone, email, placeholder), analytics)| {
             Ok(CustomerProfile {
@@ -221,7 +244,7 @@ pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(Segment, i64)>, StorageErr
     use crate::schema::segment_day_counts::dsl::*;
     // A few rows per day of history: summed here rather than with SUM, whose SQL type
     // differs between backends.
-    let rows: Vec<(String, i64)> = segment_day_counts.select((segment, customers)).load(conn)?;
+    let rows: Vec<(String, i64)> = segment_day_counts.select((segment, customers)).load_in(conn)?;
     let mut totals: Vec<(Segment, i64)> = Vec::new();
     for (name, n) in rows {
         let name = stored_segment(&name)?;
@@ -236,7 +259,7 @@ pub fn segment_counts(conn: &mut Conn) -> Result<Vec<(Segment, i64)>, StorageErr
 /// Customers whose last purchase is on or after `since` (from the last refresh).
 pub fn active_customers_since(conn: &mut Conn, since: NaiveDate) -> Result<i64, StorageError> {
     use crate::schema::segment_day_counts::dsl::*;
-    let counts: Vec<i64> = segment_day_counts.filter(last_purchase.ge(since)).select(customers).load(conn)?;
+    let counts: Vec<i64> = segment_day_counts.filter(last_purchase.ge(since)).select(customers).load_in(conn)?;
     Ok(counts.into_iter().sum())
 }
 
@@ -249,7 +272,7 @@ pub fn active_customers_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate)
         .filter(status.eq(crm_domain::SaleStatus::Completed.as_str()))
         .filter(customer_id.is_not_null())
         .select(diesel::dsl::count(customer_id).aggregate_distinct())
-        .first(conn)?)
+        .first_in(conn)?)
 }
 
 /// The last refresh's popularity of each of `ids` it ranked, by code.
@@ -258,8 +281,8 @@ pub fn product_trends_of(conn: &mut Conn, ids: &[String]) -> Result<HashMap<Stri
     for chunk in ids.chunks(MAX_BINDS) {
         let rows: Vec<TrendRecord> = product_trends::table
             .filter(product_trends::product_id.eq_any(chunk))
-            .select(TrendRecord::as_select())
-            .load(conn)?;
+            .select(crate::backend::columns::<TrendRecord>())
+            .load_in(conn)?;
         for row in rows {
             let row: ProductTrend = row.try_into()?;
             found.insert(row.product_id.as_str().to_owned(), row);
@@ -284,7 +307,7 @@ pub fn rfm_counts(conn: &mut Conn) -> Result<RfmCounts, StorageError> {
     let cells: Vec<(i32, i32, String, i64)> = rfm_cell_counts
         .order((recency_score, frequency_score))
         .select((recency_score, frequency_score, rfm_segment, customers))
-        .load(conn)?;
+        .load_in(conn)?;
     let mut named: Vec<(RfmSegment, i64)> = Vec::new();
     for (_, _, name, n) in &cells {
         let name = stored_rfm_segment(name)?;
@@ -302,8 +325,8 @@ pub fn top_products(conn: &mut Conn, limit: i64) -> Result<Vec<PopularProduct>, 
         .inner_join(products::table)
         .order(product_trends::popularity_rank)
         .limit(limit)
-        .select((TrendRecord::as_select(), products::name, products::category))
-        .load(conn)?;
+        .select((crate::backend::columns::<TrendRecord>(), products::name, products::category))
+        .load_in(conn)?;
     rows.into_iter()
         .map(|(trend, name, category)| Ok(PopularProduct { trend: trend.try_into()?, name, category }))
         .collect()
@@ -311,7 +334,7 @@ pub fn top_products(conn: &mut Conn, limit: i64) -> Result<Vec<PopularProduct>, 
 
 /// A calendar event as its row holds it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = calendar_events, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = calendar_events, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub(crate) struct EventRecord {
     id: i64,
     event_type: String,
@@ -363,7 +386,7 @@ pub fn events_between(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result
             .filter(calendar_events::date.le(to))
             .filter(calendar_events::date.ge(from).or(calendar_events::end_date.ge(from)))
             .order((calendar_events::date, calendar_events::id))
-            .select(EventRecord::as_select())
-            .load(conn)?,
+            .select(crate::backend::columns::<EventRecord>())
+            .load_in(conn)?,
     )
 }

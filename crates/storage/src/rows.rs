@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 /// A `customers` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = customers, check_for_backend(diesel::sqlite::Sqlite), treat_none_as_null = true)]
+#[diesel(table_name = customers, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg), treat_none_as_null = true)]
 pub struct CustomerRow {
     pub id: i64,
     pub name: Option<String>,
@@ -70,7 +70,7 @@ impl CustomerRow {
 
 /// A `products` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = products, check_for_backend(diesel::sqlite::Sqlite), treat_none_as_null = true)]
+#[diesel(table_name = products, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg), treat_none_as_null = true)]
 pub struct ProductRow {
     pub id: String,
     pub name: String,
@@ -127,7 +127,7 @@ impl ProductRow {
 
 /// A `sales` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = sales, check_for_backend(diesel::sqlite::Sqlite), treat_none_as_null = true)]
+#[diesel(table_name = sales, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg), treat_none_as_null = true)]
 pub struct SaleRow {
     pub id: i64,
     pub customer_id: Option<i64>,
@@ -165,7 +165,7 @@ impl SaleRow {
 
 /// A `sale_items` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = sale_items, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = sale_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SaleItemRow {
     pub sale_id: i64,
     pub line_no: i32,

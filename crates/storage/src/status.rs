@@ -1,6 +1,7 @@
 //! What the store holds and when it was last synced: for `/api/health` and
 //! `/api/sync/status`.
 
+use crate::Query;
 use crate::schema::{calendar_events, customers, products, record_counts, sales, sync_runs};
 use crate::{Conn, StorageError};
 use chrono::NaiveDateTime;
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 
 /// A real round trip to the database.
 pub fn ping(conn: &mut Conn) -> Result<(), StorageError> {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).get_result::<i32>(conn)?;
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).get_result_in::<i32>(conn)?;
     Ok(())
 }
 
@@ -18,23 +19,23 @@ pub fn ping(conn: &mut Conn) -> Result<(), StorageError> {
 /// does not grow with the data.
 pub fn table_counts(conn: &mut Conn) -> Result<TableCounts, StorageError> {
     let kept: Vec<(String, i64)> =
-        record_counts::table.select((record_counts::kind, record_counts::records)).load(conn)?;
+        record_counts::table.select((record_counts::kind, record_counts::records)).load_in(conn)?;
     let of = |kind: SyncKind| kept.iter().find(|(k, _)| k == kind.as_str()).map_or(0, |(_, n)| *n);
     Ok(TableCounts {
         customers: of(SyncKind::Customers),
         sales: of(SyncKind::Sales),
         products: of(SyncKind::Products),
-        calendar_events: calendar_events::table.select(count_star()).get_result(conn)?,
+        calendar_events: calendar_events::table.select(count_star()).get_result_in(conn)?,
     })
 }
 
 /// The rows of the main tables, counted one by one: what [`table_counts`] must equal.
 pub fn recount_tables(conn: &mut Conn) -> Result<TableCounts, StorageError> {
     Ok(TableCounts {
-        customers: customers::table.select(count_star()).get_result(conn)?,
-        sales: sales::table.select(count_star()).get_result(conn)?,
-        products: products::table.select(count_star()).get_result(conn)?,
-        calendar_events: calendar_events::table.select(count_star()).get_result(conn)?,
+        customers: customers::table.select(count_star()).get_result_in(conn)?,
+        sales: sales::table.select(count_star()).get_result_in(conn)?,
+        products: products::table.select(count_star()).get_result_in(conn)?,
+        calendar_events: calendar_events::table.select(count_star()).get_result_in(conn)?,
     })
 }
 
@@ -52,12 +53,12 @@ pub fn sync_status(conn: &mut Conn) -> Result<SyncStatus, StorageError> {
         let (batches, max_id, max_created): (i64, Option<i64>, Option<NaiveDateTime>) = sync_runs::table
             .filter(of_kind)
             .select((count_star(), max(sync_runs::max_record_id), max(sync_runs::max_created_at)))
-            .get_result(conn)?;
+            .get_result_in(conn)?;
         let last: Option<(NaiveDateTime, i64)> = sync_runs::table
             .filter(sync_runs::kind.eq(kind.as_str()))
             .order(sync_runs::id.desc())
             .select((sync_runs::finished_at, sync_runs::received))
-            .first(conn)
+            .first_in(conn)
             .optional()?;
         kinds.push(KindStatus {
             kind,

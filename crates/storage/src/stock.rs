@@ -1,6 +1,7 @@
 //! Stock: the catalogue as reorder advice reads it, and the days products were out of
 //! stock, from the daily stock snapshots the products syncs keep (`stock_snapshots`).
 
+use crate::Query;
 use crate::{Conn, StorageError};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -48,7 +49,7 @@ pub fn catalogue(conn: &mut Conn) -> Result<Vec<CatalogueEntry>, StorageError> {
             discontinued,
             placeholder,
         ))
-        .load(conn)?)
+        .load_in(conn)?)
 }
 
 /// Days a product closed with nothing in stock (a level at or below zero): from `first`
@@ -76,20 +77,20 @@ pub fn stock_outs(
     until: NaiveDate,
     product: Option<&str>,
 ) -> Result<Vec<StockOut>, StorageError> {
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(conn.sql(
         "SELECT product_id, first, until FROM (
              SELECT s.product_id AS product_id, s.day AS first,
                     (SELECT MIN(n.day) FROM stock_snapshots n
                       WHERE n.product_id = s.product_id AND n.day > s.day) AS until
              FROM stock_snapshots s
              WHERE s.stock_on_hand <= 0 AND s.day < ? AND (? IS NULL OR s.product_id = ?)
-         )
+         ) AS outs
          WHERE until IS NULL OR until > ?
          ORDER BY product_id, first",
-    )
+    ))
     .bind::<Date, _>(until)
     .bind::<Nullable<Text>, _>(product)
     .bind::<Nullable<Text>, _>(product)
     .bind::<Date, _>(from)
-    .load(conn)?)
+    .load_in(conn)?)
 }

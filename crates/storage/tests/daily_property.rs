@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{at, fresh_db, item, sale};
+use common::{at, fresh_dbs, item, sale};
 use crm_domain::{Money, Sale, SaleStatus};
 use crm_storage::ingest::sync_sales;
 use crm_storage::{daily_totals, product_daily_totals, recompute_daily_totals, recompute_product_daily_totals};
@@ -48,7 +48,7 @@ proptest! {
 
     #[test]
     fn daily_aggregates_equal_a_recomputation(batches in arb_batches(), replay in prop::collection::vec(0_usize..8, 0..4)) {
-        let (_dir, db) = fresh_db();
+        for (_store, db) in fresh_dbs("daily_aggregates_equal_a_recomputation") {
         let now = at("2025-10-01T00:00:00Z");
         let order = batches.iter().chain(replay.iter().filter_map(|i| batches.get(*i)));
         for batch in order {
@@ -62,6 +62,7 @@ proptest! {
                 .unwrap();
             prop_assert_eq!(kept, db.read(recompute_product_daily_totals).unwrap());
             prop_assert_eq!(db.read(crm_storage::table_counts).unwrap(), db.read(crm_storage::recount_tables).unwrap());
+        }
         }
     }
 }

@@ -6,8 +6,7 @@
 mod common;
 
 use common::{at, customer, sale};
-use crm_storage::{Database, DbOptions, StorageError, ingest, table_counts};
-use diesel::RunQueryDsl;
+use crm_storage::{Database, DbOptions, Query, StorageError, ingest, table_counts};
 
 /// `count` sales from `first`, each its own customer, with a long customer name.
 fn batch(first: i64, count: i64) -> (Vec<crm_domain::Customer>, Vec<crm_domain::Sale>) {
@@ -63,8 +62,7 @@ fn a_full_store_refuses_writes_whole_keeps_serving_reads_and_recovers_with_room(
     assert!(matches!(write_batch(&db, stored + 1, 500), Err(StorageError::Full(_))));
     assert_eq!(db.write_fault().map(|f| f.since), Some(fault.since));
     // Room made on the same connection (as when disk space is freed): the next write lands.
-    db.write(|conn| Ok(diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA max_page_count = 1000000;")?))
-        .unwrap();
+    db.write(|conn| Ok(conn.batch_execute("PRAGMA max_page_count = 1000000;")?)).unwrap();
     assert_eq!(db.write_fault(), None, "a successful write clears the fault");
     write_batch(&db, stored + 1, 10).unwrap();
     assert_eq!(db.read(table_counts).unwrap().sales, stored + 10);
@@ -83,6 +81,6 @@ fn a_full_store_refuses_writes_whole_keeps_serving_reads_and_recovers_with_room(
     write_batch(&roomy, stored + 1, 500).unwrap();
     assert_eq!(roomy.write_fault(), None);
     assert_eq!(roomy.read(table_counts).unwrap().sales, stored + 500);
-    let check: Vec<Check> = roomy.read(|conn| Ok(diesel::sql_query("PRAGMA integrity_check").load(conn)?)).unwrap();
+    let check: Vec<Check> = roomy.read(|conn| Ok(diesel::sql_query("PRAGMA integrity_check").load_in(conn)?)).unwrap();
     assert_eq!(check.iter().map(|c| c.integrity_check.as_str()).collect::<Vec<_>>(), ["ok"]);
 }

@@ -277,10 +277,12 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
     let columns = column_names(&mut conn, "products");
     assert_eq!(columns[columns.len() - 3..], ["pack_size", "min_order_quantity", "discontinued"]);
-    let catalogue = crm_storage::catalogue(&mut conn).unwrap();
+    let mut store = crm_storage::Conn::Sqlite(conn);
+    let catalogue = crm_storage::catalogue(&mut store).unwrap();
     assert_eq!(catalogue.iter().filter(|p| p.discontinued).count(), 0, "no product starts discontinued");
     let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
-    let outs = crm_storage::stock_outs(&mut conn, day("2025-11-01"), day("2025-11-10"), None).unwrap();
+    let outs = crm_storage::stock_outs(&mut store, day("2025-11-01"), day("2025-11-10"), None).unwrap();
+    let crm_storage::Conn::Sqlite(mut conn) = store else { unreachable!("opened as SQLite") };
     assert_eq!(
         outs,
         [crm_storage::StockOut { product_id: "A".into(), first: day("2025-11-03"), until: None }],
@@ -296,4 +298,82 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     assert_eq!(column_names(&mut conn, "products").last().map(String::as_str), Some("updated_at"));
     let products: i64 = crm_storage::schema::products::table.count().get_result(&mut conn).unwrap();
     assert_eq!(products, 4, "the catalogue outlives the reorder columns");
+}
+
+/// Tables and their columns, in order, as the database describes them.
+fn postgres_schema(conn: &mut PgConnection) -> Vec<(String, Vec<String>)> {
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        table_name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        column_name: String,
+    }
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name NOT IN ('__diesel_schema_migrations', 'crm_write_lock') \
+         ORDER BY table_name, ordinal_position",
+    )
+    .load(conn)
+    .unwrap();
+    let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+    for c in columns {
+        match tables.last_mut() {
+            Some((name, cols)) if *name == c.table_name => cols.push(c.column_name),
+            _ => tables.push((c.table_name, vec![c.column_name])),
+        }
+    }
+    tables
+}
+
+#[test]
+fn the_postgres_migrations_run_up_down_and_up_again_and_give_the_sqlite_tables_and_columns() {
+    let Some(scratch) = crm_storage::scratch::ScratchDatabase::create("the PostgreSQL migrations test") else {
+        return;
+    };
+    let crm_storage::Location::Postgres(url) = scratch.location() else { unreachable!("a PostgreSQL scratch") };
+    let mut pg = PgConnection::establish(url).unwrap();
+    pg.run_pending_migrations(crm_storage::POSTGRES_MIGRATIONS).unwrap();
+    let after_up = postgres_schema(&mut pg);
+    pg.revert_all_migrations(crm_storage::POSTGRES_MIGRATIONS).unwrap();
+    assert_eq!(postgres_schema(&mut pg), Vec::new());
+    pg.run_pending_migrations(crm_storage::POSTGRES_MIGRATIONS).unwrap();
+    assert_eq!(postgres_schema(&mut pg), after_up);
+
+    // The same versions on both engines, and the same tables with the same columns.
+    let sqlite_versions: Vec<String> =
+        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&crm_storage::MIGRATIONS)
+            .unwrap()
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+    let pg_versions: Vec<String> =
+        diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&crm_storage::POSTGRES_MIGRATIONS)
+            .unwrap()
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+    assert_eq!(pg_versions, sqlite_versions);
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = SqliteConnection::establish(dir.path().join("m.sqlite").to_str().unwrap()).unwrap();
+    sqlite.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
+    let sqlite_schema: Vec<(String, Vec<String>)> =
+        table_names(&mut sqlite).into_iter().map(|t| (t.clone(), column_names(&mut sqlite, &t))).collect();
+    assert_eq!(after_up, sqlite_schema);
+}
+
+#[test]
+fn a_store_migrated_by_a_newer_version_is_refused_with_the_migration_it_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.sqlite");
+    drop(crm_storage::Database::open(&path, Default::default()).unwrap());
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000001');").unwrap();
+    drop(conn);
+    let refused = crm_storage::Database::open(&path, Default::default()).unwrap_err();
+    assert!(
+        matches!(&refused, crm_storage::StorageError::NewerSchema { version } if version == "29991231000001"),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("a newer version migrated it"), "{refused}");
 }

@@ -158,8 +158,9 @@ fn prepared_cards_equal_cards_read_from_the_store() {
 
 /// Rows of prepared cards in the store, every generation.
 fn card_rows(db: &Database) -> i64 {
+    use crm_storage::Query;
     use diesel::prelude::*;
-    db.read(|c| Ok(crm_storage::schema::prepared_cards::table.count().get_result::<i64>(c)?)).unwrap()
+    db.read(|c| Ok(crm_storage::schema::prepared_cards::table.count().get_result_in::<i64>(c)?)).unwrap()
 }
 
 #[test]

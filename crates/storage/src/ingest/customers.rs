@@ -1,6 +1,7 @@
 //! Customer sync, and the placeholders that sales create for customers not yet synced.
 
 use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
+use crate::Query;
 use crate::rows::CustomerRow;
 use crate::schema::customers;
 use crate::{Conn, StorageError};
@@ -15,7 +16,12 @@ pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -
     let ids: Vec<i64> = batch.iter().map(|c| c.id.get()).collect();
     let existing = load_by_keys(
         &ids,
-        |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(CustomerRow::as_select()).load(conn),
+        |chunk| {
+            customers::table
+                .filter(customers::id.eq_any(chunk))
+                .select(crate::backend::columns::<CustomerRow>())
+                .load_in::<CustomerRow>(conn)
+        },
         |row| row.id,
     )?;
     let mut counts = super::received(batch.len());
@@ -38,10 +44,10 @@ pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -
         if let Some(old) = existing.get(&row.id) {
             row.first_seen_at = old.first_seen_at;
         }
-        diesel::update(customers::table.find(row.id)).set(&row).execute(conn)?;
+        diesel::update(customers::table.find(row.id)).set(&row).execute_in(conn)?;
     }
     for chunk in fresh.chunks(rows_per_insert(10)) {
-        diesel::insert_into(customers::table).values(chunk).execute(conn)?;
+        diesel::insert_into(customers::table).values(chunk).execute_in(conn)?;
     }
     count_inserted(conn, SyncKind::Customers, fresh.len())?;
     let marks = HighWater { max_record_id: ids.iter().copied().max(), max_created_at: None };
@@ -60,13 +66,13 @@ pub(super) fn ensure_customers(
     ids.dedup();
     let known = load_by_keys(
         &ids,
-        |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(customers::id).load(conn),
+        |chunk| customers::table.filter(customers::id.eq_any(chunk)).select(customers::id).load_in(conn),
         |id| *id,
     )?;
     let missing: Vec<CustomerRow> =
         ids.into_iter().filter(|id| !known.contains_key(id)).map(|id| CustomerRow::placeholder(id, now)).collect();
     for chunk in missing.chunks(rows_per_insert(10)) {
-        diesel::insert_into(customers::table).values(chunk).execute(conn)?;
+        diesel::insert_into(customers::table).values(chunk).execute_in(conn)?;
     }
     count_inserted(conn, SyncKind::Customers, missing.len())?;
     Ok(())

@@ -2,6 +2,7 @@
 //! catalogue has not named yet.
 
 use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
+use crate::Query;
 use crate::rows::ProductRow;
 use crate::schema::products;
 use crate::{Conn, StorageError};
@@ -33,7 +34,12 @@ pub fn sync_products(
     let ids: Vec<String> = batch.iter().map(|p| p.id.as_str().to_owned()).collect();
     let existing = load_by_keys(
         &ids,
-        |chunk| products::table.filter(products::id.eq_any(chunk)).select(ProductRow::as_select()).load(conn),
+        |chunk| {
+            products::table
+                .filter(products::id.eq_any(chunk))
+                .select(crate::backend::columns::<ProductRow>())
+                .load_in::<ProductRow>(conn)
+        },
         |row| row.id.clone(),
     )?;
     let mut counts = super::received(batch.len());
@@ -61,12 +67,12 @@ pub fn sync_products(
                 } else {
                     counts.updated += 1;
                 }
-                diesel::update(products::table.find(&row.id)).set(&row).execute(conn)?;
+                diesel::update(products::table.find(&row.id)).set(&row).execute_in(conn)?;
             }
         }
     }
     for chunk in fresh.chunks(rows_per_insert(8)) {
-        diesel::insert_into(products::table).values(chunk).execute(conn)?;
+        diesel::insert_into(products::table).values(chunk).execute_in(conn)?;
     }
     count_inserted(conn, SyncKind::Products, fresh.len())?;
     record_levels(conn, levels)?;
@@ -96,7 +102,7 @@ fn record_levels(conn: &mut Conn, levels: Vec<StockSnapshot>) -> Result<(), Stor
             .on_conflict((product_id, day))
             .do_update()
             .set(stock_on_hand.eq(diesel::upsert::excluded(stock_on_hand)))
-            .execute(conn)?;
+            .execute_in(conn)?;
     }
     Ok(())
 }
@@ -115,7 +121,7 @@ pub(super) fn ensure_products<'a>(
     let ids: Vec<String> = first_line.keys().map(|id| (*id).to_owned()).collect();
     let known = load_by_keys(
         &ids,
-        |chunk| products::table.filter(products::id.eq_any(chunk)).select(products::id).load(conn),
+        |chunk| products::table.filter(products::id.eq_any(chunk)).select(products::id).load_in(conn),
         Clone::clone,
     )?;
     let missing: Vec<ProductRow> = first_line
@@ -124,7 +130,7 @@ pub(super) fn ensure_products<'a>(
         .map(|(_, line)| ProductRow::from_line(line, now))
         .collect();
     for chunk in missing.chunks(rows_per_insert(8)) {
-        diesel::insert_into(products::table).values(chunk).execute(conn)?;
+        diesel::insert_into(products::table).values(chunk).execute_in(conn)?;
     }
     count_inserted(conn, SyncKind::Products, missing.len())?;
     Ok(())

@@ -4,6 +4,7 @@
 use super::customers::ensure_customers;
 use super::products::ensure_products;
 use super::{HighWater, SyncCounts, count_inserted, load_by_keys, record_run, rows_per_insert};
+use crate::Query;
 use crate::daily::DailyDeltas;
 use crate::rows::{SaleItemRow, SaleRow};
 use crate::schema::{sale_items, sales};
@@ -31,7 +32,12 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
     let ids: Vec<i64> = batch.iter().map(|s| s.id.get()).collect();
     let stored = load_by_keys(
         &ids,
-        |chunk| sales::table.filter(sales::id.eq_any(chunk)).select(SaleRow::as_select()).load(conn),
+        |chunk| {
+            sales::table
+                .filter(sales::id.eq_any(chunk))
+                .select(crate::backend::columns::<SaleRow>())
+                .load_in::<SaleRow>(conn)
+        },
         |row| row.id,
     )?;
     let stored_lines = load_lines(conn, stored.keys().copied().collect())?;
@@ -75,16 +81,16 @@ pub fn sync_sales(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) -> Result
     ensure_customers(conn, written.iter().filter_map(|s| s.customer_id.map(|c| c.get())), now)?;
     ensure_products(conn, written.iter().flat_map(|s| &s.items), now)?;
     for chunk in fresh.chunks(rows_per_insert(10)) {
-        diesel::insert_into(sales::table).values(chunk).execute(conn)?;
+        diesel::insert_into(sales::table).values(chunk).execute_in(conn)?;
     }
     count_inserted(conn, SyncKind::Sales, fresh.len())?;
     for chunk in fresh_lines.chunks(rows_per_insert(7)) {
-        diesel::insert_into(sale_items::table).values(chunk).execute(conn)?;
+        diesel::insert_into(sale_items::table).values(chunk).execute_in(conn)?;
     }
     for (row, lines) in &changed {
-        diesel::update(sales::table.find(row.id)).set(row).execute(conn)?;
-        diesel::delete(sale_items::table.filter(sale_items::sale_id.eq(row.id))).execute(conn)?;
-        diesel::insert_into(sale_items::table).values(lines).execute(conn)?;
+        diesel::update(sales::table.find(row.id)).set(row).execute_in(conn)?;
+        diesel::delete(sale_items::table.filter(sale_items::sale_id.eq(row.id))).execute_in(conn)?;
+        diesel::insert_into(sale_items::table).values(lines).execute_in(conn)?;
     }
     deltas.apply(conn)?;
 
@@ -103,8 +109,8 @@ fn load_lines(conn: &mut Conn, sale_ids: Vec<i64>) -> Result<HashMap<i64, Vec<Sa
         let rows = sale_items::table
             .filter(sale_items::sale_id.eq_any(chunk))
             .order((sale_items::sale_id, sale_items::line_no))
-            .select(SaleItemRow::as_select())
-            .load(conn)?;
+            .select(crate::backend::columns::<SaleItemRow>())
+            .load_in::<SaleItemRow>(conn)?;
         for row in rows {
             lines.entry(row.sale_id).or_default().push(row);
         }
@@ -119,10 +125,10 @@ pub fn insert_sales_bare(conn: &mut Conn, batch: &[Sale], now: DateTime<Utc>) ->
     let rows: Vec<SaleRow> = batch.iter().map(|s| SaleRow::from_domain(s, now)).collect();
     let lines: Vec<SaleItemRow> = batch.iter().flat_map(SaleItemRow::lines_of).collect();
     for chunk in rows.chunks(rows_per_insert(10)) {
-        diesel::insert_into(sales::table).values(chunk).execute(conn)?;
+        diesel::insert_into(sales::table).values(chunk).execute_in(conn)?;
     }
     for chunk in lines.chunks(rows_per_insert(7)) {
-        diesel::insert_into(sale_items::table).values(chunk).execute(conn)?;
+        diesel::insert_into(sale_items::table).values(chunk).execute_in(conn)?;
     }
     Ok(())
 }

@@ -49,3 +49,26 @@ pub fn sale(id: i64, customer: Option<i64>, cents: i64, created_at: &str, items:
     sale.items = items;
     sale
 }
+
+/// What keeps a test's store alive: its SQLite file's directory, or its scratch
+/// PostgreSQL database (dropped with this).
+#[derive(Debug)]
+pub enum Store {
+    /// A temporary directory holding the SQLite file.
+    Sqlite(tempfile::TempDir),
+    /// A scratch PostgreSQL database.
+    Postgres(crm_storage::scratch::ScratchDatabase),
+}
+
+/// A migrated store on every engine this machine runs: a SQLite file, and a scratch
+/// PostgreSQL database when a server answers (else the PostgreSQL half is skipped, and
+/// says so, unless `CRM_REQUIRE_POSTGRES=1`). A test runs its body on each.
+pub fn fresh_dbs(test: &str) -> Vec<(Store, Database)> {
+    let (dir, db) = fresh_db();
+    let mut stores = vec![(Store::Sqlite(dir), db)];
+    if let Some(scratch) = crm_storage::scratch::ScratchDatabase::create(test) {
+        let db = Database::connect(scratch.location(), DbOptions::default()).unwrap();
+        stores.push((Store::Postgres(scratch), db));
+    }
+    stores
+}
