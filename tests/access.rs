@@ -20,7 +20,9 @@ fn bearer(key: &str) -> String {
 fn health_needs_no_key_but_the_api_does() {
     let dir = temp_dir();
     let app = keyed_app(dir.path());
-    assert_eq!(app.get("/api/health").status, 200);
+    let health = app.get("/api/health");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["backend"], "sqlite", "the embedded default names its engine");
 
     let refused = app.get("/api/sync/status");
     assert_eq!((refused.status, refused.content_type.as_str()), (401, "application/problem+json"));
