@@ -78,8 +78,7 @@ impl Database {
     }
 
     fn open_postgres(location: &Location, options: DbOptions) -> Result<Self, StorageError> {
-        let mut writer = location.establish()?;
-        writer.batch_execute(&postgres_settings(options.busy_timeout))?;
+        let mut writer = open_writer(location, &options)?;
         migrate(&mut writer)?;
         if options.max_bytes.is_some() {
             log::warn!(
@@ -277,14 +276,7 @@ impl Database {
             Ok(guard) => Ok(guard),
             Err(poisoned) => {
                 let mut guard = poisoned.into_inner();
-                *guard = match &self.location {
-                    Location::Sqlite(_) => open_writer(&self.location, &self.options)?,
-                    Location::Postgres(_) => {
-                        let mut conn = self.location.establish()?;
-                        conn.batch_execute(&postgres_settings(self.options.busy_timeout))?;
-                        conn
-                    }
-                };
+                *guard = open_writer(&self.location, &self.options)?;
                 self.writer.clear_poison();
                 log::warn!("writer connection reopened after a panic during a write");
                 Ok(guard)
@@ -400,8 +392,14 @@ fn postgres_settings(busy_timeout: Duration) -> String {
     format!("SET lock_timeout = {}; SET TIME ZONE 'UTC';", busy_timeout.as_millis())
 }
 
+/// The writer connection: on SQLite with the pragmas below, on PostgreSQL with the
+/// settings every connection gets.
 fn open_writer(location: &Location, options: &DbOptions) -> Result<Conn, StorageError> {
     let mut conn = location.establish()?;
+    if let Conn::Postgres(_) = conn {
+        conn.batch_execute(&postgres_settings(options.busy_timeout))?;
+        return Ok(conn);
+    }
     set_common_pragmas(&mut conn, options.busy_timeout)?;
     conn.batch_execute(
         // Readers and the writer never block each other; set after busy_timeout so the

@@ -326,6 +326,11 @@ fn postgres_schema(conn: &mut PgConnection) -> Vec<(String, Vec<String>)> {
     tables
 }
 
+/// The versions of an engine's migrations, in order.
+fn versions<DB: diesel::backend::Backend>(source: &dyn diesel::migration::MigrationSource<DB>) -> Vec<String> {
+    source.migrations().unwrap().iter().map(|m| m.name().version().to_string()).collect()
+}
+
 #[test]
 fn the_postgres_migrations_run_up_down_and_up_again_and_give_the_sqlite_tables_and_columns() {
     let Some(scratch) = crm_storage::scratch::ScratchDatabase::create("the PostgreSQL migrations test") else {
@@ -341,18 +346,8 @@ fn the_postgres_migrations_run_up_down_and_up_again_and_give_the_sqlite_tables_a
     assert_eq!(postgres_schema(&mut pg), after_up);
 
     // The same versions on both engines, and the same tables with the same columns.
-    let sqlite_versions: Vec<String> =
-        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&crm_storage::MIGRATIONS)
-            .unwrap()
-            .iter()
-            .map(|m| m.name().version().to_string())
-            .collect();
-    let pg_versions: Vec<String> =
-        diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&crm_storage::POSTGRES_MIGRATIONS)
-            .unwrap()
-            .iter()
-            .map(|m| m.name().version().to_string())
-            .collect();
+    let sqlite_versions = versions::<diesel::sqlite::Sqlite>(&crm_storage::MIGRATIONS);
+    let pg_versions = versions::<diesel::pg::Pg>(&crm_storage::POSTGRES_MIGRATIONS);
     assert_eq!(pg_versions, sqlite_versions);
     let dir = tempfile::tempdir().unwrap();
     let mut sqlite = SqliteConnection::establish(dir.path().join("m.sqlite").to_str().unwrap()).unwrap();
