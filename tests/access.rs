@@ -22,7 +22,7 @@ fn health_needs_no_key_but_the_api_does() {
     let app = keyed_app(dir.path());
     let health = app.get("/api/health");
     assert_eq!(health.status, 200);
-    assert_eq!(health.body["backend"], "sqlite", "the embedded default names its engine");
+    assert_eq!(health.body["backend"], support::backend_name(), "health names the engine the store is on");
 
     let refused = app.get("/api/sync/status");
     assert_eq!((refused.status, refused.content_type.as_str()), (401, "application/problem+json"));

@@ -1,12 +1,18 @@
 //! `spawn_app()`: the real `crm-trends` binary on a free loopback port over a temporary
 //! database, with a small blocking JSON client. (A `mod.rs` so Cargo does not treat it as
 //! a test of its own.)
+//!
+//! The database is a SQLite file in the test's directory, or, when `CRM_E2E_BACKEND=postgresql`
+//! (as the `postgresql_half` test sets for its run of this same suite), a scratch PostgreSQL
+//! database made with the directory and dropped with it.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 #![allow(clippy::expect_used, reason = "test harness: a panic is the failure report")]
 
+use crm_storage::Location;
+use crm_storage::scratch::ScratchDatabase;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// A running server.
@@ -14,8 +20,8 @@ pub struct App {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The database file it serves.
-    pub db_path: PathBuf,
+    /// The database it serves: a SQLite file path or a `postgres://` URL.
+    pub database_url: String,
     agent: ureq::Agent,
 }
 
@@ -41,9 +47,72 @@ impl Reply {
     }
 }
 
-/// A fresh temporary directory for a database.
-pub fn temp_dir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temporary directory")
+/// The variable that sends this run's servers to PostgreSQL.
+pub const BACKEND_VARIABLE: &str = "CRM_E2E_BACKEND";
+
+/// Whether this run's servers store into PostgreSQL (see the module's documentation).
+pub fn on_postgres() -> bool {
+    std::env::var(BACKEND_VARIABLE).is_ok_and(|v| v == "postgresql")
+}
+
+/// The engine name `/api/health` gives for this run.
+pub fn backend_name() -> &'static str {
+    if on_postgres() { "postgresql" } else { "sqlite" }
+}
+
+/// For a test of something only the SQLite backend has (its file, lock file, WAL, backup
+/// command): true on the PostgreSQL run, after saying on standard error what was skipped.
+pub fn sqlite_only(what: &str) -> bool {
+    if on_postgres() {
+        eprintln!("not run on PostgreSQL: {what} is the SQLite backend's alone");
+    }
+    on_postgres()
+}
+
+/// A test's directory (its server log, files) and, on the PostgreSQL run, its database.
+pub struct TestDir {
+    dir: tempfile::TempDir,
+    database: Option<ScratchDatabase>,
+}
+
+/// The file in a test's directory that names its PostgreSQL database.
+const DATABASE_URL_FILE: &str = "database-url";
+
+impl TestDir {
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        // The database goes before the directory; a server still connected is cut off.
+        drop(self.database.take());
+    }
+}
+
+/// A fresh temporary directory and, on the PostgreSQL run, a fresh database beside it.
+pub fn temp_dir() -> TestDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = on_postgres().then(|| {
+        let database = ScratchDatabase::create("the end-to-end suite").expect("the PostgreSQL run needs PostgreSQL");
+        let Location::Postgres(url) = database.location() else { unreachable!("a scratch database is PostgreSQL") };
+        std::fs::write(dir.path().join(DATABASE_URL_FILE), url).expect("write the database URL");
+        database
+    });
+    TestDir { dir, database }
+}
+
+/// The `--database-url` for servers and commands over `dir`: its SQLite file `crm.sqlite`, or
+/// on the PostgreSQL run the database [`temp_dir`] made with it.
+pub fn database_url(dir: &Path) -> String {
+    if on_postgres() {
+        std::fs::read_to_string(dir.join(DATABASE_URL_FILE))
+            .unwrap_or_else(|_| panic!("{} was not made by support::temp_dir(): no database for it", dir.display()))
+    } else {
+        dir.join("crm.sqlite").to_string_lossy().into_owned()
+    }
 }
 
 /// Starts the server over a new database in `dir`.
@@ -51,18 +120,18 @@ pub fn spawn_app(dir: &Path) -> App {
     spawn_app_with(dir, &[])
 }
 
-/// Starts the server over `dir/crm.sqlite` with extra `serve` arguments.
+/// Starts the server over [`database_url`]`(dir)` with extra `serve` arguments.
 pub fn spawn_app_with(dir: &Path, args: &[&str]) -> App {
     try_spawn_app(dir, args).unwrap_or_else(|log| panic!("server did not start:\n{log}"))
 }
 
 /// Starts the server, or returns what it logged when it refused to start.
 pub fn try_spawn_app(dir: &Path, args: &[&str]) -> Result<App, String> {
-    let db_path = dir.join("crm.sqlite");
+    let database_url = database_url(dir);
     let stderr = std::fs::File::create(dir.join("server.log")).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
         .args(["serve", "--port", "0", "--workers", "2", "--database-url"])
-        .arg(&db_path)
+        .arg(&database_url)
         .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -77,7 +146,7 @@ pub fn try_spawn_app(dir: &Path, args: &[&str]) -> Result<App, String> {
         return Err(std::fs::read_to_string(dir.join("server.log")).unwrap_or_default());
     };
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    Ok(App { child, base: base.to_owned(), db_path, agent })
+    Ok(App { child, base: base.to_owned(), database_url, agent })
 }
 
 impl App {
@@ -219,5 +288,42 @@ impl App {
         let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
         let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
         RawReply { status, head: head.to_owned(), body: body.to_owned() }
+    }
+}
+
+/// Another process's hold on the store's write lock, as long as this value lives: on SQLite an
+/// exclusive transaction, on PostgreSQL the row lock every write takes.
+pub enum WriteLockHolder {
+    /// An open `BEGIN EXCLUSIVE`.
+    Sqlite(diesel::SqliteConnection),
+    /// An open transaction holding `crm_write_lock` FOR UPDATE.
+    Postgres(diesel::PgConnection),
+}
+
+impl WriteLockHolder {
+    /// Takes the write lock of the store over `dir`.
+    pub fn take(dir: &Path) -> Self {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let url = database_url(dir);
+        if on_postgres() {
+            let mut conn = diesel::PgConnection::establish(&url).expect("connect to PostgreSQL");
+            conn.batch_execute("BEGIN; SELECT 1 FROM crm_write_lock FOR UPDATE").expect("take the row lock");
+            Self::Postgres(conn)
+        } else {
+            let mut conn = diesel::SqliteConnection::establish(&url).expect("open the SQLite file");
+            conn.batch_execute("BEGIN EXCLUSIVE").expect("take the write lock");
+            Self::Sqlite(conn)
+        }
+    }
+}
+
+impl Drop for WriteLockHolder {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        let _ = match self {
+            Self::Sqlite(conn) => conn.batch_execute("ROLLBACK"),
+            Self::Postgres(conn) => conn.batch_execute("ROLLBACK"),
+        };
     }
 }

@@ -66,7 +66,8 @@ pub struct ServeOptions {
 
     /// The largest the database file may grow, in MiB (unset: the disk is the limit). Past
     /// it, writes are refused with 507 as on a full disk while reads go on: a cap that keeps
-    /// a small SD card or a shared disk from filling up.
+    /// a small SD card or a shared disk from filling up. SQLite only: on PostgreSQL the
+    /// server's own disk and quotas limit it, and this setting is refused.
     #[arg(long, env = "CRM_MAX_DATABASE_MB", value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub max_database_mb: Option<u64>,
 

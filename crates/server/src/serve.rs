@@ -51,6 +51,12 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     let location = options.database_url.clone();
+    if matches!(location, Location::Postgres(_)) && options.max_database_mb.is_some() {
+        bail!(
+            "CRM_MAX_DATABASE_MB (--max-database-mb) caps a SQLite file; a PostgreSQL database's size is the \
+             PostgreSQL server's to limit (its disk, tablespaces and quotas). Unset it to run on {location}"
+        );
+    }
     // One process to a SQLite file; PostgreSQL is shared by replicas (it keeps its own locks).
     let _held = match &location {
         Location::Sqlite(path) => Some(crate::lock::hold(path).map_err(|e| match e {
