@@ -24,6 +24,7 @@ mod insights;
 mod online_retail;
 mod openapi_spec;
 mod reorder;
+mod replicas;
 mod sync_api;
 
 /// Every other test of this binary once more, on PostgreSQL.

@@ -69,6 +69,15 @@ pub fn sqlite_only(what: &str) -> bool {
     on_postgres()
 }
 
+/// For a test of several servers on one database (PostgreSQL's alone: a SQLite file is one
+/// process's): true on the SQLite run, after saying on standard error what was skipped.
+pub fn postgresql_only(what: &str) -> bool {
+    if !on_postgres() {
+        eprintln!("run in the PostgreSQL half only: {what}");
+    }
+    !on_postgres()
+}
+
 /// A test's directory (its server log, files) and, on the PostgreSQL run, its database.
 pub struct TestDir {
     dir: tempfile::TempDir,
@@ -127,8 +136,18 @@ pub fn spawn_app_with(dir: &Path, args: &[&str]) -> App {
 
 /// Starts the server, or returns what it logged when it refused to start.
 pub fn try_spawn_app(dir: &Path, args: &[&str]) -> Result<App, String> {
+    try_spawn_logging(dir, "server.log", args)
+}
+
+/// One more server over the same database as others in `dir` (on PostgreSQL: a replica),
+/// logging into `dir/log`.
+pub fn spawn_replica(dir: &Path, log: &str, args: &[&str]) -> App {
+    try_spawn_logging(dir, log, args).unwrap_or_else(|log| panic!("replica did not start:\n{log}"))
+}
+
+fn try_spawn_logging(dir: &Path, log: &str, args: &[&str]) -> Result<App, String> {
     let database_url = database_url(dir);
-    let stderr = std::fs::File::create(dir.join("server.log")).expect("log file");
+    let stderr = std::fs::File::create(dir.join(log)).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
         .args(["serve", "--port", "0", "--workers", "2", "--database-url"])
         .arg(&database_url)
@@ -143,7 +162,7 @@ pub fn try_spawn_app(dir: &Path, args: &[&str]) -> Result<App, String> {
     BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
     let Some(base) = line.trim().strip_prefix("crm-trends listening on ") else {
         let _ = child.wait();
-        return Err(std::fs::read_to_string(dir.join("server.log")).unwrap_or_default());
+        return Err(std::fs::read_to_string(dir.join(log)).unwrap_or_default());
     };
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     Ok(App { child, base: base.to_owned(), database_url, agent })

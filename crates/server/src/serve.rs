@@ -115,8 +115,46 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         service: Arc::new(service),
         read_connections: options.read_connections as usize,
     });
+    start_change_follower(&state)?;
     start_refresh_thread(&options, &state)?;
     actix_web::rt::System::new().block_on(listen(options, state))
+}
+
+/// Reads the store's change log about once a second, so what other replicas on the store
+/// write reaches this one's prepared cards and refreshes. Notes where the log ends before
+/// the first refresh can run.
+fn start_change_follower(state: &AppState) -> anyhow::Result<()> {
+    let service = Arc::clone(&state.service);
+    service.follow_changes().context("reading the store's change log")?;
+    log::info!("replica {} following the store's change log", service.replica());
+    std::thread::Builder::new()
+        .name("change-follower".into())
+        .spawn(move || {
+            let mut failing = false;
+            loop {
+                std::thread::sleep(crm_service::FOLLOW_EVERY);
+                match service.follow_changes() {
+                    Ok(applied) => {
+                        if applied > 0 {
+                            log::debug!("{applied} changes by other replicas applied");
+                        }
+                        if std::mem::take(&mut failing) {
+                            log::info!("the store's change log is read again");
+                        }
+                    }
+                    Err(error) if !failing => {
+                        failing = true;
+                        log::warn!(
+                            "reading the store's change log failed (retried every second): {}",
+                            crm_service::error_chain(&error)
+                        );
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
+        .context("starting the change log follower")?;
+    Ok(())
 }
 
 /// The background analytics refresh: at start, on schedule and after syncs.

@@ -5,8 +5,8 @@
 use crate::{Invalid, Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_domain::{CalendarEvent, EventFields, EventId, StoredEvent};
-use crm_storage::calendar;
 use crm_storage::reads;
+use crm_storage::{Change, calendar};
 
 /// Longest span one listing may cover, in days.
 pub const MAX_LIST_DAYS: u32 = 730;
@@ -47,29 +47,35 @@ impl Service {
     /// Validates and stores a new event.
     pub fn add_event(&self, fields: &EventFields<'_>) -> Result<StoredEvent, ServiceError> {
         let event = parse(fields)?;
-        let stored = self.db.write(|conn| calendar::insert_event(conn, &event, self.now()))?;
-        self.refresh.request();
-        Ok(stored)
+        self.write_changing(|conn| Ok((calendar::insert_event(conn, &event, self.now())?, CALENDAR)))
     }
 
     /// Validates an event and replaces every field of event `id` with it.
     pub fn replace_event(&self, id: EventId, fields: &EventFields<'_>) -> Result<StoredEvent, ServiceError> {
         let event = parse(fields)?;
-        let stored = self.db.write(|conn| calendar::replace_event(conn, id, &event, self.now()))?;
-        let stored = stored.ok_or_else(|| no_event(id))?;
-        self.refresh.request();
-        Ok(stored)
+        let stored = self.write_changing(|conn| {
+            let stored = calendar::replace_event(conn, id, &event, self.now())?;
+            let change = if stored.is_some() { CALENDAR } else { Change::default() };
+            Ok((stored, change))
+        })?;
+        stored.ok_or_else(|| no_event(id))
     }
 
     /// Deletes event `id`.
     pub fn delete_event(&self, id: EventId) -> Result<(), ServiceError> {
-        if !self.db.write(|conn| calendar::delete_event(conn, id))? {
+        let deleted = self.write_changing(|conn| {
+            let deleted = calendar::delete_event(conn, id)?;
+            Ok((deleted, if deleted { CALENDAR } else { Change::default() }))
+        })?;
+        if !deleted {
             return Err(no_event(id));
         }
-        self.refresh.request();
         Ok(())
     }
 }
+
+/// What a calendar write changed.
+const CALENDAR: Change = Change { customers: Vec::new(), products: Vec::new(), catalogue: false, calendar: true };
 
 /// An event whose fields could not even be read (a wrongly typed value), reported like
 /// one that broke a rule.

@@ -4,11 +4,13 @@
 //!
 //! A prepared card is only used while it is exactly what reading the store would give:
 //! - writes that change a card (a customer's sales, profile or manual tags, a product's name
-//!   or category) mark what they touched, after they commit and before they answer; a
-//!   marked customer, or a card naming a marked product, is read from the store;
-//! - each mark carries a sequence number; a refresh notes the number before it reads
-//!   anything, so its cards include every write marked up to then, and installing them
-//!   clears exactly those marks (later ones stay, even if the refresh saw their writes);
+//!   or category) record what they touched in the store's change log, in the same
+//!   transaction, and mark it here after they commit and before they answer; other
+//!   replicas mark it when they read the log (about a second later). A marked customer, or
+//!   a card naming a marked product, is read from the store;
+//! - each mark carries the change log's sequence number; a refresh reads the last number
+//!   inside its snapshot, so its cards include exactly the changes up to it, and installing
+//!   them clears those marks (later ones stay); a mark a refresh already covers is ignored;
 //! - cards are ranked as of the day they were prepared; on another day they are not used;
 //! - each refresh writes a new generation of rows while the last one is served, and the
 //!   older rows are deleted once it is installed; rows of a generation this process did not
@@ -26,7 +28,6 @@ use crm_domain::Segment;
 use crm_domain::{CustomerAnalytics, CustomerId};
 use crm_storage::{Conn, Database, ProductPairRow, StorageError};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 /// Cards kept in the process (the ones read most recently): about a kilobyte each.
@@ -42,7 +43,6 @@ const CARDS_PER_DELETE: i64 = 5_000;
 /// The prepared cards and the marks of what changed since.
 #[derive(Debug)]
 pub struct CardBook {
-    sequence: AtomicU64,
     book: RwLock<Book>,
     cache: Mutex<CardCache>,
     /// Held by the refresh that is preparing the next cards: one at a time.
@@ -58,15 +58,18 @@ impl Default for CardBook {
 #[derive(Debug, Default)]
 struct Book {
     cards: Option<PreparedCards>,
-    changed_customers: HashMap<i64, u64>,
-    relabelled_products: HashMap<String, u64>,
+    changed_customers: HashMap<i64, i64>,
+    relabelled_products: HashMap<String, i64>,
+    /// Cards prepared from before this change log position are not installed (set when
+    /// this process lost track of the log).
+    floor: i64,
 }
 
 /// The cards of one refresh: which rows of the store hold them, and what they are read with.
 #[derive(Debug)]
 pub struct PreparedCards {
-    /// The sequence number noted before the refresh read anything.
-    sequence: u64,
+    /// The change log position the refresh read up to.
+    sequence: i64,
     /// The store-local day the cards were ranked for.
     day: NaiveDate,
     /// The refresh's as-of day, shown on the cards.
@@ -146,7 +149,6 @@ impl CardBook {
     /// A book keeping at most `capacity` cards in the process.
     pub fn with_cache(capacity: usize) -> Self {
         Self {
-            sequence: AtomicU64::new(0),
             book: RwLock::new(Book::default()),
             cache: Mutex::new(CardCache { generation: 0, newer: HashMap::new(), older: HashMap::new(), capacity }),
             refreshing: Mutex::new(()),
@@ -159,40 +161,45 @@ impl CardBook {
         self.refreshing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The sequence number a refresh notes before it reads.
-    pub fn sequence(&self) -> u64 {
-        self.sequence.load(Ordering::SeqCst)
-    }
-
-    /// Marks customers whose card changed (call after the write committed).
-    pub fn customers_changed(&self, customers: &[i64]) {
-        if customers.is_empty() {
+    /// Marks what change `seq` of the change log touched: customers whose card changed and
+    /// products whose name or category changed (call after the write committed). Cards
+    /// that already cover it keep being used.
+    pub fn changed(&self, seq: i64, customers: &[i64], products: &[String]) {
+        if customers.is_empty() && products.is_empty() {
             return;
         }
-        let mark = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
         let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
+        if book.cards.as_ref().is_some_and(|cards| cards.sequence >= seq) {
+            return;
+        }
         for &c in customers {
-            book.changed_customers.insert(c, mark);
+            let mark = book.changed_customers.entry(c).or_insert(seq);
+            *mark = (*mark).max(seq);
+        }
+        for p in products {
+            let mark = book.relabelled_products.entry(p.clone()).or_insert(seq);
+            *mark = (*mark).max(seq);
         }
     }
 
-    /// Marks products whose name or category changed (call after the write committed).
-    pub fn products_relabelled(&self, products: &[String]) {
-        if products.is_empty() {
-            return;
-        }
-        let mark = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+    /// Stops using every prepared card, and refuses cards prepared from before change log
+    /// position `floor`: for a process that lost track of the log (it could not read it for
+    /// longer than entries are kept).
+    pub fn forget(&self, floor: i64) {
         let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
-        for p in products {
-            book.relabelled_products.insert(p.clone(), mark);
-        }
+        book.cards = None;
+        book.changed_customers.clear();
+        book.relabelled_products.clear();
+        book.floor = book.floor.max(floor);
     }
 
     /// Installs cards from a refresh, unless newer ones are in place, and clears the marks
     /// they cover. Returns the generation now served.
     pub fn install(&self, prepared: PreparedCards) -> Option<i64> {
         let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
-        if book.cards.as_ref().is_some_and(|current| current.sequence > prepared.sequence) {
+        if prepared.sequence < book.floor
+            || book.cards.as_ref().is_some_and(|current| current.sequence > prepared.sequence)
+        {
             return book.cards.as_ref().map(|c| c.generation);
         }
         let covered = prepared.sequence;
@@ -297,11 +304,21 @@ impl CardBook {
     }
 }
 
-/// Deletes the rows of every generation but `kept`, a batch per transaction.
-pub(crate) fn delete_older_cards(db: &Database, kept: i64) -> Result<usize, StorageError> {
+/// How long another replica's generation of cards is kept: longer than the longest refresh
+/// interval (a day), so a live replica's is never deleted under it.
+const OTHERS_CARDS_KEPT_MS: i64 = 25 * 3_600_000;
+
+/// Deletes the rows of every generation no replica serves but `kept`, `replica`'s own, a
+/// batch per transaction. On SQLite (one process only) that is every other generation.
+pub(crate) fn delete_older_cards(db: &Database, (kept, replica): (i64, &str)) -> Result<usize, StorageError> {
+    let others_after = match db.backend() {
+        crm_storage::Backend::Sqlite => None,
+        crm_storage::Backend::Postgres => Some(OTHERS_CARDS_KEPT_MS),
+    };
     let mut deleted = 0;
     loop {
-        let batch = db.write(|c| crm_storage::delete_other_card_generations(c, kept, CARDS_PER_DELETE))?;
+        let batch =
+            db.write(|c| crm_storage::delete_unserved_cards(c, (kept, replica), others_after, CARDS_PER_DELETE))?;
         deleted += batch;
         if i64::try_from(batch).unwrap_or(i64::MAX) < CARDS_PER_DELETE {
             return Ok(deleted);
@@ -311,8 +328,10 @@ pub(crate) fn delete_older_cards(db: &Database, kept: i64) -> Result<usize, Stor
 
 /// What a refresh computed that the cards show.
 pub struct RefreshResults<'a> {
-    /// The sequence number noted before the refresh read anything.
-    pub sequence: u64,
+    /// The change log position the refresh read up to.
+    pub sequence: i64,
+    /// The replica running it.
+    pub replica: &'a str,
     /// The refresh's as-of day.
     pub as_of: NaiveDate,
     /// The store-local day the cards are ranked for.
@@ -416,7 +435,7 @@ pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> 
     }
     let mut drafter = Drafter {
         db,
-        generation: db.write(crm_storage::next_card_generation)?,
+        generation: db.write(|c| crm_storage::new_card_generation(c, results.replica))?,
         today: results.today,
         analytics: results.customers.iter().map(|a| (a.customer_id.get(), a)).collect(),
         tags,
@@ -565,27 +584,46 @@ mod tests {
         assert!(lifts(&[], 10).is_empty());
     }
 
-    #[test]
-    fn marks_made_after_a_refresh_noted_its_number_survive_the_install() {
-        let book = CardBook::default();
-        book.customers_changed(&[1]);
-        let noted = book.sequence();
-        book.customers_changed(&[2]);
+    /// Cards of a refresh that read the change log up to `sequence`, ranked for one day.
+    fn prepared(sequence: i64, generation: i64, count: usize) -> PreparedCards {
         let day = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
-        let prepared = |sequence, generation| PreparedCards {
-            sequence,
-            day,
-            as_of: day,
-            labels: Arc::default(),
-            generation,
-            count: 0,
-        };
-        assert_eq!(book.install(prepared(noted, 2)), Some(2));
-        let stats = book.stats();
-        assert_eq!((stats.cards, stats.changed_customers), (0, 1), "customer 2 changed after the refresh began");
+        PreparedCards { sequence, day, as_of: day, labels: Arc::default(), generation, count }
+    }
 
-        book.customers_changed(&[3]);
-        assert_eq!(book.install(prepared(noted - 1, 3)), Some(2), "the newer cards stay served");
+    #[test]
+    fn marks_after_the_position_a_refresh_read_survive_its_install() {
+        let book = CardBook::default();
+        book.changed(1, &[1], &[]);
+        let read_up_to = 1;
+        book.changed(2, &[2], &["P1".to_owned()]);
+        let prepared = |sequence, generation| prepared(sequence, generation, 0);
+        assert_eq!(book.install(prepared(read_up_to, 2)), Some(2));
+        let stats = book.stats();
+        assert_eq!(
+            (stats.cards, stats.changed_customers, stats.relabelled_products),
+            (0, 1, 1),
+            "change 2 came after the position the refresh read"
+        );
+
+        book.changed(3, &[3], &[]);
+        assert_eq!(book.install(prepared(read_up_to - 1, 3)), Some(2), "the newer cards stay served");
         assert_eq!(book.stats().changed_customers, 2, "an older refresh installs nothing and clears nothing");
+        // A change the served cards already cover (another replica's, read from the log
+        // late) marks nothing.
+        book.changed(1, &[9], &[]);
+        assert_eq!(book.stats().changed_customers, 2);
+    }
+
+    #[test]
+    fn a_process_that_lost_track_of_the_log_serves_no_card_prepared_before_it_caught_up() {
+        let book = CardBook::default();
+        let prepared = |sequence, generation| prepared(sequence, generation, 7);
+        assert_eq!(book.install(prepared(5, 1)), Some(1));
+        book.changed(6, &[1], &[]);
+        book.forget(40);
+        assert_eq!(book.stats(), CardBookStats { cards: 0, cached: 0, changed_customers: 0, relabelled_products: 0 });
+        assert_eq!(book.install(prepared(39, 2)), None, "prepared from before the position it caught up at");
+        assert_eq!(book.install(prepared(40, 3)), Some(3));
+        assert_eq!(book.stats().cards, 7);
     }
 }

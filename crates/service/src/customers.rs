@@ -3,6 +3,7 @@
 use crate::{Invalid, Service, ServiceError};
 use crm_domain::{CustomerId, CustomerProfile};
 use crm_domain::{Segment, parse_tags};
+use crm_storage::Change;
 use crm_storage::reads::{self, CustomerFilter};
 
 /// Default and largest page sizes.
@@ -63,17 +64,16 @@ impl Service {
     /// returns them as stored: trimmed, lower-case, sorted, without repeats.
     pub fn set_customer_tags(&self, customer: CustomerId, tags: &[String]) -> Result<Vec<String>, ServiceError> {
         let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
-        let stored = self.db.write(|conn| {
+        let stored = self.write_changing(|conn| {
             if reads::customer_profile(conn, customer)?.is_none() {
-                return Ok(false);
+                return Ok((false, Change::default()));
             }
             reads::set_customer_tags(conn, customer.get(), &tags)?;
-            Ok(true)
+            Ok((true, Change { customers: vec![customer.get()], ..Change::default() }))
         })?;
         if !stored {
             return Err(ServiceError::NotFound(format!("no customer with id {customer}")));
         }
-        self.cards.customers_changed(&[customer.get()]);
         Ok(tags)
     }
 }

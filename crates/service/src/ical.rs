@@ -128,7 +128,7 @@ impl Service {
         let CalendarImport { from, to, occurrences } = import;
         let (from, to) = (*from, *to);
         let now = self.now();
-        let report = self.db.write(|conn| {
+        self.write_changing(|conn| {
             let mut report = ImportReport {
                 from,
                 to,
@@ -156,12 +156,9 @@ impl Service {
                     }
                 }
             }
-            Ok(report)
-        })?;
-        if report.created + report.updated > 0 {
-            self.refresh.request();
-        }
-        Ok(report)
+            let changed = report.created + report.updated > 0;
+            Ok((report, crm_storage::Change { calendar: changed, ..crm_storage::Change::default() }))
+        })
     }
 
     /// The whole calendar as an iCalendar file: one all-day `VEVENT` per event, with its

@@ -19,6 +19,7 @@ mod forecast;
 mod ical;
 mod refresh;
 mod reorder;
+mod replicas;
 mod status;
 mod sync;
 mod trends;
@@ -39,6 +40,7 @@ pub use refresh::{AnalyticsConfig, RefreshTrigger, run_forever};
 pub use reorder::{
     DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,
 };
+pub use replicas::{FOLLOW_EVERY, LEASE_MS};
 pub use status::{STALE_AFTER, SyncState, staleness};
 pub use sync::Received;
 pub use trends::{
@@ -74,6 +76,9 @@ pub struct Service {
     forecasts: ForecastBook,
     refresh: RefreshTrigger,
     clock: Arc<dyn Clock>,
+    /// This process's name among the replicas on the store.
+    replica: String,
+    follower: replicas::Follower,
 }
 
 impl Service {
@@ -88,6 +93,8 @@ impl Service {
             forecasts: ForecastBook::default(),
             refresh: RefreshTrigger::default(),
             clock: Arc::new(SystemClock),
+            replica: replicas::replica_name(),
+            follower: replicas::Follower::default(),
         }
     }
 

@@ -7,6 +7,7 @@
 
 use crate::cards::{CardBook, PreparedCards, RefreshResults};
 use crate::forecast::{ForecastBook, Prepared, ProductSeries};
+use crate::replicas::Lease;
 use crate::{Clock, Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_analytics::basket::CoPurchaseCounter;
@@ -75,7 +76,7 @@ impl Service {
     pub fn refresh(&self, as_of: Option<NaiveDate>) -> Result<AnalyticsRun, ServiceError> {
         let today = self.today();
         let run = refresh(
-            &self.db,
+            (&self.db, &self.replica),
             &self.config,
             (&self.cards, &self.forecasts),
             self.clock.as_ref(),
@@ -91,13 +92,14 @@ impl Service {
 /// after `as_of` (or from today, if that is earlier: today's sales are not yet a whole
 /// day), and returns what it computed.
 ///
-/// One refresh runs at a time: a second caller (the schedule and `POST
-/// /api/analytics/refresh` meeting) waits for the running one, then runs on what the store
-/// holds by then. Everything is read inside one snapshot of the store
-/// ([`Database::snapshot`]), so the derived tables and the cards agree with each other
-/// however the syncs go on meanwhile.
+/// One refresh runs at a time, in the process and across the replicas on the store (the
+/// refresh lease, [`Lease`]): a second caller (the schedule and `POST
+/// /api/analytics/refresh` meeting, or another replica) waits for the running one, then
+/// runs on what the store holds by then. Everything is read inside one snapshot of the
+/// store ([`Database::snapshot`]), so the derived tables and the cards agree with each
+/// other however the syncs go on meanwhile.
 pub(crate) fn refresh(
-    db: &Database,
+    (db, replica): (&Database, &str),
     config: &AnalyticsConfig,
     (cards, forecasts): (&CardBook, &ForecastBook),
     clock: &dyn Clock,
@@ -105,36 +107,40 @@ pub(crate) fn refresh(
     today: NaiveDate,
 ) -> Result<AnalyticsRun, StorageError> {
     let _one_at_a_time = cards.refreshing();
-    // Noted before anything is read: every write marked up to here is in what follows.
-    let sequence = cards.sequence();
-    let catalogue = forecasts.catalogue_version();
-    let (run, prepared, forecast) =
-        db.snapshot(|snap| compute(db, snap, config, clock, (sequence, catalogue), as_of, today))?;
-    let served = cards.install(prepared);
-    forecasts.install(forecast);
-    // The rows of the cards no longer served (and any an earlier run left) go now, a batch
-    // at a time; a failure leaves them for the next refresh.
-    if let Some(generation) = served
-        && let Err(error) = crate::cards::delete_older_cards(db, generation)
-    {
-        log::warn!("the previous prepared cards could not be deleted yet: {}", crm_storage::error_chain(&error));
-    }
-    Ok(run)
+    let lease = Lease::take(db, replica)?;
+    lease.keep(|| {
+        // Noted before anything is read: a catalogue change after it makes the list stale.
+        let catalogue = forecasts.catalogue_version();
+        let (run, prepared, forecast) =
+            db.snapshot(|snap| compute((db, replica), snap, config, clock, catalogue, as_of, today))?;
+        let served = cards.install(prepared);
+        forecasts.install(forecast);
+        // The rows of the cards no replica serves (and any an earlier run left) go now, a
+        // batch at a time; a failure leaves them for the next refresh.
+        if let Some(generation) = served
+            && let Err(error) = crate::cards::delete_older_cards(db, (generation, replica))
+        {
+            log::warn!("the previous prepared cards could not be deleted yet: {}", crm_storage::error_chain(&error));
+        }
+        Ok(run)
+    })
 }
 
 /// The refresh's work: reads through `snap`, stores the derived tables through `db`'s
-/// writer, and returns the run, the prepared cards and the prepared forecasts. The card
-/// sequence and the catalogue version were noted before the snapshot was taken.
+/// writer, and returns the run, the prepared cards and the prepared forecasts. The
+/// catalogue version was noted before the snapshot was taken.
 fn compute(
-    db: &Database,
+    (db, replica): (&Database, &str),
     snap: &mut Conn,
     config: &AnalyticsConfig,
     clock: &dyn Clock,
-    (sequence, catalogue): (u64, u64),
+    catalogue: u64,
     as_of: NaiveDate,
     today: NaiveDate,
 ) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
     let started_at = clock.now();
+    // The first read fixes the snapshot: every change up to here is in what follows.
+    let sequence = crm_storage::last_change(snap)?;
     // Each step's duration, for the operator's debug log.
     let mut steps = Steps::default();
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
@@ -218,7 +224,15 @@ fn compute(
     let prepared = crate::cards::prepare(
         db,
         snap,
-        &RefreshResults { sequence, as_of, today, customers: &customers, pairs: &pairs, rule_tags: &rule_tags },
+        &RefreshResults {
+            sequence,
+            replica,
+            as_of,
+            today,
+            customers: &customers,
+            pairs: &pairs,
+            rule_tags: &rule_tags,
+        },
     )?;
     steps.done("cards");
     let run = AnalyticsRun {
@@ -231,7 +245,7 @@ fn compute(
     };
     let forecast = crate::forecast::prepare(snap, config, forecast_from, units, catalogue)?;
     steps.done("forecasts");
-    db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, &run))?;
+    db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, (&run, replica)))?;
     steps.done("write");
     log::debug!("analytics refresh as of {as_of}: {steps}");
     Ok((run, prepared, forecast))

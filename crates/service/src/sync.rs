@@ -3,14 +3,15 @@
 //! A batch is checked whole before anything is written: every record on its own (so one
 //! bad record cannot hide another), then ids for repeats within the batch; any failure
 //! rejects the batch, listing each bad record by index and field. A valid batch is written
-//! in one transaction by the storage layer's idempotent upserts; after the commit the
-//! insight cards it changed are marked and an analytics refresh is requested.
+//! in one transaction by the storage layer's idempotent upserts, with the change log entry
+//! that says which insight cards it changed; after the commit they are marked and an
+//! analytics refresh is requested.
 
 use crate::{Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Utc};
 use crm_domain::SyncCounts;
 use crm_domain::{Customer, CustomerFields, FieldError, Product, ProductFields, Sale, SaleFields};
-use crm_storage::ingest;
+use crm_storage::{Change, ingest};
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::hash::Hash;
@@ -27,11 +28,11 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let customers = self.validate(batch, |fields| Customer::parse(fields, now), |c| c.id.get())?;
-        let counts = self.db.write(|conn| ingest::sync_customers(conn, &customers, now))?;
         let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
-        self.cards.customers_changed(&ids);
-        self.refresh.request();
-        Ok(counts)
+        self.write_changing(|conn| {
+            let counts = ingest::sync_customers(conn, &customers, now)?;
+            Ok((counts, Change { customers: ids, ..Change::default() }))
+        })
     }
 
     /// Validates and stores a batch of sales (all or nothing), each dated in the store's
@@ -39,10 +40,10 @@ impl Service {
     pub fn sync_sales(&self, batch: Vec<Received<SaleFields>>, now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
         let zone = self.zone;
         let sales = self.validate(batch, |fields| Sale::parse(fields, zone, now), |s| s.id)?;
-        let synced = self.db.write(|conn| ingest::sync_sales(conn, &sales, now))?;
-        self.cards.customers_changed(&synced.customers);
-        self.refresh.request();
-        Ok(synced.counts)
+        self.write_changing(|conn| {
+            let synced = ingest::sync_sales(conn, &sales, now)?;
+            Ok((synced.counts, Change { customers: synced.customers, ..Change::default() }))
+        })
     }
 
     /// Validates and stores a batch of catalogue entries (all or nothing).
@@ -53,11 +54,10 @@ impl Service {
     ) -> Result<SyncCounts, ServiceError> {
         let products = self.validate(batch, Product::parse, |p| p.id.clone())?;
         let today = self.zone.today(now);
-        let synced = self.db.write(|conn| ingest::sync_products(conn, &products, now, today))?;
-        self.forecasts.catalogue_changed();
-        self.cards.products_relabelled(&synced.relabelled);
-        self.refresh.request();
-        Ok(synced.counts)
+        self.write_changing(|conn| {
+            let synced = ingest::sync_products(conn, &products, now, today)?;
+            Ok((synced.counts, Change { products: synced.relabelled, catalogue: true, ..Change::default() }))
+        })
     }
 
     /// Every record of `batch` validated by `parse`, ids (`key`) unique within it; or

@@ -213,14 +213,15 @@ pub struct ProductPairRow {
 }
 
 /// Replaces every derived table with a refresh's results and records the run. The
-/// per-segment and per-RFM-cell counts are derived here from `customers`.
+/// per-segment and per-RFM-cell counts are derived here from `customers`; the run is
+/// recorded as `replica`'s.
 pub fn replace_derived(
     conn: &mut Conn,
     customers: &[CustomerAnalytics],
     products: &[ProductTrend],
     pairs: &[ProductPairRow],
     rule_tags: &[(i64, String)],
-    run: &AnalyticsRun,
+    (run, replica): (&AnalyticsRun, &str),
 ) -> Result<(), StorageError> {
     diesel::delete(customer_analytics::table).execute_in(conn)?;
     for chunk in customers.chunks(MAX_BINDS / 11) {
@@ -287,6 +288,7 @@ pub fn replace_derived(
             analytics_runs::customers.eq(run.customers),
             analytics_runs::products.eq(run.products),
             analytics_runs::pairs.eq(run.pairs),
+            analytics_runs::replica.eq(replica),
         ))
         .execute_in(conn)?;
     Ok(())

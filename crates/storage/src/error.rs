@@ -56,6 +56,9 @@ pub enum StorageError {
     /// Applying the migrations failed.
     #[error("applying the database migrations failed")]
     Migration(#[source] Box<dyn Error + Send + Sync>),
+    /// An entry the store keeps for replicas could not be encoded or read back.
+    #[error("a change log entry could not be encoded or read: {0}")]
+    Encoding(String),
     /// The database file or its directory could not be prepared.
     #[error("cannot prepare database file {path}")]
     File {

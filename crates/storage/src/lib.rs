@@ -20,6 +20,7 @@ mod error;
 pub mod ingest;
 mod labels;
 pub mod reads;
+mod replicas;
 mod rows;
 pub mod schema;
 pub mod scratch;
@@ -28,9 +29,7 @@ mod stock;
 
 pub use backend::{Backend, Conn, Location, Query, UnsupportedUrl};
 pub use backup::{BackupReport, backup};
-pub use cards::{
-    CARD_ROWS_PER_STATEMENT, delete_other_card_generations, insert_prepared_cards, next_card_generation, prepared_card,
-};
+pub use cards::{CARD_ROWS_PER_STATEMENT, insert_prepared_cards, prepared_card};
 pub use crm_domain::error_chain;
 pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
@@ -45,6 +44,10 @@ pub use derived::{
 pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced};
 pub use labels::{Stored, with_labels};
+pub use replicas::{
+    Change, ChangeEntry, changes_after, delete_unserved_cards, last_change, new_card_generation, prune_changes,
+    record_change, refresh_lease, release_refresh_lease, store_now_ms, take_refresh_lease,
+};
 pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
 

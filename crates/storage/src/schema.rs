@@ -211,6 +211,7 @@ diesel::table! {
         customers -> BigInt,
         products -> BigInt,
         pairs -> BigInt,
+        replica -> Nullable<Text>,
     }
 }
 
@@ -219,6 +220,34 @@ diesel::table! {
         generation -> BigInt,
         customer_id -> BigInt,
         facts -> Binary,
+    }
+}
+
+diesel::table! {
+    crm_changes (seq) {
+        seq -> BigInt,
+        replica -> Text,
+        made_at_ms -> BigInt,
+        customers -> Text,
+        products -> Text,
+        catalogue -> Bool,
+        calendar -> Bool,
+    }
+}
+
+diesel::table! {
+    crm_refresh_lease (id) {
+        id -> BigInt,
+        holder -> Text,
+        expires_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    card_generations (generation) {
+        generation -> BigInt,
+        replica -> Text,
+        created_at_ms -> BigInt,
     }
 }
 

@@ -11,7 +11,7 @@ use crm_analytics::purpose::PurposeRules;
 use crm_domain::{
     Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice,
 };
-use crm_storage::{Database, DbOptions, ingest};
+use crm_storage::{Change, Database, DbOptions, ingest};
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
 struct Dice(u64);
@@ -138,12 +138,19 @@ fn prepared_cards_equal_cards_read_from_the_store() {
     shop(&db, &mut Dice(0x9E37_79B9_7F4A_7C15));
     let (book, config) = (CardBook::default(), config());
     let today = now().date_naive();
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // A refresh as of a past day still ranks the cards for today.
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today - Days::new(90), today)
-        .unwrap();
+    refresh(
+        (&db, "test"),
+        &config,
+        (&book, &ForecastBook::default()),
+        &crate::SystemClock,
+        today - Days::new(90),
+        today,
+    )
+    .unwrap();
     assert_same_cards(&db, &book, today, &config);
 
     // Prepared cards are for the day they were made.
@@ -170,7 +177,7 @@ fn the_process_holds_no_more_cards_than_its_cache_and_the_rows_serve_the_rest() 
     shop(&db, &mut Dice(11));
     let (book, config) = (CardBook::with_cache(10), config());
     let today = now().date_naive();
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert_eq!(book.stats().cached, 0, "a refresh keeps no card in the process");
     assert_same_cards(&db, &book, today, &config);
     assert_eq!(book.stats().cards, 160);
@@ -191,13 +198,13 @@ fn rows_an_earlier_run_left_are_never_served_and_go_with_the_next_refresh() {
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
     let earlier = CardBook::default();
-    refresh(&db, &config, (&earlier, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&earlier, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert_eq!(card_rows(&db), 160);
 
     // A process started again has installed nothing: every card is read from the store.
     let book = CardBook::default();
     assert!(book.render((&db, false), cid(1), today, &rules, gap).unwrap().is_none());
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert_eq!(card_rows(&db), 160, "the earlier run's rows are gone");
     assert_same_cards(&db, &book, today, &config);
 }
@@ -210,11 +217,11 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     let (book, config) = (CardBook::default(), config());
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
 
     let render = |id| book.render((&db, true), cid(id), today, &rules, gap).unwrap();
     assert!(render(5).is_some() && book.cached(cid(5), today, &rules, gap).is_some());
-    book.customers_changed(&[5]);
+    mark(&db, &book, Change { customers: vec![5], ..Change::default() });
     assert!(render(5).is_none());
     assert!(book.cached(cid(5), today, &rules, gap).is_none(), "a marked card is not served from the cache either");
     assert!(render(6).is_some());
@@ -222,13 +229,19 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     // Relabelling a product leaves every card that names it to the store.
     let card = render(6).unwrap();
     let named = card.preferred_products[0].product_id.as_str().to_owned();
-    book.products_relabelled(&[named]);
+    mark(&db, &book, Change { products: vec![named], ..Change::default() });
     assert!(render(6).is_none());
     assert!(book.cached(cid(6), today, &rules, gap).is_none());
 
-    refresh(&db, &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
+    refresh((&db, "test"), &config, (&book, &ForecastBook::default()), &crate::SystemClock, today, today).unwrap();
     assert!(render(5).is_some() && render(6).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
+}
+
+/// Records `change` in the store's change log, as a write would, and marks it in `book`.
+fn mark(db: &Database, book: &CardBook, change: Change) {
+    let seq = db.write(|c| crm_storage::record_change(c, "test", &change)).unwrap().unwrap();
+    book.changed(seq, &change.customers, &change.products);
 }
 
 fn cid(id: i64) -> CustomerId {
