@@ -392,3 +392,69 @@ fn health_shows_why_writes_fail_only_to_a_caller_who_may_read() {
     let reason = reader["database"]["writeError"]["reason"].as_str().unwrap();
     assert!(reason.starts_with("the database is full"), "{reason}");
 }
+
+/// The database URL of `dir` through `relay` instead of straight to the server, and the
+/// server's `host:port`.
+fn relayed(dir: &Path) -> (support::Relay, String) {
+    let url = support::database_url(dir);
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let (server, name) = rest.split_once('/').unwrap();
+    let relay = support::Relay::new(server);
+    let through = format!("{scheme}://{user}@127.0.0.1:{}/{name}", relay.port());
+    (relay, through)
+}
+
+#[test]
+fn a_postgresql_server_that_is_down_is_waited_for_at_start_and_a_lost_one_answers_503_then_recovers() {
+    if support::postgresql_only("a PostgreSQL server going away") {
+        return;
+    }
+    let dir = temp_dir();
+    let (mut relay, url) = relayed(dir.path());
+
+    // Never up: the start gives up after the wait, naming the cause, having retried.
+    let said = support::try_spawn_on(dir.path(), "gave-up.log", &url, &["--database-wait-secs", "2"]).err().unwrap();
+    assert!(said.contains("does not answer") && said.contains("trying again in 500 ms"), "{said}");
+    assert!(said.contains("trying again in 1000 ms"), "it backs off: {said}");
+    assert!(said.contains("did not answer for 2 s"), "{said}");
+    assert!(said.contains("Connection refused"), "the cause: {said}");
+
+    // Down at start, up two seconds later: the server waits for it, then serves.
+    let starting = {
+        let (dir, url) = (dir.path().to_owned(), url.clone());
+        std::thread::spawn(move || support::try_spawn_on(&dir, "server.log", &url, &["--refresh-delay-secs", "3600"]))
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    relay.open();
+    let app = starting.join().unwrap().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("does not answer") && log.contains("trying again in"), "{log}");
+    assert_eq!(app.get("/api/health").body["status"], "ok");
+    assert_eq!(app.post("/api/sync/sales", &sales(1, 50)).status, 200);
+
+    // Every connection cut (a restart of the server, a network fault): a write answers
+    // 503 with Retry-After, and the next goes through on a new connection.
+    relay.cut();
+    let cut = app.post("/api/sync/sales", &sales(51, 50));
+    assert_eq!((cut.status, cut.content_type.as_str()), (503, "application/problem+json"), "{:?}", cut.body);
+    assert!(cut.header("retry-after").is_some());
+    assert_eq!(app.post("/api/sync/sales", &sales(51, 50)).status, 200, "the replayed batch");
+
+    // Down for a while: reads and writes answer 503, health says the database does not
+    // answer; once it is back, everything works again without a restart.
+    relay.close();
+    let down = app.post("/api/sync/sales", &sales(101, 50));
+    assert_eq!(down.status, 503, "{:?}", down.body);
+    assert!(down.header("retry-after").is_some());
+    let health = app.get("/api/health");
+    assert_eq!((health.status, health.body["status"].as_str()), (503, Some("unavailable")), "{:?}", health.body);
+    assert_eq!(
+        (health.body["backend"].as_str(), health.body["database"]["reachable"].as_bool()),
+        (Some("postgresql"), Some(false))
+    );
+    relay.open();
+    assert_eq!(app.post("/api/sync/sales", &sales(101, 50)).status, 200);
+    assert_eq!(app.get("/api/health").body["status"], "ok");
+    assert_eq!(sales_stored(&app), 150, "each batch once");
+}

@@ -192,3 +192,173 @@ fn one_refresh_runs_at_a_time_across_replicas() {
     .unwrap();
     assert_eq!((lease[0].replica.as_str(), lease[0].started_us), ("", 0));
 }
+
+/// Batches of the kill test: batch `k` holds sales `100k + 1 ..= 100k + 200`, so each
+/// overlaps its neighbours by half; a sale is the same in every batch that holds it.
+const BATCHES: i64 = 40;
+
+/// Sale `id`'s amount, in cents.
+fn amount_cents(id: i64) -> i64 {
+    100 + id * 37 % 900
+}
+
+fn kill_test_batch(k: i64) -> Value {
+    let sales: Vec<Value> = (100 * k + 1..=100 * k + 200)
+        .map(|id| {
+            let cents = amount_cents(id);
+            let amount = format!("{}.{:02}", cents / 100, cents % 100);
+            let amount: Value = serde_json::from_str(&amount).unwrap();
+            json!({"id": id, "customer_id": id % 50 + 1, "total_amount": amount, "created_at": at((id % 30) as u64),
+                "items": [{"product_id": format!("P{}", id % 7), "quantity": 1, "unit_price": amount}]})
+        })
+        .collect();
+    json!({ "sales": sales })
+}
+
+/// Sends `batches` through `base` one after another; returns those acknowledged (200),
+/// stopping at the first that was not answered (its server went away).
+fn send_batches(base: String, batches: Vec<i64>) -> Vec<i64> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut acknowledged = Vec::new();
+    for k in batches {
+        match agent.post(format!("{base}/api/sync/sales")).send_json(kill_test_batch(k)) {
+            Ok(response) if response.status().as_u16() == 200 => acknowledged.push(k),
+            Ok(response) => panic!("batch {k} refused with {}", response.status()),
+            Err(_) => break,
+        }
+    }
+    acknowledged
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct DayTotal {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    local_date: chrono::NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    cents: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    sales: i64,
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[test]
+fn a_replica_killed_mid_stream_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
+    use diesel::{Connection, RunQueryDsl};
+    if support::postgresql_only("two replicas on one database") {
+        return;
+    }
+    let dir = temp_dir();
+    // Refreshes run a second after syncs, so they run (under the lease) while batches land.
+    let args = ["--refresh-delay-secs", "1"];
+    let a = spawn_replica(dir.path(), "a.log", &args);
+    let b = spawn_replica(dir.path(), "b.log", &args);
+
+    // Even batches through A, odd through B, at once; B is killed once it has
+    // acknowledged a few, with its next batch on the way.
+    let through_a = std::thread::spawn({
+        let base = a.base.clone();
+        move || send_batches(base, (0..BATCHES).step_by(2).collect())
+    });
+    let through_b = std::thread::spawn({
+        let base = b.base.clone();
+        move || send_batches(base, (1..BATCHES).step_by(2).collect())
+    });
+    let began = Instant::now();
+    while sales_stored(&a) < 2_000 {
+        assert!(began.elapsed() < Duration::from_secs(120), "the batches did not land");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b.kill();
+    let acknowledged: Vec<i64> = [through_a.join().unwrap(), through_b.join().unwrap()].concat();
+    let by_b = acknowledged.iter().filter(|k| *k % 2 == 1).count();
+    eprintln!("acknowledged before the kill: {} batches, {by_b} of them through B", acknowledged.len());
+    assert!(by_b < (BATCHES / 2) as usize, "B was killed before it sent everything");
+
+    // Every acknowledged batch is stored whole; every sale with its line; the daily
+    // totals agree with the sales (nothing half-written, the killed batch included).
+    let url = support::database_url(dir.path());
+    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+    let count =
+        |conn: &mut diesel::PgConnection, sql: String| diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n;
+    for k in &acknowledged {
+        let stored = count(
+            &mut conn,
+            format!("SELECT COUNT(*) AS n FROM sales WHERE id BETWEEN {} AND {}", 100 * k + 1, 100 * k + 200),
+        );
+        assert_eq!(stored, 200, "acknowledged batch {k}");
+    }
+    let agree = |conn: &mut diesel::PgConnection| {
+        let days: Vec<DayTotal> = diesel::sql_query(
+            "SELECT local_date, CAST(SUM(total_cents) AS BIGINT) AS cents, COUNT(*) AS sales FROM sales
+             GROUP BY local_date ORDER BY local_date",
+        )
+        .load(conn)
+        .unwrap();
+        let daily: Vec<DayTotal> = diesel::sql_query(
+            "SELECT local_date, revenue_cents AS cents, sale_count AS sales FROM sales_daily
+             WHERE sale_count > 0 ORDER BY local_date",
+        )
+        .load(conn)
+        .unwrap();
+        assert_eq!(days, daily, "the daily totals are the sales'");
+        let lineless = count(
+            conn,
+            "SELECT COUNT(*) AS n FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_items i WHERE i.sale_id = s.id)"
+                .into(),
+        );
+        assert_eq!(lineless, 0, "a sale without its line");
+    };
+    agree(&mut conn);
+
+    // A replacement replica, and everything replayed through both: each sale once, exact.
+    let b = spawn_replica(dir.path(), "b2.log", &args);
+    let replay_a = std::thread::spawn({
+        let base = a.base.clone();
+        move || send_batches(base, (0..BATCHES).collect())
+    });
+    let replay_b = send_batches(b.base.clone(), (0..BATCHES).rev().collect());
+    assert_eq!(replay_a.join().unwrap().len(), BATCHES as usize);
+    assert_eq!(replay_b.len(), BATCHES as usize);
+    let ids = 100 * BATCHES + 100;
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM sales".into()), ids, "each sale once");
+    agree(&mut conn);
+    let expected: i64 = (1..=ids).map(amount_cents).sum();
+    let dashboard = format!("/api/analytics/dashboard?from={}&to={}", &at(30)[..10], &at(0)[..10]);
+    refresh(&a);
+    refresh(&b);
+    let on_a = a.get(&dashboard).body;
+    let revenue: i64 = on_a["salesTrend"].as_array().unwrap().iter().map(|p| cents(&p["revenue"])).sum();
+    assert_eq!(revenue, expected, "totals exact to the cent");
+    assert_eq!(on_a, b.get(&dashboard).body, "the dashboard is the same on both replicas");
+    for customer in [1, 17, 50] {
+        let path = format!("/api/customers/{customer}/insights");
+        assert_eq!(a.get(&path).body, b.get(&path).body, "customer {customer}'s card");
+    }
+
+    // Every refresh, the killed replica's too, ran alone.
+    let runs: Vec<Run> = diesel::sql_query(
+        "SELECT replica, CAST(EXTRACT(EPOCH FROM started_at) * 1000000 AS BIGINT) AS started_us,
+                CAST(EXTRACT(EPOCH FROM finished_at) * 1000000 AS BIGINT) AS finished_us
+         FROM analytics_runs ORDER BY started_at",
+    )
+    .load(&mut conn)
+    .unwrap();
+    eprintln!(
+        "{} refreshes by {} replicas",
+        runs.len(),
+        runs.iter().map(|r| &r.replica).collect::<std::collections::BTreeSet<_>>().len()
+    );
+    for pair in runs.windows(2) {
+        assert!(pair[1].started_us >= pair[0].finished_us, "two refreshes overlapped: {pair:?}");
+    }
+}
+
+/// The sales stored, as `/api/sync/status` counts them.
+fn sales_stored(app: &App) -> i64 {
+    app.get("/api/sync/status").body["sales"]["records"].as_i64().unwrap_or(0)
+}

@@ -146,7 +146,13 @@ pub fn spawn_replica(dir: &Path, log: &str, args: &[&str]) -> App {
 }
 
 fn try_spawn_logging(dir: &Path, log: &str, args: &[&str]) -> Result<App, String> {
-    let database_url = database_url(dir);
+    try_spawn_on(dir, log, &database_url(dir), args)
+}
+
+/// Starts the server over `database_url` (logging into `dir/log`), or returns what it
+/// logged when it refused to start.
+pub fn try_spawn_on(dir: &Path, log: &str, database_url: &str, args: &[&str]) -> Result<App, String> {
+    let database_url = database_url.to_owned();
     let stderr = std::fs::File::create(dir.join(log)).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
         .args(["serve", "--port", "0", "--workers", "2", "--database-url"])
@@ -207,6 +213,13 @@ impl App {
             None => self.agent.run(request.body(()).expect("request")),
         };
         reply(response.expect("request sent"))
+    }
+
+    /// Kills the server with SIGKILL, as a crash or an out-of-memory kill would, and waits
+    /// for it to be gone.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
     }
 
     /// The server's process id.
@@ -344,5 +357,84 @@ impl Drop for WriteLockHolder {
             Self::Sqlite(conn) => conn.batch_execute("ROLLBACK"),
             Self::Postgres(conn) => conn.batch_execute("ROLLBACK"),
         };
+    }
+}
+
+/// A TCP relay on a loopback port to another address (the PostgreSQL server), that a test
+/// opens, closes (the port then refuses connections: the server is down) and cuts (every
+/// relayed connection is dropped, as a network fault or a server restart would).
+pub struct Relay {
+    port: u16,
+    target: String,
+    state: std::sync::Arc<std::sync::Mutex<RelayState>>,
+    accepting: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct RelayState {
+    open: bool,
+    streams: Vec<std::net::TcpStream>,
+}
+
+impl Relay {
+    /// A closed relay to `target` (`host:port`) on a free port.
+    pub fn new(target: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
+        Self { port, target: target.to_owned(), state: std::sync::Arc::default(), accepting: None }
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Starts accepting and relaying connections.
+    pub fn open(&mut self) {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("the relay's port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        self.state.lock().expect("relay").open = true;
+        let (state, target) = (std::sync::Arc::clone(&self.state), self.target.clone());
+        self.accepting = Some(std::thread::spawn(move || {
+            while state.lock().expect("relay").open {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                client.set_nonblocking(false).expect("blocking");
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                let mut state = state.lock().expect("relay");
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (mut from, mut to) = (from.try_clone().expect("clone"), to.try_clone().expect("clone"));
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                state.streams.extend([client, server]);
+            }
+        }));
+    }
+
+    /// Drops every relayed connection (new ones are still relayed while open).
+    pub fn cut(&self) {
+        for stream in self.state.lock().expect("relay").streams.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Stops accepting (the port refuses) and drops every relayed connection.
+    pub fn close(&mut self) {
+        self.state.lock().expect("relay").open = false;
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
+        }
+        self.cut();
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.close();
     }
 }

@@ -12,6 +12,11 @@
 //! The server's background analytics refresh is held off during the timed run unless
 //! `--with-refresh` is given.
 //!
+//! With `--postgres ADMIN_URL` the store is a new PostgreSQL database on that server (its
+//! copy for the bare insert made with `CREATE DATABASE ... TEMPLATE`; both dropped at the
+//! end unless `--keep`), and `--replicas N` starts N servers on it, the clients taking
+//! turns among them.
+//!
 //! Run: `scripts/bench-ingest.sh` (builds the release binary first; see docs/performance.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark harness: a panic is the report")]
 
@@ -20,7 +25,7 @@ use clap::Parser;
 use crm_domain::{
     Customer, CustomerId, Money, Product, ProductId, Sale, SaleId, SaleItem, SaleStatus, StoreZone, UnitPrice,
 };
-use crm_storage::{Database, DbOptions, ingest};
+use crm_storage::{Database, DbOptions, Location, ingest};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -55,6 +60,62 @@ struct Args {
     /// it is held off, so the figure is ingest alone; the refresh is measured on its own).
     #[arg(long)]
     with_refresh: bool,
+    /// Store on PostgreSQL: a server URL whose role may create databases
+    /// (`postgres://postgres@127.0.0.1:5432/postgres`).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Servers on the one database (PostgreSQL only; more than one needs `--postgres`).
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// Keep the PostgreSQL databases (their URLs are printed).
+    #[arg(long)]
+    keep: bool,
+}
+
+/// PostgreSQL databases made for the run, dropped when this goes unless kept.
+struct Scratch {
+    admin: String,
+    names: Vec<String>,
+    keep: bool,
+}
+
+impl Scratch {
+    fn admin(&self) -> diesel::PgConnection {
+        use diesel::Connection;
+        diesel::PgConnection::establish(&self.admin).expect("the PostgreSQL server")
+    }
+
+    /// `name`'s URL on the same server.
+    fn url(&self, name: &str) -> String {
+        let base = self.admin.rsplit_once('/').map_or(self.admin.as_str(), |(base, _)| base);
+        format!("{base}/{name}")
+    }
+
+    /// A new database, empty or (`template`) a copy of another.
+    fn create(&mut self, name: &str, template: &str) -> String {
+        use diesel::connection::SimpleConnection;
+        self.admin()
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'"))
+            .expect("create the database");
+        self.names.push(name.to_owned());
+        self.url(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        if self.keep {
+            for name in &self.names {
+                println!("kept: {}", self.url(name));
+            }
+            return;
+        }
+        let mut admin = self.admin();
+        for name in &self.names {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
 }
 
 /// A small deterministic generator (SplitMix64), so every run sends the same data.
@@ -185,24 +246,44 @@ fn server_binary() -> PathBuf {
 
 fn main() {
     let args = Args::parse();
+    assert!(
+        args.replicas == 1 || args.postgres.is_some(),
+        "several replicas need --postgres (a SQLite file is one process's)"
+    );
     let temp = tempfile::tempdir().unwrap();
     let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir).unwrap();
-    let api_db = dir.join("api.sqlite");
-    let bare_db = dir.join("bare.sqlite");
     let start = DateTime::parse_from_rfc3339("2024-01-01T08:00:00Z").unwrap().to_utc();
     let mut rng = Rng(42);
 
-    {
-        let db = Database::open(&api_db, DbOptions::default()).unwrap();
-        preload(&db, &args, &mut rng, start);
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{suffix}", api_db.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{suffix}", bare_db.display())).unwrap();
+    let mut scratch =
+        args.postgres.as_ref().map(|admin| Scratch { admin: admin.clone(), names: Vec::new(), keep: args.keep });
+    let (api_url, bare_url) = match &mut scratch {
+        None => {
+            let (api_db, bare_db) = (dir.join("api.sqlite"), dir.join("bare.sqlite"));
+            {
+                let db = Database::open(&api_db, DbOptions::default()).unwrap();
+                preload(&db, &args, &mut rng, start);
+            }
+            for suffix in ["", "-wal", "-shm"] {
+                let from = PathBuf::from(format!("{}{suffix}", api_db.display()));
+                if from.exists() {
+                    std::fs::copy(&from, format!("{}{suffix}", bare_db.display())).unwrap();
+                }
+            }
+            (api_db.display().to_string(), bare_db.display().to_string())
         }
-    }
+        Some(scratch) => {
+            let name = format!("crm_bench_{}", std::process::id());
+            let api = scratch.create(&name, "template0");
+            {
+                let db = Database::connect(&Location::parse(&api).unwrap(), DbOptions::default()).unwrap();
+                preload(&db, &args, &mut rng, start);
+            }
+            let bare = scratch.create(&format!("{name}_bare"), &name);
+            (api, bare)
+        }
+    };
 
     let first_id = args.preload as i64 + 1;
     let sales: Vec<Sale> = (0..args.sales).map(|k| make_sale(first_id + k as i64, &args, &mut rng, start)).collect();
@@ -213,23 +294,29 @@ fn main() {
     let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1_048_576.0;
 
     let refresh_delay = if args.with_refresh { "0" } else { "3600" };
-    let mut server = Command::new(server_binary())
-        .args(["serve", "--port", "0", "--refresh-delay-secs", refresh_delay, "--database-url"])
-        .arg(&api_db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().strip_prefix("crm-trends listening on ").unwrap().to_owned();
-    let (rss_idle, _) = peak_rss_mib(server.id());
+    let mut servers: Vec<(std::process::Child, String, f64)> = (0..args.replicas.max(1))
+        .map(|_| {
+            let mut server = Command::new(server_binary())
+                .args(["serve", "--port", "0", "--refresh-delay-secs", refresh_delay, "--database-url", &api_url])
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+            let base = line.trim().strip_prefix("crm-trends listening on ").unwrap().to_owned();
+            let (rss_idle, _) = peak_rss_mib(server.id());
+            (server, base, rss_idle)
+        })
+        .collect();
 
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..args.clients.max(1) {
-            scope.spawn(|| {
+        for client in 0..args.clients.max(1) {
+            let base = &servers[client % servers.len()].1;
+            let (next, bodies) = (&next, &bodies);
+            scope.spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
                 while let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let mut reply = agent
@@ -245,31 +332,41 @@ fn main() {
         }
     });
     let api_secs = started.elapsed().as_secs_f64();
-    let (rss_now, rss_peak) = peak_rss_mib(server.id());
-    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
-    let _ = server.wait();
+    let mut rss = Vec::new();
+    for (server, _, rss_idle) in &mut servers {
+        let (rss_now, rss_peak) = peak_rss_mib(server.id());
+        rss.push((*rss_idle, rss_now, rss_peak));
+        let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+        let _ = server.wait();
+    }
 
-    let bare = Database::open(&bare_db, DbOptions::default()).unwrap();
+    let bare = Database::connect(&Location::parse(&bare_url).unwrap(), DbOptions::default()).unwrap();
     let now = Utc::now();
     let started = Instant::now();
     for chunk in sales.chunks(args.batch) {
         bare.write(|c| ingest::insert_sales_bare(c, chunk, now)).unwrap();
     }
     let bare_secs = started.elapsed().as_secs_f64();
+    drop(bare);
 
     let lines: usize = sales.iter().map(|s| s.items.len()).sum();
     let api_rate = args.sales as f64 / api_secs;
     let bare_rate = args.sales as f64 / bare_secs;
     println!(
-        "data: {} new sales ({lines} lines, {:.2} per sale) in batches of {}, {mb:.1} MiB of JSON, {} clients, onto {} stored sales",
+        "data: {} new sales ({lines} lines, {:.2} per sale) in batches of {}, {mb:.1} MiB of JSON, {} clients, onto {} stored sales, {} on {} server(s)",
         args.sales,
         lines as f64 / args.sales as f64,
         args.batch,
         args.clients,
-        args.preload
+        args.preload,
+        if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" },
+        servers.len()
     );
     println!("http api:    {api_rate:>8.0} sales/s  ({api_secs:.2} s)");
     println!("bare insert: {bare_rate:>8.0} sales/s  ({bare_secs:.2} s)");
     println!("api / bare:  {:>8.1} %", 100.0 * api_rate / bare_rate);
-    println!("server rss:  idle {rss_idle:.0} MiB, after {rss_now:.0} MiB, peak {rss_peak:.0} MiB");
+    for (k, (idle, now, peak)) in rss.iter().enumerate() {
+        println!("server {} rss: idle {idle:.0} MiB, after {now:.0} MiB, peak {peak:.0} MiB", k + 1);
+    }
+    drop(scratch);
 }

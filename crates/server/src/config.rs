@@ -52,6 +52,12 @@ pub struct ServeOptions {
     #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
     pub database_url: Location,
 
+    /// Seconds to keep trying, at start, a PostgreSQL server that does not answer (retries
+    /// back off from half a second to 30 s); past it, the start fails naming the cause. 0:
+    /// try once. (A SQLite file is opened once: a fault there is not worth waiting for.)
+    #[arg(long, env = "CRM_DATABASE_WAIT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub database_wait_secs: u64,
+
     /// The store's IANA time zone: decides which local day each sale belongs to.
     #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
     pub timezone: StoreZone,

@@ -72,15 +72,17 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
         max_bytes: options.max_database_mb.map(|mb| mb * 1024 * 1024),
         ..DbOptions::default()
     };
-    let db = Database::connect(&location, db_options).map_err(|error| match error {
-        StorageError::ReadOnly(_) => anyhow::anyhow!(
-            "the database {location} cannot be written ({}): crm-trends stores every sync in it, so it does not \
+    let db = connect_waiting(&location, db_options, Duration::from_secs(options.database_wait_secs)).map_err(
+        |error| match error {
+            StorageError::ReadOnly(_) => anyhow::anyhow!(
+                "the database {location} cannot be written ({}): crm-trends stores every sync in it, so it does not \
              start read-only. Make the file and its directory writable by the user running crm-trends, or point \
              DATABASE_URL at a writable copy",
-            crm_service::error_chain(&error)
-        ),
-        other => anyhow::Error::new(other).context(format!("opening database {location}")),
-    })?;
+                crm_service::error_chain(&error)
+            ),
+            other => anyhow::Error::new(other).context(format!("opening database {location}")),
+        },
+    )?;
     if let Some(fault) = db.write_fault() {
         log::error!("database {location} opened, but writes are refused: {}", fault.reason);
     }
@@ -118,6 +120,40 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     start_change_follower(&state)?;
     start_refresh_thread(&options, &state)?;
     actix_web::rt::System::new().block_on(listen(options, state))
+}
+
+/// Opens the store; a PostgreSQL server that does not answer (refused, unreachable, not
+/// accepting connections yet) is tried again with a backoff from half a second to 30 s,
+/// each try logged, until `wait` has passed. Any other fault fails at once.
+fn connect_waiting(location: &Location, options: DbOptions, wait: Duration) -> Result<Database, StorageError> {
+    let began = std::time::Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match Database::connect(location, options.clone()) {
+            Err(error @ (StorageError::Connect(_) | StorageError::Busy(_) | StorageError::Pool(_)))
+                if matches!(location, Location::Postgres(_)) =>
+            {
+                let waited = began.elapsed();
+                if waited >= wait {
+                    log::error!(
+                        "the database {location} did not answer for {} s (CRM_DATABASE_WAIT_SECS)",
+                        wait.as_secs()
+                    );
+                    return Err(error);
+                }
+                let now = pause.min(wait - waited);
+                log::warn!(
+                    "the database {location} does not answer ({}); trying again in {} ms (giving up {} s after start)",
+                    crm_service::error_chain(&error),
+                    now.as_millis(),
+                    wait.as_secs()
+                );
+                std::thread::sleep(now);
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 /// Reads the store's change log about once a second, so what other replicas on the store

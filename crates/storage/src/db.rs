@@ -10,6 +10,7 @@ use diesel::r2d2::{ManageConnection, Pool};
 use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -51,6 +52,8 @@ pub struct Database {
     location: Location,
     options: DbOptions,
     writer: Mutex<Conn>,
+    /// The writer's PostgreSQL connection was lost: it is opened again at the next write.
+    writer_lost: AtomicBool,
     reads: Pool<Readers>,
     write_fault: Mutex<Option<WriteFault>>,
 }
@@ -90,6 +93,7 @@ impl Database {
             location: location.clone(),
             options,
             writer: Mutex::new(writer),
+            writer_lost: AtomicBool::new(false),
             reads,
             write_fault: Mutex::new(None),
         })
@@ -121,7 +125,14 @@ impl Database {
             return Err(error);
         }
         let reads = read_pool(&location, &options)?;
-        let db = Self { location, options, writer: Mutex::new(writer), reads, write_fault: Mutex::new(None) };
+        let db = Self {
+            location,
+            options,
+            writer: Mutex::new(writer),
+            writer_lost: AtomicBool::new(false),
+            reads,
+            write_fault: Mutex::new(None),
+        };
         if let Some(error) = full {
             db.note_write::<()>(&Err(error));
         }
@@ -200,6 +211,13 @@ impl Database {
     /// `crm_write_lock`, so writes through several replicas also land one at a time.
     pub fn write<T>(&self, unit: impl FnOnce(&mut Conn) -> Result<T, StorageError>) -> Result<T, StorageError> {
         let mut writer = self.lock_writer()?;
+        if self.writer_lost.load(Ordering::SeqCst) {
+            // Until the server answers again, a write fails as busy: 503, retry later.
+            *writer =
+                open_writer(&self.location, &self.options).map_err(|error| StorageError::Busy(Box::new(error)))?;
+            self.writer_lost.store(false, Ordering::SeqCst);
+            log::info!("the writer's connection to {} is back", self.location);
+        }
         let begin = match writer.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN; SELECT 1 FROM crm_write_lock FOR UPDATE",
@@ -208,6 +226,15 @@ impl Database {
         // When a statement fails with SQLITE_FULL, SQLite may end the transaction itself;
         // the unit's error then says only that no transaction was found.
         let outcome = outcome.map_err(|error| explain(&mut writer, error));
+        // A PostgreSQL connection that went away (the server restarted, the network cut it)
+        // does not come back by itself: when a failed write's connection no longer answers,
+        // the next write opens a new one.
+        if let (Err(StorageError::Busy(_)), Conn::Postgres(c)) = (&outcome, &mut *writer)
+            && diesel::r2d2::R2D2Connection::ping(c).is_err()
+        {
+            self.writer_lost.store(true, Ordering::SeqCst);
+            log::warn!("the writer's connection to {} was lost: the next write opens a new one", self.location);
+        }
         drop(writer);
         self.note_write(&outcome);
         outcome
