@@ -145,6 +145,25 @@ struct Run {
     finished_us: i64,
 }
 
+/// Every refresh recorded in the store, in the order they began.
+fn refresh_runs(conn: &mut diesel::PgConnection) -> Vec<Run> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(
+        "SELECT replica, CAST(EXTRACT(EPOCH FROM started_at) * 1000000 AS BIGINT) AS started_us,
+                CAST(EXTRACT(EPOCH FROM finished_at) * 1000000 AS BIGINT) AS finished_us
+         FROM analytics_runs ORDER BY started_at",
+    )
+    .load(conn)
+    .unwrap()
+}
+
+/// No refresh began before the one before it finished.
+fn assert_one_at_a_time(runs: &[Run]) {
+    for pair in runs.windows(2) {
+        assert!(pair[1].started_us >= pair[0].finished_us, "two refreshes overlapped: {pair:?}");
+    }
+}
+
 #[test]
 fn one_refresh_runs_at_a_time_across_replicas() {
     use diesel::{Connection, RunQueryDsl};
@@ -171,19 +190,11 @@ fn one_refresh_runs_at_a_time_across_replicas() {
         assert_eq!(ask.join().unwrap(), 200);
     }
     let mut conn = diesel::PgConnection::establish(&support::database_url(dir.path())).unwrap();
-    let runs: Vec<Run> = diesel::sql_query(
-        "SELECT replica, CAST(EXTRACT(EPOCH FROM started_at) * 1000000 AS BIGINT) AS started_us,
-                CAST(EXTRACT(EPOCH FROM finished_at) * 1000000 AS BIGINT) AS finished_us
-         FROM analytics_runs ORDER BY started_at",
-    )
-    .load(&mut conn)
-    .unwrap();
+    let runs = refresh_runs(&mut conn);
     assert_eq!(runs.len(), 6, "{runs:?}");
     let replicas: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.replica.as_str()).collect();
     assert_eq!(replicas.len(), 2, "both replicas refreshed: {runs:?}");
-    for pair in runs.windows(2) {
-        assert!(pair[1].started_us >= pair[0].finished_us, "two refreshes overlapped: {pair:?}");
-    }
+    assert_one_at_a_time(&runs);
     // The lease is given back after each.
     let lease: Vec<Run> = diesel::sql_query(
         "SELECT holder AS replica, expires_at_ms AS started_us, CAST(0 AS BIGINT) AS finished_us FROM crm_refresh_lease",
@@ -341,21 +352,13 @@ fn a_replica_killed_mid_stream_loses_nothing_acknowledged_and_leaves_nothing_hal
     }
 
     // Every refresh, the killed replica's too, ran alone.
-    let runs: Vec<Run> = diesel::sql_query(
-        "SELECT replica, CAST(EXTRACT(EPOCH FROM started_at) * 1000000 AS BIGINT) AS started_us,
-                CAST(EXTRACT(EPOCH FROM finished_at) * 1000000 AS BIGINT) AS finished_us
-         FROM analytics_runs ORDER BY started_at",
-    )
-    .load(&mut conn)
-    .unwrap();
+    let runs = refresh_runs(&mut conn);
     eprintln!(
         "{} refreshes by {} replicas",
         runs.len(),
         runs.iter().map(|r| &r.replica).collect::<std::collections::BTreeSet<_>>().len()
     );
-    for pair in runs.windows(2) {
-        assert!(pair[1].started_us >= pair[0].finished_us, "two refreshes overlapped: {pair:?}");
-    }
+    assert_one_at_a_time(&runs);
 }
 
 /// The sales stored, as `/api/sync/status` counts them.
