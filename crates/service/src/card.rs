@@ -189,7 +189,7 @@ const PREFERENCE_HALF_LIFE_DAYS: f64 = 90.0;
 
 /// Product codes with their names and categories, numbered in code order, so a card refers to
 /// a product by a small number and ties between products break the same way as by code.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ProductLabels {
     codes: Vec<String>,
     labels: Vec<Option<(String, Option<String>)>>,

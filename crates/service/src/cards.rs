@@ -26,7 +26,7 @@ use crm_analytics::customer::{BoughtLine, Purchase};
 use crm_analytics::segments::SegmentRules;
 use crm_domain::Segment;
 use crm_domain::{CustomerAnalytics, CustomerId};
-use crm_storage::{Conn, Database, ProductPairRow, StorageError};
+use crm_storage::{Conn, Database, InstalledCards, ProductPairRow, StorageError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -182,6 +182,13 @@ impl CardBook {
         }
     }
 
+    /// Refuses cards prepared from before change log position `position`, the one this
+    /// process reads the log from: changes before it were never marked here.
+    pub fn follows_from(&self, position: i64) {
+        let mut book = self.book.write().unwrap_or_else(PoisonError::into_inner);
+        book.floor = book.floor.max(position);
+    }
+
     /// Stops using every prepared card, and refuses cards prepared from before change log
     /// position `floor`: for a process that lost track of the log (it could not read it for
     /// longer than entries are kept).
@@ -208,6 +215,38 @@ impl CardBook {
         let generation = prepared.generation;
         book.cards = Some(prepared);
         Some(generation)
+    }
+
+    /// Serves the generation another replica installed (or this one, in an earlier run),
+    /// when its refresh read further in the change log than the cards served here; returns
+    /// whether it is served now. Marks of changes after it stay.
+    pub fn adopt(&self, installed: InstalledCards) -> bool {
+        let served =
+            self.book.read().unwrap_or_else(PoisonError::into_inner).cards.as_ref().map(|c| (c.sequence, c.generation));
+        if served
+            .is_some_and(|(sequence, generation)| sequence >= installed.sequence || generation == installed.generation)
+        {
+            return false;
+        }
+        let labels = match postcard::from_bytes::<ProductLabels>(&installed.labels) {
+            Ok(labels) => Arc::new(labels),
+            Err(error) => {
+                log::warn!(
+                    "generation {} of prepared cards could not be read ({error}): not served",
+                    installed.generation
+                );
+                return false;
+            }
+        };
+        let prepared = PreparedCards {
+            sequence: installed.sequence,
+            day: installed.ranked_for,
+            as_of: installed.as_of,
+            labels,
+            generation: installed.generation,
+            count: usize::try_from(installed.cards).unwrap_or(0),
+        };
+        self.install(prepared) == Some(installed.generation)
     }
 
     /// What the customer's card as of `today` is read with, when a prepared one is still
@@ -301,6 +340,24 @@ impl CardBook {
             changed_customers: book.changed_customers.len(),
             relabelled_products: book.relabelled_products.len(),
         }
+    }
+}
+
+impl PreparedCards {
+    /// What another replica needs to serve these cards, for the store once they are
+    /// installed; `None` if the product numbering could not be encoded (not expected).
+    pub(crate) fn published(&self) -> Option<InstalledCards> {
+        let labels = postcard::to_stdvec(self.labels.as_ref())
+            .map_err(|error| log::warn!("the prepared cards' product numbering could not be encoded: {error}"))
+            .ok()?;
+        Some(InstalledCards {
+            generation: self.generation,
+            sequence: self.sequence,
+            ranked_for: self.day,
+            as_of: self.as_of,
+            cards: i64::try_from(self.count).unwrap_or(i64::MAX),
+            labels,
+        })
     }
 }
 
@@ -612,6 +669,36 @@ mod tests {
         // late) marks nothing.
         book.changed(1, &[9], &[]);
         assert_eq!(book.stats().changed_customers, 2);
+    }
+
+    #[test]
+    fn cards_another_replica_installed_are_served_when_they_read_further_in_the_log() {
+        let labels = ProductLabels::from_sorted(vec![
+            ("P1".into(), "Tea".into(), Some("Drinks".into())),
+            ("P2".into(), "Cake".into(), None),
+        ]);
+        let mut theirs = prepared(9, 4, 12);
+        theirs.labels = Arc::new(labels);
+        let published = theirs.published().unwrap();
+        assert_eq!((published.generation, published.sequence, published.cards), (4, 9, 12));
+
+        let book = CardBook::default();
+        book.follows_from(3);
+        assert!(!book.adopt(InstalledCards { sequence: 2, ..published.clone() }), "from before the log was followed");
+        assert_eq!(book.install(prepared(5, 1, 7)), Some(1));
+        book.changed(7, &[1], &[]);
+        book.changed(11, &[2], &[]);
+        assert!(book.adopt(published.clone()));
+        let stats = book.stats();
+        assert_eq!((stats.cards, stats.changed_customers), (12, 1), "change 11 came after theirs");
+        let served = book.book.read().unwrap();
+        let cards = served.cards.as_ref().unwrap();
+        assert_eq!((cards.generation, cards.labels.index("P2"), cards.labels.code(1)), (4, Some(1), "P2"));
+        drop(served);
+        assert!(!book.adopt(published.clone()), "already served");
+        assert!(!book.adopt(InstalledCards { generation: 3, sequence: 8, ..published.clone() }), "read less far");
+        assert!(!book.adopt(InstalledCards { labels: vec![0xff; 3], generation: 5, sequence: 10, ..published }));
+        assert_eq!(book.stats().cards, 12, "unreadable numbering: not served");
     }
 
     #[test]

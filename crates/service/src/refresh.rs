@@ -113,8 +113,18 @@ pub(crate) fn refresh(
         let catalogue = forecasts.catalogue_version();
         let (run, prepared, forecast) =
             db.snapshot(|snap| compute((db, replica), snap, config, clock, catalogue, as_of, today))?;
+        let published = prepared.published();
         let served = cards.install(prepared);
         forecasts.install(forecast);
+        // Installed: the other replicas may serve them too.
+        if let Some(published) = published.filter(|p| served == Some(p.generation))
+            && let Err(error) = db.write(|c| crm_storage::record_installed_cards(c, &published))
+        {
+            log::warn!(
+                "the prepared cards could not be offered to other replicas: {}",
+                crm_storage::error_chain(&error)
+            );
+        }
         // The rows of the cards no replica serves (and any an earlier run left) go now, a
         // batch at a time; a failure leaves them for the next refresh.
         if let Some(generation) = served

@@ -4,6 +4,9 @@
 //!   change log, in its own transaction ([`Service::write_changing`]); the writing process
 //!   marks it at once, the others when they read the log ([`Service::follow_changes`],
 //!   about once a second), and each then asks for its own refresh;
+//! - the prepared checkout cards are shared: a refresh records its installed generation
+//!   (with the product numbering its rows refer to), and every replica serves the one
+//!   that read furthest in the log, whoever made it;
 //! - one refresh runs at a time across replicas: it holds the lease row
 //!   (`crm_refresh_lease`) with an expiry, renewed while it runs, so a replica that dies
 //!   mid-refresh holds it up for at most [`LEASE_MS`] ([`Lease`]).
@@ -99,6 +102,9 @@ impl Service {
         let mut state = self.follower.state.lock().unwrap_or_else(PoisonError::into_inner);
         let Some((mut last, read_at)) = *state else {
             let end = self.db.read(crm_storage::last_change)?;
+            // Cards prepared from before here (an earlier run's, another replica's) would
+            // miss the changes since: never served.
+            self.cards.follows_from(end);
             *state = Some((end, Instant::now()));
             return Ok(0);
         };
@@ -127,6 +133,13 @@ impl Service {
             }
             if i64::try_from(entries.len()).unwrap_or(i64::MAX) < CHANGES_PER_READ {
                 break;
+            }
+        }
+        // The newest cards any replica installed: served here too when they read further.
+        if let Some(installed) = self.db.read(crm_storage::newest_installed_cards)? {
+            let generation = installed.generation;
+            if self.cards.adopt(installed) {
+                log::debug!("serving generation {generation} of prepared cards, installed by another replica");
             }
         }
         *state = Some((last, Instant::now()));

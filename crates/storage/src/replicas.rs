@@ -5,6 +5,7 @@
 
 use crate::schema::{card_generations, crm_changes, crm_refresh_lease, prepared_cards};
 use crate::{Backend, Conn, Query, StorageError};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
@@ -212,4 +213,67 @@ pub fn delete_unserved_cards(
             .execute_in(conn)?;
     }
     Ok(deleted)
+}
+
+/// A generation of prepared cards as its maker installed it: what another replica needs to
+/// serve it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledCards {
+    /// The generation.
+    pub generation: i64,
+    /// The change log position its refresh read up to.
+    pub sequence: i64,
+    /// The store-local day its cards are ranked for.
+    pub ranked_for: NaiveDate,
+    /// The refresh's as-of day.
+    pub as_of: NaiveDate,
+    /// Cards written.
+    pub cards: i64,
+    /// The product numbering its rows refer to, as the service encoded it.
+    pub labels: Vec<u8>,
+}
+
+/// Records that `installed.generation` is installed, with what serving it takes.
+pub fn record_installed_cards(conn: &mut Conn, installed: &InstalledCards) -> Result<(), StorageError> {
+    let now = store_now_ms(conn)?;
+    diesel::update(card_generations::table.find(installed.generation))
+        .set((
+            card_generations::installed_at_ms.eq(now),
+            card_generations::sequence.eq(installed.sequence),
+            card_generations::ranked_for.eq(installed.ranked_for),
+            card_generations::as_of.eq(installed.as_of),
+            card_generations::cards.eq(installed.cards),
+            card_generations::labels.eq(&installed.labels),
+        ))
+        .execute_in(conn)?;
+    Ok(())
+}
+
+/// The installed generation that read furthest in the change log (the newest of those on a
+/// tie), if any.
+pub fn newest_installed_cards(conn: &mut Conn) -> Result<Option<InstalledCards>, StorageError> {
+    type Row = (i64, Option<i64>, Option<NaiveDate>, Option<NaiveDate>, Option<i64>, Option<Vec<u8>>);
+    let row: Option<Row> = card_generations::table
+        .filter(card_generations::installed_at_ms.is_not_null())
+        .order((card_generations::sequence.desc(), card_generations::generation.desc()))
+        .select((
+            card_generations::generation,
+            card_generations::sequence,
+            card_generations::ranked_for,
+            card_generations::as_of,
+            card_generations::cards,
+            card_generations::labels,
+        ))
+        .first_in(conn)
+        .optional()?;
+    Ok(row.and_then(|(generation, sequence, ranked_for, as_of, cards, labels)| {
+        Some(InstalledCards {
+            generation,
+            sequence: sequence?,
+            ranked_for: ranked_for?,
+            as_of: as_of?,
+            cards: cards?,
+            labels: labels?,
+        })
+    }))
 }

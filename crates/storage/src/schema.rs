@@ -248,6 +248,12 @@ diesel::table! {
         generation -> BigInt,
         replica -> Text,
         created_at_ms -> BigInt,
+        installed_at_ms -> Nullable<BigInt>,
+        sequence -> Nullable<BigInt>,
+        ranked_for -> Nullable<Date>,
+        as_of -> Nullable<Date>,
+        cards -> Nullable<BigInt>,
+        labels -> Nullable<Binary>,
     }
 }
 

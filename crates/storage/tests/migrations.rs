@@ -73,10 +73,13 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
     let columns = column_names(&mut conn, "calendar_events");
     assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 
-    // The replicas' tables, the prepared cards, the reorder migration and the import's
-    // columns came after; they go first.
+    // The shared cards' columns, the replicas' tables, the prepared cards, the reorder
+    // migration and the import's columns came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261206000007", "the last migration is the replicas'");
+    assert_eq!(reverted.to_string(), "20261206000008", "the last migration is the shared cards'");
+    assert!(!column_names(&mut conn, "card_generations").contains(&"labels".to_owned()));
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261206000007", "then the replicas'");
     let tables = table_names(&mut conn);
     for table in ["crm_changes", "crm_refresh_lease", "card_generations"] {
         assert!(!tables.contains(&table.to_owned()), "{table} stayed");
@@ -272,7 +275,7 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
     // Back to just before the reorder migration: the prepared cards' and the replicas' came
     // after it.
-    for expected in ["20261206000007", "20261205000006", "20261202000005"] {
+    for expected in ["20261206000008", "20261206000007", "20261205000006", "20261202000005"] {
         assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
     }
     conn.batch_execute(
@@ -300,7 +303,7 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     let snapshots: i64 = crm_storage::schema::stock_snapshots::table.count().get_result(&mut conn).unwrap();
     assert_eq!(snapshots, 2, "A and D");
 
-    for expected in ["20261206000007", "20261205000006", "20261202000005"] {
+    for expected in ["20261206000008", "20261206000007", "20261205000006", "20261202000005"] {
         assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
     }
     assert!(!table_names(&mut conn).contains(&"stock_snapshots".to_owned()));
