@@ -220,7 +220,7 @@ impl CardBook {
     /// Serves the generation another replica installed (or this one, in an earlier run),
     /// when its refresh read further in the change log than the cards served here; returns
     /// whether it is served now. Marks of changes after it stay.
-    pub fn adopt(&self, installed: InstalledCards) -> bool {
+    pub(crate) fn adopt(&self, installed: InstalledCards) -> bool {
         let served =
             self.book.read().unwrap_or_else(PoisonError::into_inner).cards.as_ref().map(|c| (c.sequence, c.generation));
         if served
