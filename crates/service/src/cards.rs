@@ -217,15 +217,20 @@ impl CardBook {
         Some(generation)
     }
 
+    /// Whether generation `generation`, whose refresh read the change log up to
+    /// `sequence`, read further than the cards served here (so [`adopt`](Self::adopt)
+    /// would serve it).
+    pub(crate) fn would_adopt(&self, generation: i64, sequence: i64) -> bool {
+        let book = self.book.read().unwrap_or_else(PoisonError::into_inner);
+        sequence >= book.floor
+            && !book.cards.as_ref().is_some_and(|c| c.sequence >= sequence || c.generation == generation)
+    }
+
     /// Serves the generation another replica installed (or this one, in an earlier run),
     /// when its refresh read further in the change log than the cards served here; returns
     /// whether it is served now. Marks of changes after it stay.
     pub(crate) fn adopt(&self, installed: InstalledCards) -> bool {
-        let served =
-            self.book.read().unwrap_or_else(PoisonError::into_inner).cards.as_ref().map(|c| (c.sequence, c.generation));
-        if served
-            .is_some_and(|(sequence, generation)| sequence >= installed.sequence || generation == installed.generation)
-        {
+        if !self.would_adopt(installed.generation, installed.sequence) {
             return false;
         }
         let labels = match postcard::from_bytes::<ProductLabels>(&installed.labels) {

@@ -136,11 +136,13 @@ impl Service {
             }
         }
         // The newest cards any replica installed: served here too when they read further.
-        if let Some(installed) = self.db.read(crm_storage::newest_installed_cards)? {
-            let generation = installed.generation;
-            if self.cards.adopt(installed) {
-                log::debug!("serving generation {generation} of prepared cards, installed by another replica");
-            }
+        // (Its product numbering is read only when it is to be served.)
+        if let Some((generation, sequence)) = self.db.read(crm_storage::newest_installed_generation)?
+            && self.cards.would_adopt(generation, sequence)
+            && let Some(installed) = self.db.read(|conn| crm_storage::installed_cards(conn, generation))?
+            && self.cards.adopt(installed)
+        {
+            log::debug!("serving generation {generation} of prepared cards, installed by another replica");
         }
         *state = Some((last, Instant::now()));
         drop(state);

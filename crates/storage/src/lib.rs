@@ -45,9 +45,9 @@ pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced};
 pub use labels::{Stored, with_labels};
 pub use replicas::{
-    Change, ChangeEntry, InstalledCards, changes_after, delete_unserved_cards, last_change, new_card_generation,
-    newest_installed_cards, prune_changes, record_change, record_installed_cards, refresh_lease, release_refresh_lease,
-    store_now_ms, take_refresh_lease,
+    Change, ChangeEntry, InstalledCards, changes_after, delete_unserved_cards, installed_cards, last_change,
+    new_card_generation, newest_installed_generation, prune_changes, record_change, record_installed_cards,
+    refresh_lease, release_refresh_lease, store_now_ms, take_refresh_lease,
 };
 pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};

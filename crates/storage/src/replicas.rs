@@ -250,12 +250,23 @@ pub fn record_installed_cards(conn: &mut Conn, installed: &InstalledCards) -> Re
 }
 
 /// The installed generation that read furthest in the change log (the newest of those on a
-/// tie), if any.
-pub fn newest_installed_cards(conn: &mut Conn) -> Result<Option<InstalledCards>, StorageError> {
-    type Row = (i64, Option<i64>, Option<NaiveDate>, Option<NaiveDate>, Option<i64>, Option<Vec<u8>>);
-    let row: Option<Row> = card_generations::table
+/// tie), as (generation, sequence), if any: cheap, for asking every second.
+pub fn newest_installed_generation(conn: &mut Conn) -> Result<Option<(i64, i64)>, StorageError> {
+    let row: Option<(i64, Option<i64>)> = card_generations::table
         .filter(card_generations::installed_at_ms.is_not_null())
         .order((card_generations::sequence.desc(), card_generations::generation.desc()))
+        .select((card_generations::generation, card_generations::sequence))
+        .first_in(conn)
+        .optional()?;
+    Ok(row.and_then(|(generation, sequence)| Some((generation, sequence?))))
+}
+
+/// Installed generation `generation` with what serving it takes, if it is installed.
+pub fn installed_cards(conn: &mut Conn, generation: i64) -> Result<Option<InstalledCards>, StorageError> {
+    type Row = (i64, Option<i64>, Option<NaiveDate>, Option<NaiveDate>, Option<i64>, Option<Vec<u8>>);
+    let row: Option<Row> = card_generations::table
+        .find(generation)
+        .filter(card_generations::installed_at_ms.is_not_null())
         .select((
             card_generations::generation,
             card_generations::sequence,

@@ -121,13 +121,14 @@ fn only_generations_no_live_replica_serves_are_deleted() {
 #[test]
 fn the_installed_generation_that_read_furthest_is_offered_to_every_replica() {
     for (_store, db) in common::fresh_dbs("the_installed_generation_that_read_furthest_is_offered_to_every_replica") {
-        assert_eq!(db.read(crm_storage::newest_installed_cards).unwrap(), None);
+        assert_eq!(db.read(crm_storage::newest_installed_generation).unwrap(), None);
         let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         let made: Vec<i64> = ["a", "b", "a"]
             .iter()
             .map(|replica| db.write(|c| crm_storage::new_card_generation(c, replica)).unwrap())
             .collect();
-        assert_eq!(db.read(crm_storage::newest_installed_cards).unwrap(), None, "made is not installed");
+        assert_eq!(db.read(crm_storage::newest_installed_generation).unwrap(), None, "made is not installed");
+        assert_eq!(db.read(|c| crm_storage::installed_cards(c, made[0])).unwrap(), None);
         let installed = |generation, sequence| crm_storage::InstalledCards {
             generation,
             sequence,
@@ -140,9 +141,10 @@ fn the_installed_generation_that_read_furthest_is_offered_to_every_replica() {
         db.write(|c| crm_storage::record_installed_cards(c, &installed(made[1], 55))).unwrap();
         db.write(|c| crm_storage::record_installed_cards(c, &installed(made[2], 50))).unwrap();
         assert_eq!(
-            db.read(crm_storage::newest_installed_cards).unwrap(),
-            Some(installed(made[1], 55)),
+            db.read(crm_storage::newest_installed_generation).unwrap(),
+            Some((made[1], 55)),
             "the one that read furthest, not the last made"
         );
+        assert_eq!(db.read(|c| crm_storage::installed_cards(c, made[1])).unwrap(), Some(installed(made[1], 55)));
     }
 }
