@@ -16,5 +16,6 @@ pub mod rfm;
 pub mod segments;
 pub mod series;
 pub mod trend;
+pub mod value;
 
 pub use series::{Bucket, bucket_days, fill_days};
