@@ -15,6 +15,7 @@ mod support;
 mod access;
 mod calendar;
 mod calendar_ics;
+mod customer_value;
 mod dashboard;
 mod demo;
 mod faults;

@@ -2,7 +2,7 @@
 //! between visits and the churn risk it implies, and preferred products.
 
 use chrono::NaiveDate;
-pub use crm_domain::{ChurnLevel, ChurnRisk};
+pub use crm_domain::{ChurnBasis, ChurnLevel, ChurnRisk};
 use std::collections::BTreeMap;
 
 /// A completed purchase.
@@ -95,7 +95,40 @@ pub fn churn_risk(summary: &PurchaseSummary, today: NaiveDate, default_gap_days:
     } else {
         ChurnLevel::High
     };
-    ChurnRisk { level, days_since_last, expected_gap_days: expected, ratio }
+    ChurnRisk { level, basis: ChurnBasis::Rule, p_alive: None, days_since_last, expected_gap_days: expected, ratio }
+}
+
+/// P(alive) at or above which the model calls churn risk low.
+pub const LOW_RISK_P_ALIVE: f64 = 0.7;
+/// P(alive) below which the model calls churn risk high.
+pub const HIGH_RISK_P_ALIVE: f64 = 0.3;
+
+/// The churn risk a customer-value model gives: `low` when the customer is still buying
+/// with probability [`LOW_RISK_P_ALIVE`] or more, `high` below [`HIGH_RISK_P_ALIVE`],
+/// `medium` between. The rule's figures (days since the last visit, the usual gap) are
+/// kept beside it.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use crm_analytics::customer::{ChurnBasis, ChurnLevel, Purchase, churn_risk, model_churn_risk, summarize};
+/// let d = |day| NaiveDate::from_ymd_opt(2025, 9, day).unwrap();
+/// let weekly = summarize(&[Purchase { date: d(1), total_cents: 1 }, Purchase { date: d(8), total_cents: 1 }]).unwrap();
+/// let rule = churn_risk(&weekly, d(30), 30.0);
+/// assert_eq!(rule.level, ChurnLevel::High);
+/// let model = model_churn_risk(rule, 0.82);
+/// assert_eq!((model.level, model.basis, model.p_alive), (ChurnLevel::Low, ChurnBasis::Model, Some(0.82)));
+/// assert_eq!(model_churn_risk(rule, 0.5).level, ChurnLevel::Medium);
+/// assert_eq!(model_churn_risk(rule, 0.1).level, ChurnLevel::High);
+/// ```
+pub fn model_churn_risk(rule: ChurnRisk, p_alive: f64) -> ChurnRisk {
+    let level = if p_alive >= LOW_RISK_P_ALIVE {
+        ChurnLevel::Low
+    } else if p_alive >= HIGH_RISK_P_ALIVE {
+        ChurnLevel::Medium
+    } else {
+        ChurnLevel::High
+    };
+    ChurnRisk { level, basis: ChurnBasis::Model, p_alive: Some(p_alive), ..rule }
 }
 
 /// A product on one of the customer's receipts.

@@ -5,6 +5,7 @@ pub(crate) mod forecast;
 pub(crate) mod overview;
 pub(crate) mod reorder;
 pub(crate) mod trends;
+pub(crate) mod value;
 
 pub use dashboard::{
     CustomerStats, DailyPoint, DashboardQuery, DashboardResponse, ReorderSummaryView, SegmentCounts, TopProduct,
@@ -22,6 +23,10 @@ pub use reorder::{
     MAX_REORDER_LIMIT, PolicyView, ReorderLine, ReorderQuery, ReorderResponse, ReorderSummary, get_reorder,
 };
 pub use trends::{TrendPoint, TrendTotals, TrendsQuery, TrendsResponse, get_trends};
+pub use value::{
+    BgNbdView, CalibrationView, CalibrationWeekView, CustomerValueResponse, CustomerValueView, DecileView, FitView,
+    GammaGammaView, SlippingView, ValueQuery, get_customer_value, get_customer_value_report,
+};
 
 use crm_domain::Direction;
 use crm_service::TrendSummary;

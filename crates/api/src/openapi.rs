@@ -219,6 +219,7 @@ pub(crate) mod labels {
         RfmSegment,
         Direction,
         ChurnLevel,
+        ChurnBasis,
         ImpactLevel,
         SaleStatus,
         UnitsMethod,

@@ -230,6 +230,23 @@ pub struct CustomerAnalytics {
     pub first_purchase: Option<NaiveDate>,
     /// Day of the last completed purchase.
     pub last_purchase: Option<NaiveDate>,
+    /// Days with a completed purchase (several sales on one day are one purchase day).
+    pub purchase_days: i64,
+    /// Customer value over the refresh's horizon (absent without a purchase, or where the
+    /// models could not be fitted).
+    pub value: Option<ValueScore>,
+}
+
+/// A customer's value as the BG/NBD and Gamma-Gamma models see it, over a horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueScore {
+    /// Probability the customer is still buying, 0-1.
+    pub p_alive: f64,
+    /// Purchase days expected in the horizon.
+    pub expected_purchases: f64,
+    /// Spend expected in the horizon, in cents (absent where the spend model could not
+    /// be fitted).
+    pub expected_value_cents: Option<i64>,
 }
 
 /// A product's popularity: as the last refresh computed it.
@@ -268,11 +285,38 @@ pub struct CustomerProfile {
     pub analytics: Option<CustomerAnalytics>,
 }
 
+/// What answered a churn risk: the customer-value model (P(alive), for a customer with a
+/// repeat purchase once the model is fitted) or the rule on days since the last visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChurnBasis {
+    /// BG/NBD's probability that the customer is still buying.
+    Model,
+    /// Days since the last purchase against the customer's usual gap.
+    Rule,
+}
+
+impl ChurnBasis {
+    /// Both, the model first.
+    pub const ALL: [Self; 2] = [Self::Model, Self::Rule];
+
+    /// The name in the API (`model`, `rule`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Model => "model",
+            Self::Rule => "rule",
+        }
+    }
+}
+
 /// Churn risk with the figures behind it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChurnRisk {
     /// The level.
     pub level: ChurnLevel,
+    /// What answered.
+    pub basis: ChurnBasis,
+    /// The model's probability that the customer is still buying (with `basis` model).
+    pub p_alive: Option<f64>,
     /// Days since the last purchase.
     pub days_since_last: i64,
     /// The gap compared against: the customer's own typical gap, or the default.

@@ -104,6 +104,7 @@ mod tests {
         round_trips::<ImpactLevel>();
         round_trips::<SaleStatus>();
         round_trips::<ChurnLevel>();
+        round_trips::<ChurnBasis>();
         round_trips::<Phase>();
         round_trips::<Basis>();
         round_trips::<EffectSource>();

@@ -27,8 +27,8 @@ pub use calendar::{
 };
 pub use daily::{DaySales, Granularity};
 pub use derived::{
-    ChurnLevel, ChurnRisk, CustomerAnalytics, CustomerProfile, Direction, PopularProduct, ProductTrend, RfmSegment,
-    Segment,
+    ChurnBasis, ChurnLevel, ChurnRisk, CustomerAnalytics, CustomerProfile, Direction, PopularProduct, ProductTrend,
+    RfmSegment, Segment, ValueScore,
 };
 pub use error::{DomainError, FieldError, error_chain};
 pub use fields::Fields;
@@ -57,6 +57,7 @@ labels::labels!(
     RfmSegment,
     Direction,
     ChurnLevel,
+    ChurnBasis,
     ImpactLevel,
     SaleStatus,
     UnitsMethod,

@@ -8,7 +8,8 @@ use crate::Service;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use crm_analytics::basket::{Pair, Recommendation, recommend};
 use crm_analytics::customer::{
-    BoughtLine, ChurnRisk, Preference, Purchase, PurchaseSummary, churn_risk, preferred_products, summarize,
+    BoughtLine, ChurnRisk, Preference, Purchase, PurchaseSummary, churn_risk, model_churn_risk, preferred_products,
+    summarize,
 };
 use crm_analytics::segments::{CustomerActivity, SegmentRules, assign_segments};
 use crm_domain::{CustomerAnalytics, CustomerId, Money, ProductId, RfmSegment, SaleId, Segment, UnitPrice};
@@ -44,8 +45,13 @@ pub struct InsightCard {
     pub purpose_tags: Vec<String>,
     /// Products bought with the customer's favourites that the customer has not bought.
     pub recommendations: Vec<Suggestion>,
-    /// How likely the customer is to have stopped coming (absent without purchases).
+    /// How likely the customer is to have stopped coming (absent without purchases): the
+    /// customer-value model's P(alive) for a customer with a repeat purchase, else the
+    /// rule on days since the last visit.
     pub churn_risk: Option<ChurnRisk>,
+    /// The customer's value as the last refresh computed it (absent without a purchase or
+    /// where the models could not be fitted).
+    pub value: Option<CardValue>,
     /// The store-local day of the analytics refresh behind `segment` and `rfm`.
     pub analytics_as_of: Option<NaiveDate>,
 }
@@ -71,6 +77,36 @@ impl RfmScores {
             frequency: row.frequency_score?,
             monetary: row.monetary_score?,
             segment: row.rfm_segment?,
+        })
+    }
+}
+
+/// The customer-value model's figures on the card, over the refresh's horizon.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CardValue {
+    /// Probability the customer is still buying.
+    pub p_alive: f64,
+    /// Purchase days expected in the horizon.
+    pub expected_purchases: f64,
+    /// Spend expected in the horizon (absent without a spend model).
+    pub expected_value: Option<Money>,
+    /// Days the expectations cover.
+    pub horizon_days: u32,
+    /// Days with a purchase, as the refresh counted them: the model answers churn risk
+    /// only from the second one.
+    pub purchase_days: i64,
+}
+
+impl CardValue {
+    /// The stored value of a customer, when there is one.
+    pub(crate) fn of(row: &CustomerAnalytics) -> Option<Self> {
+        let value = row.value?;
+        Some(Self {
+            p_alive: value.p_alive,
+            expected_purchases: value.expected_purchases,
+            expected_value: value.expected_value_cents.map(Money::from_cents),
+            horizon_days: crate::DEFAULT_VALUE_HORIZON_DAYS,
+            purchase_days: row.purchase_days,
         })
     }
 }
@@ -308,6 +344,7 @@ pub(crate) struct CardFacts {
     pub preferred: Box<[PreferredFacts]>,
     pub recommendations: Box<[Recommendation<u32>]>,
     pub tags: Box<[Box<str>]>,
+    pub value: Option<CardValue>,
 }
 
 impl CardFacts {
@@ -412,7 +449,14 @@ pub(crate) fn render(
                 confidence: r.confidence,
             })
             .collect(),
-        churn_risk: summary.map(|s| churn_risk(&s, today, default_gap)),
+        churn_risk: summary.map(|s| {
+            let rule = churn_risk(&s, today, default_gap);
+            match facts.value {
+                Some(value) if value.purchase_days > 1 => model_churn_risk(rule, value.p_alive),
+                _ => rule,
+            }
+        }),
+        value: facts.value,
         analytics_as_of,
     }
 }
@@ -500,6 +544,7 @@ pub(crate) fn read_card(
         preferred: facts.preferred.iter().map(Into::into).collect(),
         recommendations: facts.recommendations.into(),
         tags: tags.into_iter().map(Into::into).collect(),
+        value: profile.analytics.as_ref().and_then(CardValue::of),
     };
     let named: Vec<String> = card.products().map(|p| labels.code(p).to_owned()).collect();
     for (code, (name, category)) in reads::product_names(conn, &named)? {

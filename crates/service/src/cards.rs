@@ -461,6 +461,7 @@ impl Drafter<'_> {
             preferred: facts.preferred.iter().map(Into::into).collect(),
             recommendations: facts.recommendations.into(),
             tags: own_tags.into(),
+            value: row.and_then(|a| crate::card::CardValue::of(a)),
         };
         match postcard::to_stdvec(&card) {
             Ok(bytes) => self.batch.push((id, bytes)),

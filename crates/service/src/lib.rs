@@ -23,13 +23,14 @@ mod replicas;
 mod status;
 mod sync;
 mod trends;
+mod value;
 
 pub use budget::Budget;
 pub use calendar::{EventSpan, MAX_LIST_DAYS, unreadable_event};
-pub use card::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
+pub use card::{CardValue, InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 pub use cards::{CardBook, CardBookStats};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use customers::{CustomerPage, CustomerQuery, MAX_LIMIT};
+pub use customers::{CustomerPage, CustomerQuery, CustomerSort, MAX_LIMIT};
 pub use error::{Invalid, RecordFault, ServiceError, StoreFault, StoreFaultKind};
 pub use forecast::{
     ACCURACY_FOLDS, ACCURACY_HORIZON, DEFAULT_FORECAST_DAYS, Forecast, ForecastAccuracy, ForecastBook, ForecastRequest,
@@ -46,6 +47,11 @@ pub use sync::Received;
 pub use trends::{
     Dashboard, DashboardRequest, MAX_DASHBOARD_DAYS, MAX_PRODUCTS, MAX_RANGE_DAYS, ProductSold, ProductSort,
     ProductsRequest, SegmentCounts, SegmentReport, TrendPoint, TrendRequest, TrendSeries, TrendSummary, average_basket,
+};
+pub use value::{
+    BgNbdParams, Calibration, CalibrationWeek, CustomerValue, CustomerValueReport, DEFAULT_VALUE_HORIZON_DAYS,
+    GammaGammaParams, MAX_VALUE_HORIZON_DAYS, ModelFit, SLIPPING_BELOW, SLIPPING_LIMIT, SlippingCustomer, ValueDecile,
+    ValueModels, ValueScoreDetail,
 };
 
 use crm_domain::StoreZone;
@@ -74,6 +80,7 @@ pub struct Service {
     limits: ServiceLimits,
     cards: CardBook,
     forecasts: ForecastBook,
+    values: value::ValueBook,
     refresh: RefreshTrigger,
     clock: Arc<dyn Clock>,
     /// This process's name among the replicas on the store.
@@ -91,6 +98,7 @@ impl Service {
             limits,
             cards: CardBook::default(),
             forecasts: ForecastBook::default(),
+            values: value::ValueBook::default(),
             refresh: RefreshTrigger::default(),
             clock: Arc::new(SystemClock),
             replica: replicas::replica_name(),

@@ -8,6 +8,7 @@
 use crate::cards::{CardBook, PreparedCards, RefreshResults};
 use crate::forecast::{ForecastBook, Prepared, ProductSeries};
 use crate::replicas::Lease;
+use crate::value::{CustomerValueReport, ValueBook};
 use crate::{Clock, Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_analytics::basket::CoPurchaseCounter;
@@ -78,7 +79,7 @@ impl Service {
         let run = refresh(
             (&self.db, &self.replica),
             &self.config,
-            (&self.cards, &self.forecasts),
+            (&self.cards, &self.forecasts, &self.values),
             self.clock.as_ref(),
             as_of.unwrap_or(today),
             today,
@@ -101,7 +102,7 @@ impl Service {
 pub(crate) fn refresh(
     (db, replica): (&Database, &str),
     config: &AnalyticsConfig,
-    (cards, forecasts): (&CardBook, &ForecastBook),
+    (cards, forecasts, values): (&CardBook, &ForecastBook, &ValueBook),
     clock: &dyn Clock,
     as_of: NaiveDate,
     today: NaiveDate,
@@ -111,8 +112,9 @@ pub(crate) fn refresh(
     lease.keep(|| {
         // Noted before anything is read: a catalogue change after it makes the list stale.
         let catalogue = forecasts.catalogue_version();
-        let (run, prepared, forecast) =
+        let (run, prepared, forecast, value) =
             db.snapshot(|snap| compute((db, replica), snap, config, clock, catalogue, as_of, today))?;
+        values.install(value);
         let published = prepared.published();
         let served = cards.install(prepared);
         forecasts.install(forecast);
@@ -147,7 +149,7 @@ fn compute(
     catalogue: u64,
     as_of: NaiveDate,
     today: NaiveDate,
-) -> Result<(AnalyticsRun, PreparedCards, Prepared), StorageError> {
+) -> Result<(AnalyticsRun, PreparedCards, Prepared, CustomerValueReport), StorageError> {
     let started_at = clock.now();
     // The first read fixes the snapshot: every change up to here is in what follows.
     let sequence = crm_storage::last_change(snap)?;
@@ -167,6 +169,10 @@ fn compute(
         })
         .collect();
     let segments = assign_segments(&activities, as_of, &config.segments);
+    // Customer value: the models learn from the whole days before the forecasts' first day.
+    let forecast_from = as_of.succ_opt().unwrap_or(as_of).min(today);
+    let value = crate::value::for_refresh(snap, forecast_from)?;
+    let mut scores = value.scores.into_iter().peekable();
     let buyers: Vec<usize> = (0..totals.len()).filter(|&i| totals[i].visits > 0).collect();
     let inputs: Vec<RfmInput> = buyers
         .iter()
@@ -176,16 +182,20 @@ fn compute(
             monetary_cents: totals[i].total_spent_cents,
         })
         .collect();
-    let mut scores = vec![None; totals.len()];
+    let mut rfm = vec![None; totals.len()];
     for (&i, score) in buyers.iter().zip(rfm_scores(&inputs)) {
-        scores[i] = Some(score);
+        rfm[i] = Some(score);
     }
     let customers: Vec<CustomerAnalytics> = totals
         .iter()
         .zip(&activities)
         .zip(segments)
-        .zip(scores)
+        .zip(rfm)
         .map(|(((t, activity), segment), score)| {
+            // Both lists are by customer id; the value's only has buyers.
+            while scores.next_if(|(id, ..)| *id < t.customer_id).is_some() {}
+            let (purchase_days, value) =
+                scores.next_if(|(id, ..)| *id == t.customer_id).map_or((0, None), |(_, days, value)| (days, value));
             Ok(CustomerAnalytics {
                 customer_id: crm_storage::stored_customer(t.customer_id)?,
                 segment,
@@ -198,6 +208,8 @@ fn compute(
                 total_spent_cents: t.total_spent_cents,
                 first_purchase: t.first_purchase,
                 last_purchase: t.last_purchase,
+                purchase_days: i64::from(purchase_days),
+                value,
             })
         })
         .collect::<Result<_, StorageError>>()?;
@@ -206,7 +218,6 @@ fn compute(
     let history_start = as_of - Days::new(config.popularity_history_days.max(1));
     let mut tally = PopularityTally::new(as_of, &config.popularity);
     // The same scan gathers each product's daily units for its forecast.
-    let forecast_from = as_of.succ_opt().unwrap_or(as_of).min(today);
     let mut units = ProductSeries::new(forecast_from - Days::new(config.popularity_history_days.max(1)), forecast_from);
     crm_storage::for_each_product_day(snap, history_start, as_of, |d| {
         tally.add(&d.product_id, d.local_date, d.units, d.revenue_cents);
@@ -258,7 +269,7 @@ fn compute(
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, (&run, replica)))?;
     steps.done("write");
     log::debug!("analytics refresh as of {as_of}: {steps}");
-    Ok((run, prepared, forecast))
+    Ok((run, prepared, forecast, value.report))
 }
 
 /// How long each step of a refresh took.

@@ -11,7 +11,7 @@ use crate::schema::{
 use crate::{Conn, MAX_BINDS, StorageError};
 use chrono::{NaiveDate, NaiveDateTime};
 use crm_domain::{
-    AnalyticsRun, CustomerAnalytics, CustomerId, Direction, ProductId, ProductTrend, RfmSegment, Segment,
+    AnalyticsRun, CustomerAnalytics, CustomerId, Direction, ProductId, ProductTrend, RfmSegment, Segment, ValueScore,
 };
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
@@ -95,6 +95,10 @@ pub(crate) struct AnalyticsRecord {
     total_spent_cents: i64,
     first_purchase: Option<NaiveDate>,
     last_purchase: Option<NaiveDate>,
+    purchase_days: i64,
+    p_alive: Option<f64>,
+    expected_purchases: Option<f64>,
+    expected_value_cents: Option<i64>,
 }
 
 impl From<&CustomerAnalytics> for AnalyticsRecord {
@@ -111,6 +115,10 @@ impl From<&CustomerAnalytics> for AnalyticsRecord {
             total_spent_cents: row.total_spent_cents,
             first_purchase: row.first_purchase,
             last_purchase: row.last_purchase,
+            purchase_days: row.purchase_days,
+            p_alive: row.value.map(|v| v.p_alive),
+            expected_purchases: row.value.map(|v| v.expected_purchases),
+            expected_value_cents: row.value.and_then(|v| v.expected_value_cents),
         }
     }
 }
@@ -131,6 +139,12 @@ impl TryFrom<AnalyticsRecord> for CustomerAnalytics {
             total_spent_cents: r.total_spent_cents,
             first_purchase: r.first_purchase,
             last_purchase: r.last_purchase,
+            purchase_days: r.purchase_days,
+            value: r.p_alive.zip(r.expected_purchases).map(|(p_alive, expected_purchases)| ValueScore {
+                p_alive,
+                expected_purchases,
+                expected_value_cents: r.expected_value_cents,
+            }),
         })
     }
 }
@@ -224,7 +238,7 @@ pub fn replace_derived(
     (run, replica): (&AnalyticsRun, &str),
 ) -> Result<(), StorageError> {
     diesel::delete(customer_analytics::table).execute_in(conn)?;
-    for chunk in customers.chunks(MAX_BINDS / 11) {
+    for chunk in customers.chunks(MAX_BINDS / 15) {
         let records: Vec<AnalyticsRecord> = chunk.iter().map(Into::into).collect();
         diesel::insert_into(customer_analytics::table).values(&records).execute_in(conn)?;
     }

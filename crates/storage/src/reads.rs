@@ -167,10 +167,26 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     /// Text contained in name, phone or e-mail (case-insensitive for ASCII).
     pub text: Option<String>,
-    /// Only ids greater than this (the pagination cursor).
+    /// Only ids greater than this (the pagination cursor, in id order).
     pub after_id: Option<i64>,
+    /// The order, and where the page starts in it.
+    pub order: CustomerOrder,
     /// Most rows to return.
     pub limit: i64,
+}
+
+/// The order of the customer list, with the position after which a page starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum CustomerOrder {
+    /// By id (`after_id` pages).
+    #[default]
+    Id,
+    /// Highest expected value first, then by id; only customers with a value. The page
+    /// starts after (value in cents, id).
+    Value(Option<(i64, i64)>),
+    /// Lowest P(alive) first (most likely lost), then by id; only customers with a value.
+    /// The page starts after (P(alive), id).
+    PAlive(Option<(f64, i64)>),
 }
 
 diesel::define_sql_function! {
@@ -197,11 +213,39 @@ pub fn list_customers(conn: &mut Conn, filter: &CustomerFilter) -> Result<Vec<Cu
                 (customers::id, customers::name, customers::phone, customers::email, customers::placeholder),
                 Option::<AnalyticsRecord>::as_select(),
             ))
-            .order(customers::id)
             .limit(filter.limit)
             .into_boxed();
-        if let Some(after) = filter.after_id {
-            query = query.filter(customers::id.gt(after));
+        match filter.order {
+            CustomerOrder::Id => {
+                query = query.order(customers::id);
+                if let Some(after) = filter.after_id {
+                    query = query.filter(customers::id.gt(after));
+                }
+            }
+            CustomerOrder::Value(after) => {
+                query = query
+                    .filter(customer_analytics::expected_value_cents.is_not_null())
+                    .order((customer_analytics::expected_value_cents.desc(), customers::id));
+                if let Some((value, id)) = after {
+                    query = query.filter(
+                        customer_analytics::expected_value_cents
+                            .lt(value)
+                            .or(customer_analytics::expected_value_cents.eq(value).and(customers::id.gt(id))),
+                    );
+                }
+            }
+            CustomerOrder::PAlive(after) => {
+                query = query
+                    .filter(customer_analytics::p_alive.is_not_null())
+                    .order((customer_analytics::p_alive, customers::id));
+                if let Some((p, id)) = after {
+                    query = query.filter(
+                        customer_analytics::p_alive
+                            .gt(p)
+                            .or(customer_analytics::p_alive.eq(p).and(customers::id.gt(id))),
+                    );
+                }
+            }
         }
         if let Some(segment) = &filter.segment {
             query = query.filter(customer_analytics::segment.eq(segment.as_str()));

@@ -145,6 +145,10 @@ diesel::table! {
         total_spent_cents -> BigInt,
         first_purchase -> Nullable<Date>,
         last_purchase -> Nullable<Date>,
+        purchase_days -> BigInt,
+        p_alive -> Nullable<Double>,
+        expected_purchases -> Nullable<Double>,
+        expected_value_cents -> Nullable<BigInt>,
     }
 }
 

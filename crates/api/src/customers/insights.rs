@@ -4,7 +4,7 @@ use crate::{ApiError, AppState, ReadErrors};
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::ChurnRisk;
-use crm_domain::{ChurnLevel, RfmSegment, Segment};
+use crm_domain::{ChurnBasis, ChurnLevel, RfmSegment, Segment};
 use crm_service::{InsightCard, LastPurchase, PreferredProduct, PurchaseLine, RfmScores, Suggestion};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -52,7 +52,26 @@ pub struct CustomerInsightsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub churn_risk: Option<ChurnRiskView>,
-    /// The store-local day of the analytics refresh behind `segment` and `rfm`.
+    /// Probability the customer is still buying (the BG/NBD model, as of the last refresh;
+    /// 1 for a customer who has bought on one day only: the model cannot yet tell). Absent
+    /// without a purchase or where the model could not be fitted (too few repeat customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, maximum = 1)]
+    pub p_alive: Option<f64>,
+    /// Purchase days expected in the next `valueHorizonDays` (BG/NBD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub expected_purchases: Option<f64>,
+    /// What the customer is expected to spend in the next `valueHorizonDays` (BG/NBD ×
+    /// Gamma-Gamma), in the store's currency. Absent where the spend model could not be fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub expected_value: Option<f64>,
+    /// The days `expectedPurchases` and `expectedValue` cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub value_horizon_days: Option<u32>,
+    /// The store-local day of the analytics refresh behind `segment`, `rfm` and the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub analytics_as_of: Option<NaiveDate>,
@@ -143,9 +162,19 @@ pub struct RecommendationView {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChurnRiskView {
-    /// `low` (under 1.5 usual gaps since the last visit), `medium` (under 3) or `high`.
+    /// With basis `model`: `low` (P(alive) 0.7 or more), `medium` (0.3 to 0.7) or `high`
+    /// (under 0.3). With basis `rule`: `low` (under 1.5 usual gaps since the last visit),
+    /// `medium` (under 3) or `high`.
     #[schema(value_type = crate::openapi::labels::ChurnLevel)]
     pub level: ChurnLevel,
+    /// What answered: `model` (the customer-value model's P(alive), for a customer with a
+    /// repeat purchase day once the model is fitted) or `rule` (days since the last visit).
+    #[schema(value_type = crate::openapi::labels::ChurnBasis)]
+    pub basis: ChurnBasis,
+    /// The model's P(alive), with basis `model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, maximum = 1)]
+    pub p_alive: Option<f64>,
     /// Days since the last purchase.
     pub days_since_last_purchase: i64,
     /// The customer's usual days between visits (median), or the default of 30.
@@ -205,6 +234,10 @@ impl From<InsightCard> for CustomerInsightsResponse {
             purpose_tags: card.purpose_tags,
             recommendations: card.recommendations.into_iter().map(Into::into).collect(),
             churn_risk: card.churn_risk.map(Into::into),
+            p_alive: card.value.map(|v| round_probability(v.p_alive)),
+            expected_purchases: card.value.map(|v| round_figure(v.expected_purchases)),
+            expected_value: card.value.and_then(|v| v.expected_value).map(|m| m.to_decimal()),
+            value_horizon_days: card.value.map(|v| v.horizon_days),
             analytics_as_of: card.analytics_as_of,
         }
     }
@@ -268,8 +301,20 @@ impl From<ChurnRisk> for ChurnRiskView {
     fn from(risk: ChurnRisk) -> Self {
         Self {
             level: risk.level,
+            basis: risk.basis,
+            p_alive: risk.p_alive.map(round_probability),
             days_since_last_purchase: risk.days_since_last,
             expected_gap_days: risk.expected_gap_days,
         }
     }
+}
+
+/// A probability as the API shows it: four decimals.
+pub(crate) fn round_probability(p: f64) -> f64 {
+    (p * 10_000.0).round() / 10_000.0
+}
+
+/// An expected count as the API shows it: three decimals.
+pub(crate) fn round_figure(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
 }

@@ -5,7 +5,7 @@ use actix_web::web;
 use chrono::NaiveDate;
 use crm_domain::CustomerProfile;
 use crm_domain::{Money, RfmSegment, Segment};
-use crm_service::{CustomerPage, CustomerQuery};
+use crm_service::{CustomerPage, CustomerQuery, CustomerSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,9 +23,28 @@ pub struct ListCustomersQuery {
     /// Page size, 1-500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page (digits; empty for the first page).
-    #[param(pattern = "^[0-9]{0,30}$")]
+    /// The `nextCursor` of the previous page, given with the same `sort` (empty for the
+    /// first page).
+    #[param(pattern = "^[0-9]{0,30}(_[0-9]{1,30})?$")]
     pub cursor: Option<String>,
+    /// The order: `id` (default); `value`, highest expected value first; `pAlive`, lowest
+    /// P(alive) first (the customers most likely lost). `value` and `pAlive` list only the
+    /// customers the last refresh could value (with a purchase, once the model is fitted).
+    pub sort: Option<CustomerSortParam>,
+}
+
+/// The order of the customer list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum CustomerSortParam {
+    /// By id.
+    #[serde(rename = "id")]
+    Id,
+    /// Highest expected value first.
+    #[serde(rename = "value")]
+    Value,
+    /// Lowest P(alive) first.
+    #[serde(rename = "pAlive")]
+    PAlive,
 }
 
 /// One page of customers, by id.
@@ -74,6 +93,14 @@ pub struct CustomerSummaryView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub last_purchase: Option<NaiveDate>,
+    /// Probability the customer is still buying (as of the last refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, maximum = 1)]
+    pub p_alive: Option<f64>,
+    /// Spend expected over the next year (as of the last refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub expected_value: Option<f64>,
 }
 
 impl From<CustomerProfile> for CustomerSummaryView {
@@ -88,16 +115,21 @@ impl From<CustomerProfile> for CustomerSummaryView {
             rfm_segment: a.as_ref().and_then(|a| a.rfm_segment),
             visit_count: a.as_ref().map_or(0, |a| a.visits),
             total_spent: Money::from_cents(a.as_ref().map_or(0, |a| a.total_spent_cents)).to_decimal(),
-            last_purchase: a.and_then(|a| a.last_purchase),
+            last_purchase: a.as_ref().and_then(|a| a.last_purchase),
+            p_alive: a.as_ref().and_then(|a| a.value).map(|v| super::insights::round_probability(v.p_alive)),
+            expected_value: a
+                .and_then(|a| a.value)
+                .and_then(|v| v.expected_value_cents)
+                .map(|c| Money::from_cents(c).to_decimal()),
         }
     }
 }
 
 /// List customers
 ///
-/// Filters combine (segment and tag and text). Results are ordered by id; follow
-/// `nextCursor` for the next page. Segment and totals are those of the last analytics
-/// refresh.
+/// Filters combine (segment and tag and text). Results are ordered by id, or by expected
+/// value or P(alive) (`sort`); follow `nextCursor` for the next page. Segment, totals and
+/// value are those of the last analytics refresh.
 #[utoipa::path(
     get,
     path = "/api/customers",
@@ -116,6 +148,11 @@ pub async fn list_customers(
         text: query.q,
         limit: query.limit,
         cursor: query.cursor,
+        sort: match query.sort {
+            None | Some(CustomerSortParam::Id) => CustomerSort::Id,
+            Some(CustomerSortParam::Value) => CustomerSort::Value,
+            Some(CustomerSortParam::PAlive) => CustomerSort::PAlive,
+        },
     };
     let page = state.read(move |service| service.list_customers(query)).await?;
     Ok(web::Json(page.into()))
