@@ -155,6 +155,34 @@ describe('the dashboard over the demo shop', { timeout: 10 * STEP_TIMEOUT_MS }, 
     assert.ok(text.includes(wape < naiveWape ? 'the forecast did better.' : 'read the forecast with care.'), text);
   });
 
+  it('draws customer value, and for a past day the model against what happened', async () => {
+    const report = await api('/api/analytics/customer-value');
+    assert.equal(report.bgNbd.converged, true);
+    assert.equal(report.deciles.length, 10);
+    const painted = await waitUntil('#value-deciles painted', () => paintedPixels(page, '#value-deciles'), (n) => n > 500);
+    assert.ok(painted > 500, `#value-deciles: ${painted} painted pixels`);
+    const summary = await page.locator('#value-summary').innerText();
+    assert.ok(summary.startsWith(`${report.customers} customers (${report.repeatCustomers} came back)`), summary);
+    assert.equal(await page.locator('#calibration-figure').isHidden(), true, 'no calibration for today');
+    // A past day: the calibration chart, and its note says the API's totals.
+    const past = new Date(Date.now() - 120 * 86_400_000).toISOString().slice(0, 10);
+    const pastReport = await api(`/api/analytics/customer-value?as_of=${past}&horizon_days=90`);
+    await page.locator('#value-horizon').selectOption('90');
+    await page.locator('#value-as-of').fill(past);
+    await page.locator('#value-as-of').dispatchEvent('change');
+    await waitUntil('the calibration chart', () => page.locator('#calibration-figure').isVisible(), (v) => v);
+    const drawn = await waitUntil('#calibration-chart painted', () => paintedPixels(page, '#calibration-chart'), (n) => n > 500);
+    assert.ok(drawn > 500, `#calibration-chart: ${drawn} painted pixels`);
+    const note = await page.locator('#calibration-note').innerText();
+    const [expected, actual] = [...note.matchAll(/([0-9][0-9,]*) (expected|happened)/g)].map((m) => numberIn(m[1]));
+    assert.deepEqual([expected, actual], [Math.round(pastReport.calibration.expectedTotal), pastReport.calibration.actualTotal], note);
+    await page.locator('#value-h').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(outputDir, 'dashboard-customer-value.png'), fullPage: true });
+    await page.locator('#value-as-of').fill('');
+    await page.locator('#value-horizon').selectOption('365');
+    await page.locator('#value-as-of').dispatchEvent('change');
+  });
+
   it('renders a hostile customer name as text and runs nothing', async () => {
     await page.locator('#customer-q').fill('onerror');
     await page.locator('#customer-search button[type=submit]').click();

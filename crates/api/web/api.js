@@ -70,6 +70,9 @@ export const getSegments = () => request('/api/analytics/segments');
 export const getReorder = (limit) => request('/api/analytics/reorder', { query: { limit } });
 export const searchCustomers = (q, cursor, signal) => request('/api/customers', { query: { q, limit: 20, cursor }, signal });
 export const getInsights = (id) => request(`${path('/api/customers', id)}/insights`);
+/** The customer-value models and report; `asOf` null for today's (the refresh's). */
+export const getCustomerValue = ({ asOf, horizonDays }) =>
+  request('/api/analytics/customer-value', { query: { as_of: asOf, horizon_days: horizonDays } });
 
 // Files (Blobs)
 /** The order list (the products to order now) as CSV. */

@@ -14,6 +14,7 @@ import { renderFreshness, renderKpis } from './kpis.js';
 import { renderProducts, renderReorder, renderSegments, renderUpcoming } from './panels.js';
 import { state } from './state.js';
 import { renderTrend } from './trend.js';
+import { loadValue } from './value.js';
 
 const REFRESH_MS = 60_000;
 const FORECAST_DAYS = 28;
@@ -174,10 +175,11 @@ byId('window-form').addEventListener('submit', (event) => {
 
 // --- Buttons and the clock --------------------------------------------------------------------
 
-/** The dashboard and the calendar list (at start, on request, after a key was entered). */
+/** The dashboard, the calendar list and customer value (at start, on request, after a key was entered). */
 function reloadAll() {
   load();
   loadEvents();
+  loadValue();
 }
 
 byId('refresh-now').addEventListener('click', reloadAll);

@@ -153,3 +153,43 @@ export function drawDoughnut(canvas, slices) {
     options: { cutout: '60%', plugins: { legend: { display: false } } },
   }));
 }
+
+/** Vertical bars of `values` (money) under `labels`, one colour, no legend. */
+export function drawBars(canvas, labels, values, label) {
+  return upsert(canvas, () => ({
+    type: 'bar',
+    data: { labels, datasets: [{ label, data: values, backgroundColor: cssVar('--c0'), borderRadius: 2, maxBarThickness: 36 }] },
+    options: {
+      scales: { x: { grid: { display: false } }, y: { beginAtZero: true, ticks: { callback: formatMoneyCompact, maxTicksLimit: 6 } } },
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: ({ raw }) => `${label}: ${formatMoney(raw)}` } } },
+    },
+  }));
+}
+
+/**
+ * Lines over days: `labels` are days, `series` [{label, data, colour (a CSS variable), dash}]
+ * of counts.
+ */
+export function drawLines(canvas, labels, series) {
+  return upsert(canvas, () => ({
+    type: 'line',
+    data: {
+      labels,
+      datasets: series.map((s) => ({
+        label: s.label, data: s.data, borderColor: cssVar(s.colour), backgroundColor: cssVar(s.colour),
+        borderDash: s.dash ?? [], borderWidth: 2, pointRadius: 2, tension: 0.2,
+      })),
+    },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12, callback(i) { return formatDay(this.getLabelForValue(i), 'short'); } } },
+        y: { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 6 } },
+      },
+      plugins: {
+        legend: { labels: { usePointStyle: true, boxHeight: 8 } },
+        tooltip: { callbacks: { title: ([item]) => `Week from ${formatDay(item?.label, 'long')}`, label: ({ dataset, raw }) => `${dataset.label}: ${formatInt(Math.round(raw))}` } },
+      },
+    },
+  }));
+}

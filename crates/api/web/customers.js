@@ -3,7 +3,7 @@
 
 import { getInsights, searchCustomers } from './api.js';
 import { byId, definitionList, el, replace, stateMessage } from './dom.js';
-import { formatDay, formatInt, formatMoney, formatNumber } from './format.js';
+import { formatDay, formatInt, formatMoney, formatNumber, formatShare } from './format.js';
 import { state } from './state.js';
 
 const input = byId('customer-q');
@@ -67,7 +67,10 @@ function insightCard(c) {
       ['First purchase', c.firstPurchase && formatDay(c.firstPurchase)],
       ['Last purchase', last ? `${formatDay(last.date)} · ${formatMoney(last.amount)}` : 'none yet'],
       ['RFM scores', rfm && `R ${rfm.recency} · F ${rfm.frequency} · M ${rfm.monetary} (of 5)`],
-      ['Churn risk', churn && `${churn.level}: ${formatInt(churn.daysSinceLastPurchase)} days since the last purchase, usually every ${formatNumber(churn.expectedGapDays)} days`],
+      ['Churn risk', churn && (churn.basis === 'model'
+        ? `${churn.level}: still buying with probability ${formatShare(churn.pAlive)}, ${formatInt(churn.daysSinceLastPurchase)} days since the last purchase`
+        : `${churn.level}: ${formatInt(churn.daysSinceLastPurchase)} days since the last purchase, usually every ${formatNumber(churn.expectedGapDays)} days`)],
+      ['Expected', c.expectedValue == null ? null : `${formatMoney(c.expectedValue)} over the next ${formatInt(c.valueHorizonDays)} days (about ${formatNumber(c.expectedPurchases)} visits)`],
     ]),
     last?.items.length > 0 && section('Last purchase', last.items,
       (line) => `${formatInt(line.quantity)} × ${line.productName} at ${formatMoney(line.unitPrice)}`),

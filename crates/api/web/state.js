@@ -18,6 +18,8 @@ export const state = {
   editing: null,
   /** The running customer search (its AbortController) and the search-as-you-type timer. */
   search: { controller: null, timer: 0 },
+  /** The customer-value report asked for last ({asOf, horizonDays}): older answers are dropped. */
+  value: { query: null },
   /** Resolvers of askForKey() calls waiting for the key dialog to close. */
   keyWaiting: [],
 };

@@ -155,6 +155,11 @@ fn compute(
     let sequence = crm_storage::last_change(snap)?;
     // Each step's duration, for the operator's debug log.
     let mut steps = Steps::default();
+    // Customer value: the models learn from the whole days before the forecasts' first day.
+    let forecast_from = as_of.succ_opt().unwrap_or(as_of).min(today);
+    let value = crate::value::for_refresh(snap, forecast_from)?;
+    let mut scores = value.scores.into_iter().peekable();
+    steps.done("customer value");
     let window_days = u64::try_from(config.segments.window_days.max(1)).unwrap_or(365);
     let window_start = as_of - Days::new(window_days - 1);
     let totals = crm_storage::customer_totals(snap, window_start)?;
@@ -169,10 +174,6 @@ fn compute(
         })
         .collect();
     let segments = assign_segments(&activities, as_of, &config.segments);
-    // Customer value: the models learn from the whole days before the forecasts' first day.
-    let forecast_from = as_of.succ_opt().unwrap_or(as_of).min(today);
-    let value = crate::value::for_refresh(snap, forecast_from)?;
-    let mut scores = value.scores.into_iter().peekable();
     let buyers: Vec<usize> = (0..totals.len()).filter(|&i| totals[i].visits > 0).collect();
     let inputs: Vec<RfmInput> = buyers
         .iter()
