@@ -5,6 +5,10 @@
 //!
 //! `cargo run --release -p crm-analytics --example value_bench -- 100000 1000000`
 //!
+//! With `--histories FILE` it fits and scores the customers of a CSV file instead (one line
+//! per customer: `x,t_x,T,mean_spend`, days and any currency unit), e.g. a store's histories
+//! dumped with the refresh's query.
+//!
 //! Figures: docs/performance.md, "Customer value".
 
 use std::time::Instant;
@@ -82,12 +86,40 @@ fn customer(draws: &mut Draws) -> (Frequency, f64) {
     (Frequency { repeat_days: repeats, recency_days: last_day, age_days: age }, mean_spend)
 }
 
+/// Customers read from a CSV file of `x,t_x,T,mean_spend` lines.
+fn read_histories(path: &str) -> Vec<(Frequency, f64)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap_or(f64::NAN)).collect();
+            let day = |v: f64| v.max(0.0) as u32;
+            let frequency =
+                Frequency::new(day(f[0]), day(f[1]), day(f[2])).unwrap_or_else(|e| panic!("{path}: {line:?}: {e}"));
+            (frequency, f[3])
+        })
+        .collect()
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--histories") {
+        let path = args.get(at + 1).map_or_else(|| panic!("--histories needs a file"), String::as_str);
+        run(read_histories(path));
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![100_000, 1_000_000] } else { sizes };
     for n in sizes {
         let mut draws = Draws(42);
-        let customers: Vec<(Frequency, f64)> = (0..n).map(|_| customer(&mut draws)).collect();
+        run((0..n).map(|_| customer(&mut draws)).collect());
+    }
+}
+
+/// Fits and scores `customers`, printing the times and the parameters.
+fn run(customers: Vec<(Frequency, f64)>) {
+    let n = customers.len();
+    {
         let histories: Vec<Frequency> = customers.iter().map(|(h, _)| *h).collect();
         let spends: Vec<Spend> =
             customers.iter().map(|(h, m)| Spend { repeat_days: h.repeat_days, mean_spend: *m }).collect();
@@ -98,7 +130,7 @@ fn main() {
             Ok(fit) => fit,
             Err(error) => {
                 eprintln!("{n} customers: BG/NBD did not fit: {error}");
-                continue;
+                return;
             }
         };
         let bg_took = started.elapsed();

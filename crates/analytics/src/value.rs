@@ -44,8 +44,15 @@ use statrs::function::gamma::{digamma, ln_gamma};
 /// a fit may end with and count as converged.
 pub const GRADIENT_TOLERANCE: f64 = 1e-5;
 
-/// Steps either optimiser may take.
-const MAX_ITERATIONS: u64 = 500;
+/// Steps L-BFGS may take (Nelder-Mead, three times as many). A well-posed fit needs a few
+/// dozen; data the model cannot separate (every customer alike, nobody leaving) walks the
+/// parameters off towards infinity, and the caps bound that walk's time.
+const MAX_ITERATIONS: u64 = 200;
+
+/// A log-parameter beyond this (a parameter above 3.3 million or below 3·10⁻⁷) means the fit
+/// is walking off to a limit of the model: it is reported as not converged, without the
+/// Nelder-Mead retry.
+const RUNAWAY_LOG_PARAMETER: f64 = 15.0;
 
 /// The fewest repeat customers (`x > 0`) a fit accepts: below it the drop-out and the
 /// spend distributions are not identified by the data.
@@ -571,6 +578,7 @@ fn minimize<L: Likelihood>(problem: &L, start: &[f64]) -> Result<Minimum, FitErr
     let mut failures = Vec::new();
     match lbfgs(problem, start) {
         Ok(found) if found.converged => return Ok(found),
+        Ok(found) if found.at.iter().any(|t| t.abs() > RUNAWAY_LOG_PARAMETER) => return Ok(found),
         Ok(found) => keep(&mut best, found),
         Err(error) => failures.push(error),
     }
@@ -630,7 +638,7 @@ impl<L: Likelihood> Gradient for Objective<'_, L> {
 fn lbfgs<L: Likelihood>(problem: &L, start: &[f64]) -> Result<Minimum, String> {
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(GRADIENT_TOLERANCE / 10.0)
-        .and_then(|s| s.with_tolerance_cost(0.0))
+        .and_then(|s| s.with_tolerance_cost(1e-12))
         .map_err(|e| e.to_string())?;
     let run = Executor::new(Objective(problem), solver)
         .configure(|state| state.param(DVector::from_column_slice(start)).max_iters(MAX_ITERATIONS))
@@ -652,7 +660,7 @@ fn nelder_mead<L: Likelihood>(problem: &L, start: &[f64]) -> Result<Minimum, Str
     }
     let solver = NelderMead::new(simplex).with_sd_tolerance(1e-12).map_err(|e| e.to_string())?;
     let run = Executor::new(Objective(problem), solver)
-        .configure(|state| state.max_iters(MAX_ITERATIONS * 4))
+        .configure(|state| state.max_iters(MAX_ITERATIONS * 3))
         .run()
         .map_err(|e| format!("Nelder-Mead: {e}"))?;
     let state = run.state();

@@ -40,11 +40,13 @@ function renderValue(r) {
   const horizon = `${formatInt(r.horizonDays)} days`;
   summary.textContent = bg.unavailable
     ? `The purchase model could not be fitted on the days before ${formatDay(r.asOf)}: ${bg.unavailable}. Churn risk uses the rule on days since the last visit.`
-    : [
+    : !bg.converged
+      ? `The purchase model's fit did not converge on the days before ${formatDay(r.asOf)}: the customers' histories do not tell its parameters apart (as when every customer buys alike and nobody leaves). No customer is valued; churn risk uses the rule on days since the last visit.`
+      : [
       `${formatInt(r.customers)} customers (${formatInt(r.repeatCustomers)} came back) learnt up to ${formatDay(r.asOf)}`,
       r.totalExpectedValue != null && `are expected to spend ${formatMoney(r.totalExpectedValue)} over the next ${horizon}`,
-      gg.populationMeanSpend != null && `about ${formatMoney(gg.populationMeanSpend)} a visit`,
-      !(bg.converged && (gg.converged || gg.unavailable)) && 'the fit did not fully converge: read the figures with care',
+      gg.converged && gg.populationMeanSpend != null && `about ${formatMoney(gg.populationMeanSpend)} a visit`,
+      !gg.converged && 'the spend model did not fit, so no amounts are shown',
     ].filter(Boolean).join(', ') + '.';
 
   const deciles = r.deciles ?? [];
@@ -82,7 +84,7 @@ function renderValue(r) {
         formatDay(s.lastPurchase), formatInt(s.purchaseDays),
       ]),
     })
-    : stateMessage('empty', bg.unavailable ? 'No list without the purchase model.' : 'No valuable customer seems to be slipping away.')));
+    : stateMessage('empty', bg.unavailable || !bg.converged ? 'No list without the purchase model.' : 'No valuable customer seems to be slipping away.')));
 }
 
 /** " (the model expected 7.8% fewer)." */

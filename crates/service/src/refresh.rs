@@ -8,7 +8,7 @@
 use crate::cards::{CardBook, PreparedCards, RefreshResults};
 use crate::forecast::{ForecastBook, Prepared, ProductSeries};
 use crate::replicas::Lease;
-use crate::value::{CustomerValueReport, ValueBook};
+use crate::value::{PreparedValue, ValueBook};
 use crate::{Clock, Service, ServiceError};
 use chrono::{Days, NaiveDate};
 use crm_analytics::basket::CoPurchaseCounter;
@@ -149,7 +149,7 @@ fn compute(
     catalogue: u64,
     as_of: NaiveDate,
     today: NaiveDate,
-) -> Result<(AnalyticsRun, PreparedCards, Prepared, CustomerValueReport), StorageError> {
+) -> Result<(AnalyticsRun, PreparedCards, Prepared, PreparedValue), StorageError> {
     let started_at = clock.now();
     // The first read fixes the snapshot: every change up to here is in what follows.
     let sequence = crm_storage::last_change(snap)?;
@@ -270,7 +270,7 @@ fn compute(
     db.write(|c| crm_storage::replace_derived(c, &customers, &products, &pairs, &rule_tags, (&run, replica)))?;
     steps.done("write");
     log::debug!("analytics refresh as of {as_of}: {steps}");
-    Ok((run, prepared, forecast, value.report))
+    Ok((run, prepared, forecast, value.prepared))
 }
 
 /// How long each step of a refresh took.

@@ -22,6 +22,10 @@ pub const SLIPPING_LIMIT: usize = 20;
 /// Below this P(alive) a customer counts as slipping away.
 pub const SLIPPING_BELOW: f64 = 0.5;
 
+/// Why a customer has no score when the purchase model's fit did not converge.
+pub const NOT_CONVERGED: &str = "the purchase model's fit did not converge: the customers' histories do not tell its \
+     parameters apart (e.g. every customer buys alike and nobody leaves); churn risk uses the rule";
+
 /// The fitted models for one `as_of`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueModels {
@@ -194,17 +198,24 @@ pub struct CalibrationWeek {
 /// The models the refresh fitted for today, with their summary at the default horizon.
 #[derive(Debug, Default)]
 pub(crate) struct ValueBook {
-    prepared: Mutex<Option<Arc<CustomerValueReport>>>,
+    prepared: Mutex<Option<Arc<PreparedValue>>>,
+}
+
+/// What the refresh fitted, with its summary.
+#[derive(Debug)]
+pub(crate) struct PreparedValue {
+    report: CustomerValueReport,
+    fitted: Fitted,
 }
 
 impl ValueBook {
-    pub(crate) fn install(&self, report: CustomerValueReport) {
-        *self.prepared.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(report));
+    pub(crate) fn install(&self, prepared: PreparedValue) {
+        *self.prepared.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(prepared));
     }
 
-    fn prepared(&self, as_of: NaiveDate) -> Option<Arc<CustomerValueReport>> {
+    fn prepared(&self, as_of: NaiveDate) -> Option<Arc<PreparedValue>> {
         let prepared = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
-        prepared.as_ref().filter(|r| r.models.as_of == as_of).map(Arc::clone)
+        prepared.as_ref().filter(|p| p.report.models.as_of == as_of).map(Arc::clone)
     }
 }
 
@@ -248,6 +259,7 @@ fn histories(rows: &[PurchaseDays], as_of: NaiveDate) -> Vec<History> {
 }
 
 /// The fitted models, with the analytics crate's own types for scoring.
+#[derive(Debug, Clone)]
 struct Fitted {
     bg: Result<Fit<BgNbd>, FitError>,
     gg: Result<Fit<GammaGamma>, FitError>,
@@ -281,9 +293,11 @@ impl Fitted {
         }
     }
 
+    /// The customer's score: only from a fit that converged (one that did not is shown in
+    /// the report, marked, but not applied to customers).
     fn score(&self, h: &History, horizon_days: u32) -> Option<ValueScoreDetail> {
-        let bg = self.bg.as_ref().ok()?;
-        let gg = self.gg.as_ref().ok().map(|f| &f.params);
+        let bg = self.bg.as_ref().ok().filter(|f| f.converged)?;
+        let gg = self.gg.as_ref().ok().filter(|f| f.converged).map(|f| &f.params);
         let value = score((&bg.params, gg), &h.frequency, h.mean_spend_cents, horizon_days, 0.0);
         Some(ValueScoreDetail {
             p_alive: value.p_alive,
@@ -298,13 +312,13 @@ impl Fitted {
 /// id, with their purchase days) and the summary it installs.
 pub(crate) struct RefreshValue {
     pub scores: Vec<(i64, u32, Option<ValueScore>)>,
-    pub report: CustomerValueReport,
+    pub prepared: PreparedValue,
 }
 
 /// Fits the models on the purchase days before `as_of` and scores every customer over
 /// the default horizon (the refresh's step; no calibration: `as_of` is today).
 pub(crate) fn for_refresh(snap: &mut Conn, as_of: NaiveDate) -> Result<RefreshValue, StorageError> {
-    let rows = crm_storage::purchase_days(snap, as_of)?;
+    let rows = crm_storage::purchase_days(snap, as_of, None)?;
     let histories = histories(&rows, as_of);
     let fitted = Fitted::of(&histories);
     let horizon = DEFAULT_VALUE_HORIZON_DAYS;
@@ -322,7 +336,7 @@ pub(crate) fn for_refresh(snap: &mut Conn, as_of: NaiveDate) -> Result<RefreshVa
         })
         .collect();
     let report = summarise(&fitted, as_of, horizon, &histories, &scored, None);
-    Ok(RefreshValue { scores, report })
+    Ok(RefreshValue { scores, prepared: PreparedValue { report, fitted } })
 }
 
 fn summarise(
@@ -404,7 +418,7 @@ fn calibrate(
     actual: &[(NaiveDate, i64)],
     budget: &Budget,
 ) -> Result<Option<Calibration>, ServiceError> {
-    let Ok(bg) = fitted.bg.as_ref() else { return Ok(None) };
+    let Some(bg) = fitted.bg.as_ref().ok().filter(|f| f.converged) else { return Ok(None) };
     if days == 0 {
         return Ok(None);
     }
@@ -469,8 +483,8 @@ impl Service {
         if horizon != DEFAULT_VALUE_HORIZON_DAYS {
             return Ok(None);
         }
-        let Some(report) = self.values.prepared(as_of) else { return Ok(None) };
-        let mut report = (*report).clone();
+        let Some(prepared) = self.values.prepared(as_of) else { return Ok(None) };
+        let mut report = prepared.report.clone();
         self.name_slipping(&mut report)?;
         Ok(Some(report))
     }
@@ -489,7 +503,7 @@ impl Service {
         let observed = u32::try_from((today - as_of).num_days()).unwrap_or(0).min(horizon);
         let until = as_of + Days::new(u64::from(observed));
         let (rows, actual) = self.db.read(|conn| {
-            let rows = crm_storage::purchase_days(conn, as_of)?;
+            let rows = crm_storage::purchase_days(conn, as_of, None)?;
             let actual = if observed > 0 { crm_storage::repeat_purchase_days(conn, as_of, until)? } else { Vec::new() };
             Ok::<_, StorageError>((rows, actual))
         })?;
@@ -520,9 +534,13 @@ impl Service {
         budget: &Budget,
     ) -> Result<CustomerValue, ServiceError> {
         let (as_of, horizon) = self.value_request(as_of, horizon)?;
+        // The refresh's models when they are the ones asked for: then only this customer's
+        // purchases are read.
+        let prepared = self.values.prepared(as_of);
+        let only = prepared.is_some().then_some(customer.get());
         let (exists, rows) = self.db.read(|conn| {
             let exists = crm_storage::reads::customer_profile(conn, customer)?.is_some();
-            let rows = if exists { crm_storage::purchase_days(conn, as_of)? } else { Vec::new() };
+            let rows = if exists { crm_storage::purchase_days(conn, as_of, only)? } else { Vec::new() };
             Ok::<_, StorageError>((exists, rows))
         })?;
         if !exists {
@@ -530,11 +548,15 @@ impl Service {
         }
         budget.check()?;
         let histories = histories(&rows, as_of);
-        let fitted = Fitted::of(&histories);
+        let fitted = match &prepared {
+            Some(prepared) => prepared.fitted.clone(),
+            None => Fitted::of(&histories),
+        };
         let mine = histories.iter().find(|h| h.customer == customer.get());
         let unavailable = match (&fitted.bg, mine) {
             (_, None) => Some(format!("customer {customer} has no completed purchase before {as_of}")),
             (Err(error), Some(_)) => Some(format!("the purchase model could not be fitted: {error}")),
+            (Ok(fit), Some(_)) if !fit.converged => Some(NOT_CONVERGED.to_owned()),
             (Ok(_), Some(_)) => None,
         };
         Ok(CustomerValue {

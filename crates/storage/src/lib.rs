@@ -52,7 +52,7 @@ pub use replicas::{
 };
 pub use status::{ping, recount_tables, sync_status, table_counts};
 pub use stock::{CatalogueEntry, StockOut, catalogue, stock_outs};
-pub use value::{PurchaseDays, purchase_days, repeat_purchase_days};
+pub use value::{PurchaseDays, grouped_purchase_days, purchase_days, repeat_purchase_days};
 
 /// Largest number of bind parameters put in one statement; SQLite allows 32,766 and
 /// PostgreSQL 65,535.
