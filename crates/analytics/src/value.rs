@@ -729,6 +729,11 @@ mod tests {
         let expected = a1 + a2 + (a3.exp() + a4.exp()).ln();
         let got = m.log_likelihood(&[h(2, 30, 50)]);
         assert!((got - expected).abs() < 1e-10, "{got} vs {expected}");
+        // The total over several customers is the sum of theirs.
+        let others = [h(0, 0, 40), h(5, 35, 60)];
+        let sum: f64 = others.iter().map(|c| m.log_likelihood(&[*c])).sum::<f64>() + expected;
+        let total = m.log_likelihood(&[h(2, 30, 50), others[0], others[1]]);
+        assert!((total - sum).abs() < 1e-9, "{total} vs {sum}");
     }
 
     #[test]
@@ -782,6 +787,22 @@ mod tests {
         assert_eq!(Frequency::new(0, 3, 5), Err(HistoryError::RepeatsWithoutRecency));
         assert_eq!(Frequency::new(4, 3, 5), Err(HistoryError::MoreRepeatsThanDays));
         assert_eq!(Frequency::new(3, 3, 5), Ok(h(3, 3, 5)));
+    }
+
+    #[test]
+    fn ten_repeat_customers_are_enough_and_nine_are_not() {
+        let mut customers: Vec<Frequency> = (0..9).map(|i| h(1 + i % 3, 20 + 7 * i, 200)).collect();
+        customers.extend((0..40).map(|i| h(0, 0, 150 + i)));
+        assert_eq!(BgNbd::fit(&customers), Err(FitError::TooFewRepeatCustomers { found: 9, needed: 10 }));
+        customers.push(h(2, 90, 200));
+        assert!(BgNbd::fit(&customers).is_ok());
+        let spend = |x: u32, m: f64| Spend { repeat_days: x, mean_spend: m };
+        let mut spends: Vec<Spend> = (0..9).map(|i| spend(1 + i % 4, 10.0 + f64::from(i))).collect();
+        // Customers the spend model cannot use do not count.
+        spends.extend([spend(0, 12.0), spend(3, 0.0), spend(2, -5.0), spend(2, f64::NAN)]);
+        assert_eq!(GammaGamma::fit(&spends), Err(FitError::TooFewRepeatCustomers { found: 9, needed: 10 }));
+        spends.push(spend(2, 14.5));
+        assert!(GammaGamma::fit(&spends).is_ok());
     }
 
     #[test]

@@ -500,7 +500,7 @@ impl Service {
     ) -> Result<CustomerValueReport, ServiceError> {
         let (as_of, horizon) = self.value_request(as_of, horizon)?;
         let today = self.today();
-        let observed = u32::try_from((today - as_of).num_days()).unwrap_or(0).min(horizon);
+        let observed = u32::try_from((today - as_of).num_days()).unwrap_or(u32::MAX).min(horizon);
         let until = as_of + Days::new(u64::from(observed));
         let (rows, actual) = self.db.read(|conn| {
             let rows = crm_storage::purchase_days(conn, as_of, None)?;
