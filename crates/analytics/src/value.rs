@@ -684,36 +684,29 @@ mod tests {
         BgNbd { r: 0.2426, alpha: 4.4137 * 7.0, a: 0.7930, b: 2.4262 }
     }
 
-    #[test]
-    fn the_gradient_is_the_likelihoods_slope() {
-        let customers = [h(0, 0, 200), h(1, 30, 200), h(2, 212, 272), h(5, 100, 273), h(14, 250, 260), h(3, 10, 273)];
-        let problem = BgNbdLikelihood::new(&customers);
-        let theta = [0.3_f64.ln(), 20.0_f64.ln(), 0.8_f64.ln(), 2.0_f64.ln()];
-        let (_, gradient) = problem.evaluate(&theta);
-        for i in 0..4 {
+    /// The exact gradient of `problem` at `theta` against central differences.
+    fn check_gradient(problem: &impl Likelihood, theta: &[f64]) {
+        let (_, gradient) = problem.evaluate(theta);
+        for i in 0..theta.len() {
             let step = 1e-6;
-            let (mut up, mut down) = (theta, theta);
+            let (mut up, mut down) = (theta.to_vec(), theta.to_vec());
             up[i] += step;
             down[i] -= step;
             let numeric = (problem.evaluate(&up).0 - problem.evaluate(&down).0) / (2.0 * step);
             assert!((numeric - gradient[i]).abs() < 1e-7, "parameter {i}: {numeric} vs {}", gradient[i]);
         }
+    }
+
+    #[test]
+    fn the_gradient_is_the_likelihoods_slope() {
+        let customers = [h(0, 0, 200), h(1, 30, 200), h(2, 212, 272), h(5, 100, 273), h(14, 250, 260), h(3, 10, 273)];
+        check_gradient(&BgNbdLikelihood::new(&customers), &[0.3_f64.ln(), 20.0_f64.ln(), 0.8_f64.ln(), 2.0_f64.ln()]);
         let spends = [
             Spend { repeat_days: 1, mean_spend: 20.0 },
             Spend { repeat_days: 5, mean_spend: 35.5 },
             Spend { repeat_days: 2, mean_spend: 12.25 },
         ];
-        let problem = GammaGammaLikelihood::new(&spends);
-        let theta = [2.0_f64.ln(), 3.0_f64.ln(), 15.0_f64.ln()];
-        let (_, gradient) = problem.evaluate(&theta);
-        for i in 0..3 {
-            let step = 1e-6;
-            let (mut up, mut down) = (theta, theta);
-            up[i] += step;
-            down[i] -= step;
-            let numeric = (problem.evaluate(&up).0 - problem.evaluate(&down).0) / (2.0 * step);
-            assert!((numeric - gradient[i]).abs() < 1e-7, "parameter {i}: {numeric} vs {}", gradient[i]);
-        }
+        check_gradient(&GammaGammaLikelihood::new(&spends), &[2.0_f64.ln(), 3.0_f64.ln(), 15.0_f64.ln()]);
     }
 
     #[test]
