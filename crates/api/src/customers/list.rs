@@ -30,6 +30,7 @@ pub struct ListCustomersQuery {
     /// The order: `id` (default); `value`, highest expected value first; `pAlive`, lowest
     /// P(alive) first (the customers most likely lost). `value` and `pAlive` list only the
     /// customers the last refresh could value (with a purchase, once the model is fitted).
+    #[param(inline)]
     pub sort: Option<CustomerSortParam>,
 }
 
