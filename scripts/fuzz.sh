@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (fuzz/fuzz_targets/: the iCalendar import's reader, the sync
+# Runs every fuzz target (fuzz/fuzz_targets/: the iCalendar import's reader, the CSV import, the sync
 # bodies, the reads' query strings) for SECONDS each, from the committed seeds
 # (fuzz/seeds/<target>/, taken from the tests) and the corpus of earlier runs
 # (fuzz/corpus/<target>/, not committed), with each target's dictionary.
@@ -19,7 +19,7 @@ seconds="${1:-300}"
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(ical sync_body query_string)
+  targets=(ical sync_body query_string csv_import)
 fi
 sanitizer="${CRM_FUZZ_SANITIZER:-none}"
 export RUSTC_BOOTSTRAP=1

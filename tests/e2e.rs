@@ -21,6 +21,7 @@ mod demo;
 mod faults;
 mod forecast;
 mod hardening;
+mod import;
 mod insights;
 mod online_retail;
 mod openapi_spec;

@@ -17,7 +17,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use support::{App, cents, spawn_app_with, temp_dir};
 
-struct Line {
+pub(crate) struct Line {
     stock_code: String,
     description: String,
     quantity: i64,
@@ -25,9 +25,9 @@ struct Line {
     price_e4: i64,
 }
 
-struct Invoice {
+pub(crate) struct Invoice {
     id: i64,
-    customer: i64,
+    pub(crate) customer: i64,
     at: NaiveDateTime,
     lines: Vec<Line>,
 }
@@ -38,12 +38,12 @@ impl Invoice {
         self.lines.iter().map(|l| (l.quantity * l.price_e4 + 50) / 100).sum()
     }
 
-    fn day(&self) -> NaiveDate {
+    pub(crate) fn day(&self) -> NaiveDate {
         self.at.date()
     }
 }
 
-fn data_path() -> PathBuf {
+pub(crate) fn data_path() -> PathBuf {
     std::env::var_os("CRM_ONLINE_RETAIL_CSV").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/online_retail/online_retail.csv.gz")
     })
@@ -57,7 +57,7 @@ fn price_e4(text: &str) -> i64 {
 
 /// Reads the data set and cleans it: no cancellations, no rows without a customer, no
 /// non-positive quantity or price.
-fn load_invoices() -> Vec<Invoice> {
+pub(crate) fn load_invoices() -> Vec<Invoice> {
     let path = data_path();
     let file = std::fs::File::open(&path)
         .unwrap_or_else(|e| panic!("the Online Retail data set is needed at {} ({e})", path.display()));
@@ -149,7 +149,7 @@ fn online_retail_analytics_match_an_independent_computation() {
 }
 
 /// Every day's revenue and sale count, against sums over the invoices.
-fn check_daily_revenue(app: &App, invoices: &[Invoice]) {
+pub(crate) fn check_daily_revenue(app: &App, invoices: &[Invoice]) {
     let mut expected: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
     for invoice in invoices {
         let day = expected.entry(invoice.day()).or_default();
@@ -172,7 +172,7 @@ fn check_daily_revenue(app: &App, invoices: &[Invoice]) {
 
 /// Frequency, monetary value and purchase dates of a sample of customers (every 10th,
 /// plus the five with the most invoices), against the invoices.
-fn check_customers(app: &App, invoices: &[Invoice], customer_ids: &[i64]) {
+pub(crate) fn check_customers(app: &App, invoices: &[Invoice], customer_ids: &[i64]) {
     let mut by_customer: HashMap<i64, Vec<&Invoice>> = HashMap::new();
     for invoice in invoices {
         by_customer.entry(invoice.customer).or_default().push(invoice);
@@ -202,7 +202,7 @@ fn check_customers(app: &App, invoices: &[Invoice], customer_ids: &[i64]) {
 
 /// The ten most popular products: units and line revenue weighted by 0.5^(age/14 days)
 /// over the 180 days before the last day, scored half on units and half on revenue.
-fn check_top_products(app: &App, invoices: &[Invoice], last_day: NaiveDate) {
+pub(crate) fn check_top_products(app: &App, invoices: &[Invoice], last_day: NaiveDate) {
     let mut decayed: HashMap<&str, (f64, f64)> = HashMap::new();
     for invoice in invoices {
         let age = (last_day - invoice.day()).num_days();

@@ -44,6 +44,7 @@ pub use status::{AnalyticsRun, KindStatus, SyncCounts, SyncKind, SyncStatus, Tab
 pub use tags::{MAX_TAGS, TAG, event_tag, parse_tags};
 pub use text::{
     TextRule, is_bidi_control, is_default_ignorable, nfc, optional_email, optional_text, required_text, rules,
+    spreadsheet_safe, spreadsheet_unguarded,
 };
 pub use time::{StoreZone, parse_day, parse_timestamp};
 

@@ -239,3 +239,30 @@ pub fn optional_email(text: Option<&str>) -> Result<Option<String>, DomainError>
         && !email.chars().any(char::is_whitespace);
     if well_formed { Ok(Some(email)) } else { Err(DomainError::BadEmail) }
 }
+
+/// The first characters that make a spreadsheet read a cell as a formula (or, for a tab
+/// and a carriage return, hide one behind them).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text for a CSV cell that a spreadsheet will show, not run: text starting like a formula
+/// gets a leading apostrophe (OWASP's advice against CSV injection).
+///
+/// ```
+/// use crm_domain::{spreadsheet_safe, spreadsheet_unguarded};
+/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(spreadsheet_safe("Tea = good"), "Tea = good");
+/// assert_eq!(spreadsheet_unguarded(&spreadsheet_safe("-2")), "-2");
+/// assert_eq!(spreadsheet_unguarded("'tis"), "'tis");
+/// ```
+pub fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) { format!("'{text}") } else { text.to_owned() }
+}
+
+/// The text [`spreadsheet_safe`] guarded, as it was: a leading apostrophe dropped when a
+/// formula's first character follows it.
+pub fn spreadsheet_unguarded(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}

@@ -48,6 +48,22 @@ impl StoreZone {
         self.local_date(now)
     }
 
+    /// The instant a store-local wall-clock time names: the earlier of the two when the
+    /// clocks went back over it, `None` when the clocks jumped over it.
+    ///
+    /// ```
+    /// use chrono::NaiveDateTime;
+    /// use crm_domain::StoreZone;
+    /// let london = StoreZone::parse("Europe/London").unwrap();
+    /// let at = |text| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    /// assert_eq!(london.instant(at("2011-06-01 10:00")).unwrap().to_rfc3339(), "2011-06-01T09:00:00+00:00");
+    /// assert_eq!(london.instant(at("2011-10-30 01:30")).unwrap().to_rfc3339(), "2011-10-30T00:30:00+00:00");
+    /// assert_eq!(london.instant(at("2011-03-27 01:30")), None);
+    /// ```
+    pub fn instant(self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        self.0.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))
+    }
+
     /// Noon of the store-local `day`, as an instant (noon exists on every day, whatever
     /// daylight saving does).
     ///

@@ -34,6 +34,11 @@ pub enum Command {
     /// Fill the database with a generated shop (customers, products with stock, sales with
     /// lines, festivals on the calendar), deterministic per seed, ending today.
     Demo(Box<DemoOptions>),
+    /// Load customers, products or sales from a CSV file (a POS export, the UCI Online
+    /// Retail file, or any layout a mapping file describes), through the sync rules: bad
+    /// rows go to FILE.rejected.csv, the rest are stored. Exit status: 0 every row imported,
+    /// 1 some rows rejected, 2 the import failed.
+    Import(Box<ImportOptions>),
 }
 
 /// Options of `crm-trends serve`. Every flag can also be set by its environment variable.
@@ -308,6 +313,62 @@ pub struct DemoOptions {
     /// Write into a database that already holds data (the demo's records upsert by id).
     #[arg(long)]
     pub force: bool,
+}
+
+/// Options of `crm-trends import`.
+#[derive(Debug, Args)]
+pub struct ImportOptions {
+    /// What the file holds: customers, products or sales (one row per sale line).
+    #[arg(value_parser = parse_kind)]
+    pub kind: crm_service::ImportKind,
+
+    /// The CSV file (`.csv.gz` is read through gzip).
+    pub file: PathBuf,
+
+    /// The file's layout: generic (our field names), online-retail (the UCI Online Retail
+    /// file). docs/import.md lists the columns and rules of each.
+    #[arg(long, default_value = "generic", value_parser = parse_format, conflicts_with = "map")]
+    pub format: crm_service::ImportFormat,
+
+    /// A mapping file (TOML) for any other layout: which column holds which field, the
+    /// decimal separator, the time formats (docs/import.md).
+    #[arg(long, value_name = "MAPPING.toml")]
+    pub map: Option<PathBuf>,
+
+    /// Check every row and write nothing (the rejected rows are reported as usual).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The file's text encoding when it has no byte-order mark: utf-8 (default) or
+    /// windows-1252.
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<crm_service::TextEncoding>,
+
+    /// The store to load (the server's `DATABASE_URL`: a SQLite file or a PostgreSQL URL).
+    /// A SQLite file must not be in use by a running server.
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
+    pub database_url: Location,
+
+    /// The store's IANA time zone (the server's): times without an offset are read in it.
+    #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: StoreZone,
+
+    /// Rows between two progress lines when standard error is not a terminal (on a
+    /// terminal a progress bar shows instead).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_every: u64,
+}
+
+fn parse_kind(text: &str) -> Result<crm_service::ImportKind, String> {
+    text.parse()
+}
+
+fn parse_format(text: &str) -> Result<crm_service::ImportFormat, String> {
+    text.parse()
+}
+
+fn parse_encoding(text: &str) -> Result<crm_service::TextEncoding, String> {
+    text.parse()
 }
 
 /// Options of `crm-trends openapi`.

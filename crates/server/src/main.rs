@@ -1,11 +1,13 @@
 //! `crm-trends`: the analytics and insights service beside a shop's POS.
 //!
 //! One binary: `serve` runs the HTTP service (dashboard, API, Swagger UI) over an embedded
-//! SQLite file; `demo` fills that file with a generated shop; `backup` copies it while the
-//! server runs; `openapi` prints the API specification.
+//! SQLite file; `demo` fills that file with a generated shop; `import` loads a CSV file
+//! into it; `backup` copies it while the server runs; `openapi` prints the API
+//! specification.
 
 mod config;
 mod demo;
+mod import;
 mod keys;
 mod lock;
 mod serve;
@@ -26,6 +28,7 @@ fn main() -> anyhow::Result<()> {
             serve::run(*options)
         }
         Command::Demo(options) => demo::run(&options),
+        Command::Import(options) => std::process::exit(import::run(&options)),
         Command::Backup(options) => backup(&options),
         Command::Openapi(options) => {
             let spec = crm_api::openapi().to_pretty_json()?;

@@ -17,6 +17,7 @@ mod customers;
 mod error;
 mod forecast;
 mod ical;
+mod import;
 mod refresh;
 mod reorder;
 mod replicas;
@@ -37,6 +38,10 @@ pub use forecast::{
     ForecastStats, ForecastTarget, MAX_FORECAST_DAYS, STORE_HISTORY_DAYS,
 };
 pub use ical::{ImportReport, ImportRequest, ImportedOccurrence, MAX_IMPORT_OCCURRENCES, read_calendar_file};
+pub use import::{
+    CsvImport, DEFAULT_TIME_FORMATS, IMPORT_BATCH_RECORDS, ImportFailure, ImportFormat, ImportKind, ImportSummary,
+    ImportWatcher, Layout, MAX_ROW_BYTES, MAX_ROW_LINES, Opener, PROGRESS_EVERY_ROWS, RejectedRow, Rules, TextEncoding,
+};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, run_forever};
 pub use reorder::{
     DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,

@@ -28,9 +28,19 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let customers = self.validate(batch, |fields| Customer::parse(fields, now), |c| c.id.get())?;
+        self.store_customers(&customers, now)
+    }
+
+    /// Stores valid customers, ids unique, in one transaction: the write of a sync batch
+    /// and of an import batch alike.
+    pub(crate) fn store_customers(
+        &self,
+        customers: &[Customer],
+        now: DateTime<Utc>,
+    ) -> Result<SyncCounts, ServiceError> {
         let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
         self.write_changing(|conn| {
-            let counts = ingest::sync_customers(conn, &customers, now)?;
+            let counts = ingest::sync_customers(conn, customers, now)?;
             Ok((counts, Change { customers: ids, ..Change::default() }))
         })
     }
@@ -40,8 +50,13 @@ impl Service {
     pub fn sync_sales(&self, batch: Vec<Received<SaleFields>>, now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
         let zone = self.zone;
         let sales = self.validate(batch, |fields| Sale::parse(fields, zone, now), |s| s.id)?;
+        self.store_sales(&sales, now)
+    }
+
+    /// Stores valid sales, ids unique, in one transaction.
+    pub(crate) fn store_sales(&self, sales: &[Sale], now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
         self.write_changing(|conn| {
-            let synced = ingest::sync_sales(conn, &sales, now)?;
+            let synced = ingest::sync_sales(conn, sales, now)?;
             Ok((synced.counts, Change { customers: synced.customers, ..Change::default() }))
         })
     }
@@ -53,9 +68,14 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let products = self.validate(batch, Product::parse, |p| p.id.clone())?;
+        self.store_products(&products, now)
+    }
+
+    /// Stores valid catalogue entries, ids unique, in one transaction.
+    pub(crate) fn store_products(&self, products: &[Product], now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
         let today = self.zone.today(now);
         self.write_changing(|conn| {
-            let synced = ingest::sync_products(conn, &products, now, today)?;
+            let synced = ingest::sync_products(conn, products, now, today)?;
             Ok((synced.counts, Change { products: synced.relabelled, catalogue: true, ..Change::default() }))
         })
     }

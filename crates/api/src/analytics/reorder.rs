@@ -4,7 +4,7 @@ use crate::{ApiError, AppState, ReadErrors};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use crm_domain::{ReorderStatus, UnitsMethod};
+use crm_domain::{ReorderStatus, UnitsMethod, spreadsheet_safe};
 use crm_service::{ReorderItem, ReorderList};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -352,10 +352,6 @@ const CSV_COLUMNS: [&str; 15] = [
     "unit_cost",
     "order_cost",
 ];
-
-fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,287 @@
+//! `crm-trends import`: a CSV file into the store through the sync rules. The UCI Online
+//! Retail file imported with `--format online-retail` gives exactly the figures the Online
+//! Retail sync test checks; bad rows are rejected alone, named by row and column in
+//! `FILE.rejected.csv`, and the rest are stored; a file that is not CSV is one clear error.
+
+use crate::online_retail;
+use crate::support::{self, database_url, spawn_app_with, temp_dir};
+use serde_json::json;
+use std::io::BufReader;
+use std::path::Path;
+use std::process::Command;
+
+/// What a run of `crm-trends import` printed, and its exit status.
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn import(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
+        .arg("import")
+        .args(args)
+        .args(["--database-url", &database_url(dir)])
+        .output()
+        .expect("run crm-trends import");
+    Run {
+        status: output.status.code().expect("an exit status"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The rows the online-retail rules skip, by reason, counted here from the file (the first
+/// reason that applies to a row is its reason).
+fn skipped_by_reason() -> (u64, [u64; 4]) {
+    let file = std::fs::File::open(online_retail::data_path()).unwrap();
+    let mut reader = csv::Reader::from_reader(BufReader::new(flate2::read::GzDecoder::new(file)));
+    let (mut rows, mut skipped) = (0, [0; 4]);
+    for record in reader.records() {
+        let r = record.unwrap();
+        rows += 1;
+        let price: f64 = r[5].trim().parse().unwrap();
+        if r[0].starts_with('C') {
+            skipped[0] += 1;
+        } else if r[6].trim().is_empty() {
+            skipped[1] += 1;
+        } else if r[3].trim().parse::<i64>().unwrap() <= 0 {
+            skipped[2] += 1;
+        } else if price <= 0.0 {
+            skipped[3] += 1;
+        }
+    }
+    (rows, skipped)
+}
+
+#[test]
+fn the_online_retail_file_imports_with_the_figures_of_the_sync_test_and_again_changes_nothing() {
+    let invoices = online_retail::load_invoices();
+    let (rows, [cancelled, anonymous, quantity, price]) = skipped_by_reason();
+    assert_eq!(rows, 541_909);
+    let dir = temp_dir();
+    let file = online_retail::data_path();
+    let file = file.to_str().unwrap();
+    let args =
+        ["sales", file, "--format", "online-retail", "--timezone", "Europe/London", "--progress-every", "100000"];
+    let first = import(dir.path(), &args);
+    assert_eq!(first.status, 0, "{}\n{}", first.stdout, first.stderr);
+    // The rules in the summary's order (by name), those that skipped no row left out.
+    let reasons = [
+        ("cancellation invoice (C...)", cancelled),
+        ("no CustomerID", anonymous),
+        ("quantity not positive", quantity),
+        ("unit price not positive", price),
+    ];
+    let reasons: Vec<String> = reasons.iter().filter(|(_, n)| *n > 0).map(|(why, n)| format!("{why}: {n}")).collect();
+    let skipped = format!("skipped by the format's rules: {}", reasons.join(", "));
+    assert!(first.stdout.contains(&format!("{rows} rows in ")), "{}", first.stdout);
+    assert!(
+        first.stdout.contains(&format!(
+            "18532 sales valid: 18532 created, 0 updated, 0 unchanged; 0 rows rejected (0 sales); {skipped}; columns \
+             not read: Country"
+        )),
+        "{}",
+        first.stdout
+    );
+    // Not a terminal: a plain line every 100,000 rows.
+    let progress: Vec<&str> =
+        first.stderr.lines().filter_map(|l| l.split_once(" rows read (").map(|(rows, _)| rows)).collect();
+    assert_eq!(progress, ["100000", "200000", "300000", "400000", "500000"], "{}", first.stderr);
+    assert!(!Path::new(&format!("{file}.rejected.csv")).exists());
+
+    let again = import(dir.path(), &args);
+    assert_eq!(again.status, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("18532 sales valid: 0 created, 0 updated, 18532 unchanged"), "{}", again.stdout);
+
+    let mut customer_ids: Vec<i64> = invoices.iter().map(|i| i.customer).collect();
+    customer_ids.sort_unstable();
+    customer_ids.dedup();
+    let app = spawn_app_with(
+        dir.path(),
+        &["--timezone", "Europe/London", "--refresh-interval-secs", "86400", "--refresh-delay-secs", "3600"],
+    );
+    let last_day = invoices.iter().map(online_retail::Invoice::day).max().unwrap();
+    let run = app.post(&format!("/api/analytics/refresh?as_of={last_day}"), &json!({}));
+    assert_eq!(run.body["customers"], 4_338, "{:?}", run.body);
+    online_retail::check_daily_revenue(&app, &invoices);
+    online_retail::check_customers(&app, &invoices, &customer_ids);
+    online_retail::check_top_products(&app, &invoices, last_day);
+}
+
+/// The report's rows: row, line, field, message (the values left out).
+fn report(path: &Path) -> Vec<[String; 4]> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).unwrap();
+    reader.records().map(|r| r.unwrap()).map(|r| [0, 1, 2, 3].map(|i| r[i].to_owned())).collect()
+}
+
+fn strings<const N: usize>(rows: &[[&str; N]]) -> Vec<[String; N]> {
+    rows.iter().map(|r| r.map(str::to_owned)).collect()
+}
+
+#[test]
+fn bad_rows_are_rejected_alone_by_row_and_column_and_the_rest_are_stored() {
+    let dir = temp_dir();
+    let customers = dir.path().join("customers.csv");
+    // Row 3: a bad date; row 4: no id; row 5: a Windows-1252 name in a UTF-8 file; row 6:
+    // a quote never closed; row 7 is good again. Row 9 follows a blank line.
+    let mut text =
+        b"id;name;email;created_at\r\n1;Ann;ann@example.com;2024-01-05 10:00\r\n2;Bo;;2024-13-45\r\n;Cy;;\r\n4;Jos"
+            .to_vec();
+    text.extend(b"\xe9;;\r\n5;\"Di;;\r\n6;\"Ed, \"\"the\"\" best\";ed@example.com;\r\n\r\n7;'=Fay;;\r\n");
+    std::fs::write(&customers, text).unwrap();
+    let run = import(dir.path(), &["customers", customers.to_str().unwrap(), "--timezone", "Europe/London"]);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("7 rows in"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("3 customers valid: 3 created, 0 updated, 0 unchanged; 4 rows rejected (4 customers)"),
+        "{}",
+        run.stdout
+    );
+    let rejected = report(&dir.path().join("customers.csv.rejected.csv"));
+    assert_eq!(
+        rejected,
+        strings(&[
+            [
+                "3",
+                "3",
+                "created_at",
+                "\"2024-13-45\" is not a time this layout reads: RFC 3339 with an offset, or %Y-%m-%d %H:%M:%S or %Y-%m-%dT%H:%M:%S or %Y-%m-%d %H:%M or %Y-%m-%d in the store's time zone (Europe/London)"
+            ],
+            ["4", "4", "id", "is missing: every row needs its record's id"],
+            [
+                "5",
+                "5",
+                "name",
+                "is not UTF-8 text (byte 0xE9 after \"Jos\"); a file saved by Excel or an older POS is often Windows-1252: import it with --encoding windows-1252"
+            ],
+            [
+                "6",
+                "6",
+                "",
+                "a quoted field opened on this line is not closed where the row ends (field 2 of the line); close it with a quote, and write a quote inside a field as \"\""
+            ],
+        ])
+    );
+
+    let app = spawn_app_with(dir.path(), &["--timezone", "Europe/London"]);
+    let list = app.get("/api/customers?limit=10").body;
+    let stored: Vec<(i64, &str)> = list["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(stored, [(1, "Ann"), (6, "Ed, \"the\" best"), (7, "=Fay")]);
+}
+
+#[test]
+fn a_sale_stands_or_falls_with_all_its_rows() {
+    let dir = temp_dir();
+    let sales = dir.path().join("sales.csv");
+    std::fs::write(
+        &sales,
+        "id,customer_id,total_amount,created_at,status,product_id,product_name,quantity,unit_price\n\
+         10,1,5.00,2025-03-01T10:00:00Z,completed,A,Apple,2,1.50\n\
+         10,,,,,B,Bread,1,2.00\n\
+         11,1,12.505,2025-03-02T10:00:00Z,completed,A,Apple,1,1.00\n\
+         12,2,3.00,2025-03-02 11:00,returned,A,Apple,2,1.50\n\
+         13,2,3.50,2025-03-03 11:00,,A,Apple,1,1.50\n\
+         13,2,,2025-03-03 11:00,,B,Bread,0,2.00\n\
+         14,3,,2025-03-04 09:30,,A,Apple,3,1.25\n\
+         15,3,,2025-03-04 09:45,,,,,\n",
+    )
+    .unwrap();
+    let run = import(dir.path(), &["sales", sales.to_str().unwrap()]);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("3 sales valid: 3 created, 0 updated, 0 unchanged; 4 rows rejected (3 sales)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        report(&dir.path().join("sales.csv.rejected.csv")),
+        strings(&[
+            ["4", "4", "total_amount", "must have at most 2 decimal places, got 12.505"],
+            ["5", "5", "status", "must be one of completed, refunded, voided; got \"returned\""],
+            ["6", "6", "id", "sale 13 was not imported: its row 7 is invalid"],
+            ["7", "7", "quantity", "must be between 1 and 1000000, got 0"],
+        ])
+    );
+    // Sale 10 with both lines (5.00), 14 totalled from its line (3 x 1.25), 15 a sale
+    // without lines and without a total (0.00).
+    let app = spawn_app_with(dir.path(), &[]);
+    let trends = app.get("/api/analytics/trends?from=2025-03-01&to=2025-03-04").body;
+    let days: Vec<(i64, i64)> = trends["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (support::cents(&p["revenue"]), p["salesCount"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(days, [(500, 1), (0, 0), (0, 0), (375, 2)]);
+}
+
+#[test]
+fn windows_1252_with_decimal_commas_through_a_mapping_file() {
+    let dir = temp_dir();
+    let products = dir.path().join("artikel.csv");
+    std::fs::write(&products, b"Artikel;Bezeichnung;Bestand;EK\r\nA-1;Gr\xfcner Tee;12;2,5\r\nA-2;K\xe4se;3;10,25\r\n")
+        .unwrap();
+    let map = dir.path().join("artikel.toml");
+    std::fs::write(
+        &map,
+        "decimal = \",\"\nencoding = \"windows-1252\"\n[columns]\nid = \"Artikel\"\nname = \"Bezeichnung\"\n\
+         stock_on_hand = \"Bestand\"\nunit_cost = \"EK\"\n",
+    )
+    .unwrap();
+    let run = import(dir.path(), &["products", products.to_str().unwrap(), "--map", map.to_str().unwrap()]);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("2 products valid: 2 created"), "{}", run.stdout);
+    let app = spawn_app_with(dir.path(), &[]);
+    let list = app.get("/api/analytics/reorder").body;
+    let mut products: Vec<(String, String, i64, f64)> = list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list}"))
+        .iter()
+        .map(|l| {
+            let text = |k: &str| l[k].as_str().unwrap().to_owned();
+            (text("productId"), text("name"), l["stockOnHand"].as_i64().unwrap(), l["unitCost"].as_f64().unwrap())
+        })
+        .collect();
+    products.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(products, [("A-1".into(), "Grüner Tee".into(), 12, 2.5), ("A-2".into(), "Käse".into(), 3, 10.25)]);
+}
+
+#[test]
+fn a_file_that_is_not_csv_is_one_clear_error_and_a_dry_run_writes_nothing() {
+    let dir = temp_dir();
+    let png = dir.path().join("logo.csv");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00").unwrap();
+    let run = import(dir.path(), &["customers", png.to_str().unwrap()]);
+    assert_eq!(run.status, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "crm-trends import: its first line is not text: it is not a CSV file (or not in this encoding)"
+    );
+    let other = dir.path().join("orders.csv");
+    std::fs::write(&other, "order,when,amount\n1,today,3\n").unwrap();
+    let run = import(dir.path(), &["sales", other.to_str().unwrap()]);
+    assert_eq!(run.status, 2);
+    assert_eq!(
+        run.stderr.trim(),
+        "crm-trends import: this is not a CSV file of sales in this layout: it has none of the columns the layout \
+         reads (missing id, created_at; its header has \"order\", \"when\", \"amount\")"
+    );
+
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "id,name\n1,Ann\n2,\n").unwrap();
+    let run = import(dir.path(), &["customers", customers.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stdout.starts_with("checked (dry run, nothing written)"), "{}", run.stdout);
+    assert_eq!(
+        report(&dir.path().join("customers.csv.rejected.csv")),
+        strings(&[["3", "3", "name", "must not be empty"]])
+    );
+    let app = spawn_app_with(dir.path(), &[]);
+    assert_eq!(app.get("/api/customers").body["customers"], json!([]));
+}
