@@ -148,16 +148,39 @@ impl BgNbd {
     ///
     /// ```
     /// use crm_analytics::value::{BgNbd, Frequency};
-    /// // Customers who buy about monthly, some of whom stopped.
+    /// // A year of 400 simulated customers: each buys at a rate between 0.01 and 0.1 a day
+    /// // and, after each purchase, stops for good with a probability between 0.1 and 0.5.
+    /// let mut seed = 7u64;
+    /// let mut uniform = || {
+    ///     seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ///     (seed >> 33) as f64 / (1u64 << 31) as f64
+    /// };
     /// let mut customers = Vec::new();
-    /// for i in 0..300u32 {
-    ///     let x = i % 7;
-    ///     let t_x = if x == 0 { 0 } else { 30 * x + i % 11 };
-    ///     customers.push(Frequency::new(x, t_x, 240 + i % 60).unwrap());
+    /// for _ in 0..400 {
+    ///     let (rate, quit) = (0.01 + 0.09 * uniform(), 0.1 + 0.4 * uniform());
+    ///     let (mut repeat_days, mut last_day, mut t) = (0, 0, 0.0_f64);
+    ///     loop {
+    ///         t += -(1.0 - uniform()).ln() / rate;
+    ///         if t >= 365.0 {
+    ///             break;
+    ///         }
+    ///         let day = t.ceil() as u32;
+    ///         if day > last_day {
+    ///             (repeat_days, last_day) = (repeat_days + 1, day);
+    ///         }
+    ///         if uniform() < quit {
+    ///             break;
+    ///         }
+    ///     }
+    ///     customers.push(Frequency::new(repeat_days, last_day, 365).unwrap());
     /// }
     /// let fit = BgNbd::fit(&customers).unwrap();
     /// assert!(fit.converged);
-    /// assert!(fit.params.r > 0.0 && fit.params.alpha > 0.0);
+    /// // The mean rate r/α is about the simulated 0.055 a day, the mean drop-out a/(a+b)
+    /// // about the simulated 0.3.
+    /// let p = fit.params;
+    /// assert!((p.r / p.alpha - 0.055).abs() < 0.01, "{p:?}");
+    /// assert!((p.a / (p.a + p.b) - 0.3).abs() < 0.08, "{p:?}");
     /// ```
     pub fn fit(customers: &[Frequency]) -> Result<Fit<Self>, FitError> {
         let repeaters = customers.iter().filter(|c| c.repeat_days > 0).count();
