@@ -285,3 +285,57 @@ fn a_file_that_is_not_csv_is_one_clear_error_and_a_dry_run_writes_nothing() {
     let app = spawn_app_with(dir.path(), &[]);
     assert_eq!(app.get("/api/customers").body["customers"], json!([]));
 }
+
+#[test]
+fn tags_and_calendar_events_import_as_the_exports_write_them() {
+    let dir = temp_dir();
+    let customers = dir.path().join("customers.csv");
+    let long = "x".repeat(41);
+    std::fs::write(&customers, format!("id,name,tags\n1,Ann,\"Wedding\nvip\"\n2,Bo,\n3,Cy,\"ok\n{long}\"\n")).unwrap();
+    let run = import(dir.path(), &["customers", customers.to_str().unwrap()]);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        report(&dir.path().join("customers.csv.rejected.csv")),
+        strings(&[["4", "5", "tags", &format!("tag {long:?} must be at most 40 characters, got 41")]])
+    );
+
+    let calendar = dir.path().join("calendar.csv");
+    std::fs::write(
+        &calendar,
+        "id,event_type,name,date,end_date,impact_level,expected_demand_multiplier,lead_days,notes,uid,source_date\n\
+         7,festival,Diwali,2025-10-20,2025-10-24,high,1.5,14,'+ sweets,,\n\
+         ,holiday,Boxing Day,2025-12-26,,medium,,,,boxing@example.com,2025-12-26\n\
+         ,holiday,Bad,2025-12-27,,huge,,,,,\n",
+    )
+    .unwrap();
+    let run = import(dir.path(), &["calendar", calendar.to_str().unwrap()]);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("2 calendar events valid: 2 created, 0 updated, 0 unchanged; 1 rows rejected"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        report(&dir.path().join("calendar.csv.rejected.csv"))[0][..3],
+        ["4", "4", "impact_level"].map(String::from)
+    );
+    // Again: ids and natural keys upsert, nothing new.
+    let again = import(dir.path(), &["calendar", calendar.to_str().unwrap()]);
+    assert!(again.stdout.contains("2 calendar events valid: 0 created, 0 updated, 2 unchanged"), "{}", again.stdout);
+
+    let app = spawn_app_with(dir.path(), &[]);
+    assert_eq!(app.get("/api/customers/1/insights").body["purposeTags"], json!(["vip", "wedding"]));
+    assert_eq!(app.get("/api/customers/2/insights").body["purposeTags"], json!([]));
+    assert_eq!(
+        app.get("/api/export/calendar").text,
+        "id,event_type,name,date,end_date,impact_level,expected_demand_multiplier,lead_days,notes,uid,source_date\n\
+         7,festival,Diwali,2025-10-20,2025-10-24,high,1.5,14,'+ sweets,,\n\
+         8,holiday,Boxing Day,2025-12-26,,medium,1.25,,,boxing@example.com,2025-12-26\n"
+    );
+    // The event added next gets a new id, past the one the file gave.
+    let added = app.post(
+        "/api/calendar/events",
+        &json!({"event_type": "promotion", "name": "Sale", "date": "2026-01-02", "impact_level": "low"}),
+    );
+    assert_eq!((added.status, added.body["id"].as_i64()), (201, Some(9)), "{:?}", added.body);
+}

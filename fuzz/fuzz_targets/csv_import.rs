@@ -1,6 +1,6 @@
-//! The CSV import (`crm-trends import`): any bytes as a file, read as customers, products or
-//! sales (the first byte picks the kind, the layout and the encoding; the rest is the file),
-//! checked as a dry run against a store. It must end with a summary or one error, never
+//! The CSV import (`crm-trends import`): any bytes as a file, read as customers, products,
+//! sales or calendar events (the first byte picks the kind, the layout and the encoding; the
+//! rest is the file), checked as a dry run against a store. It must end with a summary or one error, never
 //! panic, and account for its rows: every rejected row reported, none twice, no more rows
 //! rejected or skipped than read, nothing written.
 #![no_main]
@@ -48,7 +48,8 @@ thread_local! {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else { return };
-    let kind = [ImportKind::Customers, ImportKind::Products, ImportKind::Sales][usize::from(pick % 3)];
+    let kind =
+        [ImportKind::Customers, ImportKind::Products, ImportKind::Sales, ImportKind::Calendar][usize::from(pick % 4)];
     let format =
         if pick & 4 != 0 && kind == ImportKind::Sales { ImportFormat::OnlineRetail } else { ImportFormat::Generic };
     let encoding = if pick & 8 != 0 { TextEncoding::Windows1252 } else { TextEncoding::Utf8 };

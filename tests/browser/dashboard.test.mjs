@@ -264,6 +264,31 @@ describe('the dashboard over the demo shop', { timeout: 10 * STEP_TIMEOUT_MS }, 
     assert.deepEqual(stored.events.map((e) => e.name), ['Spring Market']);
   });
 
+  it("downloads a table's CSV as the export API gives it", async () => {
+    const exported = async (apiPath) => {
+      const response = await fetch(`${server.url}${apiPath}`);
+      assert.equal(response.status, 200, `${apiPath}: HTTP ${response.status}`);
+      return response.text();
+    };
+    const download = async (table) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download', { timeout: UI_TIMEOUT_MS }),
+        page.locator(`#exports button[data-export=${table}]`).click(),
+      ]);
+      return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
+    };
+    const products = await download('products');
+    assert.match(products.name, /^products-\d{4}-\d{2}-\d{2}\.csv$/);
+    assert.equal(products.text, await exported('/api/export/products'));
+    // The sales of the window on show.
+    const sales = await download('sales');
+    const [, from, to] = sales.name.match(/^sales-(\d{4}-\d{2}-\d{2})-to-(\d{4}-\d{2}-\d{2})\.csv$/) ?? [];
+    assert.ok(from && to, sales.name);
+    assert.equal(sales.text, await exported(`/api/export/sales?from=${from}&to=${to}`));
+    assert.ok(sales.text.split('\n').length > 100, 'a month of the demo shop has sales');
+    await waitUntil('the export status', () => page.locator('#export-status').innerText(), (t) => t.includes('downloaded'));
+  });
+
   it('made no console error and no request outside its origin', () => {
     // Chromium logs the 422 the form test provoked on purpose; nothing else may appear.
     const provoked = 'Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)';

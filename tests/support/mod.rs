@@ -149,16 +149,26 @@ fn try_spawn_logging(dir: &Path, log: &str, args: &[&str]) -> Result<App, String
     try_spawn_on(dir, log, &database_url(dir), args)
 }
 
+/// Starts the server over [`database_url`]`(dir)` logging at `level` (`RUST_LOG`, e.g.
+/// `info`) into `dir/log`.
+pub fn spawn_app_logging(dir: &Path, log: &str, level: &str, args: &[&str]) -> App {
+    spawn(dir, log, &database_url(dir), args, level).unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+}
+
 /// Starts the server over `database_url` (logging into `dir/log`), or returns what it
 /// logged when it refused to start.
 pub fn try_spawn_on(dir: &Path, log: &str, database_url: &str, args: &[&str]) -> Result<App, String> {
+    spawn(dir, log, database_url, args, "warn")
+}
+
+fn spawn(dir: &Path, log: &str, database_url: &str, args: &[&str], level: &str) -> Result<App, String> {
     let database_url = database_url.to_owned();
     let stderr = std::fs::File::create(dir.join(log)).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_crm-trends"))
         .args(["serve", "--port", "0", "--workers", "2", "--database-url"])
         .arg(&database_url)
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()

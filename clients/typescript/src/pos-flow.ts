@@ -458,6 +458,44 @@ const steps: Step[] = [
     },
   },
   {
+    name: "GET /api/export/sales?from=2025-09-27&to=2025-09-27 (CSV)",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/export/sales", {
+        params: { query: { from: DAY, to: DAY } },
+        parseAs: "text",
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      const [header, ...rows] = data.trimEnd().split("\n");
+      check(header?.startsWith("id,customer_id,total_amount,created_at,") === true, `unexpected CSV header: ${header}`);
+      // One row per line: 1001 has none (one row), 1002 one; times in UTC.
+      const expected = [
+        "1001,1,150.00,2025-09-27T10:30:00Z,completed,,,,,,,",
+        "1002,1,25.50,2025-09-27T12:35:00Z,completed,,card,85123A,T-light holder,Home,2,12.7500",
+      ];
+      check(JSON.stringify(rows) === JSON.stringify(expected), `unexpected rows: ${JSON.stringify(rows)}`);
+      return `${rows.length} rows (${response.headers.get("content-type")})`;
+    },
+  },
+  {
+    name: "GET /api/customers/1/export (access request)",
+    async run(api) {
+      const { data, error, response } = await api.GET("/api/customers/{id}/export", {
+        params: { path: { id: 1 } },
+        ...options(),
+      });
+      if (error !== undefined) {
+        throw unexpected(response, error);
+      }
+      check(data.customer.email === "john@example.com", `expected the synced e-mail, got ${String(data.customer.email)}`);
+      const sales = data.sales.map((s) => `${s.id}:${s.items.length}`).join(" ");
+      check(sales === "1001:0 1002:1", `expected sales 1001 (no lines) and 1002 (one line), got ${sales}`);
+      return `${data.customer.name ?? "(no name)"}: ${data.sales.length} sales, segment ${data.insights.segment}`;
+    },
+  },
+  {
     name: "GET /api/analytics/forecast/accuracy",
     async run(api) {
       const { data, error, response } = await api.GET("/api/analytics/forecast/accuracy", options());

@@ -14,6 +14,7 @@ pub mod cors;
 pub mod customers;
 pub mod dashboard;
 mod error;
+pub mod export;
 mod extract;
 mod fallback;
 pub mod health;
@@ -24,6 +25,7 @@ mod openapi;
 pub mod rate;
 pub mod routes;
 mod state;
+mod stream;
 pub mod sync;
 
 pub use access::{Access, AccessKeys, AccessPolicy, Caller, KeysEmptied, Role, Subject, WeakKey};

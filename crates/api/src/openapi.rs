@@ -105,6 +105,7 @@ const MULTILINE_FIELDS: [&str; 2] = ["address", "notes"];
         (name = "customers", description = "Customer insights at checkout, search, purpose tags"),
         (name = "analytics", description = "Trends and insights computed from the synced data"),
         (name = "calendar", description = "Festivals, holidays, promotions and events that move demand"),
+        (name = "export", description = "Every table as CSV, streamed: customers, products, sales with lines, daily totals, the calendar"),
         (name = "operations", description = "Metrics for monitoring"),
     ),
     modifiers(&BearerAuth),

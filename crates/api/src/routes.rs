@@ -108,7 +108,7 @@ fn actix_method(method: &HttpMethod) -> Method {
 /// a write key; the exceptions are health (open: status for anyone, row counts for readers)
 /// and metrics (a read key, or a scraper on this machine).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    use crate::{analytics, calendar, customers, health, ical, metrics, sync};
+    use crate::{analytics, calendar, customers, export, health, ical, metrics, sync};
     use Access::{Open, Read, ReadOrLocal, Write};
     vec![
         Endpoint::operation(Open, health::__path_get_health, health::get_health),
@@ -133,6 +133,8 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         Endpoint::operation(Read, customers::insights::__path_get_customer_insights, customers::get_customer_insights),
         Endpoint::operation(Read, analytics::value::__path_get_customer_value, analytics::get_customer_value),
         Endpoint::operation(Write, customers::tags::__path_set_customer_tags, customers::set_customer_tags),
+        Endpoint::operation(Read, customers::personal::__path_export_customer, customers::export_customer),
+        Endpoint::operation(Write, customers::personal::__path_erase_customer, customers::erase_customer),
         Endpoint::operation(Read, calendar::__path_list_events, calendar::list_events),
         Endpoint::operation(Write, calendar::__path_create_event, calendar::create_event),
         Endpoint::operation(Read, calendar::__path_get_event, calendar::get_event),
@@ -140,6 +142,11 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         Endpoint::operation(Write, calendar::__path_delete_event, calendar::delete_event),
         Endpoint::operation(Write, ical::__path_import_calendar, ical::import_calendar),
         Endpoint::operation(Read, ical::__path_export_calendar, ical::export_calendar),
+        Endpoint::operation(Read, export::__path_export_customers, export::export_customers),
+        Endpoint::operation(Read, export::__path_export_products, export::export_products),
+        Endpoint::operation(Read, export::__path_export_sales, export::export_sales),
+        Endpoint::operation(Read, export::__path_export_daily, export::export_daily),
+        Endpoint::operation(Read, export::__path_export_calendar_csv, export::export_calendar_csv),
         Endpoint::operation(ReadOrLocal, metrics::__path_get_metrics, metrics::get_metrics),
     ]
 }

@@ -203,6 +203,38 @@ impl AppState {
         }
     }
 
+    /// Streams what `produce` writes as a response body (an export): admitted as an
+    /// expensive read (the caller's rate, one of the expensive slots, held until the last
+    /// byte), but without a time budget, as an export of any size takes as long as its
+    /// client reads. It is written on the blocking pool into a channel of a few 64 KiB
+    /// chunks, so a slow client holds memory of that size and no store connection; when the
+    /// client goes away the next write fails and the work stops. A failure after the first
+    /// byte ends the body with an error, which a client sees as a truncated transfer.
+    pub async fn stream<F>(&self, caller: &Caller, produce: F) -> Result<crate::stream::Chunks, ApiError>
+    where
+        F: FnOnce(&Service, &mut crate::stream::ChannelWriter) -> Result<(), String> + Send + 'static,
+    {
+        self.rates.check_expensive(caller.subject())?;
+        let slot = self
+            .turn(
+                &self.expensive_gate,
+                "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
+            )
+            .await?;
+        let (mut writer, chunks) = crate::stream::channel();
+        let service = Arc::clone(&self.service);
+        // Not awaited: it runs while the response streams, and ends with it.
+        drop(actix_web::rt::task::spawn_blocking(move || {
+            let _slot = slot;
+            let outcome = produce(&service, &mut writer).and_then(|()| writer.finish().map_err(|e| e.to_string()));
+            if let Err(error) = outcome {
+                log::warn!("a streamed export stopped: {error}");
+                writer.fail(error);
+            }
+        }));
+        Ok(chunks)
+    }
+
     /// A permit of `gate`, waited for at most [`Limits::queue_wait`].
     async fn turn(&self, gate: &Arc<Semaphore>, busy: &str) -> Result<OwnedSemaphorePermit, ApiError> {
         match actix_web::rt::time::timeout(self.limits.queue_wait, Arc::clone(gate).acquire_owned()).await {

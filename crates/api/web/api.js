@@ -77,6 +77,9 @@ export const getCustomerValue = ({ asOf, horizonDays }) =>
 // Files (Blobs)
 /** The order list (the products to order now) as CSV. */
 export const getReorderCsv = () => request('/api/analytics/reorder', { query: { status: 'order_now' }, accept: 'text/csv' });
+/** A table as CSV (`table`: customers, products, sales, daily, calendar); sales and daily take `{from, to}`. */
+export const getExportCsv = (table, { from, to } = {}) =>
+  request(`/api/export/${encodeURIComponent(table)}`, { query: { from, to }, accept: 'text/csv' });
 export const getCalendarIcs = () => request('/api/calendar/events.ics', { accept: 'text/calendar' });
 
 // Calendar writes (a write key)

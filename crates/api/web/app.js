@@ -2,8 +2,8 @@
 // again every 60 seconds (the server prepares everything; the page only re-fetches).
 
 import {
-  getDashboard, getEvents, getForecast, getForecastAccuracy, getProducts, getReorder, getReorderCsv, getSegments,
-  getSyncStatus, getTrends,
+  getDashboard, getEvents, getExportCsv, getForecast, getForecastAccuracy, getProducts, getReorder, getReorderCsv,
+  getSegments, getSyncStatus, getTrends,
 } from './api.js';
 import { askForKey, initAuth } from './auth.js';
 import { CALENDAR_CHANGED, loadEvents } from './calendar.js';
@@ -192,6 +192,27 @@ byId('reorder-csv').addEventListener('click', async () => {
     status.textContent = '';
   } catch (error) {
     status.textContent = `The order list could not be downloaded: ${error.message}`;
+  }
+});
+
+// Exports: the sales and daily totals of the window on show, the other tables whole.
+byId('exports').addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-export]');
+  if (!button) return;
+  const table = button.dataset.export;
+  const status = byId('export-status');
+  const shown = state.shown?.span;
+  const span = button.hasAttribute('data-windowed') && shown ? { from: shown.from, to: shown.to } : {};
+  const name = span.from ? `${table}-${span.from}-to-${span.to}.csv` : `${table}-${today()}.csv`;
+  status.textContent = `Preparing ${name}…`;
+  button.disabled = true;
+  try {
+    saveBlob(await getExportCsv(table, span), name);
+    status.textContent = `${name} downloaded.`;
+  } catch (error) {
+    status.textContent = `The ${table} export could not be downloaded: ${error.message}`;
+  } finally {
+    button.disabled = false;
   }
 });
 

@@ -39,6 +39,9 @@ pub enum Command {
     /// rows go to FILE.rejected.csv, the rest are stored. Exit status: 0 every row imported,
     /// 1 some rows rejected, 2 the import failed.
     Import(Box<ImportOptions>),
+    /// Write a table as CSV (customers, products, sales, daily, calendar): the columns of
+    /// `GET /api/export/TABLE`, read straight from the store, streamed.
+    Export(Box<ExportOptions>),
 }
 
 /// Options of `crm-trends serve`. Every flag can also be set by its environment variable.
@@ -357,6 +360,47 @@ pub struct ImportOptions {
     /// terminal a progress bar shows instead).
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub progress_every: u64,
+}
+
+/// Options of `crm-trends export`.
+#[derive(Debug, Args)]
+pub struct ExportOptions {
+    /// The table: customers, products, sales (one row per line), daily (totals per day) or
+    /// calendar.
+    #[arg(value_parser = parse_table)]
+    pub table: crm_service::ExportTable,
+
+    /// Write to this file instead of standard output (written whole or not at all: the CSV
+    /// goes to a temporary file beside it, renamed when complete).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// First store-local day (sales and daily only; default: the first day with a sale).
+    #[arg(long, value_parser = parse_day_arg)]
+    pub from: Option<chrono::NaiveDate>,
+
+    /// Last store-local day, included (sales and daily only; default: the last day with a
+    /// sale).
+    #[arg(long, value_parser = parse_day_arg)]
+    pub to: Option<chrono::NaiveDate>,
+
+    /// Refresh the analytics as of the end of this day first, as a server whose today it is
+    /// would, so the derived columns (segment, RFM, value) are those of that day. Writes the
+    /// analytics: a SQLite file must not be in use by a running server.
+    #[arg(long, value_parser = parse_day_arg)]
+    pub as_of: Option<chrono::NaiveDate>,
+
+    /// The store to read (the server's `DATABASE_URL`).
+    #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]
+    pub database_url: Location,
+
+    /// The store's IANA time zone (the server's): decides each sale's day.
+    #[arg(long, env = "CRM_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: StoreZone,
+}
+
+fn parse_table(text: &str) -> Result<crm_service::ExportTable, String> {
+    text.parse()
 }
 
 fn parse_kind(text: &str) -> Result<crm_service::ImportKind, String> {

@@ -310,8 +310,8 @@ pub fn run(options: &DemoOptions) -> anyhow::Result<()> {
         })?),
         Location::Postgres(_) => None,
     };
-    let db =
-        Database::connect(location, DbOptions::default()).with_context(|| format!("opening database {location}"))?;
+    let db = Database::connect(location, DbOptions::for_command())
+        .with_context(|| format!("opening database {location}"))?;
     let counts = db.read(crm_storage::table_counts).context("reading the database's contents")?;
     if !options.force && counts.customers + counts.sales + counts.products + counts.calendar_events > 0 {
         bail!(

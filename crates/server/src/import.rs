@@ -58,7 +58,7 @@ fn import(options: &ImportOptions) -> anyhow::Result<i32> {
         })?),
         Location::Postgres(_) => None,
     };
-    let db = Database::connect(location, DbOptions::default())
+    let db = Database::connect(location, DbOptions::for_command())
         .map_err(|e| anyhow::anyhow!("opening database {location}: {}", crm_service::error_chain(&e)))?;
     let service = Service::new(Arc::new(db), options.timezone, AnalyticsConfig::default(), ServiceLimits::default());
 
@@ -227,7 +227,10 @@ impl ImportWatcher for Watcher {
 
 /// The summary, one paragraph.
 fn describe(options: &ImportOptions, s: &ImportSummary, took: f64) -> String {
-    let kind = options.kind.as_str();
+    let kind = match options.kind {
+        crm_service::ImportKind::Calendar => "calendar events",
+        other => other.as_str(),
+    };
     let format = options.map.as_ref().map_or_else(|| options.format.as_str().to_owned(), |m| m.display().to_string());
     let verb = if s.dry_run { "checked (dry run, nothing written)" } else { "imported" };
     let mut text = format!(

@@ -2,11 +2,12 @@
 //!
 //! One binary: `serve` runs the HTTP service (dashboard, API, Swagger UI) over an embedded
 //! SQLite file; `demo` fills that file with a generated shop; `import` loads a CSV file
-//! into it; `backup` copies it while the server runs; `openapi` prints the API
-//! specification.
+//! into it; `export` writes any of its tables as CSV; `backup` copies it while the server
+//! runs; `openapi` prints the API specification.
 
 mod config;
 mod demo;
+mod export;
 mod import;
 mod keys;
 mod lock;
@@ -29,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Demo(options) => demo::run(&options),
         Command::Import(options) => std::process::exit(import::run(&options)),
+        Command::Export(options) => export::run(&options),
         Command::Backup(options) => backup(&options),
         Command::Openapi(options) => {
             let spec = crm_api::openapi().to_pretty_json()?;

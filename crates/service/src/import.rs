@@ -23,9 +23,10 @@ pub use reader::{MAX_ROW_BYTES, MAX_ROW_LINES, TextEncoding};
 use crate::{Service, ServiceError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use crm_domain::{
-    Customer, CustomerFields, FieldError, Product, ProductFields, Sale, SaleFields, SaleLineFields, SaleStatus,
-    StoreZone, SyncCounts, UnitPrice, spreadsheet_unguarded,
+    CalendarEvent, Customer, CustomerFields, CustomerId, EventFields, EventId, FieldError, Product, ProductFields,
+    Sale, SaleFields, SaleLineFields, SaleStatus, StoreZone, SyncCounts, UnitPrice, parse_day, spreadsheet_unguarded,
 };
+use crm_storage::calendar::EventRow;
 use reader::{RawRow, Rows};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -348,8 +349,11 @@ struct Run<'a> {
     now: DateTime<Utc>,
     columns: Rc<Columns>,
     customers: Vec<Customer>,
+    /// The tags of the queued customers whose row gave some.
+    customer_tags: Vec<(CustomerId, Vec<String>)>,
     products: Vec<Product>,
     sales: Vec<Sale>,
+    events: Vec<EventRow>,
     /// Every id seen, with its first row: an id twice in a file is the second row's fault.
     seen_numbers: HashMap<i64, u64>,
     seen_codes: HashMap<String, u64>,
@@ -369,8 +373,10 @@ impl<'a> Run<'a> {
             now: service.now(),
             columns: Rc::default(),
             customers: Vec::new(),
+            customer_tags: Vec::new(),
             products: Vec::new(),
             sales: Vec::new(),
+            events: Vec::new(),
             seen_numbers: HashMap::new(),
             seen_codes: HashMap::new(),
             scattered: HashSet::new(),
@@ -423,6 +429,7 @@ impl<'a> Run<'a> {
             match self.request.kind {
                 ImportKind::Customers => self.customer(&raw, &cells)?,
                 ImportKind::Products => self.product(&raw, &cells)?,
+                ImportKind::Calendar => self.event(&raw, &cells)?,
                 ImportKind::Sales => {
                     let row = (raw.row, raw.line, cells.values());
                     let next = self.sale_row(&cells, row, pending.take(), unreadable.take())?;
@@ -508,6 +515,7 @@ impl<'a> Run<'a> {
             notes: cells.string("notes", &mut errors),
             created_at: cells.time("created_at", &mut errors),
         };
+        let tags = cells.convert("tags", &mut errors, read_tags);
         let values = cells.values();
         if id.is_none() && errors.iter().all(|e| e.field != self.columns.name_of("id")) {
             errors.insert(0, FieldError::new("id", "is missing: every row needs its record's id"));
@@ -521,6 +529,9 @@ impl<'a> Run<'a> {
             Ok(customer) => {
                 if !self.repeated_number(raw, customer.id.get(), &values) {
                     self.summary.records += 1;
+                    if let Some(tags) = tags {
+                        self.customer_tags.push((customer.id, tags));
+                    }
                     self.customers.push(customer);
                     if self.customers.len() >= IMPORT_BATCH_RECORDS {
                         self.flush()?;
@@ -566,6 +577,54 @@ impl<'a> Run<'a> {
                 self.summary.records += 1;
                 self.products.push(product);
                 if self.products.len() >= IMPORT_BATCH_RECORDS {
+                    self.flush()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, raw: &RawRow, cells: &Cells<'_>) -> Result<(), String> {
+        let mut errors = Vec::new();
+        let id = cells
+            .convert("id", &mut errors, |t| whole(t).and_then(|n| EventId::try_from(n).map_err(|e| e.to_string())));
+        let text = |field, errors: &mut Vec<FieldError>| cells.string(field, errors);
+        let (event_type, name, date, end_date, impact_level, notes, uid) = (
+            text("event_type", &mut errors).unwrap_or_default(),
+            text("name", &mut errors).unwrap_or_default(),
+            text("date", &mut errors).unwrap_or_default(),
+            text("end_date", &mut errors),
+            text("impact_level", &mut errors).unwrap_or_default(),
+            text("notes", &mut errors),
+            text("uid", &mut errors),
+        );
+        let fields = EventFields {
+            event_type: &event_type,
+            name: &name,
+            date: &date,
+            end_date: end_date.as_deref(),
+            impact_level: &impact_level,
+            expected_demand_multiplier: cells.decimal("expected_demand_multiplier", &mut errors),
+            notes: notes.as_deref(),
+            lead_days: cells.whole("lead_days", &mut errors),
+        };
+        let source_date = cells.convert("source_date", &mut errors, |t| parse_day(t).map_err(|e| e.to_string()));
+        let values = cells.values();
+        if !errors.is_empty() {
+            self.reject_row(raw, errors, &values);
+            return Ok(());
+        }
+        match CalendarEvent::parse(&fields) {
+            Err(errors) => self.reject_row(raw, errors, &values),
+            Ok(event) => {
+                if let Some(id) = id
+                    && self.repeated_number(raw, id.get(), &values)
+                {
+                    return Ok(());
+                }
+                self.summary.records += 1;
+                self.events.push(EventRow { id, event, uid, source_date });
+                if self.events.len() >= IMPORT_BATCH_RECORDS {
                     self.flush()?;
                 }
             }
@@ -795,8 +854,10 @@ impl<'a> Run<'a> {
     /// Writes the queued records, one transaction (nothing on a dry run).
     fn flush(&mut self) -> Result<(), String> {
         let customers = std::mem::take(&mut self.customers);
+        let tags = std::mem::take(&mut self.customer_tags);
         let products = std::mem::take(&mut self.products);
         let sales = std::mem::take(&mut self.sales);
+        let events = std::mem::take(&mut self.events);
         if self.request.dry_run {
             return Ok(());
         }
@@ -806,7 +867,7 @@ impl<'a> Run<'a> {
             })
         };
         if !customers.is_empty() {
-            let counts = written(self.service.store_customers(&customers, self.now), customers.len())?;
+            let counts = written(self.service.store_customers(&customers, &tags, self.now), customers.len())?;
             self.summary.add(counts);
         }
         if !products.is_empty() {
@@ -817,8 +878,32 @@ impl<'a> Run<'a> {
             let counts = written(self.service.store_sales(&sales, self.now), sales.len())?;
             self.summary.add(counts);
         }
+        if !events.is_empty() {
+            let counts = written(self.service.store_events(&events, self.now), events.len())?;
+            self.summary.add(counts);
+        }
         Ok(())
     }
+}
+
+/// A customer's manual tags: one a line in the cell (as the export writes them), each as
+/// the tags endpoint takes it. An empty cell is "not given" and keeps the stored tags.
+fn read_tags(text: &str) -> Result<Vec<String>, String> {
+    let tags: Vec<String> = text.lines().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    crm_domain::parse_tags(&tags).map_err(|errors| {
+        let broken: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                let which = e.field.strip_prefix("tags[").and_then(|r| r.strip_suffix(']'));
+                let which = which.and_then(|i| i.parse::<usize>().ok());
+                match which.and_then(|i| tags.get(i)) {
+                    Some(tag) => format!("tag {tag:?} {}", e.message),
+                    None => e.message.clone(),
+                }
+            })
+            .collect();
+        broken.join("; ")
+    })
 }
 
 /// The line a sale's field error names (`items[3].quantity` → 3).

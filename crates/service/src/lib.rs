@@ -15,9 +15,11 @@ mod cards;
 mod clock;
 mod customers;
 mod error;
+mod export;
 mod forecast;
 mod ical;
 mod import;
+mod personal;
 mod refresh;
 mod reorder;
 mod replicas;
@@ -33,6 +35,7 @@ pub use cards::{CardBook, CardBookStats};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use customers::{CustomerPage, CustomerQuery, CustomerSort, MAX_LIMIT};
 pub use error::{Invalid, RecordFault, ServiceError, StoreFault, StoreFaultKind};
+pub use export::{EXPORT_PAGE, ExportError, ExportRequest, ExportTable, MAX_EXPORT_DAYS};
 pub use forecast::{
     ACCURACY_FOLDS, ACCURACY_HORIZON, DEFAULT_FORECAST_DAYS, Forecast, ForecastAccuracy, ForecastBook, ForecastRequest,
     ForecastStats, ForecastTarget, MAX_FORECAST_DAYS, STORE_HISTORY_DAYS,
@@ -42,6 +45,7 @@ pub use import::{
     CsvImport, DEFAULT_TIME_FORMATS, IMPORT_BATCH_RECORDS, ImportFailure, ImportFormat, ImportKind, ImportSummary,
     ImportWatcher, Layout, MAX_ROW_BYTES, MAX_ROW_LINES, Opener, PROGRESS_EVERY_ROWS, RejectedRow, Rules, TextEncoding,
 };
+pub use personal::{CustomerData, CustomerRecord, SaleLineRecord, SaleRecord};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, run_forever};
 pub use reorder::{
     DASHBOARD_REORDER_LINES, MIN_REORDER_HORIZON_DAYS, ReorderItem, ReorderList, ReorderOverview, ReorderStatus,

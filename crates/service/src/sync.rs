@@ -10,7 +10,8 @@
 use crate::{Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Utc};
 use crm_domain::SyncCounts;
-use crm_domain::{Customer, CustomerFields, FieldError, Product, ProductFields, Sale, SaleFields};
+use crm_domain::{Customer, CustomerFields, CustomerId, FieldError, Product, ProductFields, Sale, SaleFields};
+use crm_storage::calendar::{self, EventRow, Upserted};
 use crm_storage::{Change, ingest};
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -28,20 +29,41 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let customers = self.validate(batch, |fields| Customer::parse(fields, now), |c| c.id.get())?;
-        self.store_customers(&customers, now)
+        self.store_customers(&customers, &[], now)
     }
 
     /// Stores valid customers, ids unique, in one transaction: the write of a sync batch
-    /// and of an import batch alike.
+    /// and of an import batch alike (an import's tags, replacing the customer's, in the
+    /// same transaction).
     pub(crate) fn store_customers(
         &self,
         customers: &[Customer],
+        tags: &[(CustomerId, Vec<String>)],
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
         let ids: Vec<i64> = customers.iter().map(|c| c.id.get()).collect();
         self.write_changing(|conn| {
             let counts = ingest::sync_customers(conn, customers, now)?;
+            for (customer, tags) in tags {
+                crm_storage::reads::set_customer_tags(conn, customer.get(), tags)?;
+            }
             Ok((counts, Change { customers: ids, ..Change::default() }))
+        })
+    }
+
+    /// Stores events of a calendar file (an import batch), in one transaction.
+    pub(crate) fn store_events(&self, events: &[EventRow], now: DateTime<Utc>) -> Result<SyncCounts, ServiceError> {
+        self.write_changing(|conn| {
+            let mut counts = SyncCounts { received: events.len(), ..SyncCounts::default() };
+            for event in events {
+                match calendar::upsert_event(conn, event, now)? {
+                    Upserted::Created => counts.created += 1,
+                    Upserted::Updated => counts.updated += 1,
+                    Upserted::Unchanged => counts.unchanged += 1,
+                }
+            }
+            let changed = counts.created + counts.updated > 0;
+            Ok((counts, Change { calendar: changed, ..Change::default() }))
         })
     }
 

@@ -93,6 +93,85 @@ pub fn update_imported(
     Ok(())
 }
 
+/// What storing one event of a calendar file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// A new event.
+    Created,
+    /// An event whose fields differed, rewritten.
+    Updated,
+    /// An event that already held exactly this.
+    Unchanged,
+}
+
+/// An event as a calendar file (a CSV import) gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// The id the file gives, if any.
+    pub id: Option<EventId>,
+    /// The event.
+    pub event: CalendarEvent,
+    /// The iCalendar UID it was imported from (as an export wrote it).
+    pub uid: Option<String>,
+    /// That occurrence's date in its source file.
+    pub source_date: Option<NaiveDate>,
+}
+
+/// Stores an event of a calendar file: under its id when given, replacing what that id
+/// holds or creating it with that id; without one, replacing the event of the same type,
+/// name and first day, or adding a new one.
+pub fn upsert_event(conn: &mut Conn, stored: &EventRow, now: DateTime<Utc>) -> Result<Upserted, StorageError> {
+    let id = stored.id;
+    let found = match id {
+        Some(id) => event_by_id(conn, id)?,
+        None => {
+            let e = &stored.event;
+            let row = calendar_events::table
+                .filter(calendar_events::event_type.eq(e.event_type.as_str()))
+                .filter(calendar_events::name.eq(e.name.as_str()))
+                .filter(calendar_events::date.eq(e.date))
+                .order(calendar_events::id)
+                .select(crate::backend::columns::<EventRecord>())
+                .first_in::<EventRecord>(conn)
+                .optional()?;
+            row.map(StoredEvent::try_from).transpose()?
+        }
+    };
+    let origin = (calendar_events::uid.eq(stored.uid.as_deref()), calendar_events::source_date.eq(stored.source_date));
+    let Some(found) = found else {
+        let stamps = (calendar_events::created_at.eq(now.naive_utc()), calendar_events::updated_at.eq(now.naive_utc()));
+        match id {
+            Some(id) => {
+                diesel::insert_into(calendar_events::table)
+                    .values((calendar_events::id.eq(id.get()), fields(&stored.event), origin, stamps))
+                    .execute_in(conn)?;
+                // An id given by the file: PostgreSQL's identity must move past it, or the
+                // next event added would be given it again.
+                if let Conn::Postgres(c) = conn {
+                    diesel::sql_query(
+                        "SELECT setval(pg_get_serial_sequence('calendar_events', 'id'), \
+                         (SELECT MAX(id) FROM calendar_events))",
+                    )
+                    .execute(c)?;
+                }
+            }
+            None => {
+                diesel::insert_into(calendar_events::table)
+                    .values((fields(&stored.event), origin, stamps))
+                    .execute_in(conn)?;
+            }
+        }
+        return Ok(Upserted::Created);
+    };
+    if found.event == stored.event && found.uid == stored.uid && found.source_date == stored.source_date {
+        return Ok(Upserted::Unchanged);
+    }
+    diesel::update(calendar_events::table.find(found.id.get()))
+        .set((fields(&stored.event), origin, calendar_events::updated_at.eq(now.naive_utc())))
+        .execute_in(conn)?;
+    Ok(Upserted::Updated)
+}
+
 /// Every event, by date (for the calendar export).
 pub fn all_events(conn: &mut Conn) -> Result<Vec<StoredEvent>, StorageError> {
     stored_events(

@@ -60,6 +60,14 @@ pub fn daily_totals(conn: &mut Conn, from: NaiveDate, to: NaiveDate) -> Result<V
         .load_in(conn)?)
 }
 
+/// The first and last store-local days with a per-day total, if any.
+pub fn sales_day_range(conn: &mut Conn) -> Result<Option<(NaiveDate, NaiveDate)>, StorageError> {
+    use diesel::dsl::{max, min};
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
+        sales_daily::table.select((min(sales_daily::local_date), max(sales_daily::local_date))).first_in(conn)?;
+    Ok(first.zip(last))
+}
+
 /// The per-day totals computed from scratch over `sales`: what `sales_daily` must equal.
 pub fn recompute_daily_totals(conn: &mut Conn) -> Result<Vec<DailyTotals>, StorageError> {
     Ok(diesel::sql_query(crate::with_labels::<crm_domain::SaleStatus>(

@@ -33,6 +33,12 @@ const OWN_CONNECTIONS: usize = 4;
 pub struct DbOptions {
     /// Read-only connections kept in the pool.
     pub read_connections: u32,
+    /// Read-only connections kept open while idle, opened again in the background when
+    /// taken (a server's: a read never waits for a connect). A command that reads briefly
+    /// and exits wants 0: a connection opened in the background can still be mid-handshake
+    /// when the process exits, and libpq's TLS library does not survive its own clean-up
+    /// running beside it.
+    pub idle_readers: u32,
     /// How long a statement waits for a lock held by another connection.
     pub busy_timeout: Duration,
     /// The largest the database file may grow, in bytes (SQLite's `max_page_count`): a
@@ -41,9 +47,17 @@ pub struct DbOptions {
     pub max_bytes: Option<u64>,
 }
 
+impl DbOptions {
+    /// For a command that opens the store, does its work and exits (`import`, `export`,
+    /// `demo`): no reader is opened in the background.
+    pub fn for_command() -> Self {
+        Self { idle_readers: 0, ..Self::default() }
+    }
+}
+
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { read_connections: 4, busy_timeout: Duration::from_secs(5), max_bytes: None }
+        Self { read_connections: 4, idle_readers: 1, busy_timeout: Duration::from_secs(5), max_bytes: None }
     }
 }
 
@@ -391,7 +405,7 @@ where
 fn read_pool(location: &Location, options: &DbOptions) -> Result<Pool<Readers>, StorageError> {
     Pool::builder()
         .max_size(options.read_connections.max(1))
-        .min_idle(Some(1))
+        .min_idle(Some(options.idle_readers.min(options.read_connections.max(1))))
         .connection_timeout(Duration::from_secs(10))
         .build(Readers { location: location.clone(), busy_timeout: options.busy_timeout })
         .map_err(StorageError::Pool)
@@ -442,7 +456,10 @@ fn open_writer(location: &Location, options: &DbOptions) -> Result<Conn, Storage
          -- The writer gets a 64 MiB page cache so index pages that batches keep touching stay
          -- in memory (readers keep 4 MiB each). Measured: 32 MiB cost the ingest ratio about
          -- 4 points (docs/performance.md).
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -65536;
+         -- An erased customer's values are overwritten in the page, not merely unlinked,
+         -- where that costs no extra write (docs/operations.md, \"Personal data\").
+         PRAGMA secure_delete = FAST;",
     )?;
     if let Some(max_bytes) = options.max_bytes {
         // A cap in pages of the file's own size; SQLite keeps it at least the pages in use.

@@ -10,7 +10,7 @@ mod customers;
 mod products;
 mod sales;
 
-pub use customers::sync_customers;
+pub use customers::{erase_customer, sync_customers};
 pub use products::{ProductsSynced, sync_products};
 pub use sales::{SalesSynced, insert_sales_bare, sync_sales};
 

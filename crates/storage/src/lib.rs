@@ -17,6 +17,7 @@ mod daily;
 mod db;
 mod derived;
 mod error;
+pub mod export;
 pub mod ingest;
 mod labels;
 pub mod reads;
@@ -35,6 +36,7 @@ pub use crm_domain::error_chain;
 pub use daily::{
     DailyTotals, ProductDayTotals, ProductWindowTotals, daily_sales, daily_totals, product_daily_totals,
     product_exists, product_units_on, product_window_totals, recompute_daily_totals, recompute_product_daily_totals,
+    sales_day_range,
 };
 pub use db::{Database, DbOptions, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use derived::{

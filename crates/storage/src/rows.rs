@@ -19,6 +19,8 @@ pub struct CustomerRow {
     pub placeholder: bool,
     pub first_seen_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the customer's personal data was erased (such a row is never written by a sync).
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 impl CustomerRow {
@@ -34,6 +36,7 @@ impl CustomerRow {
             placeholder: false,
             first_seen_at: now.naive_utc(),
             updated_at: now.naive_utc(),
+            erased_at: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl CustomerRow {
             placeholder: true,
             first_seen_at: now.naive_utc(),
             updated_at: now.naive_utc(),
+            erased_at: None,
         }
     }
 

@@ -16,6 +16,7 @@ diesel::table! {
         placeholder -> Bool,
         first_seen_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

@@ -73,11 +73,14 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
     let columns = column_names(&mut conn, "calendar_events");
     assert_eq!(columns[columns.len() - 4..], ["lead_days", "uid", "source_date", "imported_at"]);
 
-    // The customer value's columns, the shared cards' columns, the replicas' tables, the
-    // prepared cards, the reorder migration and the import's columns came after; they go
-    // first.
+    // The erasure's column, the customer value's columns, the shared cards' columns, the
+    // replicas' tables, the prepared cards, the reorder migration and the import's columns
+    // came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261206000009", "the last migration is the customer value's");
+    assert_eq!(reverted.to_string(), "20261206000010", "the last migration is the erasure's");
+    assert!(!column_names(&mut conn, "customers").contains(&"erased_at".to_owned()));
+    let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20261206000009", "then the customer value's");
     let analytics = column_names(&mut conn, "customer_analytics");
     for column in ["purchase_days", "p_alive", "expected_purchases", "expected_value_cents"] {
         assert!(!analytics.contains(&column.to_owned()), "{column} stayed");
@@ -280,9 +283,11 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
     conn.run_pending_migrations(crm_storage::MIGRATIONS).unwrap();
-    // Back to just before the reorder migration: the customer value's, the prepared cards'
-    // and the replicas' came after it.
-    for expected in ["20261206000009", "20261206000008", "20261206000007", "20261205000006", "20261202000005"] {
+    // Back to just before the reorder migration: the erasure's, the customer value's, the
+    // prepared cards' and the replicas' came after it.
+    for expected in
+        ["20261206000010", "20261206000009", "20261206000008", "20261206000007", "20261205000006", "20261202000005"]
+    {
         assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
     }
     conn.batch_execute(
@@ -310,7 +315,9 @@ fn the_reorder_migration_starts_the_stock_record_from_the_levels_known_and_rever
     let snapshots: i64 = crm_storage::schema::stock_snapshots::table.count().get_result(&mut conn).unwrap();
     assert_eq!(snapshots, 2, "A and D");
 
-    for expected in ["20261206000009", "20261206000008", "20261206000007", "20261205000006", "20261202000005"] {
+    for expected in
+        ["20261206000010", "20261206000009", "20261206000008", "20261206000007", "20261205000006", "20261202000005"]
+    {
         assert_eq!(conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap().to_string(), expected);
     }
     assert!(!table_names(&mut conn).contains(&"stock_snapshots".to_owned()));

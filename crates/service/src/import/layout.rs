@@ -13,6 +13,8 @@ pub enum ImportKind {
     Products,
     /// Sales, one row per sale line (a sale without lines is one row without a product).
     Sales,
+    /// Calendar events (the calendar export's columns).
+    Calendar,
 }
 
 impl ImportKind {
@@ -22,13 +24,15 @@ impl ImportKind {
             Self::Customers => "customers",
             Self::Products => "products",
             Self::Sales => "sales",
+            Self::Calendar => "calendar",
         }
     }
 
     /// Our fields for this kind, in the sync bodies' order; the required ones first.
     pub const fn fields(self) -> &'static [&'static str] {
         match self {
-            Self::Customers => &["id", "name", "phone", "email", "address", "notes", "created_at"],
+            // `tags` is the import's own: the manual purpose tags, one a line in the cell.
+            Self::Customers => &["id", "name", "phone", "email", "address", "notes", "created_at", "tags"],
             Self::Products => &[
                 "id",
                 "name",
@@ -54,6 +58,19 @@ impl ImportKind {
                 "quantity",
                 "unit_price",
             ],
+            Self::Calendar => &[
+                "id",
+                "event_type",
+                "name",
+                "date",
+                "end_date",
+                "impact_level",
+                "expected_demand_multiplier",
+                "lead_days",
+                "notes",
+                "uid",
+                "source_date",
+            ],
         }
     }
 
@@ -62,6 +79,7 @@ impl ImportKind {
         match self {
             Self::Customers | Self::Products => &["id", "name"],
             Self::Sales => &["id", "created_at"],
+            Self::Calendar => &["event_type", "name", "date", "impact_level"],
         }
     }
 }
@@ -70,10 +88,10 @@ impl std::str::FromStr for ImportKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Customers, Self::Products, Self::Sales]
+        [Self::Customers, Self::Products, Self::Sales, Self::Calendar]
             .into_iter()
             .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| format!("unknown kind {s:?}: customers, products or sales"))
+            .ok_or_else(|| format!("unknown kind {s:?}: customers, products, sales or calendar"))
     }
 }
 

@@ -11,7 +11,8 @@ use crm_domain::SyncKind;
 use diesel::prelude::*;
 
 /// Upserts a batch of customers. A placeholder made earlier by a sale is filled in and
-/// counted as created.
+/// counted as created. An erased customer stays erased: its record is counted unchanged
+/// and none of its fields is stored.
 pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -> Result<SyncCounts, StorageError> {
     let ids: Vec<i64> = batch.iter().map(|c| c.id.get()).collect();
     let existing = load_by_keys(
@@ -34,7 +35,7 @@ pub fn sync_customers(conn: &mut Conn, batch: &[Customer], now: DateTime<Utc>) -
                 fresh.push(row);
                 continue;
             }
-            Some(old) if old.same_profile(&row) => {
+            Some(old) if old.erased_at.is_some() || old.same_profile(&row) => {
                 counts.unchanged += 1;
                 continue;
             }
@@ -76,4 +77,31 @@ pub(super) fn ensure_customers(
     }
     count_inserted(conn, SyncKind::Customers, missing.len())?;
     Ok(())
+}
+
+/// Erases a customer's personal data: name, phone, e-mail, address, notes, the POS's
+/// creation time and manual tags are removed and its prepared cards deleted; the row stays,
+/// known by its id alone, so its sales keep their customer. Whether there was such a
+/// customer.
+pub fn erase_customer(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
+    use crate::schema::{customer_tags, prepared_cards};
+    let erased = diesel::update(customers::table.find(id))
+        .set((
+            customers::name.eq(None::<String>),
+            customers::phone.eq(None::<String>),
+            customers::email.eq(None::<String>),
+            customers::address.eq(None::<String>),
+            customers::notes.eq(None::<String>),
+            customers::pos_created_at.eq(None::<chrono::NaiveDateTime>),
+            customers::placeholder.eq(true),
+            customers::updated_at.eq(now.naive_utc()),
+            customers::erased_at.eq(Some(now.naive_utc())),
+        ))
+        .execute_in(conn)?;
+    if erased == 0 {
+        return Ok(false);
+    }
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(id))).execute_in(conn)?;
+    diesel::delete(prepared_cards::table.filter(prepared_cards::customer_id.eq(id))).execute_in(conn)?;
+    Ok(true)
 }
