@@ -339,3 +339,264 @@ fn tags_and_calendar_events_import_as_the_exports_write_them() {
     );
     assert_eq!((added.status, added.body["id"].as_i64()), (201, Some(9)), "{:?}", added.body);
 }
+
+/// A row of `header`'s columns, the named ones filled, the rest empty, CSV-quoted.
+fn row_of(header: &str, values: &[(&str, &str)]) -> String {
+    let columns: Vec<&str> = header.split(',').collect();
+    for (name, _) in values {
+        assert!(columns.contains(name), "no column {name}");
+    }
+    let cells: Vec<&str> =
+        columns.iter().map(|c| values.iter().find(|(n, _)| n == c).map_or("", |(_, v)| *v)).collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&cells).unwrap();
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+/// Shopify's orders export header, as the admin writes it (79 columns; docs/import.md).
+const SHOPIFY_HEADER: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,\
+Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,\
+Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,\
+Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,\
+Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,\
+Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,\
+Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,\
+Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,\
+Tax 3 Name,Tax 3 Value,Tax 4 Name,Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,\
+Billing Province Name,Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References";
+
+/// Square's item details export header (35 columns; docs/import.md).
+const SQUARE_HEADER: &str = "Date,Time,Time Zone,Category,Item,Qty,Price Point Name,SKU,Modifiers Applied,Gross Sales,\
+Discounts,Net Sales,Tax,Transaction ID,Payment ID,Device Name,Notes,Details,Event Type,Location,Dining Option,\
+Customer ID,Customer Name,Customer Reference ID,Unit,Count,GTIN,Itemization Type,Commission,Employee,\
+Fulfillment Note,Channel,Token,Card Brand,PAN Suffix";
+
+/// The largest id, where the id map starts counting down.
+const TOP: i64 = (1 << 53) - 1;
+
+#[test]
+fn a_shopify_orders_export_imports_with_order_numbers_and_emails_mapped_to_stable_ids() {
+    let dir = temp_dir();
+    let line = |values: &[(&str, &str)]| row_of(SHOPIFY_HEADER, values);
+    let mut file = format!("{SHOPIFY_HEADER}\n");
+    // #1001: two lines (the second row repeats the name, e-mail, time and the line fields).
+    let first = [("Name", "#1001"), ("Email", "ann@example.com"), ("Created at", "2025-03-01 10:15:00 +0100")];
+    file += &line(&[
+        first[0],
+        first[1],
+        first[2],
+        ("Financial Status", "paid"),
+        ("Subtotal", "30.00"),
+        ("Shipping", "5.50"),
+        ("Total", "35.50"),
+        ("Lineitem quantity", "2"),
+        ("Lineitem name", "Mug"),
+        ("Lineitem price", "10.00"),
+        ("Lineitem sku", "MUG-1"),
+        ("Payment Method", "Shopify Payments"),
+        ("Refunded Amount", "0.00"),
+        ("Id", "6954779508986"),
+        ("Billing Name", "Ann Lee"),
+    ]);
+    file += &line(&[
+        first[0],
+        first[1],
+        first[2],
+        ("Lineitem quantity", "1"),
+        ("Lineitem name", "Tea"),
+        ("Lineitem price", "10.00"),
+    ]);
+    file += &line(&[
+        ("Name", "#1002"),
+        ("Email", "bo@example.com"),
+        ("Created at", "2025-03-02 09:00:00 +0100"),
+        ("Financial Status", "refunded"),
+        ("Total", "12.00"),
+        ("Refunded Amount", "12.00"),
+        ("Lineitem quantity", "1"),
+        ("Lineitem name", "Cake"),
+        ("Lineitem price", "12.00"),
+        ("Lineitem sku", "CAKE"),
+    ]);
+    // A guest's order, partly refunded: its total is what the shop kept.
+    file += &line(&[
+        ("Name", "#1003"),
+        ("Created at", "2025-03-02 18:30:00 +0100"),
+        ("Financial Status", "partially_refunded"),
+        ("Total", "20.00"),
+        ("Refunded Amount", "5.00"),
+        ("Lineitem quantity", "2"),
+        ("Lineitem name", "Mug"),
+        ("Lineitem price", "10.00"),
+        ("Lineitem sku", "MUG-1"),
+    ]);
+    file += &line(&[
+        ("Name", "#1004"),
+        ("Email", "ann@example.com"),
+        ("Created at", "2025-03-03 08:00:00 +0100"),
+        ("Financial Status", "paid"),
+        ("Total", "7.50"),
+        ("Refunded Amount", "0.00"),
+        ("Lineitem quantity", "1"),
+        ("Lineitem name", "Tea"),
+        ("Lineitem price", "7.50"),
+    ]);
+    // The shop's customers first, known by e-mail through a mapping: the orders' e-mails
+    // then name the same customers.
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "Email,First Name\nann@example.com,Ann\nbo@example.com,Bo\n").unwrap();
+    let map = dir.path().join("customers.toml");
+    std::fs::write(
+        &map,
+        "mapped_ids = [\"id\"]\n[columns]\nid = \"Email\"\nemail = \"Email\"\nname = \"First Name\"\n",
+    )
+    .unwrap();
+    let run = import(dir.path(), &["customers", customers.to_str().unwrap(), "--map", map.to_str().unwrap()]);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    let path = dir.path().join("orders_export.csv");
+    std::fs::write(&path, &file).unwrap();
+    let args = ["sales", path.to_str().unwrap(), "--format", "shopify"];
+    let run = import(dir.path(), &args);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("5 rows in"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 sales valid: 4 created, 0 updated, 0 unchanged; 0 rows rejected"), "{}", run.stdout);
+    let again = import(dir.path(), &args);
+    assert!(again.stdout.contains("4 sales valid: 0 created, 0 updated, 4 unchanged"), "{}", again.stdout);
+
+    // Orders #1001, #1002.. are TOP, TOP-1.. in the order they end in the file; Ann TOP,
+    // Bo TOP-1: the same on every import.
+    let app = spawn_app_with(dir.path(), &[]);
+    let (s, c) = (|n: i64| TOP + 1 - n, |n: i64| TOP + 1 - n);
+    assert_eq!(
+        app.get("/api/export/sales").text,
+        format!(
+            "id,customer_id,total_amount,created_at,status,store_id,payment_method,product_id,product_name,category,\
+             quantity,unit_price\n\
+             {},{},7.50,2025-03-03T07:00:00Z,completed,,,Tea,Tea,,1,7.5000\n\
+             {},,15.00,2025-03-02T17:30:00Z,completed,,,MUG-1,Mug,,2,10.0000\n\
+             {},{},12.00,2025-03-02T08:00:00Z,refunded,,,CAKE,Cake,,1,12.0000\n\
+             {},{},35.50,2025-03-01T09:15:00Z,completed,,Shopify Payments,MUG-1,Mug,,2,10.0000\n\
+             {},{},35.50,2025-03-01T09:15:00Z,completed,,Shopify Payments,Tea,Tea,,1,10.0000\n",
+            s(4),
+            c(1),
+            s(3),
+            s(2),
+            c(2),
+            s(1),
+            c(1),
+            s(1),
+            c(1)
+        )
+    );
+    let customers = app.get("/api/export/customers").text;
+    let emails: Vec<&str> = customers.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    assert_eq!(emails, ["bo@example.com", "ann@example.com"], "by id: Bo (TOP-1) before Ann (TOP)");
+    assert!(customers.contains(&format!("\n{},Ann,", c(1))), "{customers}");
+}
+
+#[test]
+fn a_square_item_details_export_imports_with_refund_rows_skipped_and_amounts_read() {
+    let dir = temp_dir();
+    let line = |values: &[(&str, &str)]| row_of(SQUARE_HEADER, values);
+    let customer = "GTY7JAA901CPDHWN4M3900J27W";
+    let mut file = format!("{SQUARE_HEADER}\n");
+    let t1 = [
+        ("Date", "2026-07-18"),
+        ("Time", "12:59:30"),
+        ("Time Zone", "Eastern Time (US & Canada)"),
+        ("Transaction ID", "Kp0RMdHx8ZKTdp0Yfi2J8b5OzKdZY"),
+        ("Event Type", "Payment"),
+        ("Location", "Main St"),
+        ("Customer ID", customer),
+    ];
+    let mut latte = t1.to_vec();
+    latte.extend([
+        ("Category", "Drinks"),
+        ("Item", "Latte"),
+        ("Qty", "2.0"),
+        ("SKU", "LAT-1"),
+        ("Gross Sales", "$8.00"),
+        ("Net Sales", "$8.00"),
+    ]);
+    file += &line(&latte);
+    let mut muffin = t1.to_vec();
+    muffin.extend([
+        ("Category", "None"),
+        ("Item", "Muffin"),
+        ("Qty", "1.0"),
+        ("Gross Sales", "$4.00"),
+        ("Discounts", "-$0.50"),
+        ("Net Sales", "$3.50"),
+    ]);
+    file += &line(&muffin);
+    file += &line(&[
+        ("Date", "2026-07-19"),
+        ("Time", "09:05:00"),
+        ("Transaction ID", "a9QzJ4cY1vWbN7eLpT3xK2mR8sHdG"),
+        ("Event Type", "Payment"),
+        ("Location", "Main St"),
+        ("Category", "Drinks"),
+        ("Item", "Latte"),
+        ("Qty", "1.0"),
+        ("SKU", "LAT-1"),
+        ("Net Sales", "$1,004.00"),
+    ]);
+    // A refund is its own row, with negative amounts: skipped and counted.
+    file += &line(&[
+        ("Date", "2026-07-19"),
+        ("Time", "10:00:00"),
+        ("Transaction ID", "Zr5VbN2qLx8TfK1mW4cJ7hP0sYdEa"),
+        ("Event Type", "Refund"),
+        ("Item", "Latte"),
+        ("Qty", "-1.0"),
+        ("SKU", "LAT-1"),
+        ("Net Sales", "-$4.00"),
+    ]);
+    // An item sold by weight: not whole units.
+    file += &line(&[
+        ("Date", "2026-07-19"),
+        ("Time", "11:00:00"),
+        ("Transaction ID", "Qm3XcV9bN1zL5kJ8hG2fD4sA6pO0i"),
+        ("Event Type", "Payment"),
+        ("Item", "Coffee beans"),
+        ("Qty", "1.5"),
+        ("Net Sales", "$18.00"),
+    ]);
+    let path = dir.path().join("items.csv");
+    std::fs::write(&path, &file).unwrap();
+    let run = import(dir.path(), &["sales", path.to_str().unwrap(), "--format", "square"]);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "2 sales valid: 2 created, 0 updated, 0 unchanged; 1 rows rejected (1 sales); skipped by \
+             the format's rules: refund row (Event Type Refund): 1"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        report(&dir.path().join("items.csv.rejected.csv")),
+        strings(&[[
+            "6",
+            "6",
+            "Qty",
+            "\"1.5\" is not a whole number of units (an item sold by weight): quantities are stored in whole units"
+        ]])
+    );
+    let app = spawn_app_with(dir.path(), &[]);
+    assert_eq!(
+        app.get("/api/export/sales").text,
+        format!(
+            "id,customer_id,total_amount,created_at,status,store_id,payment_method,product_id,product_name,category,\
+             quantity,unit_price\n\
+             {},,1004.00,2026-07-19T09:05:00Z,completed,Main St,,LAT-1,Latte,Drinks,1,1004.0000\n\
+             {},{},11.50,2026-07-18T12:59:30Z,completed,Main St,,LAT-1,Latte,Drinks,2,4.0000\n\
+             {},{},11.50,2026-07-18T12:59:30Z,completed,Main St,,Muffin,Muffin,,1,3.5000\n",
+            TOP - 1,
+            TOP,
+            TOP,
+            TOP,
+            TOP
+        )
+    );
+}

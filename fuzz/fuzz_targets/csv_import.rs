@@ -50,8 +50,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else { return };
     let kind =
         [ImportKind::Customers, ImportKind::Products, ImportKind::Sales, ImportKind::Calendar][usize::from(pick % 4)];
-    let format =
-        if pick & 4 != 0 && kind == ImportKind::Sales { ImportFormat::OnlineRetail } else { ImportFormat::Generic };
+    let format = match (kind, pick & 4 != 0, pick & 16 != 0, pick & 32 != 0) {
+        (ImportKind::Sales, true, _, _) => ImportFormat::OnlineRetail,
+        (ImportKind::Sales, false, true, _) => ImportFormat::Shopify,
+        (ImportKind::Sales, false, false, true) => ImportFormat::Square,
+        _ => ImportFormat::Generic,
+    };
     let encoding = if pick & 8 != 0 { TextEncoding::Windows1252 } else { TextEncoding::Utf8 };
     let Ok(layout) = format.layout(kind) else { return };
     let request = CsvImport { kind, layout, encoding, dry_run: true };

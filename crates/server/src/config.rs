@@ -34,10 +34,10 @@ pub enum Command {
     /// Fill the database with a generated shop (customers, products with stock, sales with
     /// lines, festivals on the calendar), deterministic per seed, ending today.
     Demo(Box<DemoOptions>),
-    /// Load customers, products or sales from a CSV file (a POS export, the UCI Online
-    /// Retail file, or any layout a mapping file describes), through the sync rules: bad
-    /// rows go to FILE.rejected.csv, the rest are stored. Exit status: 0 every row imported,
-    /// 1 some rows rejected, 2 the import failed.
+    /// Load customers, products, sales or calendar events from a CSV file (our exports, a
+    /// Shopify or Square export, the UCI Online Retail file, or any layout a mapping file
+    /// describes), through the sync rules: bad rows go to FILE.rejected.csv, the rest are
+    /// stored. Exit status: 0 every row imported, 1 some rows rejected, 2 the import failed.
     Import(Box<ImportOptions>),
     /// Write a table as CSV (customers, products, sales, daily, calendar): the columns of
     /// `GET /api/export/TABLE`, read straight from the store, streamed.
@@ -321,7 +321,8 @@ pub struct DemoOptions {
 /// Options of `crm-trends import`.
 #[derive(Debug, Args)]
 pub struct ImportOptions {
-    /// What the file holds: customers, products or sales (one row per sale line).
+    /// What the file holds: customers, products, sales (one row per sale line) or calendar
+    /// (events).
     #[arg(value_parser = parse_kind)]
     pub kind: crm_service::ImportKind,
 
@@ -329,7 +330,8 @@ pub struct ImportOptions {
     pub file: PathBuf,
 
     /// The file's layout: generic (our field names), online-retail (the UCI Online Retail
-    /// file). docs/import.md lists the columns and rules of each.
+    /// file), shopify (Shopify's orders export), square (Square's item details export).
+    /// docs/import.md lists the columns and rules of each.
     #[arg(long, default_value = "generic", value_parser = parse_format, conflicts_with = "map")]
     pub format: crm_service::ImportFormat,
 

@@ -22,11 +22,13 @@ pub use reader::{MAX_ROW_BYTES, MAX_ROW_LINES, TextEncoding};
 
 use crate::{Service, ServiceError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use crm_domain::MAX_ID;
 use crm_domain::{
     CalendarEvent, Customer, CustomerFields, CustomerId, EventFields, EventId, FieldError, Product, ProductFields,
     Sale, SaleFields, SaleLineFields, SaleStatus, StoreZone, SyncCounts, UnitPrice, parse_day, spreadsheet_unguarded,
 };
 use crm_storage::calendar::EventRow;
+use crm_storage::export as stored;
 use reader::{RawRow, Rows};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -160,6 +162,14 @@ impl Columns {
                 None => {}
             }
         }
+        for (field, theirs) in &layout.rule_columns {
+            match header.iter().position(|h| h.trim().eq_ignore_ascii_case(theirs.trim())) {
+                Some(at) => {
+                    index.insert(*field, at);
+                }
+                None => missing.push(theirs.clone()),
+            }
+        }
         if !missing.is_empty() {
             let found = header.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
             return Err(if index.is_empty() {
@@ -250,7 +260,36 @@ impl Cells<'_> {
     }
 
     fn time(&self, field: &'static str, errors: &mut Vec<FieldError>) -> Option<String> {
-        self.convert(field, errors, |t| time(t, &self.layout.time_formats, self.zone))
+        // A file that keeps the time of day in a column of its own: the day, then the time.
+        let time_of_day = if field == "created_at" { self.text("time_of_day").ok().flatten() } else { None };
+        self.convert(field, errors, |t| match &time_of_day {
+            Some(clock) => time(&format!("{t} {clock}"), &self.layout.time_formats, self.zone),
+            None => time(t, &self.layout.time_formats, self.zone),
+        })
+    }
+
+    /// An amount: a plain decimal, or in a format whose amounts carry a currency sign
+    /// (Square's `$1,234.50`, `-$9.00`) that sign and the thousands separators dropped.
+    fn amount(&self, field: &'static str, errors: &mut Vec<FieldError>) -> Option<f64> {
+        if self.layout.rules == Rules::Square {
+            self.convert(field, errors, money)
+        } else {
+            self.decimal(field, errors)
+        }
+    }
+
+    /// A quantity: a whole number (Square writes `2.0`: a whole number of units).
+    fn quantity(&self, errors: &mut Vec<FieldError>) -> Option<i64> {
+        if self.layout.rules != Rules::Square {
+            return self.whole("quantity", errors);
+        }
+        self.convert("quantity", errors, |t| match t.strip_suffix(".0").or_else(|| t.strip_suffix(".00")) {
+            Some(units) => whole(units),
+            None if !t.contains('.') => whole(t),
+            None => Err(format!(
+                "{t:?} is not a whole number of units (an item sold by weight): quantities are stored in whole units"
+            )),
+        })
     }
 
     fn values(&self) -> Vec<String> {
@@ -285,6 +324,38 @@ fn decimal(text: &str, separator: char) -> Result<f64, String> {
     normal.parse().map_err(|_| format!("{text:?} is not a decimal number"))
 }
 
+/// An amount with a currency sign and thousands separators (`$1,234.50`, `-$9.00`,
+/// `($9.00)`, `€12.00`): the number.
+fn money(text: &str) -> Result<f64, String> {
+    let (negative, body) = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => (true, inner),
+        None => match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        },
+    };
+    let number: String = body
+        .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-' && c != '.')
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .replace(',', "");
+    let value = decimal(&number, '.').map_err(|_| format!("{text:?} is not an amount"))?;
+    Ok(if negative { -value } else { value })
+}
+
+/// A Shopify order's `Financial Status` as a sale status: refunded, voided or expired
+/// orders as such; paid, partly paid or refunded, authorized and pending ones completed.
+fn shopify_status(text: &str) -> Result<SaleStatus, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "paid" | "partially_paid" | "partially_refunded" | "authorized" | "pending" => Ok(SaleStatus::Completed),
+        "refunded" => Ok(SaleStatus::Refunded),
+        "voided" | "expired" => Ok(SaleStatus::Voided),
+        _ => Err(format!(
+            "{text:?} is not a Shopify financial status (paid, partially_paid, partially_refunded, authorized, \
+             pending, refunded, voided, expired)"
+        )),
+    }
+}
+
 fn boolean(text: &str) -> Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "yes" | "y" | "1" => Ok(true),
@@ -300,6 +371,12 @@ fn time(text: &str, formats: &[String], zone: StoreZone) -> Result<String, Strin
         return Ok(at.to_rfc3339());
     }
     for format in formats {
+        if format.contains("%z") {
+            if let Ok(at) = DateTime::parse_from_str(text, format) {
+                return Ok(at.to_rfc3339());
+            }
+            continue;
+        }
         let local = NaiveDateTime::parse_from_str(text, format)
             .ok()
             .or_else(|| NaiveDate::parse_from_str(text, format).ok().and_then(|d| d.and_hms_opt(12, 0, 0)));
@@ -328,6 +405,8 @@ fn hash_of(text: &str) -> u64 {
 #[derive(Debug, Default)]
 struct PendingSale {
     id: String,
+    /// The customer as the file names it, where the id map numbers customers.
+    customer_source: Option<String>,
     /// Each row: its number, line and values.
     rows: Vec<(u64, u64, Vec<String>)>,
     /// The row (index into `rows`) of each line.
@@ -360,6 +439,16 @@ struct Run<'a> {
     /// Sales whose rows are not all together, by id hash, and those being held.
     scattered: HashSet<u64>,
     held: HashMap<String, PendingSale>,
+    ids: IdMap,
+}
+
+/// The store's id map as this import uses it: the entries read or made so far, the next
+/// id of each kind, and the entries made here that the store does not hold yet.
+#[derive(Debug, Default)]
+struct IdMap {
+    known: HashMap<(&'static str, String), i64>,
+    lowest: HashMap<&'static str, i64>,
+    fresh: Vec<(&'static str, String, i64)>,
 }
 
 impl<'a> Run<'a> {
@@ -381,7 +470,47 @@ impl<'a> Run<'a> {
             seen_codes: HashMap::new(),
             scattered: HashSet::new(),
             held: HashMap::new(),
+            ids: IdMap::default(),
         }
+    }
+
+    /// Whether the layout's `field` holds source ids for the id map.
+    fn mapped(&self, field: &str) -> bool {
+        self.request.layout.mapped_ids.iter().any(|f| f == field)
+    }
+
+    /// The numeric id of `source`, a source id of `kind` (`customer`, `sale`): the one the
+    /// store's id map holds, or the next free one (counting down from the largest id).
+    fn mapped_id(&mut self, kind: &'static str, source: &str) -> Result<i64, String> {
+        let key = (kind, source.to_owned());
+        if let Some(&id) = self.ids.known.get(&key) {
+            return Ok(id);
+        }
+        let failed = |e: crm_storage::StorageError| format!("reading the id map: {}", crate::error_chain(&e));
+        let stored = self.service.db.read(|conn| stored::mapped_ids(conn, kind, std::slice::from_ref(&key.1)));
+        let id = match stored.map_err(failed)?.get(source) {
+            Some(&id) => id,
+            None => {
+                let lowest = match self.ids.lowest.get(kind) {
+                    Some(&lowest) => lowest,
+                    None => self
+                        .service
+                        .db
+                        .read(|conn| stored::lowest_mapped_id(conn, kind))
+                        .map_err(failed)?
+                        .unwrap_or(MAX_ID + 1),
+                };
+                let id = lowest - 1;
+                if id < 1 {
+                    return Err(format!("the id map has no {kind} id left to give"));
+                }
+                self.ids.lowest.insert(kind, id);
+                self.ids.fresh.push((kind, source.to_owned(), id));
+                id
+            }
+        };
+        self.ids.known.insert(key, id);
+        Ok(id)
     }
 
     fn open(&mut self, open: Opener<'_>) -> Result<Rows, String> {
@@ -505,7 +634,14 @@ impl<'a> Run<'a> {
 
     fn customer(&mut self, raw: &RawRow, cells: &Cells<'_>) -> Result<(), String> {
         let mut errors = Vec::new();
-        let id = cells.whole("id", &mut errors);
+        let id = if self.mapped("id") {
+            match cells.string("id", &mut errors) {
+                Some(source) => Some(self.mapped_id("customer", &source)?),
+                None => None,
+            }
+        } else {
+            cells.whole("id", &mut errors)
+        };
         let fields = CustomerFields {
             id: id.unwrap_or_default(),
             name: cells.string("name", &mut errors).unwrap_or_default(),
@@ -635,7 +771,12 @@ impl<'a> Run<'a> {
     /// Why the format's rules skip a sale row, if they do.
     fn skip_reason(&self, cells: &Cells<'_>) -> Option<&'static str> {
         match self.request.layout.rules {
-            Rules::Plain => None,
+            Rules::Plain | Rules::Shopify => None,
+            Rules::Square => match cells.text("event_type").ok().flatten() {
+                Some(kind) if kind.eq_ignore_ascii_case("payment") => None,
+                Some(kind) if kind.eq_ignore_ascii_case("refund") => Some("refund row (Event Type Refund)"),
+                _ => Some("not a payment (Event Type other than Payment)"),
+            },
             Rules::OnlineRetail => {
                 let text = |field| cells.text(field).ok().flatten();
                 if text("id").is_some_and(|id| id.starts_with(['C', 'c'])) {
@@ -708,10 +849,23 @@ impl<'a> Run<'a> {
         let at = sale.rows.len();
         let first = at == 0;
         let mut errors = Vec::new();
-        let customer_id = cells.whole("customer_id", &mut errors);
-        let total = cells.decimal("total_amount", &mut errors);
+        let mapped_customer = self.mapped("customer_id");
+        let customer_source = if mapped_customer { cells.string("customer_id", &mut errors) } else { None };
+        let customer_id = if mapped_customer { None } else { cells.whole("customer_id", &mut errors) };
+        let mut total = cells.amount("total_amount", &mut errors);
         let created_at = cells.time("created_at", &mut errors);
-        let status = cells.convert("status", &mut errors, |t| t.parse::<SaleStatus>().map_err(|e| e.to_string()));
+        let rules = self.request.layout.rules;
+        let status = cells.convert("status", &mut errors, |t| match rules {
+            Rules::Shopify => shopify_status(t),
+            _ => t.parse::<SaleStatus>().map_err(|e| e.to_string()),
+        });
+        // A partly refunded Shopify order: its total is what the shop kept.
+        if rules == Rules::Shopify
+            && cells.text("status").ok().flatten().is_some_and(|s| s.eq_ignore_ascii_case("partially_refunded"))
+            && let (Some(kept), Some(refunded)) = (total, cells.amount("refunded_amount", &mut errors))
+        {
+            total = Some(((kept - refunded) * 100.0).round() / 100.0);
+        }
         let store_id = cells.string("store_id", &mut errors);
         let payment_method = cells.string("payment_method", &mut errors);
         let keep_first = self.request.layout.rules == Rules::OnlineRetail;
@@ -721,11 +875,14 @@ impl<'a> Run<'a> {
             {
                 errors.push(FieldError::new("created_at", "is missing: a sale's first row needs its time"));
             }
-            sale.fields.id = whole(&sale.id).unwrap_or_default();
-            if whole(&sale.id).is_err() {
-                errors.push(FieldError::new("id", format!("{:?} is not a whole number", sale.id)));
+            if !self.mapped("id") {
+                sale.fields.id = whole(&sale.id).unwrap_or_default();
+                if whole(&sale.id).is_err() {
+                    errors.push(FieldError::new("id", format!("{:?} is not a whole number", sale.id)));
+                }
             }
             sale.fields.customer_id = customer_id;
+            sale.customer_source = customer_source;
             sale.total_given = total.is_some();
             sale.fields.total_amount = total.unwrap_or_default();
             sale.fields.created_at = created_at.unwrap_or_default();
@@ -737,6 +894,7 @@ impl<'a> Run<'a> {
             let differs = |name: &str, given: bool, same: bool| (given && !same).then(|| name.to_owned());
             let mismatched: Vec<String> = [
                 differs("customer_id", customer_id.is_some(), customer_id == sale.fields.customer_id),
+                differs("customer_id", customer_source.is_some(), customer_source == sale.customer_source),
                 differs("total_amount", total.is_some(), total == Some(sale.fields.total_amount) && sale.total_given),
                 differs("created_at", created_at.is_some(), created_at.as_deref() == Some(&sale.fields.created_at)),
                 differs("status", status.is_some(), status == Some(sale.fields.status)),
@@ -754,21 +912,41 @@ impl<'a> Run<'a> {
                 errors.push(FieldError::new(field, message));
             }
         }
-        let product_id = cells.string("product_id", &mut errors);
-        let line_given =
-            ["product_name", "quantity", "unit_price"].iter().any(|f| cells.text(f).ok().flatten().is_some());
+        let mut product_id = cells.string("product_id", &mut errors);
+        let product_name = cells.string("product_name", &mut errors);
+        if matches!(rules, Rules::Shopify | Rules::Square) && product_id.is_none() {
+            // A line without a SKU: the product is known by its name.
+            product_id.clone_from(&product_name);
+        }
+        let mut category = cells.string("category", &mut errors);
+        if rules == Rules::Square && category.as_deref() == Some("None") {
+            category = None; // Square's word for an item without a category
+        }
+        let line_given = ["product_name", "quantity", "unit_price", "line_total"]
+            .iter()
+            .any(|f| cells.text(f).ok().flatten().is_some());
         if let Some(product_id) = product_id {
+            let quantity = cells.quantity(&mut errors);
+            let unit_price = match (cells.amount("unit_price", &mut errors), cells.amount("line_total", &mut errors)) {
+                (Some(price), _) => Some(price),
+                // A line's total over its units, to the 4 decimals a unit price keeps.
+                (None, Some(total)) => match quantity {
+                    Some(units) if units != 0 => Some((total / units as f64 * 10_000.0).round() / 10_000.0),
+                    _ => None,
+                },
+                (None, None) => None,
+            };
             let line = SaleLineFields {
                 product_id,
-                product_name: cells.string("product_name", &mut errors),
-                category: cells.string("category", &mut errors),
-                quantity: cells.whole("quantity", &mut errors).unwrap_or_default(),
-                unit_price: cells.decimal("unit_price", &mut errors).unwrap_or_default(),
+                product_name,
+                category,
+                quantity: quantity.unwrap_or_default(),
+                unit_price: unit_price.unwrap_or_default(),
             };
             if cells.text("quantity").ok().flatten().is_none() {
                 errors.push(FieldError::new("quantity", "is missing: a sale line needs its quantity"));
             }
-            if cells.text("unit_price").ok().flatten().is_none() {
+            if ["unit_price", "line_total"].iter().all(|f| cells.text(f).ok().flatten().is_none()) {
                 errors.push(FieldError::new("unit_price", "is missing: a sale line needs its unit price"));
             }
             sale.line_rows.push(at);
@@ -782,6 +960,12 @@ impl<'a> Run<'a> {
 
     /// Checks an assembled sale by the sync rules and queues it, or rejects all its rows.
     fn finish_sale(&mut self, mut sale: PendingSale) -> Result<(), String> {
+        if self.mapped("id") {
+            sale.fields.id = self.mapped_id("sale", &sale.id)?;
+        }
+        if let Some(source) = sale.customer_source.take() {
+            sale.fields.customer_id = Some(self.mapped_id("customer", &source)?);
+        }
         if !sale.total_given {
             // No total column (or an empty one): the sum of the lines, each to the cent.
             let cents: i64 = sale
@@ -861,6 +1045,22 @@ impl<'a> Run<'a> {
         if self.request.dry_run {
             return Ok(());
         }
+        let fresh = std::mem::take(&mut self.ids.fresh);
+        if !fresh.is_empty() {
+            // Before the records that use them: an entry whose batch then fails is kept, and
+            // gives the same id when the file is imported again.
+            self.service
+                .db
+                .write(|conn| {
+                    for kind in ["customer", "sale"] {
+                        let pairs: Vec<(String, i64)> =
+                            fresh.iter().filter(|(k, ..)| *k == kind).map(|(_, s, id)| (s.clone(), *id)).collect();
+                        stored::add_mapped_ids(conn, kind, &pairs)?;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| format!("storing the id map failed: {}", crate::error_chain(&e)))?;
+        }
         let written = |result: Result<SyncCounts, ServiceError>, count: usize| {
             result.map_err(|e| {
                 format!("storing a batch of {count} records failed, none of it was written: {}", crate::error_chain(&e))
@@ -914,6 +1114,25 @@ fn line_index(field: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_with_currency_signs_and_shopify_statuses_are_read() {
+        assert_eq!(money("$8.00"), Ok(8.0));
+        assert_eq!(money("-$9.00"), Ok(-9.0));
+        assert_eq!(money("($1,234.50)"), Ok(-1234.5));
+        assert_eq!(money("€12.5"), Ok(12.5));
+        assert_eq!(money("12.50 kr"), Ok(12.5));
+        assert_eq!(money("$"), Err("\"$\" is not an amount".into()));
+        assert_eq!(money("$1.2.3"), Err("\"$1.2.3\" is not an amount".into()));
+        assert_eq!(shopify_status("paid"), Ok(SaleStatus::Completed));
+        assert_eq!(shopify_status("Partially_Refunded"), Ok(SaleStatus::Completed));
+        assert_eq!(shopify_status("refunded"), Ok(SaleStatus::Refunded));
+        assert_eq!(shopify_status("expired"), Ok(SaleStatus::Voided));
+        assert!(shopify_status("unpaid").is_err());
+        let zone = StoreZone::parse("UTC").unwrap();
+        let shopify = ["%Y-%m-%d %H:%M:%S %z".to_owned()];
+        assert_eq!(time("2026-05-12 12:08:21 -0700", &shopify, zone), Ok("2026-05-12T12:08:21-07:00".into()));
+    }
 
     #[test]
     fn decimals_are_read_exactly_as_written_or_refused() {

@@ -249,3 +249,41 @@ pub fn sales_after(
         })
         .collect())
 }
+
+/// The numeric ids an import gave to source ids of `kind` (an id map entry each), for those
+/// of `sources` that have one.
+pub fn mapped_ids(conn: &mut Conn, kind: &str, sources: &[String]) -> Result<HashMap<String, i64>, StorageError> {
+    use crate::schema::source_ids;
+    let mut found = HashMap::new();
+    for chunk in sources.chunks(crate::MAX_BINDS) {
+        let pairs: Vec<(String, i64)> = source_ids::table
+            .filter(source_ids::kind.eq(kind))
+            .filter(source_ids::source.eq_any(chunk))
+            .select((source_ids::source, source_ids::id))
+            .load_in(conn)?;
+        found.extend(pairs);
+    }
+    Ok(found)
+}
+
+/// The lowest id given to a source id of `kind` (mapped ids count down), if any.
+pub fn lowest_mapped_id(conn: &mut Conn, kind: &str) -> Result<Option<i64>, StorageError> {
+    use crate::schema::source_ids;
+    Ok(source_ids::table
+        .filter(source_ids::kind.eq(kind))
+        .select(diesel::dsl::min(source_ids::id))
+        .first_in::<Option<i64>>(conn)?)
+}
+
+/// Records new id map entries of `kind` (source id, numeric id).
+pub fn add_mapped_ids(conn: &mut Conn, kind: &str, pairs: &[(String, i64)]) -> Result<(), StorageError> {
+    use crate::schema::source_ids;
+    for chunk in pairs.chunks(crate::MAX_BINDS / 3) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(source, id)| (source_ids::kind.eq(kind), source_ids::source.eq(source), source_ids::id.eq(*id)))
+            .collect();
+        diesel::insert_into(source_ids::table).values(&rows).execute_in(conn)?;
+    }
+    Ok(())
+}

@@ -262,6 +262,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    source_ids (kind, source) {
+        kind -> Text,
+        source -> Text,
+        id -> BigInt,
+    }
+}
+
 diesel::joinable!(sales -> customers (customer_id));
 diesel::joinable!(customer_analytics -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));

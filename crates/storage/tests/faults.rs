@@ -53,7 +53,7 @@ fn a_full_store_refuses_writes_whole_keeps_serving_reads_and_recovers_with_room(
     assert_eq!(
         fault.reason,
         "the database is full: its disk, or its size cap (CRM_MAX_DATABASE_MB), has no room left: database or disk \
-         is full (496 of its 512 pages in use)"
+         is full (499 of its 512 pages in use)"
     );
     // Nothing of the refused batch is there; everything before it is; reads work.
     let counts = db.read(table_counts).unwrap();

@@ -77,8 +77,9 @@ fn reverting_the_event_lead_days_drops_the_column_and_keeps_the_events() {
     // replicas' tables, the prepared cards, the reorder migration and the import's columns
     // came after; they go first.
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20261206000010", "the last migration is the erasure's");
+    assert_eq!(reverted.to_string(), "20261206000010", "the last migration is the erasure's and the id map's");
     assert!(!column_names(&mut conn, "customers").contains(&"erased_at".to_owned()));
+    assert!(!table_names(&mut conn).contains(&"source_ids".to_owned()), "the id map went with it");
     let reverted = conn.revert_last_migration(crm_storage::MIGRATIONS).unwrap();
     assert_eq!(reverted.to_string(), "20261206000009", "then the customer value's");
     let analytics = column_names(&mut conn, "customer_analytics");

@@ -57,6 +57,11 @@ impl ImportKind {
                 "category",
                 "quantity",
                 "unit_price",
+                // The import's own: a line's total where a file has no unit price (the unit
+                // price is then line_total / quantity), and the time of day where a file
+                // keeps it in a column of its own (created_at then holds the day).
+                "line_total",
+                "time_of_day",
             ],
             Self::Calendar => &[
                 "id",
@@ -105,6 +110,14 @@ pub enum Rules {
     /// customer and rows with a quantity or price that is not positive are skipped, each
     /// counted by reason; an invoice's first row gives its customer and time.
     OnlineRetail,
+    /// Shopify's orders export: an order's `Financial Status` gives its status (refunded,
+    /// voided or expired orders as such, the rest completed); a line without a SKU is the
+    /// product of its name.
+    Shopify,
+    /// Square's item details export: refund rows are skipped and counted; amounts carry a
+    /// currency sign and thousands separators; a line without a SKU is the product of its
+    /// item name.
+    Square,
 }
 
 /// How a file is laid out.
@@ -126,6 +139,14 @@ pub struct Layout {
     /// The text encoding, when there is no byte-order mark: `utf-8` or `windows-1252`.
     #[serde(default)]
     pub encoding: Option<String>,
+    /// Fields (`id`, `customer_id`) whose values are the source's own ids rather than
+    /// numbers (an order number such as `#1001`, a customer's e-mail): each maps to a
+    /// numeric id through the store's id map, the same on every import.
+    #[serde(default)]
+    pub mapped_ids: Vec<String>,
+    /// Columns a known export's rules read beyond the fields (built-in formats only).
+    #[serde(skip)]
+    pub rule_columns: Vec<(&'static str, String)>,
     /// A known export's rules (built-in formats only).
     #[serde(skip)]
     pub rules: Rules,
@@ -153,17 +174,23 @@ pub enum ImportFormat {
     Generic,
     /// The UCI Online Retail layout (sales only).
     OnlineRetail,
+    /// Shopify's orders export (sales only).
+    Shopify,
+    /// Square's item details export (sales only).
+    Square,
 }
 
 impl ImportFormat {
     /// Every built-in format, in the order the docs list them.
-    pub const ALL: [Self; 2] = [Self::Generic, Self::OnlineRetail];
+    pub const ALL: [Self; 4] = [Self::Generic, Self::OnlineRetail, Self::Shopify, Self::Square];
 
     /// The format's name, as the command line takes it.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Generic => "generic",
             Self::OnlineRetail => "online-retail",
+            Self::Shopify => "shopify",
+            Self::Square => "square",
         }
     }
 
@@ -176,6 +203,8 @@ impl ImportFormat {
                 time_formats: default_time_formats(),
                 delimiter: None,
                 encoding: None,
+                mapped_ids: Vec::new(),
+                rule_columns: Vec::new(),
                 rules: Rules::Plain,
                 lenient_columns: true,
             }),
@@ -197,16 +226,73 @@ impl ImportFormat {
                 time_formats: vec!["%Y-%m-%d %H:%M:%S".into(), "%m/%d/%Y %H:%M".into()],
                 delimiter: Some(','),
                 encoding: None,
+                mapped_ids: Vec::new(),
+                rule_columns: Vec::new(),
                 rules: Rules::OnlineRetail,
                 lenient_columns: false,
             }),
-            (Self::OnlineRetail, kind) => Err(format!(
-                "the online-retail format holds sales only (its customers are known by id alone); import it as \
-                 sales, not {}",
+            (Self::Shopify, ImportKind::Sales) => Ok(Layout {
+                columns: columns(&[
+                    ("id", "Name"),
+                    ("customer_id", "Email"),
+                    ("total_amount", "Total"),
+                    ("created_at", "Created at"),
+                    ("status", "Financial Status"),
+                    ("payment_method", "Payment Method"),
+                    ("product_id", "Lineitem sku"),
+                    ("product_name", "Lineitem name"),
+                    ("quantity", "Lineitem quantity"),
+                    ("unit_price", "Lineitem price"),
+                ]),
+                decimal: '.',
+                time_formats: vec!["%Y-%m-%d %H:%M:%S %z".into()],
+                delimiter: Some(','),
+                encoding: None,
+                mapped_ids: vec!["id".into(), "customer_id".into()],
+                rule_columns: vec![("refunded_amount", "Refunded Amount".into())],
+                rules: Rules::Shopify,
+                lenient_columns: false,
+            }),
+            (Self::Square, ImportKind::Sales) => Ok(Layout {
+                columns: columns(&[
+                    ("id", "Transaction ID"),
+                    ("customer_id", "Customer ID"),
+                    ("created_at", "Date"),
+                    ("time_of_day", "Time"),
+                    ("store_id", "Location"),
+                    ("product_id", "SKU"),
+                    ("product_name", "Item"),
+                    ("category", "Category"),
+                    ("quantity", "Qty"),
+                    ("line_total", "Net Sales"),
+                ]),
+                decimal: '.',
+                time_formats: vec![
+                    "%Y-%m-%d %H:%M:%S".into(),
+                    "%m/%d/%Y %H:%M:%S".into(),
+                    "%m/%d/%y %H:%M:%S".into(),
+                    "%Y-%m-%d %H:%M".into(),
+                    "%m/%d/%Y %H:%M".into(),
+                ],
+                delimiter: Some(','),
+                encoding: None,
+                mapped_ids: vec!["id".into(), "customer_id".into()],
+                rule_columns: vec![("event_type", "Event Type".into())],
+                rules: Rules::Square,
+                lenient_columns: false,
+            }),
+            (Self::OnlineRetail | Self::Shopify | Self::Square, kind) => Err(format!(
+                "the {} format holds sales only (its customers are known by id alone); import it as sales, not {}",
+                self.as_str(),
                 kind.as_str()
             )),
         }
     }
+}
+
+/// A layout's columns from (field, column) pairs.
+fn columns(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(ours, theirs)| ((*ours).to_owned(), (*theirs).to_owned())).collect()
 }
 
 impl std::str::FromStr for ImportFormat {
@@ -234,6 +320,19 @@ impl Layout {
         }
         if let Some(missing) = kind.required().iter().find(|f| !self.columns.contains_key(**f)) {
             return Err(format!("the mapping gives no column for the required field {missing:?}"));
+        }
+        let mappable: &[&str] = match kind {
+            ImportKind::Customers => &["id"],
+            ImportKind::Sales => &["id", "customer_id"],
+            ImportKind::Products | ImportKind::Calendar => &[],
+        };
+        if let Some(field) = self.mapped_ids.iter().find(|f| !mappable.contains(&f.as_str())) {
+            return Err(format!(
+                "mapped_ids names {field:?}: the id map numbers {} of {} ({})",
+                if mappable.is_empty() { "no field" } else { "the fields" },
+                kind.as_str(),
+                if mappable.is_empty() { "their ids are text already".to_owned() } else { mappable.join(", ") }
+            ));
         }
         if !matches!(self.decimal, '.' | ',') {
             return Err(format!("decimal must be \".\" or \",\", not {:?}", self.decimal));

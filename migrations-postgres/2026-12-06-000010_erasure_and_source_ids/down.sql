@@ -1,1 +1,2 @@
+DROP TABLE source_ids;
 ALTER TABLE customers DROP COLUMN erased_at;
