@@ -7,7 +7,7 @@
 //! is guarded against spreadsheet formulas, as the reorder CSV is, and the import reads the
 //! guarded text back as it was.
 
-use crate::{Service, ServiceError};
+use crate::{ImportKind, Service, ServiceError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use crm_domain::{Money, UnitPrice, spreadsheet_safe};
 use crm_storage::export::{self as stored, ExportedCustomer, ExportedProduct, ExportedSale};
@@ -48,75 +48,39 @@ impl ExportTable {
         }
     }
 
-    /// The header row.
-    pub const fn columns(self) -> &'static [&'static str] {
+    /// The header row: for customers, products, sales and the calendar the import's
+    /// generic columns (so an export imports back), customers then their derived columns.
+    pub fn columns(self) -> Vec<&'static str> {
+        let import = |kind: ImportKind| kind.fields().iter().copied();
         match self {
-            Self::Customers => &[
-                "id",
-                "name",
-                "phone",
-                "email",
-                "address",
-                "notes",
-                "created_at",
-                "tags",
-                "segment",
-                "lapsed",
-                "recency_score",
-                "frequency_score",
-                "monetary_score",
-                "rfm_segment",
-                "visits",
-                "total_spent",
-                "first_purchase",
-                "last_purchase",
-                "purchase_days",
-                "p_alive",
-                "expected_purchases",
-                "expected_value",
-            ],
-            Self::Products => &[
-                "id",
-                "name",
-                "category",
-                "stock_on_hand",
-                "lead_time_days",
-                "unit_cost",
-                "pack_size",
-                "min_order_quantity",
-                "discontinued",
-            ],
-            Self::Sales => &[
-                "id",
-                "customer_id",
-                "total_amount",
-                "created_at",
-                "status",
-                "store_id",
-                "payment_method",
-                "product_id",
-                "product_name",
-                "category",
-                "quantity",
-                "unit_price",
-            ],
-            Self::Daily => &["day", "revenue", "sales", "units", "refunds", "refunded"],
-            Self::Calendar => &[
-                "id",
-                "event_type",
-                "name",
-                "date",
-                "end_date",
-                "impact_level",
-                "expected_demand_multiplier",
-                "lead_days",
-                "notes",
-                "uid",
-                "source_date",
-            ],
+            Self::Customers => import(ImportKind::Customers).chain(CUSTOMER_DERIVED).collect(),
+            Self::Products => import(ImportKind::Products).collect(),
+            // Without the import's own line_total and time_of_day: an export has unit prices
+            // and whole times.
+            Self::Sales => import(ImportKind::Sales).filter(|f| !matches!(*f, "line_total" | "time_of_day")).collect(),
+            Self::Daily => vec!["day", "revenue", "sales", "units", "refunds", "refunded"],
+            Self::Calendar => import(ImportKind::Calendar).collect(),
         }
     }
 }
+
+/// The customers export's columns after the import's: the last refresh's analytics.
+const CUSTOMER_DERIVED: [&str; 14] = [
+    "segment",
+    "lapsed",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "rfm_segment",
+    "visits",
+    "total_spent",
+    "first_purchase",
+    "last_purchase",
+    "purchase_days",
+    "p_alive",
+    "expected_purchases",
+    "expected_value",
+];
 
 impl std::str::FromStr for ExportTable {
     type Err = String;
