@@ -830,4 +830,63 @@ mod tests {
             Err(FitError::TooFewRepeatCustomers { found: 1, needed: 10 })
         );
     }
+
+    #[test]
+    fn the_logistic_holds_at_extreme_log_odds() {
+        assert_eq!(logistic(800.0), 1.0);
+        assert_eq!(logistic(-800.0), 0.0);
+        assert_eq!(logistic(0.0), 0.5);
+        assert!((logistic(2.0) - 0.880_797_077_977_882_3).abs() < 1e-15);
+        assert!((logistic(-2.0) - 0.119_202_922_022_117_6).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_spend_models_likelihood_is_the_one_its_fit_maximised() {
+        let spends: Vec<Spend> = (0..40)
+            .map(|i| Spend { repeat_days: 1 + i % 5, mean_spend: 8.0 + f64::from(i % 7) * 3.5 + f64::from(i % 3) })
+            .collect();
+        let fit = GammaGamma::fit(&spends).unwrap();
+        let at_fit = fit.params.log_likelihood(&spends);
+        assert!((at_fit - fit.log_likelihood).abs() < 1e-9 * fit.log_likelihood.abs(), "{at_fit} vs {fit:?}");
+        assert!(at_fit.is_finite() && at_fit != 0.0);
+        // Away from the maximum it is lower, whichever way.
+        for worse in
+            [GammaGamma { p: fit.params.p * 1.2, ..fit.params }, GammaGamma { v: fit.params.v * 0.8, ..fit.params }]
+        {
+            assert!(worse.log_likelihood(&spends) < at_fit, "{worse:?}");
+        }
+    }
+
+    #[test]
+    fn the_population_mean_needs_q_above_one() {
+        assert_eq!(GammaGamma { p: 2.0, q: 1.0, v: 10.0 }.population_mean(), None);
+        assert_eq!(GammaGamma { p: 2.0, q: 0.5, v: 10.0 }.population_mean(), None);
+        assert_eq!(GammaGamma { p: 2.0, q: 3.0, v: 10.0 }.population_mean(), Some(10.0));
+    }
+
+    #[test]
+    fn a_mean_spend_that_is_not_a_number_counts_as_none() {
+        let gg = GammaGamma { p: 6.25, q: 3.74, v: 15.44 };
+        // p·v / (p·x + q − 1) with m = 0: the customer's own mean is not known.
+        let without = 6.25 * 15.44 / (6.25 * 3.0 + 3.74 - 1.0);
+        for odd in [f64::INFINITY, f64::NAN, f64::NEG_INFINITY] {
+            let spend = gg.expected_spend(3, odd).unwrap();
+            assert!((spend - without).abs() < 1e-12, "{odd}: {spend}");
+        }
+        assert_eq!(gg.expected_spend(0, 50.0), gg.population_mean());
+    }
+
+    #[test]
+    fn a_discount_that_is_not_a_positive_number_leaves_the_value_undiscounted() {
+        let (bg, gg) = (cdnow(), GammaGamma { p: 6.25, q: 3.74, v: 15.44 });
+        let history = h(4, 200, 270);
+        let plain = score((&bg, Some(&gg)), &history, 30.0, 365, 0.0);
+        let value = plain.expected_value.unwrap();
+        assert!(value > 0.0, "{plain:?}");
+        for odd in [f64::INFINITY, f64::NAN, -0.1] {
+            assert_eq!(score((&bg, Some(&gg)), &history, 30.0, 365, odd).expected_value, Some(value), "{odd}");
+        }
+        let discounted = score((&bg, Some(&gg)), &history, 30.0, 365, 0.1).expected_value.unwrap();
+        assert!(discounted < value && discounted > value / 1.1, "{discounted} vs {value}");
+    }
 }
