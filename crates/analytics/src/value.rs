@@ -783,6 +783,22 @@ mod tests {
             let p = m.p_alive(&history);
             assert!((0.0..=1.0).contains(&p), "{history:?}: {p}");
         }
+        // The likelihood's two terms thousands of log-units apart (a thousand purchase days
+        // that ended a century ago): summed without overflow, as the larger one, the
+        // dropped-out term, alone: ln a − ln(b+x−1) − (r+x) ln(α+tₓ).
+        let gone = h(1_000, 1_000, 36_500);
+        let dropped = m.a.ln() - (m.b + 999.0).ln() - (m.r + 1_000.0) * (m.alpha + 1_000.0).ln();
+        let ll = m.log_likelihood(&[gone]);
+        assert!(ll.is_finite() && ll < 0.0, "{ll}");
+        // ln[Γ(r+x) αʳ / Γ(r) · B(a, b+x) / B(a, b)], then the term.
+        let alone = ln_gamma(m.r + 1_000.0) - ln_gamma(m.r)
+            + m.r * m.alpha.ln()
+            + ln_gamma(m.a + m.b)
+            + ln_gamma(m.b + 1_000.0)
+            - ln_gamma(m.b)
+            - ln_gamma(m.a + m.b + 1_000.0)
+            + dropped;
+        assert!((ll - alone).abs() < 1e-6 * alone.abs(), "{ll} vs {alone}");
     }
 
     #[test]
