@@ -585,18 +585,21 @@ struct Minimum {
     converged: bool,
 }
 
+/// Keeps `found` if it beats `best`: a converged point beats one that is not; between two
+/// alike, the lower cost.
+fn keep(best: &mut Option<Minimum>, found: Minimum) {
+    if best
+        .as_ref()
+        .is_none_or(|b| found.cost < b.cost && found.converged >= b.converged || found.converged && !b.converged)
+    {
+        *best = Some(found);
+    }
+}
+
 /// Minimises `problem` from `start`: L-BFGS (More-Thuente line search) first; if it
 /// fails or stops short of [`GRADIENT_TOLERANCE`], Nelder-Mead from its best point and
 /// L-BFGS again from there. Returns the best point seen, converged or not.
 fn minimize<L: Likelihood>(problem: &L, start: &[f64]) -> Result<Minimum, FitError> {
-    fn keep(best: &mut Option<Minimum>, found: Minimum) {
-        if best
-            .as_ref()
-            .is_none_or(|b| found.cost < b.cost && found.converged >= b.converged || found.converged && !b.converged)
-        {
-            *best = Some(found);
-        }
-    }
     let mut best: Option<Minimum> = None;
     let mut failures = Vec::new();
     match lbfgs(problem, start) {
@@ -904,5 +907,26 @@ mod tests {
         }
         let discounted = score((&bg, Some(&gg)), &history, 30.0, 365, 0.1).expected_value.unwrap();
         assert!(discounted < value && discounted > value / 1.1, "{discounted} vs {value}");
+    }
+
+    #[test]
+    fn the_optimiser_keeps_a_converged_point_then_the_lowest_cost() {
+        let point = |id: f64, cost: f64, converged: bool| Minimum { at: vec![id], cost, converged };
+        let kept = |best: &Option<Minimum>| best.as_ref().map(|b| b.at[0]);
+        let mut best = None;
+        keep(&mut best, point(1.0, 5.0, false));
+        assert_eq!(kept(&best), Some(1.0), "the first point is kept");
+        keep(&mut best, point(2.0, 6.0, false));
+        assert_eq!(kept(&best), Some(1.0), "a higher cost is not");
+        keep(&mut best, point(3.0, 5.0, false));
+        assert_eq!(kept(&best), Some(1.0), "an equal cost is not");
+        keep(&mut best, point(4.0, 4.0, false));
+        assert_eq!(kept(&best), Some(4.0), "a lower cost is");
+        keep(&mut best, point(5.0, 9.0, true));
+        assert_eq!(kept(&best), Some(5.0), "a converged point beats one that is not, whatever its cost");
+        keep(&mut best, point(6.0, 1.0, false));
+        assert_eq!(kept(&best), Some(5.0), "an unconverged point never beats a converged one");
+        keep(&mut best, point(7.0, 8.0, true));
+        assert_eq!(kept(&best), Some(7.0), "between converged points, the lower cost");
     }
 }
