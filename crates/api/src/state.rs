@@ -174,13 +174,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Service, &Budget) -> Result<T, ServiceError> + Send + 'static,
     {
-        self.rates.check_expensive(caller.subject())?;
-        let slot = self
-            .turn(
-                &self.expensive_gate,
-                "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
-            )
-            .await?;
+        let slot = self.expensive_slot(caller).await?;
         let limit = self.limits.expensive_budget;
         let budget = Budget::new(limit);
         // Dropped with this future (the client hung up, or the time is spent): the work
@@ -214,13 +208,7 @@ impl AppState {
     where
         F: FnOnce(&Service, &mut crate::stream::ChannelWriter) -> Result<(), String> + Send + 'static,
     {
-        self.rates.check_expensive(caller.subject())?;
-        let slot = self
-            .turn(
-                &self.expensive_gate,
-                "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
-            )
-            .await?;
+        let slot = self.expensive_slot(caller).await?;
         let (mut writer, chunks) = crate::stream::channel();
         let service = Arc::clone(&self.service);
         // Not awaited: it runs while the response streams, and ends with it.
@@ -233,6 +221,17 @@ impl AppState {
             }
         }));
         Ok(chunks)
+    }
+
+    /// The caller's expensive read counted against its rate, and one of the expensive-read
+    /// slots, waited for at most [`Limits::queue_wait`].
+    async fn expensive_slot(&self, caller: &Caller) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.rates.check_expensive(caller.subject())?;
+        self.turn(
+            &self.expensive_gate,
+            "every slot for expensive reads (forecasts, backtests, imports, exports) is busy",
+        )
+        .await
     }
 
     /// A permit of `gate`, waited for at most [`Limits::queue_wait`].
