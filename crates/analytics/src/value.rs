@@ -929,4 +929,130 @@ mod tests {
         keep(&mut best, point(7.0, 8.0, true));
         assert_eq!(kept(&best), Some(7.0), "between converged points, the lower cost");
     }
+
+    /// A test problem for the optimiser: a cost and its gradient, counting evaluations.
+    struct Problem<F> {
+        f: F,
+        calls: std::cell::Cell<usize>,
+    }
+
+    impl<F: Fn(&[f64]) -> (f64, Vec<f64>)> Likelihood for Problem<F> {
+        fn evaluate(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+            self.calls.set(self.calls.get() + 1);
+            (self.f)(theta)
+        }
+    }
+
+    fn problem<F: Fn(&[f64]) -> (f64, Vec<f64>)>(f: F) -> Problem<F> {
+        Problem { f, calls: std::cell::Cell::new(0) }
+    }
+
+    /// Runs `solve` on `p`; returns its answer and the evaluations it took.
+    fn run<F, T>(p: &Problem<F>, solve: impl Fn(&Problem<F>) -> T) -> (T, usize) {
+        p.calls.set(0);
+        let answer = solve(p);
+        (answer, p.calls.get())
+    }
+
+    /// ½|θ − (1, −2, 0.5)|²: one minimum, found by L-BFGS in a few steps.
+    fn bowl() -> Problem<impl Fn(&[f64]) -> (f64, Vec<f64>)> {
+        problem(|t: &[f64]| {
+            let d: Vec<f64> = t.iter().zip([1.0, -2.0, 0.5]).map(|(t, c)| t - c).collect();
+            (d.iter().map(|d| d * d / 2.0).sum(), d)
+        })
+    }
+
+    /// −θ up to a wall at θ = 40, beyond which the cost is infinite: L-BFGS's line search
+    /// finds no step that flattens the slope and stays where it started, not converged.
+    fn wall() -> Problem<impl Fn(&[f64]) -> (f64, Vec<f64>)> {
+        problem(|t: &[f64]| if t[0] < 40.0 { (-t[0], vec![-1.0]) } else { (f64::INFINITY, vec![f64::NAN]) })
+    }
+
+    #[test]
+    fn judge_says_converged_only_where_the_gradient_is_flat_and_refuses_an_infinite_cost() {
+        let at_minimum = judge(&bowl(), vec![1.0, -2.0, 0.5]).unwrap();
+        assert!(at_minimum.converged && at_minimum.cost == 0.0);
+        let on_the_slope = judge(&bowl(), vec![0.0, 0.0, 0.0]).unwrap();
+        assert!(!on_the_slope.converged && on_the_slope.cost == 2.625);
+        assert!(judge(&wall(), vec![50.0]).is_err(), "an infinite cost at a finite point");
+        assert!(judge(&bowl(), vec![f64::NAN, 0.0, 0.0]).is_err(), "a point that is not a number");
+    }
+
+    #[test]
+    fn l_bfgs_alone_reaches_the_minimum_with_a_tenth_of_the_tolerance_to_spare() {
+        let p = bowl();
+        let found = lbfgs(&p, &[0.0, 0.0, 0.0]).unwrap();
+        assert!(found.converged);
+        for (got, want) in found.at.iter().zip([1.0, -2.0, 0.5]) {
+            assert!((got - want).abs() < 1e-9, "{:?}", found.at);
+        }
+        // θ⁴ has a flat (degenerate) minimum that L-BFGS approaches step by step, its
+        // gradient shrinking by a constant factor: where it stops shows its tolerance.
+        let quartic =
+            problem(|t: &[f64]| (t.iter().map(|t| t.powi(4)).sum(), t.iter().map(|t| 4.0 * t.powi(3)).collect()));
+        let found = lbfgs(&quartic, &[1.0, -0.7]).unwrap();
+        let norm = quartic.evaluate(&found.at).1.iter().map(|g| g * g).sum::<f64>().sqrt();
+        assert!(found.converged && norm <= GRADIENT_TOLERANCE / 10.0, "{norm:e} at {:?}", found.at);
+    }
+
+    #[test]
+    fn a_converged_l_bfgs_is_the_answer_without_the_fallback() {
+        let p = bowl();
+        let (alone, alone_calls) = run(&p, |p| lbfgs(p, &[0.0, 0.0, 0.0]).unwrap());
+        let (found, calls) = run(&p, |p| minimize(p, &[0.0, 0.0, 0.0]).unwrap());
+        assert!(found.converged && found.at == alone.at);
+        assert_eq!(calls, alone_calls, "Nelder-Mead was not run");
+    }
+
+    #[test]
+    fn an_unconverged_l_bfgs_falls_back_to_nelder_mead_and_keeps_the_better_point() {
+        // Σ|θᵢ − 1|: a kink at the minimum, where no gradient is flat. L-BFGS stops short of
+        // it; the fallback's Nelder-Mead, which reads costs alone, gets there.
+        let kink = problem(|t: &[f64]| {
+            (t.iter().map(|t| (t - 1.0).abs()).sum(), t.iter().map(|t| (t - 1.0).signum()).collect())
+        });
+        let (alone, alone_calls) = run(&kink, |p| lbfgs(p, &[0.0, 0.3]).unwrap());
+        assert!(!alone.converged && alone.cost > 1e-3, "{:?} {}", alone.at, alone.cost);
+        let (found, calls) = run(&kink, |p| minimize(p, &[0.0, 0.3]).unwrap());
+        assert!(calls > alone_calls, "the fallback ran");
+        assert!(!found.converged && found.cost < 1e-9, "{:?} {}", found.at, found.cost);
+        // Below the runaway limit the fallback runs too: from 0 and from exactly 15 (where
+        // L-BFGS does not move), Nelder-Mead walks up to the wall.
+        for start in [0.0, RUNAWAY_LOG_PARAMETER] {
+            let p = wall();
+            let (alone, alone_calls) = run(&p, |p| lbfgs(p, &[start]).unwrap());
+            assert!(!alone.converged && alone.at == [start]);
+            let (found, calls) = run(&p, |p| minimize(p, &[start]).unwrap());
+            assert!(calls > alone_calls && found.at[0] > 39.0, "from {start}: {:?} in {calls}", found.at);
+        }
+    }
+
+    #[test]
+    fn a_runaway_is_reported_unconverged_without_the_fallback() {
+        let p = wall();
+        let start = [RUNAWAY_LOG_PARAMETER + 1.0];
+        let (alone, alone_calls) = run(&p, |p| lbfgs(p, &start).unwrap());
+        let (found, calls) = run(&p, |p| minimize(p, &start).unwrap());
+        assert!(!found.converged && found.at == alone.at && found.at == start);
+        assert_eq!(calls, alone_calls, "Nelder-Mead was not run");
+    }
+
+    #[test]
+    fn nelder_mead_has_the_iterations_a_curved_valley_takes() {
+        // Rosenbrock's valley in four dimensions from its classic start: the simplex needs a
+        // few hundred iterations to crawl along it, within the cap of three times L-BFGS's.
+        let valley = problem(|t: &[f64]| {
+            let mut gradient = vec![0.0; t.len()];
+            let mut cost = 0.0;
+            for i in 0..t.len() - 1 {
+                let bend = t[i + 1] - t[i] * t[i];
+                cost += (1.0 - t[i]).powi(2) + 100.0 * bend * bend;
+                gradient[i] += -2.0 * (1.0 - t[i]) - 400.0 * t[i] * bend;
+                gradient[i + 1] += 200.0 * bend;
+            }
+            (cost, gradient)
+        });
+        let found = nelder_mead(&valley, &[-1.2, 1.0, -1.2, 1.0]).unwrap();
+        assert!(found.cost < 1e-10, "{:?} {}", found.at, found.cost);
+    }
 }
