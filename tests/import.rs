@@ -600,3 +600,145 @@ fn a_square_item_details_export_imports_with_refund_rows_skipped_and_amounts_rea
         )
     );
 }
+
+/// `crm-trends import ARGS --url URL` with `CRM_API_KEY` set to `key` (or unset).
+fn import_through(url: &str, key: Option<&str>, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crm-trends"));
+    command.arg("import").args(args).args(["--url", url]).env_remove("CRM_API_KEY");
+    if let Some(key) = key {
+        command.env("CRM_API_KEY", key);
+    }
+    let output = command.output().expect("run crm-trends import --url");
+    Run {
+        status: output.status.code().expect("an exit status"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn an_import_through_a_running_server_stores_what_one_straight_into_the_store_does() {
+    const WRITE: &str = "write-key-0123456789abcdef";
+    const READ: &str = "read-key-0123456789abcdef";
+    let files = temp_dir();
+    let customers = files.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "Email,First Name,Tags\nann@example.com,Ann,\"wedding\nbulk\"\nbo@example.com,Bo,\n,Nobody,\n",
+    )
+    .unwrap();
+    let map = files.path().join("customers.toml");
+    std::fs::write(
+        &map,
+        "mapped_ids = [\"id\"]\n[columns]\nid = \"Email\"\nemail = \"Email\"\nname = \"First Name\"\ntags = \"Tags\"\n",
+    )
+    .unwrap();
+    let line = |values: &[(&str, &str)]| row_of(SHOPIFY_HEADER, values);
+    let order = |name: &str, email: &str, at: &str, total: &str, sku: &str| {
+        line(&[
+            ("Name", name),
+            ("Email", email),
+            ("Created at", at),
+            ("Financial Status", "paid"),
+            ("Total", total),
+            ("Lineitem quantity", "1"),
+            ("Lineitem name", sku),
+            ("Lineitem price", total),
+            ("Lineitem sku", sku),
+        ])
+    };
+    let orders = files.path().join("orders_export.csv");
+    std::fs::write(
+        &orders,
+        format!(
+            "{SHOPIFY_HEADER}\n{}{}{}{}",
+            order("#1001", "ann@example.com", "2025-03-01 10:15:00 +0100", "12.50", "MUG"),
+            order("#1002", "carl@example.com", "2025-03-01 11:00:00 +0000", "3.00", "TEA"),
+            order("#1003", "bo@example.com", "yesterday", "4.00", "TEA"),
+            order("#1004", "", "2025-03-02 09:30:00 +0100", "8.00", "CAKE"),
+        ),
+    )
+    .unwrap();
+    let (customers, map, orders) = (customers.to_str().unwrap(), map.to_str().unwrap(), orders.to_str().unwrap());
+    let customer_args = ["customers", customers, "--map", map];
+    let order_args = ["sales", orders, "--format", "shopify"];
+
+    // Straight into a store in Europe/London.
+    let straight = temp_dir();
+    let run = import(straight.path(), &[&customer_args[..], &["--timezone", "Europe/London"]].concat());
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    let run = import(straight.path(), &[&order_args[..], &["--timezone", "Europe/London"]].concat());
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    let report = std::fs::read_to_string(format!("{orders}.rejected.csv")).unwrap();
+
+    // Through a server of the same zone: its key from the environment, its zone its own.
+    let through = temp_dir();
+    let app = spawn_app_with(
+        through.path(),
+        &["--write-keys", WRITE, "--read-keys", READ, "--timezone", "Europe/London", "--refresh-delay-secs", "3600"],
+    );
+    let url = app.base.as_str();
+    let refused = import_through(url, None, &customer_args);
+    assert_eq!(refused.status, 2, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("401"), "{}", refused.stderr);
+    let refused = import_through(url, Some(READ), &customer_args);
+    assert_eq!(refused.status, 2);
+    assert!(refused.stderr.contains("403"), "{}", refused.stderr);
+    let run = import_through(url, Some(WRITE), &customer_args);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(&format!("; through {url}")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 customers valid: 2 created, 0 updated, 0 unchanged; 1 rows rejected"),
+        "{}",
+        run.stdout
+    );
+    // A dry run checks every row and writes nothing, not even to the id map.
+    let dry = import_through(url, Some(WRITE), &[&order_args[..], &["--dry-run"]].concat());
+    assert_eq!(dry.status, 1, "{}\n{}", dry.stdout, dry.stderr);
+    let auth = [("Authorization", format!("Bearer {WRITE}"))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let lookup = json!({"kind": "sale", "sourceIds": ["#1001"]});
+    let looked = app.send("POST", "/api/sync/source-ids", &auth, Some(&lookup));
+    assert_eq!(looked.body["ids"], json!([null]), "{:?}", looked.body);
+    assert_eq!(app.send("GET", "/api/health", &auth, None).body["database"]["counts"]["sales"], 0);
+
+    let run = import_through(url, Some(WRITE), &order_args);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 sales valid: 3 created, 0 updated, 0 unchanged; 1 rows rejected"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(format!("{orders}.rejected.csv")).unwrap(), report, "the same report");
+    let again = import_through(url, Some(WRITE), &order_args);
+    assert!(again.stdout.contains("3 sales valid: 0 created, 0 updated, 3 unchanged"), "{}", again.stdout);
+    // A time without an offset is read in the server's zone (British Summer Time here),
+    // whatever --timezone says.
+    let walk_in = files.path().join("walk_in.csv");
+    std::fs::write(&walk_in, "id,created_at,total_amount\n77,2025-07-01 09:00:00,5.00\n").unwrap();
+    let walk_in = walk_in.to_str().unwrap();
+    let run = import_through(url, Some(WRITE), &["sales", walk_in, "--timezone", "Asia/Kolkata"]);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    let sale = app.send("GET", "/api/export/sales?from=2025-07-01&to=2025-07-01", &auth, None).text;
+    assert!(sale.ends_with("\n77,,5.00,2025-07-01T08:00:00Z,completed,,,,,,,\n"), "{sale}");
+    assert_eq!(import(straight.path(), &["sales", walk_in, "--timezone", "Europe/London"]).status, 0);
+    let calendar = import_through(url, Some(WRITE), &["calendar", customers]);
+    assert_eq!(calendar.status, 2);
+    assert!(calendar.stderr.contains("a calendar file is imported straight into the store"), "{}", calendar.stderr);
+
+    // Both stores hold the same records under the same ids, tags included.
+    let exports = |app: &support::App| -> Vec<String> {
+        ["customers", "products", "sales"]
+            .iter()
+            .map(|table| app.send("GET", &format!("/api/export/{table}"), &auth, None).text)
+            .collect()
+    };
+    let through_exports = exports(&app);
+    assert!(through_exports[0].contains(&format!("{TOP},Ann,")), "{}", through_exports[0]);
+    assert!(through_exports[0].contains("bulk\nwedding"), "{}", through_exports[0]);
+    app.stop();
+    let straight_app = spawn_app_with(straight.path(), &["--write-keys", WRITE, "--timezone", "Europe/London"]);
+    assert_eq!(exports(&straight_app), through_exports);
+    // A store a server holds is not imported into straight.
+    if !support::on_postgres() {
+        let held = import(straight.path(), &customer_args);
+        assert_eq!(held.status, 2);
+        assert!(held.stderr.contains("import through it with --url"), "{}", held.stderr);
+    }
+}

@@ -109,6 +109,12 @@ fn the_export_holds_everything_and_erasure_leaves_nothing_personal_but_every_fig
     let resync = sync(&app, "/api/sync/customers", &json!({"customers": [{"id": 1, "name": NAME, "email": EMAIL}]}));
     assert_eq!((resync["created"].as_u64(), resync["unchanged"].as_u64()), (Some(0), Some(1)));
     assert_eq!(app.get("/api/customers/1/export").body["customer"]["name"], Value::Null);
+    // Nor its tags: neither a sync's nor the tags endpoint stores any for it.
+    sync(&app, "/api/sync/customers", &json!({"customers": [{"id": 1, "name": NAME, "tags": ["wedding"]}]}));
+    let put = app.send("PUT", "/api/customers/1/tags", &[], Some(&json!({"tags": ["wedding"]})));
+    assert_eq!(put.status, 422, "{:?}", put.body);
+    assert_eq!(put.body["errors"][0]["field"], "tags", "{:?}", put.body);
+    assert_eq!(app.get("/api/customers/1/export").body["customer"]["tags"], json!([]));
     // A refresh recomputes the analytics from the sales alone.
     assert_eq!(app.post("/api/analytics/refresh?as_of=2025-03-31", &json!({})).status, 200);
     assert_eq!(app.get("/api/customers/1/insights").body["visitCount"], 2);

@@ -250,3 +250,78 @@ fn a_record_missing_a_field_is_named_by_the_field_its_schema_requires() {
         missing.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["event_type", "impact_level"], "{}", missing.body);
 }
+
+/// The records and fields a 422 names.
+fn named(reply: &support::Reply) -> Vec<(Option<u64>, String)> {
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].as_u64(), e["field"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_customer_sync_sets_the_tags_it_gives_and_keeps_those_it_does_not() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    let tags = |id: i64| app.get(&format!("/api/customers/{id}/export")).body["customer"]["tags"].clone();
+    let batch = json!({"customers": [
+        {"id": 1, "name": "Ann", "tags": [" Wedding ", "bulk", "wedding"]},
+        {"id": 2, "name": "Bo"},
+    ]});
+    assert_eq!(app.post("/api/sync/customers", &batch).status, 200);
+    assert_eq!((tags(1), tags(2)), (json!(["bulk", "wedding"]), json!([])));
+    // Absent or null keeps them; a list replaces them; [] removes them.
+    let keep = json!({"customers": [{"id": 1, "name": "Ann Lee"}, {"id": 2, "name": "Bo", "tags": null}]});
+    assert_eq!(app.post("/api/sync/customers", &keep).status, 200);
+    assert_eq!(tags(1), json!(["bulk", "wedding"]));
+    let replace =
+        json!({"customers": [{"id": 1, "name": "Ann Lee", "tags": []}, {"id": 2, "name": "Bo", "tags": ["vip"]}]});
+    assert_eq!(app.post("/api/sync/customers", &replace).status, 200);
+    assert_eq!((tags(1), tags(2)), (json!([]), json!(["vip"])));
+    // A bad tag rejects the batch, naming the record and the tag; nothing is written.
+    let bad = json!({"customers": [
+        {"id": 1, "name": "Ann", "tags": ["ok"]},
+        {"id": 2, "name": "", "tags": ["fine", "two\nlines"]},
+    ]});
+    let reply = app.post("/api/sync/customers", &bad);
+    assert_eq!(named(&reply), [(Some(1), "name".to_owned()), (Some(1), "tags[1]".to_owned())]);
+    assert_eq!((tags(1), tags(2)), (json!([]), json!(["vip"])));
+    let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+    let reply = app.post("/api/sync/customers", &json!({"customers": [{"id": 1, "name": "Ann", "tags": many}]}));
+    assert_eq!(named(&reply), [(Some(0), "tags".to_owned())]);
+}
+
+#[test]
+fn the_id_map_gives_each_source_id_one_id_for_good() {
+    let dir = temp_dir();
+    let app = spawn_app(dir.path());
+    const TOP: i64 = 9_007_199_254_740_991;
+    let ask = |kind: &str, ids: &[&str], assign: bool| {
+        app.post("/api/sync/source-ids", &json!({"kind": kind, "sourceIds": ids, "assign": assign}))
+    };
+    let looked = ask("sale", &["#1001"], false);
+    assert_eq!(looked.status, 200, "{:?}", looked.body);
+    assert_eq!(looked.body, json!({"ids": [null], "lowestId": null}), "a lookup gives nothing new");
+    let given = ask("sale", &["#1001", " #1002 ", "#1001"], true);
+    assert_eq!(given.body, json!({"ids": [TOP, TOP - 1, TOP], "lowestId": TOP - 1}), "trimmed, repeats alike");
+    let again = ask("sale", &["#1003", "#1002"], true);
+    assert_eq!(again.body, json!({"ids": [TOP - 2, TOP - 1], "lowestId": TOP - 2}));
+    assert_eq!(ask("sale", &["#1003", "#9"], false).body, json!({"ids": [TOP - 2, null], "lowestId": TOP - 2}));
+    // Kinds count apart.
+    assert_eq!(ask("customer", &["ann@example.com"], true).body, json!({"ids": [TOP], "lowestId": TOP}));
+    // Bad source ids are named; nothing is given.
+    let long = "x".repeat(256);
+    assert_eq!(
+        named(&ask("sale", &["#1004", " ", &long, "a\nb"], true)),
+        [(None, "sourceIds[1]".to_owned()), (None, "sourceIds[2]".to_owned()), (None, "sourceIds[3]".to_owned())]
+    );
+    assert_eq!(ask("sale", &["#1004"], false).body["ids"], json!([null]));
+    let too_many: Vec<String> = (0..1_001).map(|i| format!("#{i}")).collect();
+    let reply = app.post("/api/sync/source-ids", &json!({"kind": "sale", "sourceIds": too_many, "assign": true}));
+    assert_eq!(reply.status, 413, "{:?}", reply.body);
+    let reply = app.post("/api/sync/source-ids", &json!({"kind": "order", "sourceIds": ["#1"]}));
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+}

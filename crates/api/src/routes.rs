@@ -116,6 +116,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         Endpoint::operation(Write, sync::sales::__path_sync_sales, sync::sync_sales),
         Endpoint::operation(Write, sync::products::__path_sync_products, sync::sync_products),
         Endpoint::operation(Read, sync::status::__path_get_sync_status, sync::get_sync_status),
+        Endpoint::operation(Write, sync::source_ids::__path_map_source_ids, sync::map_source_ids),
         Endpoint::operation(Read, analytics::trends::__path_get_trends, analytics::get_trends),
         Endpoint::operation(Read, analytics::dashboard::__path_get_dashboard, analytics::get_dashboard),
         Endpoint::operation(Read, analytics::forecast::__path_get_forecast, analytics::get_forecast),

@@ -9,12 +9,14 @@ mod code;
 pub(crate) mod customers;
 pub(crate) mod products;
 pub(crate) mod sales;
+pub(crate) mod source_ids;
 pub(crate) mod status;
 
 pub use code::Code;
 pub use customers::{CustomerInput, SyncCustomersRequest, sync_customers};
 pub use products::{ProductInput, SyncProductsRequest, sync_products};
 pub use sales::{SaleInput, SaleItemInput, SyncSalesRequest, sync_sales};
+pub use source_ids::{SourceIdKind, SourceIdsRequest, SourceIdsResponse, map_source_ids};
 pub use status::{KindSyncStatus, SyncStatusResponse, get_sync_status};
 
 use crate::{ApiError, AppState};

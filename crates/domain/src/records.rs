@@ -298,6 +298,9 @@ pub struct CustomerFields {
     pub notes: Option<String>,
     /// When the POS created the customer: RFC 3339 with an offset.
     pub created_at: Option<String>,
+    /// The manual purpose tags, replacing the stored ones when given ([`crate::parse_tags`]'s
+    /// rules); not given, the stored ones stay. [`Customer::parse`] does not read them.
+    pub tags: Option<Vec<String>>,
 }
 
 /// Largest stock level accepted, either way.

@@ -349,6 +349,13 @@ pub struct ImportOptions {
     #[arg(long, value_parser = parse_encoding)]
     pub encoding: Option<crm_service::TextEncoding>,
 
+    /// Import through the running server at this address (http://HOST:PORT) instead of
+    /// straight into the store: its sync API checks and writes each batch, its time zone
+    /// reads the file's times. The write key comes from the environment (CRM_API_KEY),
+    /// never the command line. Not for calendar files.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
     /// The store to load (the server's `DATABASE_URL`: a SQLite file or a PostgreSQL URL).
     /// A SQLite file must not be in use by a running server.
     #[arg(long, env = "DATABASE_URL", default_value = "db/crm.sqlite", value_parser = parse_location)]

@@ -1,16 +1,20 @@
 //! `crm-trends import`: a CSV file into the store, through the service's import (the sync
 //! rules and writes), with a progress bar on a terminal or a line every N rows elsewhere,
-//! the rejected rows in `FILE.rejected.csv`, and a summary.
+//! the rejected rows in `FILE.rejected.csv`, and a summary. Straight into the store, or
+//! through a running server's sync API with `--url` ([`remote`]).
+
+mod remote;
 
 use crate::config::ImportOptions;
 use crate::lock::LockError;
 use crm_domain::spreadsheet_safe;
 use crm_service::{
-    AnalyticsConfig, CsvImport, ImportFailure, ImportSummary, ImportWatcher, Layout, RejectedRow, Service,
-    ServiceLimits, TextEncoding,
+    AnalyticsConfig, CsvImport, ImportFailure, ImportKind, ImportSummary, ImportTarget, ImportWatcher, Layout,
+    RejectedRow, Service, ServiceLimits, TextEncoding,
 };
 use crm_storage::{Database, DbOptions, Location};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use remote::Remote;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -47,20 +51,41 @@ fn import(options: &ImportOptions) -> anyhow::Result<i32> {
     let file = options.file.clone();
     let size = std::fs::metadata(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?.len();
 
-    let location = &options.database_url;
-    let _held = match location {
-        Location::Sqlite(path) => Some(crate::lock::hold(path).map_err(|e| match e {
-            LockError::Taken(_) => anyhow::anyhow!(
-                "{e}: a running crm-trends server holds {}; stop it first, or sync through its API",
-                path.display()
-            ),
-            LockError::Io { .. } => anyhow::Error::new(e),
-        })?),
-        Location::Postgres(_) => None,
+    let remote;
+    let service;
+    let _held;
+    let target: &dyn ImportTarget = match &options.url {
+        Some(url) => {
+            if options.kind == ImportKind::Calendar {
+                anyhow::bail!(
+                    "a calendar file is imported straight into the store (drop --url), or sent to the server as \
+                     iCalendar (POST /api/calendar/import)"
+                );
+            }
+            let key = std::env::var("CRM_API_KEY").ok().filter(|k| !k.is_empty());
+            remote = Remote::connect(url, key)?;
+            &remote
+        }
+        None => {
+            let location = &options.database_url;
+            _held = match location {
+                Location::Sqlite(path) => Some(crate::lock::hold(path).map_err(|e| match e {
+                    LockError::Taken(_) => anyhow::anyhow!(
+                        "{e}: a running crm-trends server holds {}; stop it first, or import through it with \
+                         --url",
+                        path.display()
+                    ),
+                    LockError::Io { .. } => anyhow::Error::new(e),
+                })?),
+                Location::Postgres(_) => None,
+            };
+            let db = Database::connect(location, DbOptions::for_command())
+                .map_err(|e| anyhow::anyhow!("opening database {location}: {}", crm_service::error_chain(&e)))?;
+            service =
+                Service::new(Arc::new(db), options.timezone, AnalyticsConfig::default(), ServiceLimits::default());
+            &service
+        }
     };
-    let db = Database::connect(location, DbOptions::for_command())
-        .map_err(|e| anyhow::anyhow!("opening database {location}: {}", crm_service::error_chain(&e)))?;
-    let service = Service::new(Arc::new(db), options.timezone, AnalyticsConfig::default(), ServiceLimits::default());
 
     let read = Arc::new(AtomicU64::new(0));
     let opener = {
@@ -70,7 +95,7 @@ fn import(options: &ImportOptions) -> anyhow::Result<i32> {
     let report_path = rejected_path(&options.file);
     let mut watcher = Watcher::new(&options.file, report_path.clone(), size, read, options.progress_every);
     let started = Instant::now();
-    let outcome = service.import_csv(&opener, &request, &mut watcher);
+    let outcome = crm_service::import_csv(target, &opener, &request, &mut watcher);
     watcher.finish()?;
     let took = started.elapsed().as_secs_f64();
     let (summary, failure) = match outcome {
@@ -251,6 +276,9 @@ fn describe(options: &ImportOptions, s: &ImportSummary, took: f64) -> String {
     }
     if !s.ignored_columns.is_empty() {
         text += &format!("; columns not read: {}", s.ignored_columns.join(", "));
+    }
+    if let Some(url) = &options.url {
+        text += &format!("; through {url}");
     }
     text
 }

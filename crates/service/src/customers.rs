@@ -1,7 +1,7 @@
 //! Customers: the searchable list with cursor paging, and manual purpose tags.
 
 use crate::{Invalid, Service, ServiceError};
-use crm_domain::{CustomerId, CustomerProfile};
+use crm_domain::{CustomerId, CustomerProfile, FieldError};
 use crm_domain::{Segment, parse_tags};
 use crm_storage::Change;
 use crm_storage::reads::{self, CustomerFilter, CustomerOrder};
@@ -101,15 +101,25 @@ impl Service {
         let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
         let stored = self.write_changing(|conn| {
             if reads::customer_profile(conn, customer)?.is_none() {
-                return Ok((false, Change::default()));
+                return Ok((None, Change::default()));
             }
-            reads::set_customer_tags(conn, customer.get(), &tags)?;
-            Ok((true, Change { customers: vec![customer.get()], ..Change::default() }))
+            let stored = reads::set_customer_tags(conn, customer.get(), &tags)?;
+            let change = if stored {
+                Change { customers: vec![customer.get()], ..Change::default() }
+            } else {
+                Change::default()
+            };
+            Ok((Some(stored), change))
         })?;
-        if !stored {
-            return Err(ServiceError::NotFound(format!("no customer with id {customer}")));
+        match stored {
+            None => Err(ServiceError::NotFound(format!("no customer with id {customer}"))),
+            Some(false) => Err(Invalid::record(
+                format!("customer {customer} was erased; nothing was changed"),
+                vec![FieldError::new("tags", "an erased customer keeps no tags")],
+            )
+            .into()),
+            Some(true) => Ok(tags),
         }
-        Ok(tags)
     }
 }
 

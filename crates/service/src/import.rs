@@ -14,9 +14,11 @@
 //! the sale ids and written once its last row has been read. Memory grows with the
 //! number of distinct ids (a few bytes each), never with the file.
 
+mod ids;
 mod layout;
 mod reader;
 
+pub use ids::{MAX_SOURCE_IDS, SOURCE_ID, SourceIds, SourceKind, source_id};
 pub use layout::{DEFAULT_TIME_FORMATS, ImportFormat, ImportKind, Layout, Rules};
 pub use reader::{MAX_ROW_BYTES, MAX_ROW_LINES, TextEncoding};
 
@@ -28,7 +30,6 @@ use crm_domain::{
     Sale, SaleFields, SaleLineFields, SaleStatus, StoreZone, SyncCounts, UnitPrice, parse_day, spreadsheet_unguarded,
 };
 use crm_storage::calendar::EventRow;
-use crm_storage::export as stored;
 use reader::{RawRow, Rows};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -124,20 +125,99 @@ pub struct ImportFailure {
     pub error: String,
 }
 
+/// Where an import's records go: this process's store (a [`Service`]), or a running
+/// server's sync API (`crm-trends import --url`). Either way the rows are read and checked
+/// here by the sync rules; the target writes each batch all or nothing, and says why not
+/// as one line.
+pub trait ImportTarget {
+    /// The store's time zone: a file's wall-clock times are read in it.
+    fn zone(&self) -> StoreZone;
+    /// The time the import's records are checked against (a sale at most 48 hours ahead).
+    fn now(&self) -> DateTime<Utc>;
+    /// The id map's ids for `sources` (see [`Service::source_ids`]).
+    fn source_ids(&self, kind: SourceKind, sources: &[String], assign: bool) -> Result<SourceIds, String>;
+    /// Stores customers, with the tags of those that have them. An error says what was
+    /// written of the batch (`none of it was written: ...`).
+    fn store_customers(&self, customers: &[Customer], tags: &[(CustomerId, Vec<String>)])
+    -> Result<SyncCounts, String>;
+    /// Stores products.
+    fn store_products(&self, products: &[Product]) -> Result<SyncCounts, String>;
+    /// Stores sales with their lines.
+    fn store_sales(&self, sales: &[Sale]) -> Result<SyncCounts, String>;
+    /// Stores the events of a calendar file. Only the store itself takes them (the API has
+    /// no batch of calendar events with their ids); any other target refuses.
+    fn store_events(&self, events: &EventBatch) -> Result<SyncCounts, String> {
+        Err(format!("{} calendar events: a calendar file is imported straight into the store", events.0.len()))
+    }
+}
+
+/// Events of a calendar file, as only the store can take them.
+#[derive(Debug, Default)]
+pub struct EventBatch(Vec<EventRow>);
+
+/// A store's failure to write a batch: its transaction left nothing behind.
+fn unwritten(error: ServiceError) -> String {
+    format!("none of it was written: {}", crate::error_chain(&error))
+}
+
+impl ImportTarget for Service {
+    fn zone(&self) -> StoreZone {
+        Service::zone(self)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        Service::now(self)
+    }
+
+    fn source_ids(&self, kind: SourceKind, sources: &[String], assign: bool) -> Result<SourceIds, String> {
+        Service::source_ids(self, kind, sources, assign).map_err(|e| crate::error_chain(&e))
+    }
+
+    fn store_customers(
+        &self,
+        customers: &[Customer],
+        tags: &[(CustomerId, Vec<String>)],
+    ) -> Result<SyncCounts, String> {
+        Service::store_customers(self, customers, tags, Service::now(self)).map_err(unwritten)
+    }
+
+    fn store_products(&self, products: &[Product]) -> Result<SyncCounts, String> {
+        Service::store_products(self, products, Service::now(self)).map_err(unwritten)
+    }
+
+    fn store_sales(&self, sales: &[Sale]) -> Result<SyncCounts, String> {
+        Service::store_sales(self, sales, Service::now(self)).map_err(unwritten)
+    }
+
+    fn store_events(&self, events: &EventBatch) -> Result<SyncCounts, String> {
+        Service::store_events(self, &events.0, Service::now(self)).map_err(unwritten)
+    }
+}
+
 impl Service {
-    /// Imports the CSV file `open` opens (see the module's documentation), reporting
-    /// progress and rejected rows to `watcher`.
+    /// Imports the CSV file `open` opens into this service's store (see [`import_csv`]).
     pub fn import_csv(
         &self,
         open: Opener<'_>,
         request: &CsvImport,
         watcher: &mut dyn ImportWatcher,
     ) -> Result<ImportSummary, Box<ImportFailure>> {
-        let mut run = Run::new(self, request, watcher);
-        match run.go(open) {
-            Ok(()) => Ok(run.summary),
-            Err(error) => Err(Box::new(ImportFailure { summary: run.summary, error })),
-        }
+        import_csv(self, open, request, watcher)
+    }
+}
+
+/// Imports the CSV file `open` opens into `target` (see the module's documentation),
+/// reporting progress and rejected rows to `watcher`.
+pub fn import_csv(
+    target: &dyn ImportTarget,
+    open: Opener<'_>,
+    request: &CsvImport,
+    watcher: &mut dyn ImportWatcher,
+) -> Result<ImportSummary, Box<ImportFailure>> {
+    let mut run = Run::new(target, request, watcher);
+    match run.go(open) {
+        Ok(()) => Ok(run.summary),
+        Err(error) => Err(Box::new(ImportFailure { summary: run.summary, error })),
     }
 }
 
@@ -421,7 +501,7 @@ struct PendingSale {
 
 /// One import's state.
 struct Run<'a> {
-    service: &'a Service,
+    target: &'a dyn ImportTarget,
     request: &'a CsvImport,
     watcher: &'a mut dyn ImportWatcher,
     summary: ImportSummary,
@@ -432,7 +512,7 @@ struct Run<'a> {
     customer_tags: Vec<(CustomerId, Vec<String>)>,
     products: Vec<Product>,
     sales: Vec<Sale>,
-    events: Vec<EventRow>,
+    events: EventBatch,
     /// Every id seen, with its first row: an id twice in a file is the second row's fault.
     seen_numbers: HashMap<i64, u64>,
     seen_codes: HashMap<String, u64>,
@@ -442,30 +522,29 @@ struct Run<'a> {
     ids: IdMap,
 }
 
-/// The store's id map as this import uses it: the entries read or made so far, the next
-/// id of each kind, and the entries made here that the store does not hold yet.
+/// The store's id map as this import uses it: the entries read or given so far, and on a
+/// dry run the lowest id of each kind (the provisional ids it gives count down from there).
 #[derive(Debug, Default)]
 struct IdMap {
-    known: HashMap<(&'static str, String), i64>,
-    lowest: HashMap<&'static str, i64>,
-    fresh: Vec<(&'static str, String, i64)>,
+    known: HashMap<(SourceKind, String), i64>,
+    lowest: HashMap<SourceKind, i64>,
 }
 
 impl<'a> Run<'a> {
-    fn new(service: &'a Service, request: &'a CsvImport, watcher: &'a mut dyn ImportWatcher) -> Self {
+    fn new(target: &'a dyn ImportTarget, request: &'a CsvImport, watcher: &'a mut dyn ImportWatcher) -> Self {
         let summary = ImportSummary { dry_run: request.dry_run, ..ImportSummary::default() };
         Self {
-            service,
+            target,
             request,
             watcher,
             summary,
-            now: service.now(),
+            now: target.now(),
             columns: Rc::default(),
             customers: Vec::new(),
             customer_tags: Vec::new(),
             products: Vec::new(),
             sales: Vec::new(),
-            events: Vec::new(),
+            events: EventBatch::default(),
             seen_numbers: HashMap::new(),
             seen_codes: HashMap::new(),
             scattered: HashSet::new(),
@@ -479,33 +558,27 @@ impl<'a> Run<'a> {
         self.request.layout.mapped_ids.iter().any(|f| f == field)
     }
 
-    /// The numeric id of `source`, a source id of `kind` (`customer`, `sale`): the one the
-    /// store's id map holds, or the next free one (counting down from the largest id).
-    fn mapped_id(&mut self, kind: &'static str, source: &str) -> Result<i64, String> {
+    /// The numeric id of `source`, a source id of `kind` (already [`source_id`]'s form):
+    /// the one the store's id map holds, or the next free one, given and stored there (on
+    /// a dry run, a provisional one below every stored id, and nothing stored).
+    fn mapped_id(&mut self, kind: SourceKind, source: &str) -> Result<i64, String> {
         let key = (kind, source.to_owned());
         if let Some(&id) = self.ids.known.get(&key) {
             return Ok(id);
         }
-        let failed = |e: crm_storage::StorageError| format!("reading the id map: {}", crate::error_chain(&e));
-        let stored = self.service.db.read(|conn| stored::mapped_ids(conn, kind, std::slice::from_ref(&key.1)));
-        let id = match stored.map_err(failed)?.get(source) {
-            Some(&id) => id,
+        let answer = self
+            .target
+            .source_ids(kind, std::slice::from_ref(&key.1), !self.request.dry_run)
+            .map_err(|e| format!("the id map: {e}"))?;
+        let id = match answer.ids.first().copied().flatten() {
+            Some(id) => id,
             None => {
-                let lowest = match self.ids.lowest.get(kind) {
-                    Some(&lowest) => lowest,
-                    None => self
-                        .service
-                        .db
-                        .read(|conn| stored::lowest_mapped_id(conn, kind))
-                        .map_err(failed)?
-                        .unwrap_or(MAX_ID + 1),
-                };
-                let id = lowest - 1;
+                let lowest = self.ids.lowest.get(&kind).copied().into_iter().chain(answer.lowest).min();
+                let id = lowest.unwrap_or(MAX_ID + 1) - 1;
                 if id < 1 {
-                    return Err(format!("the id map has no {kind} id left to give"));
+                    return Err(format!("the id map has no {} id left to give", kind.as_str()));
                 }
                 self.ids.lowest.insert(kind, id);
-                self.ids.fresh.push((kind, source.to_owned(), id));
                 id
             }
         };
@@ -554,7 +627,7 @@ impl<'a> Run<'a> {
                     continue;
                 }
             };
-            let cells = Cells { fields, columns: &columns, layout: &request.layout, zone: self.service.zone() };
+            let cells = Cells { fields, columns: &columns, layout: &request.layout, zone: self.target.zone() };
             match self.request.kind {
                 ImportKind::Customers => self.customer(&raw, &cells)?,
                 ImportKind::Products => self.product(&raw, &cells)?,
@@ -635,8 +708,12 @@ impl<'a> Run<'a> {
     fn customer(&mut self, raw: &RawRow, cells: &Cells<'_>) -> Result<(), String> {
         let mut errors = Vec::new();
         let id = if self.mapped("id") {
-            match cells.string("id", &mut errors) {
-                Some(source) => Some(self.mapped_id("customer", &source)?),
+            match cells.string("id", &mut errors).map(|s| source_id(&s)) {
+                Some(Ok(source)) => Some(self.mapped_id(SourceKind::Customer, &source)?),
+                Some(Err(message)) => {
+                    errors.push(FieldError::new("id", message));
+                    None
+                }
                 None => None,
             }
         } else {
@@ -650,6 +727,7 @@ impl<'a> Run<'a> {
             address: cells.string("address", &mut errors),
             notes: cells.string("notes", &mut errors),
             created_at: cells.time("created_at", &mut errors),
+            tags: None,
         };
         let tags = cells.convert("tags", &mut errors, read_tags);
         let values = cells.values();
@@ -759,8 +837,8 @@ impl<'a> Run<'a> {
                     return Ok(());
                 }
                 self.summary.records += 1;
-                self.events.push(EventRow { id, event, uid, source_date });
-                if self.events.len() >= IMPORT_BATCH_RECORDS {
+                self.events.0.push(EventRow { id, event, uid, source_date });
+                if self.events.0.len() >= IMPORT_BATCH_RECORDS {
                     self.flush()?;
                 }
             }
@@ -961,10 +1039,16 @@ impl<'a> Run<'a> {
     /// Checks an assembled sale by the sync rules and queues it, or rejects all its rows.
     fn finish_sale(&mut self, mut sale: PendingSale) -> Result<(), String> {
         if self.mapped("id") {
-            sale.fields.id = self.mapped_id("sale", &sale.id)?;
+            match source_id(&sale.id) {
+                Ok(source) => sale.fields.id = self.mapped_id(SourceKind::Sale, &source)?,
+                Err(message) => sale.errors.push((0, FieldError::new("id", message))),
+            }
         }
         if let Some(source) = sale.customer_source.take() {
-            sale.fields.customer_id = Some(self.mapped_id("customer", &source)?);
+            match source_id(&source) {
+                Ok(source) => sale.fields.customer_id = Some(self.mapped_id(SourceKind::Customer, &source)?),
+                Err(message) => sale.errors.push((0, FieldError::new("customer_id", message))),
+            }
         }
         if !sale.total_given {
             // No total column (or an empty one): the sum of the lines, each to the cent.
@@ -982,7 +1066,7 @@ impl<'a> Run<'a> {
         }
         if sale.errors.is_empty() {
             let number = sale.fields.id;
-            match Sale::parse(std::mem::take(&mut sale.fields), self.service.zone(), self.now) {
+            match Sale::parse(std::mem::take(&mut sale.fields), self.target.zone(), self.now) {
                 Ok(parsed) => {
                     if let Some(first) = self.seen_numbers.get(&number) {
                         let message = format!("sale id {number} appears twice in the file (first at row {first})");
@@ -1045,41 +1129,23 @@ impl<'a> Run<'a> {
         if self.request.dry_run {
             return Ok(());
         }
-        let fresh = std::mem::take(&mut self.ids.fresh);
-        if !fresh.is_empty() {
-            // Before the records that use them: an entry whose batch then fails is kept, and
-            // gives the same id when the file is imported again.
-            self.service
-                .db
-                .write(|conn| {
-                    for kind in ["customer", "sale"] {
-                        let pairs: Vec<(String, i64)> =
-                            fresh.iter().filter(|(k, ..)| *k == kind).map(|(_, s, id)| (s.clone(), *id)).collect();
-                        stored::add_mapped_ids(conn, kind, &pairs)?;
-                    }
-                    Ok(())
-                })
-                .map_err(|e| format!("storing the id map failed: {}", crate::error_chain(&e)))?;
-        }
-        let written = |result: Result<SyncCounts, ServiceError>, count: usize| {
-            result.map_err(|e| {
-                format!("storing a batch of {count} records failed, none of it was written: {}", crate::error_chain(&e))
-            })
+        let written = |result: Result<SyncCounts, String>, count: usize| {
+            result.map_err(|e| format!("storing a batch of {count} records failed, {e}"))
         };
         if !customers.is_empty() {
-            let counts = written(self.service.store_customers(&customers, &tags, self.now), customers.len())?;
+            let counts = written(self.target.store_customers(&customers, &tags), customers.len())?;
             self.summary.add(counts);
         }
         if !products.is_empty() {
-            let counts = written(self.service.store_products(&products, self.now), products.len())?;
+            let counts = written(self.target.store_products(&products), products.len())?;
             self.summary.add(counts);
         }
         if !sales.is_empty() {
-            let counts = written(self.service.store_sales(&sales, self.now), sales.len())?;
+            let counts = written(self.target.store_sales(&sales), sales.len())?;
             self.summary.add(counts);
         }
-        if !events.is_empty() {
-            let counts = written(self.service.store_events(&events, self.now), events.len())?;
+        if !events.0.is_empty() {
+            let counts = written(self.target.store_events(&events), events.0.len())?;
             self.summary.add(counts);
         }
         Ok(())

@@ -42,8 +42,9 @@ pub use forecast::{
 };
 pub use ical::{ImportReport, ImportRequest, ImportedOccurrence, MAX_IMPORT_OCCURRENCES, read_calendar_file};
 pub use import::{
-    CsvImport, DEFAULT_TIME_FORMATS, IMPORT_BATCH_RECORDS, ImportFailure, ImportFormat, ImportKind, ImportSummary,
-    ImportWatcher, Layout, MAX_ROW_BYTES, MAX_ROW_LINES, Opener, PROGRESS_EVERY_ROWS, RejectedRow, Rules, TextEncoding,
+    CsvImport, DEFAULT_TIME_FORMATS, EventBatch, IMPORT_BATCH_RECORDS, ImportFailure, ImportFormat, ImportKind,
+    ImportSummary, ImportTarget, ImportWatcher, Layout, MAX_ROW_BYTES, MAX_ROW_LINES, MAX_SOURCE_IDS, Opener,
+    PROGRESS_EVERY_ROWS, RejectedRow, Rules, SOURCE_ID, SourceIds, SourceKind, TextEncoding, import_csv, source_id,
 };
 pub use personal::{CustomerData, CustomerRecord, SaleLineRecord, SaleRecord};
 pub use refresh::{AnalyticsConfig, RefreshTrigger, run_forever};

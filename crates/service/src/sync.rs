@@ -10,7 +10,9 @@
 use crate::{Invalid, RecordFault, Service, ServiceError};
 use chrono::{DateTime, Utc};
 use crm_domain::SyncCounts;
-use crm_domain::{Customer, CustomerFields, CustomerId, FieldError, Product, ProductFields, Sale, SaleFields};
+use crm_domain::{
+    Customer, CustomerFields, CustomerId, FieldError, Product, ProductFields, Sale, SaleFields, parse_tags,
+};
 use crm_storage::calendar::{self, EventRow, Upserted};
 use crm_storage::{Change, ingest};
 use std::collections::HashMap;
@@ -22,14 +24,27 @@ use std::hash::Hash;
 pub type Received<F> = Result<F, FieldError>;
 
 impl Service {
-    /// Validates and stores a batch of customers (all or nothing).
+    /// Validates and stores a batch of customers (all or nothing), with the tags of those
+    /// whose record gives them.
     pub fn sync_customers(
         &self,
         batch: Vec<Received<CustomerFields>>,
         now: DateTime<Utc>,
     ) -> Result<SyncCounts, ServiceError> {
-        let customers = self.validate(batch, |fields| Customer::parse(fields, now), |c| c.id.get())?;
-        self.store_customers(&customers, &[], now)
+        let parse = |mut fields: CustomerFields| {
+            let tags = fields.tags.take().map(|t| parse_tags(&t)).transpose();
+            match (Customer::parse(fields, now), tags) {
+                (Ok(customer), Ok(tags)) => Ok((customer, tags)),
+                (customer, tags) => {
+                    Err(customer.err().unwrap_or_default().into_iter().chain(tags.err().unwrap_or_default()).collect())
+                }
+            }
+        };
+        let parsed = self.validate(batch, parse, |(c, _)| c.id.get())?;
+        let tags: Vec<(CustomerId, Vec<String>)> =
+            parsed.iter().filter_map(|(c, tags)| Some((c.id, tags.clone()?))).collect();
+        let customers: Vec<Customer> = parsed.into_iter().map(|(c, _)| c).collect();
+        self.store_customers(&customers, &tags, now)
     }
 
     /// Stores valid customers, ids unique, in one transaction: the write of a sync batch
@@ -45,6 +60,7 @@ impl Service {
         self.write_changing(|conn| {
             let counts = ingest::sync_customers(conn, customers, now)?;
             for (customer, tags) in tags {
+                // An erased customer's tags are not stored (the answer says so).
                 crm_storage::reads::set_customer_tags(conn, customer.get(), tags)?;
             }
             Ok((counts, Change { customers: ids, ..Change::default() }))

@@ -149,13 +149,19 @@ pub fn customer_tag_list(conn: &mut Conn, customer: i64) -> Result<Vec<String>, 
     Ok(tags)
 }
 
-/// Replaces a customer's manual purpose tags.
-pub fn set_customer_tags(conn: &mut Conn, customer: i64, tags: &[String]) -> Result<(), StorageError> {
+/// Replaces a customer's manual purpose tags. An erased customer keeps none: nothing is
+/// stored for it, and the answer is false.
+pub fn set_customer_tags(conn: &mut Conn, customer: i64, tags: &[String]) -> Result<bool, StorageError> {
+    let erased: Option<Option<NaiveDateTime>> =
+        customers::table.find(customer).select(customers::erased_at).first_in(conn).optional()?;
+    if matches!(erased, Some(Some(_))) {
+        return Ok(false);
+    }
     diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(customer))).execute_in(conn)?;
     let rows: Vec<_> =
         tags.iter().map(|t| (customer_tags::customer_id.eq(customer), customer_tags::tag.eq(t))).collect();
     diesel::insert_into(customer_tags::table).values(&rows).execute_in(conn)?;
-    Ok(())
+    Ok(true)
 }
 
 /// Filters for the customer list; all optional.

@@ -43,7 +43,7 @@ pub struct TagsResponse {
 /// Set purpose tags
 ///
 /// Replaces the customer's manual purpose tags (an empty list removes them all). Tags are
-/// trimmed, lower-cased and de-duplicated.
+/// trimmed, lower-cased and de-duplicated. An erased customer keeps no tags: 422.
 #[utoipa::path(
     put,
     path = "/api/customers/{id}/tags",

@@ -43,6 +43,11 @@ pub struct CustomerInput {
     /// When the POS created the customer (RFC 3339 with offset).
     #[schema(format = DateTime, example = "2025-01-15T09:00:00Z")]
     pub created_at: Option<String>,
+    /// The customer's manual purpose tags (at most 20, one line of up to 40 characters
+    /// each; stored trimmed, lower-case, sorted, without repeats), replacing the stored
+    /// ones. Absent or null keeps them; `[]` removes them. An erased customer keeps none.
+    #[schema(example = json!(["wholesale"]), max_items = 20)]
+    pub tags: Option<Vec<String>>,
 }
 
 impl From<CustomerInput> for CustomerFields {
@@ -55,6 +60,7 @@ impl From<CustomerInput> for CustomerFields {
             address: c.address,
             notes: c.notes,
             created_at: c.created_at,
+            tags: c.tags,
         }
     }
 }
