@@ -56,6 +56,8 @@ pub enum ProblemCode {
     NotFound,
     /// 405: the path exists, the method does not; `Allow` lists those that do.
     MethodNotAllowed,
+    /// 409: the resource's state does not allow the change (an erased customer's tags).
+    Conflict,
     /// 406: no answer in a form the request accepts (`Accept-Encoding`).
     NotAcceptable,
     /// 413: body or batch too large.
@@ -91,6 +93,7 @@ impl ProblemCode {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::Conflict => "conflict",
             Self::NotAcceptable => "not-acceptable",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -142,6 +145,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// The named resource does not exist: 404.
     NotFound(String),
+    /// The resource's state does not allow the change: 409.
+    Conflict(String),
     /// The path exists but not with this method: 405, with `Allow`.
     MethodNotAllowed {
         /// What was asked.
@@ -210,6 +215,7 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::PayloadTooLarge, "Payload too large")
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ProblemCode::NotFound, "Not found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, ProblemCode::Conflict, "Conflict"),
             Self::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed, "Method not allowed")
             }
@@ -248,6 +254,7 @@ impl ApiError {
             | Self::UnsupportedMediaType(d)
             | Self::PayloadTooLarge(d)
             | Self::NotFound(d)
+            | Self::Conflict(d)
             | Self::Unavailable(d)
             | Self::Busy(d)
             | Self::OverBudget(d)
@@ -278,6 +285,7 @@ impl fmt::Display for ApiError {
             | Self::UnsupportedMediaType(detail)
             | Self::PayloadTooLarge(detail)
             | Self::NotFound(detail)
+            | Self::Conflict(detail)
             | Self::Unavailable(detail)
             | Self::Busy(detail)
             | Self::OverBudget(detail)
@@ -358,6 +366,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::BadParameter(detail) => Self::BadRequest(detail),
             ServiceError::TooLarge(detail) => Self::PayloadTooLarge(detail),
             ServiceError::NotFound(detail) => Self::NotFound(detail),
+            ServiceError::Conflict(detail) => Self::Conflict(detail),
             ServiceError::OverBudget(detail) => Self::OverBudget(detail),
             ServiceError::Storage(error) => error.into(),
         }
@@ -503,6 +512,7 @@ mod tests {
         let status = |e: ServiceError| ApiError::from(e).problem().status;
         assert_eq!(status(ServiceError::BadParameter("x".into())), 400);
         assert_eq!(status(ServiceError::NotFound("x".into())), 404);
+        assert_eq!(status(ServiceError::Conflict("x".into())), 409);
         assert_eq!(status(ServiceError::TooLarge("x".into())), 413);
         assert_eq!(status(ServiceError::Invalid(Invalid::record("x", vec![]))), 422);
         let fault =

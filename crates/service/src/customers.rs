@@ -1,7 +1,7 @@
 //! Customers: the searchable list with cursor paging, and manual purpose tags.
 
 use crate::{Invalid, Service, ServiceError};
-use crm_domain::{CustomerId, CustomerProfile, FieldError};
+use crm_domain::{CustomerId, CustomerProfile};
 use crm_domain::{Segment, parse_tags};
 use crm_storage::Change;
 use crm_storage::reads::{self, CustomerFilter, CustomerOrder};
@@ -96,7 +96,8 @@ impl Service {
     }
 
     /// Replaces the customer's manual purpose tags (an empty list removes them all) and
-    /// returns them as stored: trimmed, lower-case, sorted, without repeats.
+    /// returns them as stored: trimmed, lower-case, sorted, without repeats. An erased
+    /// customer keeps none: tags for it are a conflict, none at all what it has.
     pub fn set_customer_tags(&self, customer: CustomerId, tags: &[String]) -> Result<Vec<String>, ServiceError> {
         let tags = parse_tags(tags).map_err(|e| Invalid::record("the tags are invalid; nothing was changed", e))?;
         let stored = self.write_changing(|conn| {
@@ -113,11 +114,10 @@ impl Service {
         })?;
         match stored {
             None => Err(ServiceError::NotFound(format!("no customer with id {customer}"))),
-            Some(false) => Err(Invalid::record(
-                format!("customer {customer} was erased; nothing was changed"),
-                vec![FieldError::new("tags", "an erased customer keeps no tags")],
-            )
-            .into()),
+            Some(false) if tags.is_empty() => Ok(tags),
+            Some(false) => Err(ServiceError::Conflict(format!(
+                "customer {customer} was erased: an erased customer keeps no tags; nothing was changed"
+            ))),
             Some(true) => Ok(tags),
         }
     }

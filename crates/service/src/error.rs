@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// The named record does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The record's state does not allow the change (an erased customer's tags).
+    #[error("{0}")]
+    Conflict(String),
     /// The work outgrew its [`Budget`](crate::Budget): it took too long, or its caller left.
     #[error("{0}")]
     OverBudget(String),

@@ -17,7 +17,7 @@ pub struct SetTagsRequest {
 
 /// The tags' schema: at most [`MAX_TAGS`], each a required one-line text of at most 40
 /// characters.
-fn tags_schema() -> utoipa::openapi::schema::Array {
+pub(crate) fn tags_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
     let tag = ObjectBuilder::new()
         .schema_type(Type::String)
@@ -43,7 +43,8 @@ pub struct TagsResponse {
 /// Set purpose tags
 ///
 /// Replaces the customer's manual purpose tags (an empty list removes them all). Tags are
-/// trimmed, lower-cased and de-duplicated. An erased customer keeps no tags: 422.
+/// trimmed, lower-cased and de-duplicated. An erased customer keeps no tags: setting
+/// some is a 409 (an empty list answers 200).
 #[utoipa::path(
     put,
     path = "/api/customers/{id}/tags",
@@ -53,6 +54,7 @@ pub struct TagsResponse {
     responses(
         (status = 200, description = "Tags stored", body = TagsResponse),
         (status = 404, description = "No such customer", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The customer was erased: it keeps no tags", body = crate::Problem, content_type = "application/problem+json"),
         WriteErrors,
     )
 )]

@@ -46,7 +46,7 @@ pub struct CustomerInput {
     /// The customer's manual purpose tags (at most 20, one line of up to 40 characters
     /// each; stored trimmed, lower-case, sorted, without repeats), replacing the stored
     /// ones. Absent or null keeps them; `[]` removes them. An erased customer keeps none.
-    #[schema(example = json!(["wholesale"]), max_items = 20)]
+    #[schema(schema_with = crate::customers::tags::tags_schema)]
     pub tags: Option<Vec<String>>,
 }
 
