@@ -167,6 +167,21 @@ impl Modify for TextRules {
 }
 
 /// A text field: a string (or string-or-null) with a length bound and no format.
+/// An array of at most `max_items` required one-line texts (at most `rule`'s characters
+/// each), described by `description`: manual tags, source ids.
+pub(crate) fn line_texts(
+    rule: crm_domain::TextRule,
+    max_items: usize,
+    description: &str,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder};
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(rule.max_chars))
+        .pattern(Some(REQUIRED_LINE_TEXT));
+    ArrayBuilder::new().items(text).max_items(Some(max_items)).description(Some(description)).build()
+}
+
 fn is_free_text(schema_type: &SchemaType, has_format: bool, max_length: Option<usize>) -> bool {
     let text = match schema_type {
         SchemaType::Type(t) => *t == Type::String,

@@ -15,19 +15,13 @@ pub struct SetTagsRequest {
     pub tags: Vec<String>,
 }
 
-/// The tags' schema: at most [`MAX_TAGS`], each a required one-line text of at most 40
-/// characters.
+/// The tags' schema: at most [`MAX_TAGS`] one-line texts within [`TAG`].
 pub(crate) fn tags_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-    let tag = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .max_length(Some(TAG.max_chars))
-        .pattern(Some(crate::openapi::REQUIRED_LINE_TEXT));
-    ArrayBuilder::new()
-        .items(tag)
-        .max_items(Some(MAX_TAGS))
-        .description(Some("Up to 20 tags, each 1-40 characters; stored trimmed and lower-case, duplicates dropped."))
-        .build()
+    crate::openapi::line_texts(
+        TAG,
+        MAX_TAGS,
+        "Up to 20 tags, each 1-40 characters; stored trimmed and lower-case, duplicates dropped.",
+    )
 }
 
 /// The customer's tags after the change.

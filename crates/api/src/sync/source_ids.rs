@@ -43,18 +43,13 @@ pub struct SourceIdsRequest {
     pub assign: bool,
 }
 
-/// The source ids' schema: at most [`MAX_SOURCE_IDS`] one-line texts of 1-255 characters.
+/// The source ids' schema: at most [`MAX_SOURCE_IDS`] one-line texts within [`SOURCE_ID`].
 fn source_ids_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-    let id = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .max_length(Some(SOURCE_ID.max_chars))
-        .pattern(Some(crate::openapi::REQUIRED_LINE_TEXT));
-    ArrayBuilder::new()
-        .items(id)
-        .max_items(Some(MAX_SOURCE_IDS))
-        .description(Some("The POS's text ids: up to 1,000, each one line of 1-255 characters, read trimmed."))
-        .build()
+    crate::openapi::line_texts(
+        SOURCE_ID,
+        MAX_SOURCE_IDS,
+        "The POS's text ids: up to 1,000, each one line of 1-255 characters, read trimmed.",
+    )
 }
 
 /// The ids of the source ids asked for.
