@@ -1051,12 +1051,16 @@ impl<'a> Run<'a> {
             }
         }
         if !sale.total_given {
-            // No total column (or an empty one): the sum of the lines, each to the cent.
-            let cents: i64 = sale
+            // No total column (or an empty one): the sum of the lines, each to the cent. Summed
+            // wide: lines not checked yet can pass any amount (the sale's check then refuses
+            // a total out of range, naming it).
+            let cents: i128 = sale
                 .fields
                 .items
                 .iter()
-                .map(|l| UnitPrice::from_decimal(l.unit_price).map_or(0, |p| p.line_total(l.quantity).cents()))
+                .map(|l| {
+                    UnitPrice::from_decimal(l.unit_price).map_or(0, |p| i128::from(p.line_total(l.quantity).cents()))
+                })
                 .sum();
             sale.fields.total_amount = cents as f64 / 100.0;
         }
