@@ -41,9 +41,12 @@ refresh() { curl -s -o /dev/null -w "refresh %{http_code} in %{time_total} s\n" 
 cards() { wrk -t2 -c32 -d15s --latency -s scripts/insights.lua "$url" -- 100000 | grep -E "Requests/sec|50%|99%"; }
 
 echo "== at start: $(rss)"
-for n in 1 2; do echo "== $(refresh); after refresh $n: $(rss)"; done
+# Steady is at rest: the allocator hands freed pages back within its 10 s decay.
+settled() { sleep 15; echo "== 15 s later: $(rss)"; }
+for n in 1 2; do echo "== $(refresh); after refresh $n: $(rss)"; settled; done
 for n in 1 2; do echo "== insight cards, 32 connections, 15 s, steady ($n)"; cards; done
 echo "== after the steady load: $(rss)"
+settled
 (for _ in 1 2 3; do refresh; done) >"$run/refreshes.txt" &
 background=$!
 sleep 1
@@ -52,6 +55,7 @@ cards
 wait "$background"
 sed 's/^/== /' "$run/refreshes.txt"
 echo "== at the end: $(rss)"
+settled
 echo "== each refresh's steps (the server's debug log)"
 grep "analytics refresh as of" "$run/server.log" | sed 's/.*refresh as of/   as of/'
 ls -l "$run"/crm.sqlite*

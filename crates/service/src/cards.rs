@@ -40,6 +40,15 @@ const CARDS_PER_WRITE: usize = 1_000;
 /// Rows of older generations deleted per transaction after an install.
 const CARDS_PER_DELETE: i64 = 5_000;
 
+/// Completed sales one pass of [`prepare`] gathers by default, with their lines (about 60
+/// bytes a sale at three lines each: some 12 MB), unless the store has more than
+/// [`MOST_PASSES`] times as many.
+pub(crate) const SALES_PER_PASS: i64 = 200_000;
+
+/// Passes over the sales [`prepare`] makes at most: each reads the whole sales table, so
+/// a store past `MOST_PASSES × SALES_PER_PASS` sales gathers more per pass instead.
+const MOST_PASSES: i64 = 16;
+
 /// The prepared cards and the marks of what changed since.
 #[derive(Debug)]
 pub struct CardBook {
@@ -404,6 +413,8 @@ pub struct RefreshResults<'a> {
     pub pairs: &'a [ProductPairRow],
     /// Purpose tags by rule, sorted by customer.
     pub rule_tags: &'a [(i64, String)],
+    /// Completed sales gathered per pass ([`passes`]).
+    pub sales_per_pass: i64,
 }
 
 /// A customer's purchases as gathered from the sale stream.
@@ -414,15 +425,6 @@ struct History {
     last: Option<LastSaleFacts>,
     /// A line named a product missing from the catalogue: leave this card to the store.
     unlabelled: bool,
-}
-
-/// A customer whose card is being gathered from the stream.
-struct Gathering {
-    id: i64,
-    name: Option<String>,
-    history: History,
-    /// The sale being read, and whether it is the customer's latest so far.
-    sale: Option<(i64, bool)>,
 }
 
 /// What every card is drawn with, and the rows not yet written.
@@ -436,12 +438,13 @@ struct Drafter<'a> {
     pairs_of: Vec<Vec<u32>>,
     batch: Vec<(i64, Vec<u8>)>,
     written: usize,
+    /// Time spent writing rows, for the refresh's debug log.
+    writing: std::time::Duration,
 }
 
 impl Drafter<'_> {
     /// Draws the customer's card and queues its row; writes a full batch.
-    fn finish(&mut self, customer: Gathering) -> Result<(), StorageError> {
-        let Gathering { id, name, history, .. } = customer;
+    fn finish(&mut self, id: i64, name: Option<String>, history: History) -> Result<(), StorageError> {
         let mut own_tags = self.tags.remove(&id).unwrap_or_default();
         if history.unlabelled {
             return Ok(());
@@ -476,7 +479,9 @@ impl Drafter<'_> {
 
     /// Writes the queued rows, in a transaction of their own.
     fn flush(&mut self) -> Result<(), StorageError> {
+        let started = std::time::Instant::now();
         self.db.write(|c| crm_storage::insert_prepared_cards(c, self.generation, &self.batch))?;
+        self.writing += started.elapsed();
         self.written += self.batch.len();
         self.batch.clear();
         Ok(())
@@ -485,9 +490,11 @@ impl Drafter<'_> {
 
 /// Prepares every customer's card from the store (read through `snap`) and the refresh's
 /// results, and writes them into `db` as a new generation of rows, a batch per
-/// transaction. Streams: customers come one after another with their sales' lines, and
-/// each card is drawn and queued before the next customer is read, so no more than one
-/// customer's lines and one batch of rows are held.
+/// transaction. Gathers the customers a range of ids at a time ([`passes`]): one pass
+/// reads the sales table in its stored order and keeps the lines of the range's customers,
+/// whose cards are then drawn and queued before the next range is read. So no more than
+/// one range's lines (about [`SALES_PER_PASS`] sales) and one batch of rows are held, and
+/// the pages are read in file order rather than at random, customer by customer.
 pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> Result<PreparedCards, StorageError> {
     let labels = ProductLabels::from_sorted(crm_storage::product_labels(snap)?);
     let numbers = labels.numbers();
@@ -506,64 +513,85 @@ pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> 
         pairs_of,
         batch: Vec::with_capacity(CARDS_PER_WRITE),
         written: 0,
+        writing: std::time::Duration::ZERO,
     };
-
-    let mut current: Option<Gathering> = None;
-    crm_storage::for_each_customer_line(snap, |row| -> Result<(), StorageError> {
-        let crm_storage::CustomerLine { customer_id, name, sale_id, created_at, local_date, total_cents, .. } = row;
-        let gathering = match current.take() {
-            Some(same) if same.id == customer_id => current.insert(same),
-            other => {
-                if let Some(done) = other {
-                    drafter.finish(done)?;
-                }
+    let (started, mut reading) = (std::time::Instant::now(), std::time::Duration::ZERO);
+    let purchases: Vec<(i64, i64)> = results.customers.iter().map(|c| (c.customer_id.get(), c.visits)).collect();
+    let ranges = passes(&purchases, results.sales_per_pass);
+    let count = ranges.len();
+    for range in ranges {
+        let pass = std::time::Instant::now();
+        let customers = crm_storage::customer_names(snap, range.clone())?;
+        // The ids alone, searched once a sale: 8 bytes each stay in the processor's cache.
+        let ids: Vec<i64> = customers.iter().map(|(id, _)| *id).collect();
+        let mut histories: Vec<History> = customers
+            .iter()
+            .map(|(id, _)| {
                 // Purchases are counted by the refresh: reserve them exactly.
-                let visits = drafter.analytics.get(&customer_id).map_or(0, |a| a.visits);
-                let history = History {
-                    purchases: Vec::with_capacity(usize::try_from(visits).unwrap_or(0)),
-                    ..History::default()
-                };
-                current.insert(Gathering { id: customer_id, name, history, sale: None })
+                let visits = drafter.analytics.get(id).map_or(0, |a| a.visits);
+                History { purchases: Vec::with_capacity(usize::try_from(visits).unwrap_or(0)), ..History::default() }
+            })
+            .collect();
+        // The sale being read: its customer's place in the range, its id, and whether it is
+        // that customer's latest so far.
+        let mut sale: Option<(usize, i64, bool)> = None;
+        crm_storage::for_each_sale_line(snap, range, |row| -> Result<(), StorageError> {
+            let at = match sale {
+                Some((at, id, _)) if id == row.sale_id => at,
+                _ => {
+                    // Every sale's customer is stored (a foreign key) and so in the range's list.
+                    let Ok(at) = ids.binary_search(&row.customer_id) else {
+                        return Ok(());
+                    };
+                    let history = &mut histories[at];
+                    history.purchases.push(Purchase { date: row.local_date, total_cents: row.total_cents });
+                    let latest = history.last.as_ref().is_none_or(|l| l.is_before(row.created_at, row.sale_id));
+                    if latest {
+                        history.last = Some(LastSaleFacts {
+                            sale_id: row.sale_id,
+                            created_at: row.created_at,
+                            local_date: row.local_date,
+                            total_cents: row.total_cents,
+                            lines: Vec::new(),
+                        });
+                    }
+                    sale = Some((at, row.sale_id, latest));
+                    at
+                }
+            };
+            let history = &mut histories[at];
+            let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
+            else {
+                return Ok(());
+            };
+            let Some(&product) = numbers.get(code.as_str()) else {
+                history.unlabelled = true;
+                return Ok(());
+            };
+            history.bought.push(BoughtLine { product, date: row.local_date, quantity });
+            if let (Some((_, _, true)), Some(last)) = (sale, history.last.as_mut()) {
+                last.lines.push(LineFacts {
+                    product,
+                    name: row.product_name.map(String::into_boxed_str),
+                    quantity,
+                    unit_price_e4,
+                });
             }
-        };
-        let (Some(sale_id), Some(created_at), Some(local_date), Some(total_cents)) =
-            (sale_id, created_at, local_date, total_cents)
-        else {
-            return Ok(());
-        };
-        let history = &mut gathering.history;
-        if gathering.sale.map(|(sale, _)| sale) != Some(sale_id) {
-            history.purchases.push(Purchase { date: local_date, total_cents });
-            let latest = history.last.as_ref().is_none_or(|l| l.is_before(created_at, sale_id));
-            if latest {
-                history.last = Some(LastSaleFacts { sale_id, created_at, local_date, total_cents, lines: Vec::new() });
-            }
-            gathering.sale = Some((sale_id, latest));
+            Ok(())
+        })?;
+        reading += pass.elapsed();
+        for ((id, name), history) in customers.into_iter().zip(histories) {
+            drafter.finish(id, name, history)?;
         }
-        let (Some(code), Some(quantity), Some(unit_price_e4)) = (row.product_id, row.quantity, row.unit_price_e4)
-        else {
-            return Ok(());
-        };
-        let Some(&product) = numbers.get(code.as_str()) else {
-            history.unlabelled = true;
-            return Ok(());
-        };
-        history.bought.push(BoughtLine { product, date: local_date, quantity });
-        if let (Some((_, true)), Some(last)) = (gathering.sale, history.last.as_mut()) {
-            last.lines.push(LineFacts {
-                product,
-                name: row.product_name.map(String::into_boxed_str),
-                quantity,
-                unit_price_e4,
-            });
-        }
-        Ok(())
-    })?;
-    if let Some(done) = current.take() {
-        drafter.finish(done)?;
     }
     drafter.flush()?;
     drop(numbers);
+    log::debug!(
+        "cards: {count} passes over the sales reading {:.2} s, drawing {:.2} s, writing {:.2} s",
+        reading.as_secs_f64(),
+        (started.elapsed().saturating_sub(reading + drafter.writing)).as_secs_f64(),
+        drafter.writing.as_secs_f64()
+    );
     Ok(PreparedCards {
         sequence: results.sequence,
         day: results.today,
@@ -572,6 +600,28 @@ pub fn prepare(db: &Database, snap: &mut Conn, results: &RefreshResults<'_>) -> 
         generation: drafter.generation,
         count: drafter.written,
     })
+}
+
+/// The ranges of customer ids [`prepare`] gathers one at a time, from the refresh's
+/// customers (`(id, completed purchases)`, by id): each closes once it holds
+/// `sales_per_pass` sales (more on a store past [`MOST_PASSES`] passes' worth), and
+/// together they cover every id.
+fn passes(customers: &[(i64, i64)], sales_per_pass: i64) -> Vec<std::ops::RangeInclusive<i64>> {
+    let sales: i64 = customers.iter().map(|(_, visits)| (*visits).max(0)).fold(0, i64::saturating_add);
+    let per_pass = sales_per_pass.max(1).max(sales.saturating_add(MOST_PASSES - 1) / MOST_PASSES);
+    let mut ranges = Vec::new();
+    let (mut from, mut held) = (i64::MIN, 0i64);
+    // The last customer closes no range: the last range runs to the end whatever it holds.
+    let before_last = customers.len().saturating_sub(1);
+    for &(id, visits) in &customers[..before_last] {
+        held = held.saturating_add(visits.max(0));
+        if held >= per_pass && id < i64::MAX {
+            ranges.push(from..=id);
+            (from, held) = (id + 1, 0);
+        }
+    }
+    ranges.push(from..=i64::MAX);
+    ranges
 }
 
 /// The pairs numbered by `labels`, best first (lift, then baskets together, then products:
@@ -628,6 +678,27 @@ mod tests {
 
     fn pair(a: u32, b: u32, lift: f64) -> Pair<u32> {
         Pair { a, b, together: 2, baskets_with_a: 4, baskets_with_b: 4, lift }
+    }
+
+    #[test]
+    fn passes_close_at_their_share_of_sales_and_cover_every_id() {
+        let customers = [(3, 5), (7, 0), (9, 6), (12, 2), (20, 9), (31, 1)];
+        // 23 sales, 10 a pass: cut after 9 (11 held) and after 20 (11 held); 31 ends it.
+        assert_eq!(passes(&customers, 10), vec![i64::MIN..=9, 10..=20, 21..=i64::MAX]);
+        // One pass holds them all.
+        assert_eq!(passes(&customers, 23), vec![i64::MIN..=i64::MAX]);
+        assert_eq!(passes(&customers, 24), vec![i64::MIN..=i64::MAX]);
+        assert_eq!(passes(&[], 10), vec![i64::MIN..=i64::MAX]);
+        // Never more than MOST_PASSES: a pass of one sale takes a sixteenth of them.
+        let many: Vec<(i64, i64)> = (1..=160).map(|id| (id, 1)).collect();
+        let ranges = passes(&many, 1);
+        assert_eq!(ranges.len(), 16);
+        assert_eq!((ranges[0].clone(), ranges[15].clone()), (i64::MIN..=10, 151..=i64::MAX));
+        // Customers without purchases, or refunds counted below none, fill nothing.
+        assert_eq!(passes(&[(1, -4), (2, 0), (3, 2), (5, 1)], 2), vec![i64::MIN..=3, 4..=i64::MAX]);
+        // The last customer opens no range after it.
+        assert_eq!(passes(&[(i64::MAX, 3)], 1), vec![i64::MIN..=i64::MAX]);
+        assert_eq!(passes(&[(4, 3), (i64::MAX, 3)], 1), vec![i64::MIN..=4, 5..=i64::MAX]);
     }
 
     #[test]

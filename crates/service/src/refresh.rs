@@ -49,6 +49,10 @@ pub struct AnalyticsConfig {
     pub default_gap_days: f64,
     /// Reorder rules: service level, review period, default lead time.
     pub reorder: ReorderPolicy,
+    /// Completed sales whose lines the cards step holds at once: it reads the sales in
+    /// passes over ranges of customers of about this many sales each (at most 16 passes;
+    /// a larger store holds more per pass). About 60 bytes a sale.
+    pub card_pass_sales: i64,
 }
 
 impl Default for AnalyticsConfig {
@@ -65,6 +69,7 @@ impl Default for AnalyticsConfig {
             pair_max_basket: 50,
             default_gap_days: 30.0,
             reorder: ReorderPolicy::default(),
+            card_pass_sales: crate::cards::SALES_PER_PASS,
         }
     }
 }
@@ -133,6 +138,11 @@ pub(crate) fn refresh(
             && let Err(error) = crate::cards::delete_older_cards(db, (generation, replica))
         {
             log::warn!("the previous prepared cards could not be deleted yet: {}", crm_storage::error_chain(&error));
+        }
+        // The writer's cache now holds the derived tables' and the card rows' pages, which
+        // the syncs to come do not read.
+        if let Err(error) = db.release_writer_cache() {
+            log::warn!("the writer's page cache could not be released: {}", crm_storage::error_chain(&error));
         }
         Ok(run)
     })
@@ -254,6 +264,7 @@ fn compute(
             customers: &customers,
             pairs: &pairs,
             rule_tags: &rule_tags,
+            sales_per_pass: config.card_pass_sales,
         },
     )?;
     steps.done("cards");

@@ -76,6 +76,17 @@ impl Conn {
         }
     }
 
+    /// What follows a table's name in `FROM` to read it in the order it is stored (its
+    /// rowid, which is the order its rows were written): SQLite's `NOT INDEXED`, so that a
+    /// condition on an indexed column does not turn a sequential scan into an index walk
+    /// with a random read per row; PostgreSQL has no such hint (its planner picks).
+    pub fn in_stored_order(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => " NOT INDEXED",
+            Self::Postgres(_) => "",
+        }
+    }
+
     /// SQL text written with `?` placeholders, as this engine takes it: PostgreSQL numbers
     /// them (`$1`, `$2`...). The text must have no `?` other than placeholders.
     pub fn sql(&self, text: &str) -> String {

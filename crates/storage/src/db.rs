@@ -311,6 +311,19 @@ impl Database {
         })
     }
 
+    /// Hands back the writer's page cache (SQLite's `PRAGMA shrink_memory`): the pages it
+    /// holds after a bulk of writes to tables the next writes will not touch (a refresh's
+    /// derived tables and card rows) are memory the process would otherwise keep until the
+    /// cache turns over. The cache fills again as writes need pages. Nothing to do on
+    /// PostgreSQL, whose cache is the server's.
+    pub fn release_writer_cache(&self) -> Result<(), StorageError> {
+        let mut writer = self.lock_writer()?;
+        if let Conn::Sqlite(_) = &*writer {
+            writer.batch_execute("PRAGMA shrink_memory;")?;
+        }
+        Ok(())
+    }
+
     /// The writer, replaced by a fresh connection if a panic left the old one mid-transaction.
     fn lock_writer(&self) -> Result<MutexGuard<'_, Conn>, StorageError> {
         match self.writer.lock() {

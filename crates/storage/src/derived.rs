@@ -43,40 +43,58 @@ pub struct CustomerTotals {
     pub window_spend_cents: i64,
 }
 
-/// Every customer (placeholders and customers without purchases included), with totals.
+/// Every customer (placeholders and customers without purchases included), with totals,
+/// by id. The completed sales are read once in the order the table holds them (a
+/// sequential scan) and tallied here, customer by customer: grouping by customer in the
+/// database walks `sales_by_customer` and reads each sale's row at random, which cost a
+/// refresh of 1.1 million sales 1.8 s against 0.3 s (docs/performance.md, issue 23).
 pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<CustomerTotals>, StorageError> {
-    let with_sales: Vec<CustomerTotals> = diesel::sql_query(conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(
-        "SELECT customer_id,
-                MIN(local_date) AS first_purchase,
-                MAX(local_date) AS last_purchase,
-                COUNT(*) AS visits,
-                CAST(SUM(total_cents) AS BIGINT) AS total_spent_cents,
-                CAST(SUM(CASE WHEN local_date >= ? THEN 1 ELSE 0 END) AS BIGINT) AS window_purchases,
-                CAST(SUM(CASE WHEN local_date >= ? THEN total_cents ELSE 0 END) AS BIGINT) AS window_spend_cents
-         FROM sales
-         WHERE status = {completed} AND customer_id IS NOT NULL
-         GROUP BY customer_id
-         ORDER BY customer_id",
-    )))
-    .bind::<Date, _>(window_start)
-    .bind::<Date, _>(window_start)
-    .load_in(conn)?;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        customer_id: i64,
+        #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
+        local_date: NaiveDate,
+        #[diesel(sql_type = BigInt)]
+        total_cents: i64,
+    }
     let ids: Vec<i64> = customers::table.select(customers::id).order(customers::id).load_in(conn)?;
-    let mut with_sales = with_sales.into_iter().peekable();
-    Ok(ids
-        .into_iter()
-        .map(|id| {
-            with_sales.next_if(|t| t.customer_id == id).unwrap_or(CustomerTotals {
-                customer_id: id,
-                first_purchase: None,
-                last_purchase: None,
-                visits: 0,
-                total_spent_cents: 0,
-                window_purchases: 0,
-                window_spend_cents: 0,
-            })
+    let mut totals: Vec<CustomerTotals> = ids
+        .iter()
+        .map(|&customer_id| CustomerTotals {
+            customer_id,
+            first_purchase: None,
+            last_purchase: None,
+            visits: 0,
+            total_spent_cents: 0,
+            window_purchases: 0,
+            window_spend_cents: 0,
         })
-        .collect())
+        .collect();
+    let text = conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(&format!(
+        "SELECT customer_id, local_date, total_cents FROM sales{}
+         WHERE status = {{completed}} AND customer_id IS NOT NULL",
+        conn.in_stored_order()
+    )));
+    crate::for_each_row!(conn, diesel::sql_query(&text), Row, |row| {
+        let Row { customer_id, local_date, total_cents } = row?;
+        // Every sale's customer is stored (a foreign key); one the snapshot cannot see is
+        // not counted.
+        // Searched in the ids alone (8 bytes each), which stay in the processor's cache.
+        let Ok(at) = ids.binary_search(&customer_id) else { continue };
+        let t = &mut totals[at];
+        t.first_purchase = Some(t.first_purchase.map_or(local_date, |d| d.min(local_date)));
+        t.last_purchase = Some(t.last_purchase.map_or(local_date, |d| d.max(local_date)));
+        t.visits += 1;
+        // Saturating: a sum past what a cent count holds stays the largest one, as no
+        // single receipt can reach it.
+        t.total_spent_cents = t.total_spent_cents.saturating_add(total_cents);
+        if local_date >= window_start {
+            t.window_purchases += 1;
+            t.window_spend_cents = t.window_spend_cents.saturating_add(total_cents);
+        }
+    });
+    Ok(totals)
 }
 
 /// A `customer_analytics` row as the table holds it: labels as their names. Read into a
@@ -419,29 +437,25 @@ pub fn for_each_customer_category(
     Ok(())
 }
 
-/// A customer with a line of one of their completed sales, as streamed by
-/// [`for_each_customer_line`]: a customer without completed sales comes once, with the sale
-/// fields `None`; a sale without lines comes once, with the line fields `None`.
+/// A line of a customer's completed sale, as [`for_each_sale_line`] streams it: a sale
+/// without lines comes once, with the line fields `None`.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct CustomerLine {
+pub struct SaleLine {
     /// The customer.
     #[diesel(sql_type = BigInt)]
     pub customer_id: i64,
-    /// The customer's name (`None` for a placeholder).
-    #[diesel(sql_type = Nullable<Text>)]
-    pub name: Option<String>,
     /// The sale.
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub sale_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub sale_id: i64,
     /// When the sale happened (UTC).
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub created_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Timestamp, deserialize_as = crate::moments::Moment)]
+    pub created_at: NaiveDateTime,
     /// The sale's store-local day.
-    #[diesel(sql_type = Nullable<Date>)]
-    pub local_date: Option<NaiveDate>,
+    #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
+    pub local_date: NaiveDate,
     /// The receipt total, in cents.
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub total_cents: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub total_cents: i64,
     /// The line's product.
     #[diesel(sql_type = Nullable<Text>)]
     pub product_id: Option<String>,
@@ -456,30 +470,45 @@ pub struct CustomerLine {
     pub unit_price_e4: Option<i64>,
 }
 
-/// Calls `visit` for every customer by id, with every line of their completed sales in
-/// the order they were made (sale time, sale id, line number): streamed, one customer
-/// after another, so a caller can finish each customer before the next comes and hold no
-/// one else's lines. Each customer's sales are found through `sales_by_customer` and each
-/// sale's lines through their key, so nothing is sorted. Stops at the first error `visit`
-/// returns.
-pub fn for_each_customer_line<E: From<StorageError>>(
+/// Calls `visit` for every line of the completed sales of the customers whose ids are in
+/// `customers`, sale by sale in the order the sales table holds them (by sale id, each
+/// sale's lines by line number). One pass reads the sales table in order and each chosen
+/// sale's lines through their key, so the pages come in file order, however the customers'
+/// sales are spread: several passes over ranges of customers cost less than one walk of
+/// `sales_by_customer`, which reads each sale's row and lines at random (docs/performance.md,
+/// issue 23). Stops at the first error `visit` returns.
+pub fn for_each_sale_line<E: From<StorageError>>(
     conn: &mut Conn,
-    mut visit: impl FnMut(CustomerLine) -> Result<(), E>,
+    customers: std::ops::RangeInclusive<i64>,
+    mut visit: impl FnMut(SaleLine) -> Result<(), E>,
 ) -> Result<(), E> {
-    let text = crate::with_labels::<crm_domain::SaleStatus>(
-        "SELECT c.id AS customer_id, c.name AS name, s.id AS sale_id, s.created_at AS created_at,
+    let text = conn.sql(&crate::with_labels::<crm_domain::SaleStatus>(&format!(
+        "SELECT s.customer_id AS customer_id, s.id AS sale_id, s.created_at AS created_at,
                 s.local_date AS local_date, s.total_cents AS total_cents,
                 i.product_id AS product_id, i.product_name AS product_name,
                 i.quantity AS quantity, i.unit_price_e4 AS unit_price_e4
-         FROM customers AS c
-         LEFT JOIN sales AS s ON s.customer_id = c.id AND s.status = {completed}
+         FROM sales AS s{}
          LEFT JOIN sale_items AS i ON i.sale_id = s.id
-         ORDER BY c.id, s.created_at, s.id, i.line_no",
-    );
-    crate::for_each_row!(conn, diesel::sql_query(&text), CustomerLine, |line| visit(
-        line.map_err(StorageError::from)?
-    )?);
+         WHERE s.status = {{completed}} AND s.customer_id BETWEEN ? AND ?
+         ORDER BY s.id, i.line_no",
+        conn.in_stored_order()
+    )));
+    let query = diesel::sql_query(&text).bind::<BigInt, _>(*customers.start()).bind::<BigInt, _>(*customers.end());
+    crate::for_each_row!(conn, query, SaleLine, |line| visit(line.map_err(StorageError::from)?)?);
     Ok(())
+}
+
+/// The customers whose ids are in `customers`, by id, with their names (`None` for a
+/// placeholder).
+pub fn customer_names(
+    conn: &mut Conn,
+    customers: std::ops::RangeInclusive<i64>,
+) -> Result<Vec<(i64, Option<String>)>, StorageError> {
+    Ok(customers::table
+        .select((customers::id, customers::name))
+        .filter(customers::id.between(*customers.start(), *customers.end()))
+        .order(customers::id)
+        .load_in(conn)?)
 }
 
 /// Every manual purpose tag, by customer and tag.

@@ -20,6 +20,7 @@ mod error;
 pub mod export;
 pub mod ingest;
 mod labels;
+mod moments;
 pub mod reads;
 mod replicas;
 mod rows;
@@ -40,9 +41,9 @@ pub use daily::{
 };
 pub use db::{Database, DbOptions, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use derived::{
-    CustomerLine, CustomerTotals, ProductPairRow, customer_totals, for_each_basket_line, for_each_customer_category,
-    for_each_customer_line, for_each_product_day, last_analytics_run, manual_tags, product_labels, replace_derived,
-    stored_customer,
+    CustomerTotals, ProductPairRow, SaleLine, customer_names, customer_totals, for_each_basket_line,
+    for_each_customer_category, for_each_product_day, for_each_sale_line, last_analytics_run, manual_tags,
+    product_labels, replace_derived, stored_customer,
 };
 pub use error::StorageError;
 pub use ingest::{ProductsSynced, SalesSynced};

@@ -51,7 +51,7 @@ pub fn purchase_days(
     struct Row {
         #[diesel(sql_type = BigInt)]
         customer_id: i64,
-        #[diesel(sql_type = Date)]
+        #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
         local_date: NaiveDate,
         #[diesel(sql_type = BigInt)]
         total_cents: i64,

@@ -171,6 +171,28 @@ fn prepared_cards_equal_cards_read_from_the_store() {
     assert_eq!(card_rows(&db), 160);
 }
 
+#[test]
+fn cards_gathered_in_many_passes_equal_cards_read_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("crm.sqlite"), DbOptions::default()).unwrap();
+    shop(&db, &mut Dice(0x2545_F491_4F6C_DD1D));
+    // About 2,000 completed sales of known customers, 40 a pass: the most passes there are
+    // (16), each customer's sales and lines gathered from the range theirs falls in.
+    let config = AnalyticsConfig { card_pass_sales: 40, ..config() };
+    let book = CardBook::default();
+    let today = now().date_naive();
+    refresh(
+        (&db, "test"),
+        &config,
+        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
+        &crate::SystemClock,
+        today,
+        today,
+    )
+    .unwrap();
+    assert_same_cards(&db, &book, today, &config);
+}
+
 /// Rows of prepared cards in the store, every generation.
 fn card_rows(db: &Database) -> i64 {
     use crm_storage::Query;
