@@ -115,37 +115,72 @@ pub(crate) fn refresh(
     let _one_at_a_time = cards.refreshing();
     let lease = Lease::take(db, replica)?;
     lease.keep(|| {
-        // Noted before anything is read: a catalogue change after it makes the list stale.
-        let catalogue = forecasts.catalogue_version();
-        let (run, prepared, forecast, value) =
-            db.snapshot(|snap| compute((db, replica), snap, config, clock, catalogue, as_of, today))?;
-        values.install(value);
-        let published = prepared.published();
-        let served = cards.install(prepared);
-        forecasts.install(forecast);
-        // Installed: the other replicas may serve them too.
-        if let Some(published) = published.filter(|p| served == Some(p.generation))
-            && let Err(error) = db.write(|c| crm_storage::record_installed_cards(c, &published))
-        {
-            log::warn!(
-                "the prepared cards could not be offered to other replicas: {}",
-                crm_storage::error_chain(&error)
-            );
-        }
-        // The rows of the cards no replica serves (and any an earlier run left) go now, a
-        // batch at a time; a failure leaves them for the next refresh.
-        if let Some(generation) = served
-            && let Err(error) = crate::cards::delete_older_cards(db, (generation, replica))
-        {
-            log::warn!("the previous prepared cards could not be deleted yet: {}", crm_storage::error_chain(&error));
-        }
-        // The writer's cache now holds the derived tables' and the card rows' pages, which
-        // the syncs to come do not read.
-        if let Err(error) = db.release_writer_cache() {
-            log::warn!("the writer's page cache could not be released: {}", crm_storage::error_chain(&error));
-        }
-        Ok(run)
+        in_the_background(|| {
+            // Noted before anything is read: a catalogue change after it makes the list stale.
+            let catalogue = forecasts.catalogue_version();
+            let (run, prepared, forecast, value) =
+                db.snapshot(|snap| compute((db, replica), snap, config, clock, catalogue, as_of, today))?;
+            values.install(value);
+            let published = prepared.published();
+            let served = cards.install(prepared);
+            forecasts.install(forecast);
+            // Installed: the other replicas may serve them too.
+            if let Some(published) = published.filter(|p| served == Some(p.generation))
+                && let Err(error) = db.write(|c| crm_storage::record_installed_cards(c, &published))
+            {
+                log::warn!(
+                    "the prepared cards could not be offered to other replicas: {}",
+                    crm_storage::error_chain(&error)
+                );
+            }
+            // The rows of the cards no replica serves (and any an earlier run left) go now, a
+            // batch at a time; a failure leaves them for the next refresh.
+            if let Some(generation) = served
+                && let Err(error) = crate::cards::delete_older_cards(db, (generation, replica))
+            {
+                log::warn!(
+                    "the previous prepared cards could not be deleted yet: {}",
+                    crm_storage::error_chain(&error)
+                );
+            }
+            // The writer's cache now holds the derived tables' and the card rows' pages, which
+            // the syncs to come do not read.
+            if let Err(error) = db.release_writer_cache() {
+                log::warn!("the writer's page cache could not be released: {}", crm_storage::error_chain(&error));
+            }
+            Ok(run)
+        })
     })
+}
+
+/// The priority the refresh's thread runs at, on `thread-priority`'s scale of 0 (lowest)
+/// to 99: 22 is a niceness of 10 on Linux, where a thread at the default 0 outweighs it
+/// about nine to one. On a small box the refresh shares the cores with the checkout's
+/// requests, which must come first; when they leave a core idle the refresh takes it whole.
+const REFRESH_PRIORITY: u8 = 22;
+
+/// Runs `work` on a thread of its own at [`REFRESH_PRIORITY`], and waits for it. A thread
+/// of its own, because a thread's priority once lowered cannot be raised again without
+/// privileges, and the calling thread (a pool's) goes on to serve requests. Where the
+/// priority cannot be lowered (another system, a sandbox) the work runs at the usual one.
+/// A panic in `work` goes on in the caller, as if it had run there.
+fn in_the_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            if let Err(error) = lower_priority() {
+                log::debug!("the refresh runs at the usual priority: {error}");
+            }
+            work()
+        });
+        worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Lowers the calling thread's priority to [`REFRESH_PRIORITY`].
+fn lower_priority() -> Result<(), String> {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    let value = ThreadPriorityValue::try_from(REFRESH_PRIORITY).map_err(|e| e.to_string())?;
+    set_current_thread_priority(ThreadPriority::Crossplatform(value)).map_err(|e| e.to_string())
 }
 
 /// The refresh's work: reads through `snap`, stores the derived tables through `db`'s
@@ -462,5 +497,38 @@ fn wait_for_turn(trigger: &RefreshTrigger, interval: Duration, delay: Duration) 
         std::thread::sleep(delay);
         // Requests made during the pause are covered by the coming refresh.
         trigger.wait(Duration::ZERO);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The calling thread's niceness, from Linux's `/proc/thread-self/stat` (its 19th field).
+    #[cfg(target_os = "linux")]
+    fn niceness() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // The command name (2nd field) is in brackets and may hold spaces: count after it.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_refresh_work_runs_at_a_niceness_of_ten_and_the_caller_keeps_its_own() {
+        let before = niceness();
+        let (inside, thread) = in_the_background(|| (niceness(), std::thread::current().id()));
+        // Set to 10, not lowered by 10; a caller already nicer keeps its niceness (raising a
+        // priority takes privileges).
+        assert_eq!(inside, before.max(10));
+        assert_ne!(thread, std::thread::current().id(), "a thread of its own");
+        assert_eq!(niceness(), before);
+    }
+
+    #[test]
+    fn a_panic_in_the_background_goes_on_in_the_caller() {
+        let caught = std::panic::catch_unwind(|| in_the_background(|| panic!("the refresh failed")));
+        let payload = caught.unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"the refresh failed"));
     }
 }
