@@ -256,7 +256,7 @@ impl BgNbd {
         let beta = self.a - 1.0;
         let c = self.a + self.b + x - 1.0;
         let ratio = if beta.abs() < 1e-12 { -ln_rest } else { -(beta * ln_rest).exp_m1() / beta };
-        let series = euler_series(self.a + self.b - 1.0 - self.r, beta, c, z);
+        let (series, _) = euler_series(self.a + self.b - 1.0 - self.r, beta, c, z);
         let value = (c * ratio - (beta * ln_rest).exp() * series) * self.p_alive(h);
         if value.is_finite() { value.max(0.0) } else { 0.0 }
     }
@@ -265,7 +265,7 @@ impl BgNbd {
 /// Σₙ₌₁ (A)ₙ (β+1)ₙ₋₁ / ((C+1)ₙ₋₁ n!) zⁿ for 0 ≤ z < 1, summed until a term no longer
 /// changes the sum. Past n ≈ |A|+|β| the ratio of successive terms is below z, so the tail
 /// after a negligible term is negligible too.
-fn euler_series(a: f64, beta: f64, c: f64, z: f64) -> f64 {
+fn euler_series(a: f64, beta: f64, c: f64, z: f64) -> (f64, u32) {
     let mut term = a * z;
     let mut sum = term;
     let mut n = 1.0_f64;
@@ -278,8 +278,14 @@ fn euler_series(a: f64, beta: f64, c: f64, z: f64) -> f64 {
         if term.abs() <= 1e-17 * sum.abs() && n > a.abs() + beta.abs() + 1.0 || term == 0.0 {
             break;
         }
+        // Past what a float holds (β·z in the millions, as a fit running off gives, grows
+        // the terms like a power series of e^βz): no later term makes the sum a number again.
+        if !sum.is_finite() {
+            break;
+        }
     }
-    sum
+    // Terms summed after the first.
+    (sum, n as u32 - 1)
 }
 
 fn logistic(log_odds: f64) -> f64 {
@@ -768,11 +774,26 @@ mod tests {
     fn the_series_gives_the_hypergeometric_function() {
         // The series is C·G with F(A, β; C; z) = 1 + β·G; ₂F₁(1, 1; 2; z) = −ln(1−z)/z.
         for z in [0.1, 0.5, 0.9, 0.99] {
-            let cg = euler_series(1.0, 1.0, 2.0, z);
+            let (cg, _) = euler_series(1.0, 1.0, 2.0, z);
             let f = 1.0 + 1.0 * cg / 2.0;
             let exact = -(1.0_f64 - z).ln() / z;
             assert!((f - exact).abs() < 1e-12 * exact, "z = {z}: {f} vs {exact}");
         }
+    }
+
+    #[test]
+    fn a_series_past_what_a_float_holds_stops_as_soon_as_it_overflows() {
+        // A fit run off to a in the millions and b in the tens of millions (a store whose
+        // customers all stopped at once, 2026-12-07): before, each customer's series ran to
+        // its cap of a million terms (260 s for 105,000 customers).
+        let (sum, terms) = euler_series(5.9e7, 8.0e6, 5.9e7 + 20.0, 0.2);
+        assert!(!sum.is_finite(), "{sum}");
+        assert!(terms < 200, "{terms} terms");
+        let runaway = BgNbd { r: 8.69, alpha: 668.8, a: 8.03e6, b: 5.11e7 };
+        assert_eq!(runaway.expected_purchases(&h(6, 6, 340), 365.0), 0.0);
+        // A series that converges still runs until its terms no longer count.
+        let (cg, terms) = euler_series(1.0, 1.0, 2.0, 0.99);
+        assert!(cg.is_finite() && terms > 1_000, "{cg} after {terms} terms");
     }
 
     #[test]
