@@ -49,15 +49,6 @@ pub struct CustomerTotals {
 /// database walks `sales_by_customer` and reads each sale's row at random, which cost a
 /// refresh of 1.1 million sales 1.8 s against 0.3 s (docs/performance.md, issue 23).
 pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<CustomerTotals>, StorageError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        customer_id: i64,
-        #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
-        local_date: NaiveDate,
-        #[diesel(sql_type = BigInt)]
-        total_cents: i64,
-    }
     let ids: Vec<i64> = customers::table.select(customers::id).order(customers::id).load_in(conn)?;
     let mut totals: Vec<CustomerTotals> = ids
         .iter()
@@ -76,8 +67,8 @@ pub fn customer_totals(conn: &mut Conn, window_start: NaiveDate) -> Result<Vec<C
          WHERE status = {{completed}} AND customer_id IS NOT NULL",
         conn.in_stored_order()
     )));
-    crate::for_each_row!(conn, diesel::sql_query(&text), Row, |row| {
-        let Row { customer_id, local_date, total_cents } = row?;
+    crate::for_each_row!(conn, diesel::sql_query(&text), crate::value::SaleOfCustomer, |row| {
+        let crate::value::SaleOfCustomer { customer_id, local_date, total_cents } = row?;
         // Every sale's customer is stored (a foreign key); one the snapshot cannot see is
         // not counted.
         // Searched in the ids alone (8 bytes each), which stay in the processor's cache.

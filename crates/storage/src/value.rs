@@ -31,6 +31,18 @@ pub struct PurchaseDays {
     pub first_day_cents: i64,
 }
 
+/// A completed sale of a known customer, as the refresh's sequential reads of the sales
+/// table take it: whose, which day, how much.
+#[derive(QueryableByName)]
+pub(crate) struct SaleOfCustomer {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) customer_id: i64,
+    #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
+    pub(crate) local_date: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) total_cents: i64,
+}
+
 /// Every customer's completed purchases on the days before `before` (or only `customer`'s),
 /// by customer id.
 ///
@@ -47,15 +59,6 @@ pub fn purchase_days(
     if customer.is_some() {
         return grouped_purchase_days(conn, before, customer);
     }
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        customer_id: i64,
-        #[diesel(sql_type = Date, deserialize_as = crate::moments::Day)]
-        local_date: NaiveDate,
-        #[diesel(sql_type = BigInt)]
-        total_cents: i64,
-    }
     /// A customer's purchase days so far; `in_order` while no sale came before the last day.
     struct Tally {
         days: PurchaseDays,
@@ -66,7 +69,7 @@ pub fn purchase_days(
         "SELECT customer_id, local_date, total_cents FROM sales
          WHERE status = {completed} AND customer_id IS NOT NULL AND local_date < ?",
     ));
-    crate::for_each_row!(conn, diesel::sql_query(&text).bind::<Date, _>(before), Row, |row| {
+    crate::for_each_row!(conn, diesel::sql_query(&text).bind::<Date, _>(before), SaleOfCustomer, |row| {
         let row = row?;
         let tally = tallies.entry(row.customer_id).or_insert_with(|| Tally {
             days: PurchaseDays {

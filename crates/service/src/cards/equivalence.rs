@@ -107,6 +107,12 @@ fn shop(db: &Database, dice: &mut Dice) {
     }
 }
 
+/// Refreshes `db` as of `as_of` into `book`, the cards ranked for `today`.
+fn refresh_as_of(db: &Database, book: &CardBook, config: &AnalyticsConfig, as_of: NaiveDate, today: NaiveDate) {
+    let (forecasts, values) = (ForecastBook::default(), crate::value::ValueBook::default());
+    refresh((db, "test"), config, (book, &forecasts, &values), &crate::SystemClock, as_of, today).unwrap();
+}
+
 fn config() -> AnalyticsConfig {
     AnalyticsConfig { purpose: PurposeRules::parse("Baking=party,Toys=gifts").unwrap(), ..AnalyticsConfig::default() }
 }
@@ -138,27 +144,11 @@ fn prepared_cards_equal_cards_read_from_the_store() {
     shop(&db, &mut Dice(0x9E37_79B9_7F4A_7C15));
     let (book, config) = (CardBook::default(), config());
     let today = now().date_naive();
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
     assert_same_cards(&db, &book, today, &config);
 
     // A refresh as of a past day still ranks the cards for today.
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today - Days::new(90),
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today - Days::new(90), today);
     assert_same_cards(&db, &book, today, &config);
 
     // Prepared cards are for the day they were made.
@@ -181,15 +171,7 @@ fn cards_gathered_in_many_passes_equal_cards_read_from_the_store() {
     let config = AnalyticsConfig { card_pass_sales: 40, ..config() };
     let book = CardBook::default();
     let today = now().date_naive();
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
     assert_same_cards(&db, &book, today, &config);
 }
 
@@ -207,15 +189,7 @@ fn the_process_holds_no_more_cards_than_its_cache_and_the_rows_serve_the_rest() 
     shop(&db, &mut Dice(11));
     let (book, config) = (CardBook::with_cache(10), config());
     let today = now().date_naive();
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
     assert_eq!(book.stats().cached, 0, "a refresh keeps no card in the process");
     assert_same_cards(&db, &book, today, &config);
     assert_eq!(book.stats().cards, 160);
@@ -236,29 +210,13 @@ fn rows_an_earlier_run_left_are_never_served_and_go_with_the_next_refresh() {
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
     let earlier = CardBook::default();
-    refresh(
-        (&db, "test"),
-        &config,
-        (&earlier, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &earlier, &config, today, today);
     assert_eq!(card_rows(&db), 160);
 
     // A process started again has installed nothing: every card is read from the store.
     let book = CardBook::default();
     assert!(book.render((&db, false), cid(1), today, &rules, gap).unwrap().is_none());
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
     assert_eq!(card_rows(&db), 160, "the earlier run's rows are gone");
     assert_same_cards(&db, &book, today, &config);
 }
@@ -271,15 +229,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     let (book, config) = (CardBook::default(), config());
     let (rules, gap) = (config.segments, config.default_gap_days);
     let today = now().date_naive();
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
 
     let render = |id| book.render((&db, true), cid(id), today, &rules, gap).unwrap();
     assert!(render(5).is_some() && book.cached(cid(5), today, &rules, gap).is_some());
@@ -295,15 +245,7 @@ fn a_marked_customer_or_product_is_left_to_the_store_until_the_next_refresh() {
     assert!(render(6).is_none());
     assert!(book.cached(cid(6), today, &rules, gap).is_none());
 
-    refresh(
-        (&db, "test"),
-        &config,
-        (&book, &ForecastBook::default(), &crate::value::ValueBook::default()),
-        &crate::SystemClock,
-        today,
-        today,
-    )
-    .unwrap();
+    refresh_as_of(&db, &book, &config, today, today);
     assert!(render(5).is_some() && render(6).is_some());
     assert_eq!(book.stats().changed_customers + book.stats().relabelled_products, 0);
 }
